@@ -1,0 +1,166 @@
+// Declarative little-endian struct codec: a struct is declared once as a field list; size, offsets, decode and encode derive from it.
+
+export type Scalar = 'u8' | 'u16' | 'u32' | 'u64' | 'u64n';
+/** `u64` decodes to bigint (exact); `u64n` to number (sizes, counts, times: exact below 2^53). */
+export type Spec = Scalar | { readonly bytes: number } | { readonly array: Spec; readonly count: number } | Struct<any>;
+type FieldList = readonly (readonly [string, Spec])[];
+
+export type Decoded<S> = S extends 'u64'
+  ? bigint
+  : S extends Scalar
+    ? number
+    : S extends { readonly bytes: number }
+      ? Buffer
+      : S extends { readonly array: infer E; readonly count: number }
+        ? Decoded<E>[]
+        : S extends Struct<infer T>
+          ? T
+          : never;
+
+type Shape<F extends FieldList> = { [K in F[number] as K[0]]: Decoded<K[1]> };
+
+export interface Struct<T> {
+  readonly kind: 'struct';
+  readonly name: string;
+  readonly size: number;
+  /** Byte offset of each field from the struct start. */
+  readonly offsets: { readonly [K in keyof T]: number };
+  decode(buf: Buffer, off?: number): T;
+  /** Writes `value` into `buf` at `off` (a new zeroed buffer of `size` bytes when absent) and returns the buffer. */
+  encode(value: T, buf?: Buffer, off?: number): Buffer;
+}
+
+const SCALAR_SIZE: Record<Scalar, number> = { u8: 1, u16: 2, u32: 4, u64: 8, u64n: 8 };
+
+function specSize(spec: Spec): number {
+  if (typeof spec === 'string') return SCALAR_SIZE[spec];
+  if ('kind' in spec) return spec.size;
+  if ('bytes' in spec) return spec.bytes;
+  return specSize(spec.array) * spec.count;
+}
+
+function decodeSpec(spec: Spec, buf: Buffer, off: number): unknown {
+  if (typeof spec === 'string') {
+    switch (spec) {
+      case 'u8':
+        return buf.readUInt8(off);
+      case 'u16':
+        return buf.readUInt16LE(off);
+      case 'u32':
+        return buf.readUInt32LE(off);
+      case 'u64':
+        return buf.readBigUInt64LE(off);
+      case 'u64n':
+        return Number(buf.readBigUInt64LE(off));
+    }
+  }
+  if ('kind' in spec) return spec.decode(buf, off);
+  if ('bytes' in spec) {
+    if (off + spec.bytes > buf.length) throw new RangeError(`field of ${spec.bytes} bytes at ${off} runs past ${buf.length}`);
+    // Copy: decoded values must not alias a shared cache page.
+    return Buffer.from(buf.subarray(off, off + spec.bytes));
+  }
+  const elemSize = specSize(spec.array);
+  const out = new Array(spec.count);
+  if (spec.array === 'u32') {
+    for (let i = 0; i < spec.count; i++) out[i] = buf.readUInt32LE(off + 4 * i);
+  } else {
+    for (let i = 0; i < spec.count; i++) out[i] = decodeSpec(spec.array, buf, off + i * elemSize);
+  }
+  return out;
+}
+
+function encodeSpec(spec: Spec, value: unknown, buf: Buffer, off: number, where: string): void {
+  if (typeof spec === 'string') {
+    switch (spec) {
+      case 'u8':
+        buf.writeUInt8(value as number, off);
+        return;
+      case 'u16':
+        buf.writeUInt16LE(value as number, off);
+        return;
+      case 'u32':
+        buf.writeUInt32LE(value as number, off);
+        return;
+      case 'u64':
+        buf.writeBigUInt64LE(value as bigint, off);
+        return;
+      case 'u64n':
+        buf.writeBigUInt64LE(BigInt(value as number), off);
+        return;
+    }
+  }
+  if ('kind' in spec) {
+    spec.encode(value, buf, off);
+    return;
+  }
+  if ('bytes' in spec) {
+    const src = value as Buffer;
+    if (src.length > spec.bytes) throw new RangeError(`${where}: ${src.length} bytes do not fit in ${spec.bytes}`);
+    buf.fill(0, off, off + spec.bytes);
+    src.copy(buf, off);
+    return;
+  }
+  const arr = value as unknown[];
+  if (arr.length !== spec.count) throw new RangeError(`${where}: array of ${arr.length}, expected ${spec.count}`);
+  const elemSize = specSize(spec.array);
+  for (let i = 0; i < spec.count; i++) encodeSpec(spec.array, arr[i], buf, off + i * elemSize, where);
+}
+
+export function struct<const F extends FieldList>(name: string, fields: F): Struct<Shape<F>> {
+  const offsets: Record<string, number> = {};
+  let size = 0;
+  for (const [field, spec] of fields) {
+    offsets[field] = size;
+    size += specSize(spec);
+  }
+  return {
+    kind: 'struct',
+    name,
+    size,
+    offsets: offsets as Struct<Shape<F>>['offsets'],
+    decode(buf, off = 0) {
+      if (off < 0 || off + size > buf.length) throw new RangeError(`${name} at ${off} (${size} bytes) runs past a ${buf.length}-byte buffer`);
+      const out: Record<string, unknown> = {};
+      for (const [field, spec] of fields) out[field] = decodeSpec(spec, buf, off + offsets[field]);
+      return out as Shape<F>;
+    },
+    encode(value, buf = Buffer.alloc(size), off = 0) {
+      const v = value as Record<string, unknown>;
+      for (const [field, spec] of fields) encodeSpec(spec, v[field], buf, off + offsets[field], `${name}.${field}`);
+      return buf;
+    },
+  };
+}
+
+/** Array of `count` elements of `spec`. */
+export const array = <const S extends Spec, const N extends number>(spec: S, count: N) => ({ array: spec, count }) as const;
+/** Raw byte run of `n` bytes. */
+export const bytes = <const N extends number>(n: N) => ({ bytes: n }) as const;
+
+/** Decoded type of a struct. */
+export type Of<S> = S extends Struct<infer T> ? T : never;
+
+/** Bitmap helpers: F2FS uses both bit orders (see format doc §0). */
+export const bitMsb = {
+  test: (map: Buffer, n: number) => (map[n >> 3] & (0x80 >> (n & 7))) !== 0,
+  set: (map: Buffer, n: number) => void (map[n >> 3] |= 0x80 >> (n & 7)),
+  clear: (map: Buffer, n: number) => void (map[n >> 3] &= ~(0x80 >> (n & 7))),
+};
+export const bitLsb = {
+  test: (map: Buffer, n: number) => (map[n >> 3] & (1 << (n & 7))) !== 0,
+  set: (map: Buffer, n: number) => void (map[n >> 3] |= 1 << (n & 7)),
+  clear: (map: Buffer, n: number) => void (map[n >> 3] &= ~(1 << (n & 7))),
+};
+
+export function popcount(map: Buffer): number {
+  let n = 0;
+  for (let i = 0; i < map.length; i++) {
+    let b = map[i];
+    while (b) {
+      b &= b - 1;
+      n++;
+    }
+  }
+  return n;
+}
