@@ -1,0 +1,90 @@
+// The image-file device: lazy positional 4 KiB reads and ordered, synced write-back of an image file.
+
+import fs from 'node:fs';
+import { F2fsError, toF2fsError } from '../errors.js';
+import { CachedDevice, cacheCapacity, type DeviceOptions } from './page-cache.js';
+import { BLOCK_SIZE } from './types.js';
+
+/** Any host failure during block I/O is IO, whatever its errno (a host ENOSPC is not an F2FS ENOSPC). */
+function hostIo<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new F2fsError('IO', `${what}: ${err?.message ?? String(e)}`, { errno: err?.code });
+  }
+}
+
+export class FileDevice extends CachedDevice {
+  private constructor(
+    private readonly fd: number,
+    readonly path: string,
+    blockCount: number,
+    readOnly: boolean,
+    cacheMb: number | undefined,
+  ) {
+    super(blockCount, readOnly, cacheMb);
+  }
+
+  /**
+   * Opens an image file without reading any of it; read-only unless `readOnly: false`.
+   * A trailing partial block is not addressable, so a file under 4 KiB has no blocks.
+   */
+  static open(path: string, opts: DeviceOptions = {}): FileDevice {
+    const readOnly = opts.readOnly ?? true;
+    cacheCapacity(opts.cacheMb); // reject a bad size before there is an fd to leak
+    let fd: number;
+    try {
+      fd = fs.openSync(path, readOnly ? 'r' : 'r+');
+    } catch (e) {
+      throw toF2fsError(e);
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (st.isDirectory()) throw new F2fsError('EISDIR', `${path} is a directory`);
+      // fstat reports size 0 for block devices, which would silently give an empty device.
+      if (!st.isFile()) throw new F2fsError('UNSUPPORTED', `${path} is not a regular file`);
+      return new FileDevice(fd, path, Math.floor(st.size / BLOCK_SIZE), readOnly, opts.cacheMb);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw toF2fsError(e);
+    }
+  }
+
+  protected readRaw(blkaddr: number): Buffer {
+    const page = Buffer.alloc(BLOCK_SIZE);
+    const pos = blkaddr * BLOCK_SIZE;
+    let done = 0;
+    while (done < BLOCK_SIZE) {
+      const n = hostIo(`reading block ${blkaddr} of ${this.path}`, () =>
+        fs.readSync(this.fd, page, done, BLOCK_SIZE - done, pos + done),
+      );
+      if (n === 0) {
+        throw new F2fsError('IO', `short read of block ${blkaddr} of ${this.path}: ${done} of ${BLOCK_SIZE} bytes (file truncated?)`, {
+          blkaddr,
+        });
+      }
+      done += n;
+    }
+    return page;
+  }
+
+  protected writeRaw(blkaddr: number, data: Buffer): void {
+    const pos = blkaddr * BLOCK_SIZE;
+    let done = 0;
+    while (done < data.length) {
+      done += hostIo(`writing block ${blkaddr + Math.floor(done / BLOCK_SIZE)} of ${this.path}`, () =>
+        fs.writeSync(this.fd, data, done, data.length - done, pos + done),
+      );
+    }
+  }
+
+  /** fdatasync suffices: writes never extend the file, so no size metadata needs syncing. */
+  protected syncRaw(): void {
+    hostIo(`syncing ${this.path}`, () => fs.fdatasyncSync(this.fd));
+  }
+
+  protected closeRaw(): void {
+    hostIo(`closing ${this.path}`, () => fs.closeSync(this.fd));
+  }
+}

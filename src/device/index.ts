@@ -1,0 +1,15 @@
+// The device module's public API, and openDevice for callers holding either a path or a device.
+
+import { FileDevice } from './file-device.js';
+import type { DeviceOptions } from './page-cache.js';
+import type { BlockDevice } from './types.js';
+
+export { BLOCK_SIZE, type BlockDevice, type IoStats, type TraceEvent } from './types.js';
+export { CachedDevice, DEFAULT_CACHE_MB, PageCache, type DeviceOptions } from './page-cache.js';
+export { FileDevice } from './file-device.js';
+export { MemDevice } from './mem-device.js';
+
+/** Opens an image file, or returns an already open device unchanged (`opts` apply to paths only). */
+export function openDevice(pathOrDevice: string | BlockDevice, opts: DeviceOptions = {}): BlockDevice {
+  return typeof pathOrDevice === 'string' ? FileDevice.open(pathOrDevice, opts) : pathOrDevice;
+}

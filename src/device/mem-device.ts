@@ -1,0 +1,61 @@
+// The in-memory device for tests and crash exploration: a sparse map of durable blocks behind the shared cache.
+
+import { F2fsError } from '../errors.js';
+import { CachedDevice, type DeviceOptions } from './page-cache.js';
+import { BLOCK_SIZE } from './types.js';
+
+export class MemDevice extends CachedDevice {
+  /**
+   * What survives a power cut; absent blocks read as zeros. Stored buffers are never mutated
+   * (writeRaw always stores fresh copies), which is what lets clone() share them.
+   */
+  private readonly durable = new Map<number, Buffer>();
+  private readonly cacheMb: number | undefined;
+
+  /** A zero-filled device, writable unless `readOnly: true`. */
+  constructor(blockCount: number, opts: DeviceOptions = {}) {
+    if (!Number.isInteger(blockCount) || blockCount < 0) {
+      throw new F2fsError('EINVAL', `bad block count ${blockCount}`);
+    }
+    super(blockCount, opts.readOnly ?? false, opts.cacheMb);
+    this.cacheMb = opts.cacheMb;
+  }
+
+  /** A device holding a copy of `buf`; a trailing partial block is dropped, as for image files. */
+  static fromBuffer(buf: Buffer, opts: DeviceOptions = {}): MemDevice {
+    const dev = new MemDevice(Math.floor(buf.length / BLOCK_SIZE), opts);
+    dev.writeRaw(0, buf.subarray(0, dev.blockCount * BLOCK_SIZE));
+    return dev;
+  }
+
+  /** An independent device with the same durable content and options; pending writes, cache, stats and trace are not carried over. */
+  clone(): MemDevice {
+    const dev = new MemDevice(this.blockCount, { readOnly: this.readOnly, cacheMb: this.cacheMb });
+    for (const [blkaddr, page] of this.durable) dev.durable.set(blkaddr, page);
+    return dev;
+  }
+
+  /** The durable content as one image (pending writes excluded: this is what a power cut leaves). For small devices. */
+  toBuffer(): Buffer {
+    const out = Buffer.alloc(this.blockCount * BLOCK_SIZE);
+    for (const [blkaddr, page] of this.durable) page.copy(out, blkaddr * BLOCK_SIZE);
+    return out;
+  }
+
+  protected readRaw(blkaddr: number): Buffer {
+    // A copy, so the cache never aliases durable storage.
+    const page = this.durable.get(blkaddr);
+    return page === undefined ? Buffer.alloc(BLOCK_SIZE) : Buffer.from(page);
+  }
+
+  protected writeRaw(blkaddr: number, data: Buffer): void {
+    for (let off = 0; off < data.length; off += BLOCK_SIZE) {
+      this.durable.set(blkaddr + off / BLOCK_SIZE, Buffer.from(data.subarray(off, off + BLOCK_SIZE)));
+    }
+  }
+
+  /** Writes to memory are durable as soon as they are made. */
+  protected syncRaw(): void {}
+
+  protected closeRaw(): void {}
+}

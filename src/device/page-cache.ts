@@ -1,0 +1,189 @@
+// The clean-page LRU cache and the device base class owning pending writes, trace, stats and bounds checks.
+
+import { F2fsError } from '../errors.js';
+import { BLOCK_SIZE, type BlockDevice, type IoStats, type TraceEvent } from './types.js';
+
+export const DEFAULT_CACHE_MB = 64;
+/** Upper bound of one coalesced backing-store write (1 MiB), so a long run never needs a huge temporary buffer. */
+const MAX_RUN_BLOCKS = 256;
+
+export interface DeviceOptions {
+  /** Refuse every write (EROFS). FileDevice defaults to true (mutating an image must be asked for); MemDevice to false. */
+  readOnly?: boolean;
+  /** Clean-page cache size in MiB (256 pages per MiB); 0 disables caching. Default 64. */
+  cacheMb?: number;
+}
+
+/** Pages per MiB of cache; validated here so both devices reject the same bad values. */
+export function cacheCapacity(cacheMb: number = DEFAULT_CACHE_MB): number {
+  if (!Number.isFinite(cacheMb) || cacheMb < 0) {
+    throw new F2fsError('USAGE', `cache size must be a non-negative number of MiB, got ${cacheMb}`);
+  }
+  return Math.floor(cacheMb * (1024 * 1024 / BLOCK_SIZE));
+}
+
+/** LRU of clean pages: a Map iterates in insertion order, so re-inserting on use makes the first key the least recent. */
+export class PageCache {
+  private readonly pages = new Map<number, Buffer>();
+
+  constructor(readonly capacity: number) {}
+
+  get size(): number {
+    return this.pages.size;
+  }
+
+  get(blkaddr: number): Buffer | undefined {
+    const page = this.pages.get(blkaddr);
+    if (page !== undefined) {
+      this.pages.delete(blkaddr);
+      this.pages.set(blkaddr, page);
+    }
+    return page;
+  }
+
+  set(blkaddr: number, page: Buffer): void {
+    this.pages.delete(blkaddr);
+    if (this.capacity === 0) return;
+    this.pages.set(blkaddr, page);
+    if (this.pages.size > this.capacity) {
+      this.pages.delete(this.pages.keys().next().value as number);
+    }
+  }
+
+  clear(): void {
+    this.pages.clear();
+  }
+}
+
+/**
+ * Everything the two devices share. Subclasses only move bytes to and from their backing store.
+ *
+ * Pending writes live in `dirty`, apart from the LRU: they are never evicted or written early,
+ * because discardPending (a power cut) must be able to drop every one of them. The clean cache
+ * keeps the durable content of a block even while a newer version is pending, which is exactly
+ * what reads must return again after discardPending.
+ */
+export abstract class CachedDevice implements BlockDevice {
+  readonly stats: IoStats = { blocksRead: 0, blocksWritten: 0, flushes: 0, cacheHits: 0 };
+  trace: TraceEvent[] | null = null;
+  private readonly cache: PageCache;
+  /** Queued writes in flush order (Map insertion order). */
+  private readonly dirty = new Map<number, Buffer>();
+  private closed = false;
+
+  protected constructor(
+    readonly blockCount: number,
+    readonly readOnly: boolean,
+    cacheMb: number | undefined,
+  ) {
+    this.cache = new PageCache(cacheCapacity(cacheMb));
+  }
+
+  /** Reads one whole block from the backing store (a fresh buffer the cache may keep). */
+  protected abstract readRaw(blkaddr: number): Buffer;
+  /** Writes `data` (a whole number of blocks) starting at `blkaddr`. */
+  protected abstract writeRaw(blkaddr: number, data: Buffer): void;
+  /** Makes every completed writeRaw durable. */
+  protected abstract syncRaw(): void;
+  /** Releases the backing store; called once. */
+  protected abstract closeRaw(): void;
+
+  /** Clean pages currently held by the LRU (never more than its capacity). */
+  get cachedPages(): number {
+    return this.cache.size;
+  }
+
+  /** Writes queued since the last flush. */
+  get pendingCount(): number {
+    return this.dirty.size;
+  }
+
+  readBlock(blkaddr: number): Buffer {
+    this.check(blkaddr);
+    const pending = this.dirty.get(blkaddr);
+    if (pending !== undefined) return pending;
+    const cached = this.cache.get(blkaddr);
+    if (cached !== undefined) {
+      this.stats.cacheHits++;
+      return cached;
+    }
+    const page = this.readRaw(blkaddr);
+    this.stats.blocksRead++;
+    this.cache.set(blkaddr, page);
+    return page;
+  }
+
+  /**
+   * A re-write of a block that is already pending moves it to the end of the queue: the later
+   * write happened after everything queued in between, and a crash part-way through the flush
+   * must never expose it without them (e.g. a checkpoint block rewritten after the data it covers).
+   */
+  writeBlock(blkaddr: number, data: Buffer, tag?: string): void {
+    this.check(blkaddr);
+    if (this.readOnly) throw new F2fsError('EROFS', `write to block ${blkaddr} on a read-only device`, { blkaddr });
+    if (data.length !== BLOCK_SIZE) {
+      throw new F2fsError('EINVAL', `block write of ${data.length} bytes, expected ${BLOCK_SIZE}`, { blkaddr });
+    }
+    this.dirty.delete(blkaddr);
+    this.dirty.set(blkaddr, Buffer.from(data));
+    this.trace?.push({ op: 'write', blkaddr, tag: tag ?? 'data' });
+  }
+
+  /**
+   * Writes the queue in order, coalescing runs of consecutive addresses that are also adjacent in
+   * the queue (so order is unchanged), then syncs. An empty flush still counts as a barrier but
+   * skips the sync: every earlier write was already synced by the flush that wrote it. If the host
+   * fails part-way, the queue is left intact so the flush can be retried (rewrites are idempotent).
+   */
+  flush(tag?: string): void {
+    this.checkOpen();
+    if (this.readOnly && this.dirty.size > 0) throw new F2fsError('EROFS', 'flush on a read-only device');
+    this.trace?.push({ op: 'flush', tag: tag ?? 'flush' });
+    this.stats.flushes++;
+    if (this.dirty.size === 0) return;
+    let run: number[] = [];
+    const writeRun = () => {
+      this.writeRaw(run[0], Buffer.concat(run.map((a) => this.dirty.get(a) as Buffer)));
+      this.stats.blocksWritten += run.length;
+      run = [];
+    };
+    for (const blkaddr of this.dirty.keys()) {
+      if (run.length > 0 && (blkaddr !== run[run.length - 1] + 1 || run.length === MAX_RUN_BLOCKS)) writeRun();
+      run.push(blkaddr);
+    }
+    writeRun();
+    this.syncRaw();
+    for (const [blkaddr, page] of this.dirty) this.cache.set(blkaddr, page);
+    this.dirty.clear();
+  }
+
+  discardPending(): void {
+    this.dirty.clear();
+  }
+
+  /**
+   * Releases the backing store. Pending writes are dropped, never written: a close is not a
+   * barrier, so callers that want their writes durable must flush first. Closing twice is harmless.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.dirty.clear();
+    this.cache.clear();
+    this.closeRaw();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new F2fsError('EINVAL', 'device is closed');
+  }
+
+  private check(blkaddr: number): void {
+    this.checkOpen();
+    if (!Number.isInteger(blkaddr) || blkaddr < 0 || blkaddr >= this.blockCount) {
+      throw new F2fsError('EINVAL', `block ${blkaddr} out of range (device has ${this.blockCount} blocks)`, {
+        blkaddr,
+        blockCount: this.blockCount,
+      });
+    }
+  }
+}
