@@ -1,23 +1,52 @@
-// Volume: one opened F2FS image — the superblock, the chosen checkpoint and lazily loaded NAT/SIT/node state — and the operations commands call.
+// Volume: one opened F2FS image — superblock, chosen checkpoint, segment and node managers — and the read accessors built on them.
 import { openDevice } from '../device/index.js';
 import type { BlockDevice } from '../device/types.js';
+import { during, fail } from '../errors.js';
+import { readCheckpoint, readOrphans, type Checkpoint } from './checkpoint.js';
+import { DataReader } from './data.js';
+import { DirReader, type Dentry } from './dir.js';
+import { isSymlink, readInodeInfo, type InodeInfo } from './inode.js';
+import { Feature } from './layout/superblock.js';
+import { inodeChecksumSeed } from './layout/node.js';
+import { resolve, type NameOps, type Resolved } from './namei.js';
+import { NodeManager } from './node.js';
+import { SegmentManager } from './segment.js';
 import { geometryOf, readSuperblock, type Geometry, type SuperblockChoice } from './super.js';
 import { Validator } from './validate.js';
+import { listXattrs, type Xattr } from './xattr.js';
 
 export interface OpenOptions {
   readOnly: boolean;
   cacheMb?: number;
 }
 
-export class Volume {
+/** i_links, i_size and i_blocks of a sane root (f2fs_fill_super's root check). */
+function checkRoot(root: InodeInfo): void {
+  const i = root.inode;
+  if ((i.i_mode & 0o170000) !== 0o040000 || !i.i_blocks || !i.i_size || !i.i_links) fail('CORRUPT', 'root inode is not a valid directory');
+}
+
+export class Volume implements NameOps {
   readonly sbChoice: SuperblockChoice;
   readonly geo: Geometry;
   readonly check: Validator;
+  readonly cp: Checkpoint;
+  readonly sm: SegmentManager;
+  readonly nm: NodeManager;
+  readonly data: DataReader;
+  readonly dirs: DirReader;
 
   private constructor(readonly dev: BlockDevice) {
     this.sbChoice = readSuperblock(dev);
     this.geo = geometryOf(this.sbChoice.sb);
     this.check = new Validator(this.geo);
+    this.cp = readCheckpoint(dev, this.sb, this.geo);
+    this.sm = new SegmentManager(dev, this.geo, this.check, this.cp);
+    const seed = this.sb.feature & Feature.INODE_CHKSUM ? inodeChecksumSeed(this.sb.uuid) : null;
+    this.nm = new NodeManager(dev, this.geo, this.check, this.cp.natBitmap, this.sm.natJournal, seed);
+    this.data = new DataReader(dev, this.nm, this.check);
+    this.dirs = new DirReader(dev, this.data, this.check);
+    during('while reading the root inode', () => checkRoot(this.inode(this.sb.root_ino)));
   }
 
   get sb() {
@@ -36,5 +65,41 @@ export class Volume {
 
   close(): void {
     this.dev.close();
+  }
+
+  inode(ino: number): InodeInfo {
+    return during(`while reading inode ${ino}`, () => {
+      this.check.ino(ino, 'inode lookup');
+      const page = this.nm.readNode(ino);
+      return readInodeInfo(page, this.sb.feature, (p, e, h) => this.nm.checksumOk(p, e, h));
+    });
+  }
+
+  lookup(dir: InodeInfo, name: Buffer): Dentry | null {
+    return this.dirs.lookup(dir, name);
+  }
+
+  readlink(info: InodeInfo): Buffer {
+    if (!isSymlink(info.inode.i_mode)) fail('EINVAL', `inode ${info.ino} is not a symbolic link`);
+    return this.data.read(info, 0, info.inode.i_size);
+  }
+
+  /** '..' of a directory, as its dentry records it (root's is itself). */
+  parentOf(dir: InodeInfo): number {
+    if (dir.ino === this.sb.root_ino) return dir.ino;
+    for (const d of this.dirs.entries(dir)) if (d.name.length === 2 && d.name.toString() === '..') return d.ino;
+    return fail('CORRUPT', `directory ${dir.ino} has no '..' entry`);
+  }
+
+  resolve(spec: string, opts: { cwd?: number; follow?: boolean } = {}): Resolved {
+    return during(`while resolving ${spec}`, () => resolve(this, spec, opts));
+  }
+
+  xattrs(info: InodeInfo): Xattr[] {
+    return listXattrs(info, this.nm);
+  }
+
+  orphans(): number[] {
+    return readOrphans(this.dev, this.cp, this.sb.cp_payload);
   }
 }

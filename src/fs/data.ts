@@ -1,0 +1,121 @@
+// File data: walking an inode's block map (i_addr, direct, indirect, double indirect), bmap, and reads with holes and inline data.
+import type { BlockDevice } from '../device/types.js';
+import { during, fail } from '../errors.js';
+import { ADDRS_PER_BLOCK, BLKSIZE, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, COMPRESS_ADDR } from './layout/constants.js';
+import { NODE_DIND_OFS, NODE_IND1_OFS, NODE_IND2_OFS } from './layout/node.js';
+import { hasInlineData, inodeAddr, type InodeInfo } from './inode.js';
+import { nodeAddrs, nodeNids, nodePath, type NodeManager } from './node.js';
+import type { Validator } from './validate.js';
+
+/** Who holds a data slot: the node (inode or direct node) and the slot index, as SSA entries record it. */
+export interface SlotOwner {
+  nid: number;
+  ofsInNode: number;
+  nodeBlkaddr: number;
+}
+
+export type BlockVisitor = (bidx: number, blkaddr: number, owner: SlotOwner) => void;
+
+const B = ADDRS_PER_BLOCK;
+const N = NIDS_PER_BLOCK;
+
+export class DataReader {
+  constructor(
+    private readonly dev: BlockDevice,
+    private readonly nm: NodeManager,
+    private readonly check: Validator,
+  ) {}
+
+  /**
+   * Calls `visit` for every non-NULL slot with start <= bidx < end, in file order, skipping absent subtrees whole.
+   * Every node on the way is checked to belong to this inode at the node offset its position implies.
+   */
+  walk(info: InodeInfo, start: number, end: number, visit: BlockVisitor, visitNode?: (nid: number, ofs: number, blkaddr: number) => void): void {
+    const A = info.addrsPerInode;
+    const ino = info.ino;
+    const self: SlotOwner = { nid: ino, ofsInNode: 0, nodeBlkaddr: info.page.blkaddr };
+    for (let i = Math.max(start, 0); i < Math.min(end, A); i++) {
+      const a = inodeAddr(info, i);
+      if (a !== NULL_ADDR) visit(i, this.check.dataAddr(a, `inode ${ino} slot ${i}`), { ...self, ofsInNode: i });
+    }
+    const nids = info.inode.i_nid;
+    const spans: [number, number, number, 'direct' | 'indirect' | 'dind'][] = [
+      [nids[0], A, 1, 'direct'],
+      [nids[1], A + B, 2, 'direct'],
+      [nids[2], A + 2 * B, NODE_IND1_OFS, 'indirect'],
+      [nids[3], A + 2 * B + B * N, NODE_IND2_OFS, 'indirect'],
+      [nids[4], A + 2 * B + 2 * B * N, NODE_DIND_OFS, 'dind'],
+    ];
+    for (const [nid, base, ofs, kind] of spans) {
+      const span = kind === 'direct' ? B : kind === 'indirect' ? B * N : B * N * N;
+      if (nid === 0 || end <= base || start >= base + span) continue;
+      this.walkNode(ino, nid, ofs, kind, base, start, end, visit, visitNode);
+    }
+  }
+
+  private walkNode(
+    ino: number,
+    nid: number,
+    ofs: number,
+    kind: 'direct' | 'indirect' | 'dind',
+    base: number,
+    start: number,
+    end: number,
+    visit: BlockVisitor,
+    visitNode?: (nid: number, ofs: number, blkaddr: number) => void,
+  ): void {
+    during(`while reading node ${nid} (offset ${ofs}) of inode ${ino}`, () => {
+      const page = this.nm.readNode(nid, ino);
+      if (page.ofs !== ofs) fail('CORRUPT', `node ${nid} has footer offset ${page.ofs}, expected ${ofs} from its position`);
+      visitNode?.(nid, ofs, page.blkaddr);
+      if (kind === 'direct') {
+        const addrs = nodeAddrs(page);
+        for (let i = Math.max(0, start - base); i < Math.min(B, end - base); i++) {
+          if (addrs[i] !== NULL_ADDR) visit(base + i, this.check.dataAddr(addrs[i], `node ${nid} slot ${i}`), { nid, ofsInNode: i, nodeBlkaddr: page.blkaddr });
+        }
+        return;
+      }
+      const children = nodeNids(page);
+      const childSpan = kind === 'indirect' ? B : B * N;
+      for (let c = Math.max(0, Math.floor((start - base) / childSpan)); c < N && base + c * childSpan < end; c++) {
+        if (children[c] === 0) continue;
+        // Node offsets number a subtree depth-first: an indirect node's children follow it; a double indirect's children are N+1 apart.
+        const childOfs = kind === 'dind' ? ofs + 1 + c * (N + 1) : ofs + 1 + c;
+        this.walkNode(ino, this.check.nid(children[c], `node ${nid} child ${c}`), childOfs, kind === 'dind' ? 'indirect' : 'direct', base + c * childSpan, start, end, visit, visitNode);
+      }
+    });
+  }
+
+  /** Address of file block `bidx` (NULL_ADDR for a hole) and the slot holding it. */
+  bmap(info: InodeInfo, bidx: number): { blkaddr: number; owner: SlotOwner | null; level: number } {
+    const path = nodePath(bidx, info.addrsPerInode);
+    let found: { blkaddr: number; owner: SlotOwner | null; level: number } = { blkaddr: NULL_ADDR, owner: null, level: path.level };
+    this.walk(info, bidx, bidx + 1, (_, blkaddr, owner) => (found = { blkaddr, owner, level: path.level }));
+    return found;
+  }
+
+  /** Reads [pos, pos+len) clipped to i_size; holes, NEW_ADDR and inline padding read as zeros. */
+  read(info: InodeInfo, pos: number, len: number): Buffer {
+    const size = info.inode.i_size;
+    const end = Math.min(size, pos + len);
+    if (pos >= end) return Buffer.alloc(0);
+    const out = Buffer.alloc(end - pos);
+    if (hasInlineData(info)) {
+      if (size > info.maxInlineData) fail('CORRUPT', `inode ${info.ino}: inline file of ${size} bytes exceeds ${info.maxInlineData}`);
+      info.page.raw.copy(out, 0, info.inlineDataOffset + pos, info.inlineDataOffset + end);
+      return out;
+    }
+    const first = Math.floor(pos / BLKSIZE);
+    const last = Math.ceil(end / BLKSIZE);
+    this.walk(info, first, last, (bidx, blkaddr) => {
+      if (blkaddr === NEW_ADDR) return;
+      if (blkaddr === COMPRESS_ADDR) fail('UNSUPPORTED', `inode ${info.ino} has compressed clusters`);
+      const block = this.dev.readBlock(blkaddr);
+      const blockPos = bidx * BLKSIZE;
+      const from = Math.max(pos, blockPos);
+      const to = Math.min(end, blockPos + BLKSIZE);
+      block.copy(out, from - pos, from - blockPos, to - blockPos);
+    });
+    return out;
+  }
+}

@@ -1,0 +1,90 @@
+// Inode reading (do_read_inode): the decoded f2fs_inode plus the derived layout every reader needs (extra area, inline areas, address slots).
+import { fail } from '../errors.js';
+import { DEFAULT_INLINE_XATTR_ADDRS, DEF_ADDRS_PER_INODE, MAX_INLINE_XATTR_SIZE_WORDS } from './layout/constants.js';
+import { Feature } from './layout/superblock.js';
+import { I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, MAX_EXTRA_ISIZE, extraFieldFits } from './layout/node.js';
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from './layout/dentry.js';
+import type { NodePage } from './node.js';
+
+const DEF_INLINE_RESERVED_SIZE = 1;
+
+export interface InodeInfo {
+  ino: number;
+  page: NodePage;
+  inode: Inode;
+  extra: InodeExtra | null;
+  extraIsize: number; // bytes
+  extraWords: number;
+  inlineXattrWords: number; // get_inline_xattr_addrs
+  addrsPerInode: number; // ADDRS_PER_INODE: file block slots in i_addr
+  maxInlineData: number; // MAX_INLINE_DATA in bytes
+  inlineDataOffset: number; // byte offset of inline data in the node block (i_addr[extra + 1])
+  inlineXattrOffset: number; // byte offset of the inline xattr area (valid when hasInlineXattr)
+  checksumOk: boolean | null;
+}
+
+export function readInodeInfo(page: NodePage, features: number, checksumOk: (p: NodePage, extraIsize: number, hasExtra: boolean) => boolean | null): InodeInfo {
+  if (page.footer.nid !== page.footer.ino) fail('CORRUPT', `node ${page.nid} is not an inode (footer ino ${page.footer.ino})`);
+  const inode = Inode.decode(page.raw);
+  const hasExtra = (inode.i_inline & InlineFlag.EXTRA_ATTR) !== 0;
+  let extra: InodeExtra | null = null;
+  let extraIsize = 0;
+  if (hasExtra) {
+    extra = InodeExtra.decode(page.raw, I_ADDR_OFFSET);
+    extraIsize = extra.i_extra_isize;
+    if (extraIsize % 4 || extraIsize > MAX_EXTRA_ISIZE) fail('CORRUPT', `inode ${page.nid}: i_extra_isize ${extraIsize} is invalid`);
+  }
+  let inlineXattrWords: number;
+  if (features & Feature.FLEXIBLE_INLINE_XATTR) {
+    inlineXattrWords = extra && extraFieldFits(extraIsize, 'i_inline_xattr_size', 2) ? extra.i_inline_xattr_size : 0;
+    if (inlineXattrWords > MAX_INLINE_XATTR_SIZE_WORDS) fail('CORRUPT', `inode ${page.nid}: inline xattr size ${inlineXattrWords} words is too large`);
+  } else {
+    inlineXattrWords = inode.i_inline & (InlineFlag.XATTR | InlineFlag.DENTRY) ? DEFAULT_INLINE_XATTR_ADDRS : 0;
+  }
+  const extraWords = extraIsize / 4;
+  const addrsPerInode = DEF_ADDRS_PER_INODE - extraWords - inlineXattrWords;
+  if (addrsPerInode <= DEF_INLINE_RESERVED_SIZE) fail('CORRUPT', `inode ${page.nid}: extra and inline xattr areas leave no address slots`);
+  return {
+    ino: page.nid,
+    page,
+    inode,
+    extra,
+    extraIsize,
+    extraWords,
+    inlineXattrWords,
+    addrsPerInode,
+    maxInlineData: 4 * (addrsPerInode - DEF_INLINE_RESERVED_SIZE),
+    inlineDataOffset: I_ADDR_OFFSET + 4 * (extraWords + DEF_INLINE_RESERVED_SIZE),
+    inlineXattrOffset: I_ADDR_OFFSET + 4 * (DEF_ADDRS_PER_INODE - inlineXattrWords),
+    checksumOk: checksumOk(page, extraIsize, hasExtra),
+  };
+}
+
+/** File block slot `i` of the inode's own address array (after the extra words). */
+export const inodeAddr = (info: InodeInfo, i: number) => info.inode.i_addr[info.extraWords + i];
+
+export const hasInlineData = (info: InodeInfo) => (info.inode.i_inline & InlineFlag.DATA) !== 0;
+export const hasInlineDentry = (info: InodeInfo) => (info.inode.i_inline & InlineFlag.DENTRY) !== 0;
+export const hasInlineXattr = (info: InodeInfo) => (info.inode.i_inline & InlineFlag.XATTR) !== 0 && info.inlineXattrWords > 0;
+
+export const isDir = (mode: number) => (mode & S_IFMT) === S_IFDIR;
+export const isReg = (mode: number) => (mode & S_IFMT) === S_IFREG;
+export const isSymlink = (mode: number) => (mode & S_IFMT) === S_IFLNK;
+export const isDevice = (mode: number) => [S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK].includes(mode & S_IFMT);
+
+/** Regular files keep le16 i_gc_failures where directories keep i_current_depth. */
+export const gcFailures = (info: InodeInfo) => info.inode.i_current_depth & 0xffff;
+
+/** Device number of a chr/blk node (old 16-bit or new 32-bit encoding in the first two slots). */
+export function deviceNumber(info: InodeInfo): { major: number; minor: number } {
+  const a0 = inodeAddr(info, 0);
+  if (a0) return { major: (a0 >> 8) & 0xff, minor: a0 & 0xff };
+  const a1 = inodeAddr(info, 1);
+  return { major: (a1 & 0xfff00) >> 8, minor: (a1 & 0xff) | ((a1 >> 12) & 0xfff00) };
+}
+
+export function modeString(mode: number): string {
+  const t = { [S_IFDIR]: 'd', [S_IFLNK]: 'l', [S_IFCHR]: 'c', [S_IFBLK]: 'b', [S_IFIFO]: 'p', [S_IFSOCK]: 's', [S_IFREG]: '-' }[mode & S_IFMT] ?? '?';
+  const rwx = (v: number, s: boolean, sc: string) => (v & 4 ? 'r' : '-') + (v & 2 ? 'w' : '-') + (s ? (v & 1 ? sc : sc.toUpperCase()) : v & 1 ? 'x' : '-');
+  return t + rwx((mode >> 6) & 7, (mode & 0o4000) !== 0, 's') + rwx((mode >> 3) & 7, (mode & 0o2000) !== 0, 's') + rwx(mode & 7, (mode & 0o1000) !== 0, 't');
+}

@@ -1,0 +1,189 @@
+// Segment manager: SIT entries (journal over the current SIT copy), the six current segments and their summaries, SSA blocks.
+import type { BlockDevice } from '../device/types.js';
+import { during, fail } from '../errors.js';
+import { BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, ENTRIES_IN_SUM, SIT_ENTRY_PER_BLOCK } from './layout/constants.js';
+import { CpFlag } from './layout/checkpoint.js';
+import { NODE_FOOTER_OFFSET, NodeFooter } from './layout/node.js';
+import { SitEntry, sitType, sitValidBlocks } from './layout/sit.js';
+import {
+  COMPACT_ENTRY_LIMIT,
+  COMPACT_FIRST_ENTRY_OFFSET,
+  NatJournal,
+  SUM_TYPE_DATA,
+  SUM_TYPE_NODE,
+  SitJournal,
+  SummaryBlock,
+  SummaryEntry,
+} from './layout/summary.js';
+import { bitMsb, popcount } from './layout/struct.js';
+import { cpCurseg, type Checkpoint } from './checkpoint.js';
+import type { Geometry } from './super.js';
+import type { Validator } from './validate.js';
+
+export const ALLOC_LFS = 0;
+export const ALLOC_SSR = 1;
+
+export interface Curseg {
+  type: CursegType;
+  segno: number;
+  blkoff: number; // next free block offset
+  allocType: number;
+  /** The log's summary; node logs of a non-umount CP load theirs on first use. */
+  sum: SummaryBlock | null;
+}
+
+export interface SitInfo extends SitEntry {
+  segno: number;
+  valid: number;
+  type: number;
+  source: 'journal' | 'block';
+}
+
+const emptySummary = (type: number): SummaryBlock => ({
+  entries: Array.from({ length: ENTRIES_IN_SUM }, () => ({ nid: 0, version: 0, ofs_in_node: 0 })),
+  journal: Buffer.alloc(507),
+  footer: { entry_type: type, check_sum: 0 },
+});
+
+export class SegmentManager {
+  readonly cursegs: Curseg[] = [];
+  readonly natJournal: NatJournal;
+  private readonly sitJournal = new Map<number, SitEntry>();
+
+  constructor(
+    private readonly dev: BlockDevice,
+    private readonly geo: Geometry,
+    private readonly check: Validator,
+    private readonly cp: Checkpoint,
+  ) {
+    const head = cp.head;
+    for (let t = 0; t < CUR_SEG_TYPES; t++) {
+      const c = cpCurseg(head, t);
+      this.cursegs.push({ type: t, segno: c.segno, blkoff: c.blkoff, allocType: c.allocType, sum: null });
+    }
+    const { natJournal, sitJournal } = during('while reading the checkpoint summaries', () =>
+      head.ckpt_flags & CpFlag.COMPACT_SUM ? this.readCompacted() : this.readNormalData(),
+    );
+    this.natJournal = natJournal;
+    this.check.range(sitJournal.n_sits, 0, sitJournal.entries.length, 'SIT journal entry count');
+    for (const e of sitJournal.entries.slice(0, sitJournal.n_sits)) {
+      this.check.segno(e.segno, 'SIT journal entry');
+      this.sitJournal.set(e.segno, e.se);
+    }
+    if (this.hasNodeSummaries()) {
+      for (let n = 0; n < 3; n++) this.cursegs[CursegType.HOT_NODE + n].sum = SummaryBlock.decode(dev.readBlock(this.packSumAddr(3, n)));
+    }
+  }
+
+  private hasNodeSummaries(): boolean {
+    return (this.cp.head.ckpt_flags & (CpFlag.UMOUNT | CpFlag.FASTBOOT)) !== 0;
+  }
+
+  /** sum_blk_addr: block `type` of the last `base` summary blocks before the tail CP block. */
+  private packSumAddr(base: number, type: number): number {
+    return this.cp.base + this.cp.head.cp_pack_total_block_count - (base + 1) + type;
+  }
+
+  /** Entries of a data log held in the CP: all 512 for SSR logs, up to next_blkoff for LFS. */
+  private sumEntriesOf(type: number): number {
+    const c = this.cursegs[type];
+    return c.allocType === ALLOC_SSR ? ENTRIES_IN_SUM : c.blkoff;
+  }
+
+  private readCompacted() {
+    let addr = this.cp.base + this.cp.head.cp_pack_start_sum;
+    let block = this.dev.readBlock(addr);
+    const natJournal = NatJournal.decode(block, 0);
+    const sitJournal = SitJournal.decode(block, NatJournal.size);
+    let offset = COMPACT_FIRST_ENTRY_OFFSET;
+    for (let t = CursegType.HOT_DATA; t <= CursegType.COLD_DATA; t++) {
+      const sum = emptySummary(SUM_TYPE_DATA);
+      const n = this.sumEntriesOf(t);
+      for (let j = 0; j < n; j++) {
+        sum.entries[j] = SummaryEntry.decode(block, offset);
+        offset += SummaryEntry.size;
+        if (offset + SummaryEntry.size <= COMPACT_ENTRY_LIMIT) continue;
+        block = this.dev.readBlock(++addr);
+        offset = 0;
+      }
+      this.cursegs[t].sum = sum;
+    }
+    return { natJournal, sitJournal };
+  }
+
+  private readNormalData() {
+    const base = this.hasNodeSummaries() ? 6 : 3;
+    const sums = [0, 1, 2].map((t) => SummaryBlock.decode(this.dev.readBlock(this.packSumAddr(base, t))));
+    sums.forEach((s, t) => {
+      // Entries past next_blkoff are not meaningful in an LFS log.
+      const n = this.sumEntriesOf(t);
+      for (let j = n; j < ENTRIES_IN_SUM; j++) s.entries[j] = { nid: 0, version: 0, ofs_in_node: 0 };
+      this.cursegs[t].sum = s;
+    });
+    return { natJournal: NatJournal.decode(sums[CursegType.HOT_DATA].journal), sitJournal: SitJournal.decode(sums[CursegType.COLD_DATA].journal) };
+  }
+
+  /** f2fs_restore_node_summary: a node log's entries rebuilt from the footers of its written blocks. */
+  private restoreNodeSummary(c: Curseg): SummaryBlock {
+    const sum = SummaryBlock.decode(this.dev.readBlock(this.geo.ssaBlkaddr + c.segno));
+    const start = this.segBlkaddr(c.segno);
+    for (let i = 0; i < BLOCKS_PER_SEG; i++) {
+      const footer = NodeFooter.decode(this.dev.readBlock(start + i), NODE_FOOTER_OFFSET);
+      sum.entries[i] = { nid: footer.nid, version: 0, ofs_in_node: 0 };
+    }
+    sum.footer = { entry_type: SUM_TYPE_NODE, check_sum: 0 };
+    return sum;
+  }
+
+  cursegSummary(type: CursegType): SummaryBlock {
+    const c = this.cursegs[type];
+    if (!c.sum) c.sum = during(`while restoring the ${type} node log summary`, () => this.restoreNodeSummary(c));
+    return c.sum;
+  }
+
+  segBlkaddr(segno: number): number {
+    return this.geo.mainBlkaddr + segno * BLOCKS_PER_SEG;
+  }
+
+  segnoOf(blkaddr: number): number {
+    return Math.floor((blkaddr - this.geo.mainBlkaddr) / BLOCKS_PER_SEG);
+  }
+
+  /** Address of the current copy of logical SIT block `k`. */
+  sitBlockAddr(k: number): number {
+    return this.geo.sitBlkaddr + k + (bitMsb.test(this.cp.sitBitmap, k) ? this.geo.sitBlocks : 0);
+  }
+
+  sitJournalEntries(): [number, SitEntry][] {
+    return [...this.sitJournal];
+  }
+
+  getSit(segno: number): SitInfo {
+    this.check.segno(segno, 'SIT lookup');
+    const j = this.sitJournal.get(segno);
+    const se = j ?? SitEntry.decode(this.dev.readBlock(this.sitBlockAddr(Math.floor(segno / SIT_ENTRY_PER_BLOCK))), (segno % SIT_ENTRY_PER_BLOCK) * SitEntry.size);
+    const valid = sitValidBlocks(se.vblocks);
+    const type = sitType(se.vblocks);
+    // check_block_count: the kernel refuses a SIT whose count and bitmap disagree.
+    if (valid > BLOCKS_PER_SEG || type >= CUR_SEG_TYPES || popcount(se.valid_map) !== valid)
+      fail('CORRUPT', `SIT entry of segment ${segno} is inconsistent (vblocks 0x${se.vblocks.toString(16)}, ${popcount(se.valid_map)} bits set)`, { segno });
+    return { ...se, segno, valid, type, source: j ? 'journal' : 'block' };
+  }
+
+  /** The summary block of a segment: the in-memory log summary for current segments, else the SSA block. */
+  summaryOf(segno: number): { sum: SummaryBlock; source: 'curseg' | 'ssa'; curseg?: CursegType } {
+    this.check.segno(segno, 'summary lookup');
+    const c = this.cursegs.find((x) => x.segno === segno);
+    if (c) return { sum: this.cursegSummary(c.type), source: 'curseg', curseg: c.type };
+    return { sum: SummaryBlock.decode(this.dev.readBlock(this.geo.ssaBlkaddr + segno)), source: 'ssa' };
+  }
+
+  cursegOf(segno: number): Curseg | undefined {
+    return this.cursegs.find((c) => c.segno === segno);
+  }
+
+  isBlockValid(blkaddr: number): boolean {
+    const segno = this.segnoOf(blkaddr);
+    return bitMsb.test(this.getSit(segno).valid_map, (blkaddr - this.geo.mainBlkaddr) % BLOCKS_PER_SEG);
+  }
+}
