@@ -119,3 +119,60 @@ export class DataReader {
     return out;
   }
 }
+
+/* ---- write side: dirty page cache, dnode allocation, block (re)allocation, truncation ---- */
+
+/** Dirty file pages not yet given a block (the kernel's page cache): slots hold NEW_ADDR or the old block meanwhile. */
+export class DirtyPages {
+  private readonly byIno = new Map<number, Map<number, Buffer>>();
+  private count = 0;
+
+  get(ino: number, bidx: number): Buffer | undefined {
+    return this.byIno.get(ino)?.get(bidx);
+  }
+
+  set(ino: number, bidx: number, page: Buffer): void {
+    let m = this.byIno.get(ino);
+    if (!m) this.byIno.set(ino, (m = new Map()));
+    if (!m.has(bidx)) this.count++;
+    m.set(bidx, page);
+  }
+
+  /** Drops pages of `ino` at or after `from` (truncate, unlink). */
+  drop(ino: number, from = 0): void {
+    const m = this.byIno.get(ino);
+    if (!m) return;
+    for (const bidx of [...m.keys()]) if (bidx >= from) {
+      m.delete(bidx);
+      this.count--;
+    }
+    if (!m.size) this.byIno.delete(ino);
+  }
+
+  /** Removes and returns the pages of one inode (or of all), in block order. */
+  take(ino?: number): [number, [number, Buffer][]][] {
+    const inos = ino === undefined ? [...this.byIno.keys()] : this.byIno.has(ino) ? [ino] : [];
+    return inos.map((i) => {
+      const m = this.byIno.get(i)!;
+      this.byIno.delete(i);
+      this.count -= m.size;
+      return [i, [...m].sort((a, b) => a[0] - b[0])];
+    });
+  }
+
+  inodes(): number[] {
+    return [...this.byIno.keys()];
+  }
+
+  get size(): number {
+    return this.count;
+  }
+}
+
+/** Where a file block's address lives in a dirty node block. */
+export interface DnodeSlot {
+  nid: number; // inode nid for level 0, else the direct node
+  raw: Buffer; // the dirty node block
+  off: number; // byte offset of the slot in raw
+  ofsInNode: number; // SSA ofs_in_node
+}

@@ -1,14 +1,24 @@
 // Node manager: NAT lookups (journal over the current NAT copy), node block reads with footer checks, and the file block → node path.
 import type { BlockDevice } from '../device/types.js';
 import { during, fail } from '../errors.js';
-import {
-  ADDRS_PER_BLOCK,
-  BLOCKS_PER_SEG,
-  NAT_ENTRY_PER_BLOCK,
-  NIDS_PER_BLOCK,
-} from './layout/constants.js';
+import { ADDRS_PER_BLOCK, BLKSIZE, BLOCKS_PER_SEG, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NIDS_PER_BLOCK, RESERVED_NODE_NUM } from './layout/constants.js';
 import { NatEntry } from './layout/nat.js';
-import { DirectNode, IndirectNode, NODE_FOOTER_OFFSET, NodeFooter, footerOfs, inodeChecksum, isDnodeOfs, isXattrOfs } from './layout/node.js';
+import {
+  DirectNode,
+  I_ADDR_OFFSET,
+  INODE_CHECKSUM_OFFSET,
+  IndirectNode,
+  InlineFlag,
+  Inode,
+  NODE_FOOTER_OFFSET,
+  NodeFlag,
+  NodeFooter,
+  footerOfs,
+  inodeChecksum,
+  isDnodeOfs,
+  isXattrOfs,
+  makeFooterFlag,
+} from './layout/node.js';
 import { NatJournal } from './layout/summary.js';
 import { bitMsb } from './layout/struct.js';
 import type { Geometry } from './super.js';
@@ -30,6 +40,13 @@ export interface NodePage {
 
 export class NodeManager {
   private readonly journal = new Map<number, NatEntry>();
+  /** NAT entries changed since the last checkpoint; they override the journal and the NAT blocks. */
+  readonly natDirty = new Map<number, NatEntry>();
+  /** Node blocks changed in memory and not yet written to a log (the kernel's dirty node pages). */
+  readonly dirtyNodes = new Map<number, Buffer>();
+  /** Nids freed since the last checkpoint: the durable NAT still names them, so they are not reused before the next one. */
+  private readonly freedSinceCp = new Set<number>();
+  private nidHint: number;
 
   constructor(
     private readonly dev: BlockDevice,
@@ -38,7 +55,9 @@ export class NodeManager {
     private readonly natBitmap: Buffer,
     natJournal: NatJournal,
     private readonly inodeCsumSeed: number | null,
+    nextFreeNid: number,
   ) {
+    this.nidHint = nextFreeNid;
     this.check.range(natJournal.n_nats, 0, natJournal.entries.length, 'NAT journal entry count');
     for (const e of natJournal.entries.slice(0, natJournal.n_nats)) this.journal.set(e.nid, e.ne);
   }
@@ -57,6 +76,8 @@ export class NodeManager {
     this.check.nid(nid, 'NAT lookup');
     const k = Math.floor(nid / NAT_ENTRY_PER_BLOCK);
     const natBlkaddr = this.natBlockAddr(k);
+    const d = this.natDirty.get(nid);
+    if (d) return { ...d, nid, source: 'journal', natBlkaddr };
     const j = this.journal.get(nid);
     if (j) return { ...j, nid, source: 'journal', natBlkaddr };
     const e = NatEntry.decode(this.dev.readBlock(natBlkaddr), (nid % NAT_ENTRY_PER_BLOCK) * NatEntry.size);
@@ -68,8 +89,9 @@ export class NodeManager {
     return during(`while reading node ${nid}`, () => {
       const ne = this.getNat(nid);
       if (ne.block_addr === 0) fail('CORRUPT', `node ${nid} is not allocated in the NAT`, { nid });
-      const blkaddr = this.check.mainBlkaddr(ne.block_addr, `NAT entry of node ${nid}`);
-      const raw = this.dev.readBlock(blkaddr);
+      const dirty = this.dirtyNodes.get(nid);
+      const blkaddr = dirty ? ne.block_addr : this.check.mainBlkaddr(ne.block_addr, `NAT entry of node ${nid}`);
+      const raw = dirty ?? this.dev.readBlock(blkaddr);
       const footer = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);
       if (footer.nid !== nid) fail('CORRUPT', `node block at ${blkaddr} has footer nid ${footer.nid}, expected ${nid}`, { blkaddr });
       if (footer.ino !== ne.ino) fail('CORRUPT', `node block at ${blkaddr} has footer ino ${footer.ino}, NAT says ${ne.ino}`, { blkaddr });
@@ -83,7 +105,92 @@ export class NodeManager {
   /** Inode checksum verdict for an inode block: null when checksums are off or the field does not fit. */
   checksumOk(page: NodePage, extraIsize: number, hasExtra: boolean): boolean | null {
     if (this.inodeCsumSeed === null || !hasExtra || extraIsize < 12) return null;
-    return inodeChecksum(this.inodeCsumSeed, page.raw) === page.raw.readUInt32LE(368);
+    return inodeChecksum(this.inodeCsumSeed, page.raw) === page.raw.readUInt32LE(INODE_CHECKSUM_OFFSET);
+  }
+
+  /* ---- write side ---- */
+
+  journalNats(): Map<number, NatEntry> {
+    return this.journal;
+  }
+
+  /** A free nid (block_addr 0 everywhere, not freed since the checkpoint), reserved with NEW_ADDR until its node is written. */
+  allocNid(): number {
+    const max = this.geo.maxNid;
+    for (let i = 0; i < max; i++) {
+      const nid = ((this.nidHint - RESERVED_NODE_NUM + i) % (max - RESERVED_NODE_NUM)) + RESERVED_NODE_NUM;
+      if (this.freedSinceCp.has(nid) || this.natDirty.has(nid)) continue;
+      const j = this.journal.get(nid);
+      if (j ? j.block_addr !== 0 : this.blockEntry(nid).block_addr !== 0) continue;
+      this.nidHint = nid + 1;
+      this.natDirty.set(nid, { version: (j ?? this.blockEntry(nid)).version, ino: 0, block_addr: NEW_ADDR });
+      return nid;
+    }
+    return fail('ENOSPC', 'no free node id left');
+  }
+
+  private blockEntry(nid: number): NatEntry {
+    return NatEntry.decode(this.dev.readBlock(this.natBlockAddr(Math.floor(nid / NAT_ENTRY_PER_BLOCK))), (nid % NAT_ENTRY_PER_BLOCK) * NatEntry.size);
+  }
+
+  /** A fresh node block for `nid` of inode `ino` at node offset `ofs`, dirty in memory. */
+  newNode(nid: number, ino: number, ofs: number, cold: boolean): Buffer {
+    const cur = this.getNat(nid);
+    const raw = Buffer.alloc(BLKSIZE);
+    NodeFooter.encode({ nid, ino, flag: makeFooterFlag(ofs, cold ? NodeFlag.COLD : 0), cp_ver: 0n, next_blkaddr: 0 }, raw, NODE_FOOTER_OFFSET);
+    this.dirtyNodes.set(nid, raw);
+    this.natDirty.set(nid, { version: cur.version, ino, block_addr: NEW_ADDR });
+    return raw;
+  }
+
+  /** The node's block as a mutable dirty copy (read from its log the first time). */
+  nodeForUpdate(nid: number): Buffer {
+    let raw = this.dirtyNodes.get(nid);
+    if (!raw) {
+      raw = Buffer.from(this.readNode(nid).raw);
+      this.dirtyNodes.set(nid, raw);
+    }
+    return raw;
+  }
+
+  /** Frees a node: its block is invalidated by the caller's segment manager, the NAT entry cleared with the version bumped. */
+  freeNode(nid: number, invalidate: (blkaddr: number) => void): void {
+    const ne = this.getNat(nid);
+    if (ne.block_addr !== NEW_ADDR && ne.block_addr !== 0) invalidate(ne.block_addr);
+    this.dirtyNodes.delete(nid);
+    const wasWritten = ne.block_addr !== NEW_ADDR;
+    this.natDirty.set(nid, { version: wasWritten ? (ne.version + 1) & 0xff : ne.version, ino: ne.ino, block_addr: 0 });
+    this.freedSinceCp.add(nid);
+  }
+
+  /** Records where a node now lives (after its block was written). */
+  setNodeAddr(nid: number, ino: number, blkaddr: number): void {
+    const ne = this.getNat(nid);
+    this.natDirty.set(nid, { version: ne.version, ino, block_addr: blkaddr });
+  }
+
+  /** Recomputes the inode checksum of a dirty inode block when the feature is on and the field fits. */
+  setChecksum(raw: Buffer): void {
+    if (this.inodeCsumSeed === null) return;
+    const f = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);
+    if (f.nid !== f.ino || footerOfs(f.flag) !== 0) return;
+    const inline = raw[Inode.offsets.i_inline];
+    if (!(inline & InlineFlag.EXTRA_ATTR) || raw.readUInt16LE(I_ADDR_OFFSET) < 12) return;
+    raw.writeUInt32LE(inodeChecksum(this.inodeCsumSeed, raw), INODE_CHECKSUM_OFFSET);
+  }
+
+  /** At checkpoint: the dirty NAT set is handed over (and forgotten after the CP); freed nids become reusable. */
+  checkpointDone(journal: Map<number, NatEntry>, natBitmap: Buffer, nextFreeNid: number): void {
+    this.journal.clear();
+    for (const [k, v] of journal) this.journal.set(k, v);
+    this.natDirty.clear();
+    this.freedSinceCp.clear();
+    natBitmap.copy(this.natBitmap);
+    this.nidHint = nextFreeNid;
+  }
+
+  get nextFreeNid(): number {
+    return this.nidHint;
   }
 }
 

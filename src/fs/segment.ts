@@ -4,7 +4,7 @@ import { during, fail } from '../errors.js';
 import { BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, ENTRIES_IN_SUM, SIT_ENTRY_PER_BLOCK } from './layout/constants.js';
 import { CpFlag } from './layout/checkpoint.js';
 import { NODE_FOOTER_OFFSET, NodeFooter } from './layout/node.js';
-import { SitEntry, sitType, sitValidBlocks } from './layout/sit.js';
+import { SitEntry, sitType, sitValidBlocks, sitVblocks } from './layout/sit.js';
 import {
   COMPACT_ENTRY_LIMIT,
   COMPACT_FIRST_ENTRY_OFFSET,
@@ -49,14 +49,27 @@ export class SegmentManager {
   readonly cursegs: Curseg[] = [];
   readonly natJournal: NatJournal;
   private readonly sitJournal = new Map<number, SitEntry>();
+  /** SIT entries changed since the last checkpoint (the in-memory truth for those segments). */
+  readonly sitDirty = new Map<number, SitEntry>();
+  /** Segments emptied since the last checkpoint: the checkpointed state may still use them, so they are not reused until the next one. */
+  readonly prefree = new Set<number>();
+  /** free_segment_count as maintained since mount (prefree segments are not free yet). */
+  freeSegments: number;
+  /** Seconds base for SIT mtime: the CP's elapsed_time at mount. */
+  private readonly mountedAt = Math.floor(Date.now() / 1000);
+  private readonly elapsedAtMount: number;
+  private readonly writable: boolean;
 
   constructor(
     private readonly dev: BlockDevice,
     private readonly geo: Geometry,
     private readonly check: Validator,
-    private readonly cp: Checkpoint,
+    private cp: Checkpoint,
   ) {
     const head = cp.head;
+    this.writable = !dev.readOnly;
+    this.freeSegments = head.free_segment_count;
+    this.elapsedAtMount = head.elapsed_time;
     for (let t = 0; t < CUR_SEG_TYPES; t++) {
       const c = cpCurseg(head, t);
       this.cursegs.push({ type: t, segno: c.segno, blkoff: c.blkoff, allocType: c.allocType, sum: null });
@@ -160,6 +173,8 @@ export class SegmentManager {
 
   getSit(segno: number): SitInfo {
     this.check.segno(segno, 'SIT lookup');
+    const d = this.sitDirty.get(segno);
+    if (d) return { ...d, segno, valid: sitValidBlocks(d.vblocks), type: sitType(d.vblocks), source: 'journal' };
     const j = this.sitJournal.get(segno);
     const se = j ?? SitEntry.decode(this.dev.readBlock(this.sitBlockAddr(Math.floor(segno / SIT_ENTRY_PER_BLOCK))), (segno % SIT_ENTRY_PER_BLOCK) * SitEntry.size);
     const valid = sitValidBlocks(se.vblocks);
@@ -186,4 +201,130 @@ export class SegmentManager {
     const segno = this.segnoOf(blkaddr);
     return bitMsb.test(this.getSit(segno).valid_map, (blkaddr - this.geo.mainBlkaddr) % BLOCKS_PER_SEG);
   }
+
+  /* ---- write side: allocation and SIT updates (the crash rule lives here) ---- */
+
+  /** Elapsed seconds in the SIT/CP time base. */
+  mtimeNow(): number {
+    return this.elapsedAtMount + Math.max(0, Math.floor(Date.now() / 1000) - this.mountedAt);
+  }
+
+  private sitForUpdate(segno: number): SitEntry {
+    let d = this.sitDirty.get(segno);
+    if (!d) {
+      const cur = this.getSit(segno);
+      d = { vblocks: cur.vblocks, valid_map: Buffer.from(cur.valid_map), mtime: cur.mtime };
+      this.sitDirty.set(segno, d);
+    }
+    return d;
+  }
+
+  /** Marks a main-area block valid (allocation) with the log type owning its segment. */
+  private markValid(blkaddr: number, type: number): void {
+    const segno = this.segnoOf(blkaddr);
+    const off = (blkaddr - this.geo.mainBlkaddr) % BLOCKS_PER_SEG;
+    const se = this.sitForUpdate(segno);
+    if (bitMsb.test(se.valid_map, off)) fail('CORRUPT', `allocating block ${blkaddr}, which is already valid`, { blkaddr });
+    bitMsb.set(se.valid_map, off);
+    se.vblocks = sitVblocks(type, sitValidBlocks(se.vblocks) + 1);
+    se.mtime = this.mtimeNow();
+  }
+
+  /** Drops a block's validity (its owner moved or freed it); an emptied non-current segment becomes prefree. */
+  invalidate(blkaddr: number): void {
+    this.check.mainBlkaddr(blkaddr, 'invalidate');
+    const segno = this.segnoOf(blkaddr);
+    const off = (blkaddr - this.geo.mainBlkaddr) % BLOCKS_PER_SEG;
+    const se = this.sitForUpdate(segno);
+    if (!bitMsb.test(se.valid_map, off)) fail('CORRUPT', `freeing block ${blkaddr}, which is not valid in the SIT`, { blkaddr });
+    bitMsb.clear(se.valid_map, off);
+    const valid = sitValidBlocks(se.vblocks) - 1;
+    se.vblocks = sitVblocks(sitType(se.vblocks), valid);
+    se.mtime = this.mtimeNow();
+    if (valid === 0 && !this.cursegOf(segno)) this.prefree.add(segno);
+  }
+
+  /** Next free block of log `type`: appends at next_blkoff (LFS), records the summary entry, moves to a new segment when full. */
+  allocate(type: CursegType, entry: SummaryEntry): number {
+    if (!this.writable) fail('EROFS', 'volume is read-only');
+    const c = this.cursegs[type];
+    const sum = this.cursegSummary(type);
+    const blkaddr = this.segBlkaddr(c.segno) + c.blkoff;
+    this.markValid(blkaddr, type);
+    sum.entries[c.blkoff] = { ...entry };
+    c.blkoff++;
+    if (c.blkoff >= BLOCKS_PER_SEG) this.newCurseg(type);
+    return blkaddr;
+  }
+
+  /** Address the next allocation of log `type` will return (a node footer's next_blkaddr). */
+  nextBlkaddr(type: CursegType): number {
+    const c = this.cursegs[type];
+    return this.segBlkaddr(c.segno) + c.blkoff;
+  }
+
+  /** Rewrites the summary entry of an allocated block (f2fs_replace_block keeps SSA owners exact). */
+  setSummary(blkaddr: number, entry: SummaryEntry): void {
+    const segno = this.segnoOf(blkaddr);
+    const off = (blkaddr - this.geo.mainBlkaddr) % BLOCKS_PER_SEG;
+    const c = this.cursegOf(segno);
+    if (c) {
+      this.cursegSummary(c.type).entries[off] = { ...entry };
+      return;
+    }
+    const sum = SummaryBlock.decode(this.dev.readBlock(this.geo.ssaBlkaddr + segno));
+    sum.entries[off] = { ...entry };
+    this.dev.writeBlock(this.geo.ssaBlkaddr + segno, SummaryBlock.encode(sum), 'ssa');
+  }
+
+  /** new_curseg: persists the full segment's summary to the SSA and opens a free segment for the log. */
+  private newCurseg(type: CursegType): void {
+    const c = this.cursegs[type];
+    const sum = this.cursegSummary(type);
+    this.dev.writeBlock(this.geo.ssaBlkaddr + c.segno, SummaryBlock.encode(sum), 'ssa');
+    const old = c.segno;
+    const segno = this.findFreeSegment(old);
+    c.segno = segno;
+    c.blkoff = 0;
+    c.allocType = ALLOC_LFS;
+    c.sum = emptySummary(isNodeType(type) ? SUM_TYPE_NODE : SUM_TYPE_DATA);
+    const se = this.sitForUpdate(segno);
+    se.vblocks = sitVblocks(type, 0);
+    se.mtime = this.mtimeNow();
+    this.freeSegments--;
+    // The left segment is no longer current: if nothing in it is valid it waits as prefree.
+    if (this.getSit(old).valid === 0) this.prefree.add(old);
+  }
+
+  /** A segment free now and at the last checkpoint, scanning right from `after` and wrapping. */
+  private findFreeSegment(after: number): number {
+    const n = this.geo.mainSegments;
+    for (let i = 1; i <= n; i++) {
+      const segno = (after + i) % n;
+      if (this.prefree.has(segno) || this.cursegOf(segno)) continue;
+      if (this.getSit(segno).valid === 0) return segno;
+    }
+    return fail('ENOSPC', 'no free segment left (garbage collection is not implemented yet)');
+  }
+
+  /** At checkpoint: prefree segments become free; returns the SIT entries to persist and forgets them. */
+  takeDirtyForCheckpoint(): Map<number, SitEntry> {
+    this.freeSegments += [...this.prefree].filter((s) => !this.cursegOf(s) && this.getSit(s).valid === 0).length;
+    this.prefree.clear();
+    return new Map(this.sitDirty);
+  }
+
+  /** After a checkpoint is durable: the new CP is the base, dirty entries now live in the journal or SIT blocks. */
+  checkpointDone(cp: Checkpoint, journal: Map<number, SitEntry>): void {
+    this.cp = cp;
+    this.sitJournal.clear();
+    for (const [k, v] of journal) this.sitJournal.set(k, v);
+    this.sitDirty.clear();
+  }
+
+  get checkpoint(): Checkpoint {
+    return this.cp;
+  }
 }
+
+const isNodeType = (t: number) => t >= CursegType.HOT_NODE;

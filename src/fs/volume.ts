@@ -43,7 +43,7 @@ export class Volume implements NameOps {
     this.cp = readCheckpoint(dev, this.sb, this.geo);
     this.sm = new SegmentManager(dev, this.geo, this.check, this.cp);
     const seed = this.sb.feature & Feature.INODE_CHKSUM ? inodeChecksumSeed(this.sb.uuid) : null;
-    this.nm = new NodeManager(dev, this.geo, this.check, this.cp.natBitmap, this.sm.natJournal, seed);
+    this.nm = new NodeManager(dev, this.geo, this.check, Buffer.from(this.cp.natBitmap), this.sm.natJournal, seed, this.cp.head.next_free_nid);
     this.data = new DataReader(dev, this.nm, this.check);
     this.dirs = new DirReader(dev, this.data, this.check);
     during('while reading the root inode', () => checkRoot(this.inode(this.sb.root_ino)));

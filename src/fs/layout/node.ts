@@ -138,3 +138,15 @@ export function inodeChecksum(seed: number, block: Buffer): number {
   c = f2fsCrc32(c, Buffer.alloc(4));
   return f2fsCrc32(c, block.subarray(INODE_CHECKSUM_OFFSET + 4, BLKSIZE));
 }
+
+/** Byte offsets of the address/nid slots inside node blocks: the only place slot arithmetic lives. */
+export const slotOffset = {
+  /** i_addr slot of file block `i` in an inode whose extra area takes `extraWords` words. */
+  inodeAddr: (extraWords: number, i: number) => I_ADDR_OFFSET + 4 * (extraWords + i),
+  /** i_nid[k]. */
+  inodeNid: (k: number) => Inode.offsets.i_nid + 4 * k,
+  /** addr[i] of a direct node or nid[i] of an indirect node. */
+  node: (i: number) => 4 * i,
+};
+export const readSlot = (raw: Buffer, off: number) => raw.readUInt32LE(off);
+export const writeSlot = (raw: Buffer, off: number, value: number) => void raw.writeUInt32LE(value >>> 0, off);

@@ -26,8 +26,16 @@ export interface Struct<T> {
   /** Byte offset of each field from the struct start. */
   readonly offsets: { readonly [K in keyof T]: number };
   decode(buf: Buffer, off?: number): T;
+  /** Accessor for one field, for hot paths that change a single field of a block in place. */
+  field<K extends keyof T & string>(name: K): FieldAccess<T[K]>;
   /** Writes `value` into `buf` at `off` (a new zeroed buffer of `size` bytes when absent) and returns the buffer. */
   encode(value: T, buf?: Buffer, off?: number): Buffer;
+}
+
+export interface FieldAccess<V> {
+  readonly offset: number;
+  get(buf: Buffer, structOff?: number): V;
+  set(buf: Buffer, value: V, structOff?: number): void;
 }
 
 const SCALAR_SIZE: Record<Scalar, number> = { u8: 1, u16: 2, u32: 4, u64: 8, u64n: 8 };
@@ -109,12 +117,23 @@ function encodeSpec(spec: Spec, value: unknown, buf: Buffer, off: number, where:
 
 export function struct<const F extends FieldList>(name: string, fields: F): Struct<Shape<F>> {
   const offsets: Record<string, number> = {};
+  const specs = new Map<string, Spec>();
   let size = 0;
   for (const [field, spec] of fields) {
     offsets[field] = size;
+    specs.set(field, spec);
     size += specSize(spec);
   }
   return {
+    field(fieldName) {
+      const spec = specs.get(fieldName)!;
+      const offset = offsets[fieldName];
+      return {
+        offset,
+        get: (buf, structOff = 0) => decodeSpec(spec, buf, structOff + offset) as never,
+        set: (buf, value, structOff = 0) => encodeSpec(spec, value, buf, structOff + offset, `${name}.${fieldName}`),
+      };
+    },
     kind: 'struct',
     name,
     size,
