@@ -5,6 +5,15 @@ import { BLKSIZE, BLOCKS_PER_SEG, CUR_SEG_TYPES, NULL_SEGNO, ORPHANS_PER_BLOCK }
 import { CP_BITMAP_OFFSET, CP_CHKSUM_OFFSET, CheckpointHead, CpFlag, OrphanBlock, checkpointCrc } from './layout/checkpoint.js';
 import type { Superblock } from './layout/superblock.js';
 import type { Geometry } from './super.js';
+import type { Volume } from './volume.js';
+import { CursegType, NAT_ENTRY_PER_BLOCK, NAT_JOURNAL_ENTRIES, NEW_ADDR, SIT_ENTRY_PER_BLOCK, SIT_JOURNAL_ENTRIES, SUM_JOURNAL_SIZE } from './layout/constants.js';
+import { NatEntry } from './layout/nat.js';
+import { SitEntry } from './layout/sit.js';
+import { COMPACT_ENTRY_LIMIT, COMPACT_FIRST_ENTRY_OFFSET, NatJournal, SUM_TYPE_DATA, SUM_TYPE_NODE, SitJournal, SummaryBlock, SummaryEntry } from './layout/summary.js';
+import { bitMsb } from './layout/struct.js';
+import { ALLOC_SSR } from './segment.js';
+import { writeNode } from './node.js';
+import { writeback } from './data.js';
 
 export interface PackStatus {
   pack: 1 | 2;
@@ -92,21 +101,17 @@ function sanityCheck(head: CheckpointHead, sb: Superblock, geo: Geometry): strin
 }
 
 /** __bitmap_ptr: where the two version bitmaps live in the CP block (+ payload). */
+function bitmapOffsets(head: CheckpointHead, cpPayload: number) {
+  const natBytes = head.nat_ver_bitmap_bytesize;
+  if (head.ckpt_flags & CpFlag.LARGE_NAT_BITMAP) return { natOff: CP_BITMAP_OFFSET + 4, sitOff: CP_BITMAP_OFFSET + 4 + natBytes };
+  if (cpPayload > 0) return { natOff: CP_BITMAP_OFFSET, sitOff: BLKSIZE };
+  return { sitOff: CP_BITMAP_OFFSET, natOff: CP_BITMAP_OFFSET + head.sit_ver_bitmap_bytesize };
+}
+
 function bitmaps(raw: Buffer, head: CheckpointHead, cpPayload: number) {
   const sitBytes = head.sit_ver_bitmap_bytesize;
   const natBytes = head.nat_ver_bitmap_bytesize;
-  let sitOff: number;
-  let natOff: number;
-  if (head.ckpt_flags & CpFlag.LARGE_NAT_BITMAP) {
-    natOff = CP_BITMAP_OFFSET + 4;
-    sitOff = natOff + natBytes;
-  } else if (cpPayload > 0) {
-    natOff = CP_BITMAP_OFFSET;
-    sitOff = BLKSIZE;
-  } else {
-    sitOff = CP_BITMAP_OFFSET;
-    natOff = CP_BITMAP_OFFSET + sitBytes;
-  }
+  const { sitOff, natOff } = bitmapOffsets(head, cpPayload);
   if (sitOff + sitBytes > raw.length || natOff + natBytes > raw.length) fail('CORRUPT', 'version bitmaps run past the checkpoint');
   return { sitBitmap: Buffer.from(raw.subarray(sitOff, sitOff + sitBytes)), natBitmap: Buffer.from(raw.subarray(natOff, natOff + natBytes)) };
 }
@@ -156,3 +161,190 @@ export function readOrphans(dev: BlockDevice, cp: Checkpoint, cpPayload: number)
 }
 
 export const isUnusedSegno = (segno: number) => segno === NULL_SEGNO;
+
+/* ---- writing a checkpoint (f2fs_write_checkpoint / do_checkpoint) ---- */
+
+export interface CheckpointOptions {
+  /** UMOUNT checkpoint: node summaries in the pack, NAT journal drained (a clean unmount). */
+  umount: boolean;
+  orphans?: number[];
+}
+
+/** Persists NAT entries: into the journal if they fit (never at umount), else into the other copy of each NAT block. */
+function flushNat(vol: Volume, umount: boolean, natBitmap: Buffer): Map<number, NatEntry> {
+  const all = new Map(vol.nm.journalNats());
+  for (const [nid, e] of vol.nm.natDirty) {
+    if (e.block_addr === NEW_ADDR) fail('CORRUPT', `node ${nid} was never written`);
+    all.set(nid, e);
+  }
+  if (!umount && all.size <= NAT_JOURNAL_ENTRIES) return all;
+  const byBlock = new Map<number, [number, NatEntry][]>();
+  for (const [nid, e] of all) {
+    const k = Math.floor(nid / NAT_ENTRY_PER_BLOCK);
+    if (!byBlock.has(k)) byBlock.set(k, []);
+    byBlock.get(k)!.push([nid, e]);
+  }
+  for (const [k, entries] of [...byBlock].sort((a, b) => a[0] - b[0])) {
+    const cur = vol.nm.natBlockAddr(k);
+    const block = Buffer.from(vol.dev.readBlock(cur));
+    for (const [nid, e] of entries) NatEntry.encode(e, block, (nid % NAT_ENTRY_PER_BLOCK) * NatEntry.size);
+    const copy0 = cur - (bitMsb.test(natBitmap, k) ? BLOCKS_PER_SEG : 0);
+    const target = bitMsb.test(natBitmap, k) ? copy0 : copy0 + BLOCKS_PER_SEG;
+    vol.dev.writeBlock(target, block, 'nat');
+    if (bitMsb.test(natBitmap, k)) bitMsb.clear(natBitmap, k);
+    else bitMsb.set(natBitmap, k);
+  }
+  return new Map();
+}
+
+/** Persists SIT entries: journal when they fit, else the other copy of each SIT block. */
+function flushSit(vol: Volume, sitBitmap: Buffer): Map<number, SitEntry> {
+  const all = new Map(vol.sm.sitJournalEntries());
+  for (const [segno, e] of vol.sm.takeDirtyForCheckpoint()) all.set(segno, e);
+  if (all.size <= SIT_JOURNAL_ENTRIES) return all;
+  const byBlock = new Map<number, [number, SitEntry][]>();
+  for (const [segno, e] of all) {
+    const k = Math.floor(segno / SIT_ENTRY_PER_BLOCK);
+    if (!byBlock.has(k)) byBlock.set(k, []);
+    byBlock.get(k)!.push([segno, e]);
+  }
+  for (const [k, entries] of [...byBlock].sort((a, b) => a[0] - b[0])) {
+    const cur = vol.sm.sitBlockAddr(k);
+    const block = Buffer.from(vol.dev.readBlock(cur));
+    for (const [segno, e] of entries) SitEntry.encode(e, block, (segno % SIT_ENTRY_PER_BLOCK) * SitEntry.size);
+    const flipped = bitMsb.test(sitBitmap, k);
+    vol.dev.writeBlock(vol.geo.sitBlkaddr + k + (flipped ? 0 : vol.geo.sitBlocks), block, 'sit');
+    if (flipped) bitMsb.clear(sitBitmap, k);
+    else bitMsb.set(sitBitmap, k);
+  }
+  return new Map();
+}
+
+function journalBlock<T>(codec: { encode(v: T): Buffer }, value: T): Buffer {
+  return codec.encode(value);
+}
+
+/** Data summaries in compacted form (1-2 blocks) when they fit, else three normal blocks. */
+function dataSummaryBlocks(vol: Volume, natJ: Buffer, sitJ: Buffer): { blocks: Buffer[]; compact: boolean } {
+  const counts = [0, 1, 2].map((t) => (vol.sm.cursegs[t].allocType === ALLOC_SSR ? BLOCKS_PER_SEG : vol.sm.cursegs[t].blkoff));
+  const total = counts.reduce((a, b) => a + b, 0);
+  const firstCap = Math.floor((BLKSIZE - COMPACT_FIRST_ENTRY_OFFSET - (BLKSIZE - COMPACT_ENTRY_LIMIT)) / SummaryEntry.size);
+  const nextCap = Math.floor(COMPACT_ENTRY_LIMIT / SummaryEntry.size);
+  if (total <= firstCap + nextCap) {
+    const blocks = [Buffer.alloc(BLKSIZE)];
+    natJ.copy(blocks[0], 0);
+    sitJ.copy(blocks[0], SUM_JOURNAL_SIZE);
+    let off = COMPACT_FIRST_ENTRY_OFFSET;
+    for (let t = 0; t < 3; t++) {
+      const sum = vol.sm.cursegSummary(t);
+      for (let j = 0; j < counts[t]; j++) {
+        SummaryEntry.encode(sum.entries[j], blocks[blocks.length - 1], off);
+        off += SummaryEntry.size;
+        if (off + SummaryEntry.size <= COMPACT_ENTRY_LIMIT) continue;
+        blocks.push(Buffer.alloc(BLKSIZE));
+        off = 0;
+      }
+    }
+    // A fresh continuation block opened after the very last entry holds nothing: the kernel never writes it.
+    if (off === 0 && blocks.length > 1) blocks.pop();
+    return { blocks, compact: true };
+  }
+  const blocks = [0, 1, 2].map((t) => {
+    const sum = vol.sm.cursegSummary(t);
+    const journal = t === CursegType.HOT_DATA ? natJ : t === CursegType.COLD_DATA ? sitJ : sum.journal;
+    return SummaryBlock.encode({ ...sum, journal, footer: { entry_type: SUM_TYPE_DATA, check_sum: 0 } });
+  });
+  return { blocks, compact: false };
+}
+
+/**
+ * f2fs_write_checkpoint: dirty data and nodes go to their logs, NAT and SIT are flushed, and a new pack is written
+ * into the pack not in use with version+1 — tail block last, behind flush barriers, so a cut leaves the old pack valid.
+ */
+export function writeCheckpoint(vol: Volume, opts: CheckpointOptions): Checkpoint {
+  vol.requireWritable();
+  const old = vol.cp;
+  writeback(vol);
+  for (const nid of [...vol.nm.dirtyNodes.keys()].sort((a, b) => a - b)) writeNode(vol, nid);
+  const natBitmap = Buffer.from(old.natBitmap);
+  const sitBitmap = Buffer.from(old.sitBitmap);
+  const natJournal = flushNat(vol, opts.umount, natBitmap);
+  const sitJournal = flushSit(vol, sitBitmap);
+  const natJ = journalBlock(NatJournal, {
+    n_nats: natJournal.size,
+    entries: padTo([...natJournal].map(([nid, ne]) => ({ nid, ne })), NAT_JOURNAL_ENTRIES, () => ({ nid: 0, ne: { version: 0, ino: 0, block_addr: 0 } })),
+    reserved: Buffer.alloc(11),
+  });
+  const sitJ = journalBlock(SitJournal, {
+    n_sits: sitJournal.size,
+    entries: padTo([...sitJournal].map(([segno, se]) => ({ segno, se })), SIT_JOURNAL_ENTRIES, () => ({ segno: 0, se: { vblocks: 0, valid_map: Buffer.alloc(64), mtime: 0 } })),
+    reserved: Buffer.alloc(37),
+  });
+  const { blocks: dataSums, compact } = dataSummaryBlocks(vol, natJ, sitJ);
+  const orphans = opts.orphans ?? [];
+  const orphanBlocks = Math.ceil(orphans.length / ORPHANS_PER_BLOCK);
+  const P = vol.sb.cp_payload;
+  const nodeSums = opts.umount ? [3, 4, 5].map((t) => SummaryBlock.encode({ ...vol.sm.cursegSummary(t), footer: { entry_type: SUM_TYPE_NODE, check_sum: 0 } })) : [];
+  const total = 2 + P + orphanBlocks + dataSums.length + nodeSums.length;
+
+  const h = old.head;
+  const keep = h.ckpt_flags & (CpFlag.FSCK | CpFlag.QUOTA_NEED_FSCK | CpFlag.LARGE_NAT_BITMAP);
+  const flags =
+    keep | CpFlag.CRC_RECOVERY | (opts.umount ? CpFlag.UMOUNT : 0) | (compact ? CpFlag.COMPACT_SUM : 0) | (orphans.length ? CpFlag.ORPHAN_PRESENT : 0);
+  const cs = vol.sm.cursegs;
+  const head: CheckpointHead = {
+    ...h,
+    checkpoint_ver: (h.checkpoint_ver + 1n) & 0xffffffffffffffffn,
+    valid_block_count: vol.counts.blocks,
+    free_segment_count: vol.sm.freeSegments,
+    cur_node_segno: [cs[3].segno, cs[4].segno, cs[5].segno, ...h.cur_node_segno.slice(3)],
+    cur_node_blkoff: [cs[3].blkoff, cs[4].blkoff, cs[5].blkoff, ...h.cur_node_blkoff.slice(3)],
+    cur_data_segno: [cs[0].segno, cs[1].segno, cs[2].segno, ...h.cur_data_segno.slice(3)],
+    cur_data_blkoff: [cs[0].blkoff, cs[1].blkoff, cs[2].blkoff, ...h.cur_data_blkoff.slice(3)],
+    ckpt_flags: flags,
+    cp_pack_total_block_count: total,
+    cp_pack_start_sum: 1 + P + orphanBlocks,
+    valid_node_count: vol.counts.nodes,
+    valid_inode_count: vol.counts.inodes,
+    next_free_nid: vol.nm.nextFreeNid,
+    elapsed_time: vol.sm.mtimeNow(),
+    alloc_type: [...cs.map((c) => c.allocType), ...h.alloc_type.slice(6)],
+  };
+  const raw = Buffer.from(old.raw);
+  raw.fill(0, CP_BITMAP_OFFSET);
+  CheckpointHead.encode(head, raw, 0);
+  const { sitOff, natOff } = bitmapOffsets(head, P);
+  sitBitmap.copy(raw, sitOff);
+  natBitmap.copy(raw, natOff);
+  const crc = checkpointCrc(raw.subarray(0, BLKSIZE), head.checksum_offset);
+  raw.writeUInt32LE(crc, head.checksum_offset);
+
+  const pack: 1 | 2 = old.pack === 1 ? 2 : 1;
+  const base = vol.geo.cpBlkaddr + (pack === 2 ? BLOCKS_PER_SEG : 0);
+  for (let i = 0; i <= P; i++) vol.dev.writeBlock(base + i, raw.subarray(i * BLKSIZE, (i + 1) * BLKSIZE), 'cp');
+  for (let b = 0; b < orphanBlocks; b++) {
+    const inos = orphans.slice(b * ORPHANS_PER_BLOCK, (b + 1) * ORPHANS_PER_BLOCK);
+    vol.dev.writeBlock(
+      base + 1 + P + b,
+      OrphanBlock.encode({ ino: padTo(inos, ORPHANS_PER_BLOCK, () => 0), reserved: 0, blk_addr: b + 1, blk_count: orphanBlocks, entry_count: inos.length, check_sum: 0 }),
+      'orphan',
+    );
+  }
+  [...dataSums, ...nodeSums].forEach((blk, i) => vol.dev.writeBlock(base + head.cp_pack_start_sum + i, blk, 'sum'));
+  // Everything the new pack describes must be durable before its tail makes it valid.
+  vol.dev.flush('cp-barrier');
+  vol.dev.writeBlock(base + total - 1, raw.subarray(0, BLKSIZE), 'cp-tail');
+  vol.dev.flush('cp-commit');
+
+  const cp: Checkpoint = { head, raw, pack, base, crc, sitBitmap, natBitmap, packs: old.packs };
+  vol.checkpointDone(cp);
+  vol.sm.checkpointDone(cp, sitJournal);
+  vol.nm.checkpointDone(natJournal, natBitmap, vol.nm.nextFreeNid);
+  return cp;
+}
+
+function padTo<T>(arr: T[], n: number, fill: () => T): T[] {
+  const out = arr.slice(0, n);
+  while (out.length < n) out.push(fill());
+  return out;
+}

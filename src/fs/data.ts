@@ -6,6 +6,10 @@ import { NODE_DIND_OFS, NODE_IND1_OFS, NODE_IND2_OFS } from './layout/node.js';
 import { hasInlineData, inodeAddr, type InodeInfo } from './inode.js';
 import { nodeAddrs, nodeNids, nodePath, type NodeManager } from './node.js';
 import type { Validator } from './validate.js';
+import type { Volume } from './volume.js';
+import { CursegType } from './layout/constants.js';
+import { Advise, Inode, readSlot, writeSlot } from './layout/node.js';
+import { chargeInode, getDnode } from './node.js';
 
 /** Who holds a data slot: the node (inode or direct node) and the slot index, as SSA entries record it. */
 export interface SlotOwner {
@@ -18,13 +22,24 @@ export type BlockVisitor = (bidx: number, blkaddr: number, owner: SlotOwner) => 
 
 const B = ADDRS_PER_BLOCK;
 const N = NIDS_PER_BLOCK;
+const ZERO_BLOCK = Buffer.alloc(BLKSIZE);
 
 export class DataReader {
   constructor(
     private readonly dev: BlockDevice,
     private readonly nm: NodeManager,
     private readonly check: Validator,
+    private readonly pages: DirtyPages,
   ) {}
+
+  /** Content of file block `bidx` whose slot holds `blkaddr`: the dirty page if any, zeros for NEW_ADDR. */
+  blockData(ino: number, bidx: number, blkaddr: number): Buffer {
+    const dirty = this.pages.get(ino, bidx);
+    if (dirty) return dirty;
+    if (blkaddr === NEW_ADDR) return ZERO_BLOCK;
+    if (blkaddr === COMPRESS_ADDR) fail('UNSUPPORTED', `inode ${ino} has compressed clusters`);
+    return this.dev.readBlock(blkaddr);
+  }
 
   /**
    * Calls `visit` for every non-NULL slot with start <= bidx < end, in file order, skipping absent subtrees whole.
@@ -108,9 +123,7 @@ export class DataReader {
     const first = Math.floor(pos / BLKSIZE);
     const last = Math.ceil(end / BLKSIZE);
     this.walk(info, first, last, (bidx, blkaddr) => {
-      if (blkaddr === NEW_ADDR) return;
-      if (blkaddr === COMPRESS_ADDR) fail('UNSUPPORTED', `inode ${info.ino} has compressed clusters`);
-      const block = this.dev.readBlock(blkaddr);
+      const block = this.blockData(info.ino, bidx, blkaddr);
       const blockPos = bidx * BLKSIZE;
       const from = Math.max(pos, blockPos);
       const to = Math.min(end, blockPos + BLKSIZE);
@@ -175,4 +188,59 @@ export interface DnodeSlot {
   raw: Buffer; // the dirty node block
   off: number; // byte offset of the slot in raw
   ofsInNode: number; // SSA ofs_in_node
+}
+
+/** Dirty pages held before writeback is forced (bounded memory on big imports). */
+const MAX_DIRTY_PAGES = 16384; // 64 MiB
+/** The kernel sends small writebacks (<= min_hot_blocks dirty pages) to the hot data log. */
+const MIN_HOT_BLOCKS = 16;
+
+const iExt = Inode.field('i_ext');
+
+/** The mapping of a file changed: drop its cached largest extent rather than leave it stale (fsck checks it). */
+export function dropExtent(vol: Volume, ino: number): void {
+  const raw = vol.nm.readNode(ino).raw;
+  if (iExt.get(raw).len !== 0) iExt.set(vol.nm.nodeForUpdate(ino), { fofs: 0, blk: 0, len: 0 });
+}
+
+/** f2fs_write_begin/end: stages `page` as file block `bidx`; a hole gets a NEW_ADDR reservation charged to the file. */
+export function writePage(vol: Volume, info: InodeInfo, bidx: number, page: Buffer): void {
+  const dn = getDnode(vol, info, bidx, true)!;
+  const cur = readSlot(vol.nm.readNode(dn.nid).raw, dn.off);
+  if (cur === NULL_ADDR) {
+    vol.reserveBlocks(1);
+    writeSlot(vol.nm.nodeForUpdate(dn.nid), dn.off, NEW_ADDR);
+    chargeInode(vol, info.ino, 1);
+  }
+  vol.pages.set(info.ino, bidx, page);
+  if (vol.pages.size > MAX_DIRTY_PAGES) writeback(vol);
+}
+
+/** The data log a file's pages go to (__get_segment_type_6). */
+function dataLogOf(info: InodeInfo, dirtyCount: number): CursegType {
+  const i = info.inode;
+  if ((i.i_mode & 0o170000) === 0o040000) return CursegType.HOT_DATA;
+  if (i.i_advise & Advise.COLD) return CursegType.COLD_DATA;
+  if (i.i_advise & Advise.HOT || dirtyCount <= MIN_HOT_BLOCKS) return CursegType.HOT_DATA;
+  return CursegType.WARM_DATA;
+}
+
+/** Writes dirty pages out of place (of one inode, or all): a new block each, SSA owner set, old block invalidated. */
+export function writeback(vol: Volume, ino?: number): void {
+  for (const [i, pages] of vol.pages.take(ino)) {
+    const info = vol.inode(i);
+    const type = dataLogOf(info, pages.length);
+    for (const [bidx, page] of pages) {
+      const dn = getDnode(vol, info, bidx, false);
+      if (!dn) fail('CORRUPT', `inode ${i} lost the node of dirty block ${bidx}`);
+      const old = readSlot(vol.nm.readNode(dn!.nid).raw, dn!.off);
+      if (old === NULL_ADDR) fail('CORRUPT', `inode ${i} block ${bidx} is dirty but not reserved`);
+      const version = vol.nm.getNat(dn!.nid).version;
+      const blkaddr = vol.sm.allocate(type, { nid: dn!.nid, version, ofs_in_node: dn!.ofsInNode });
+      vol.dev.writeBlock(blkaddr, page, 'data');
+      if (old !== NEW_ADDR) vol.sm.invalidate(vol.check.mainBlkaddr(old, `inode ${i} block ${bidx}`));
+      writeSlot(vol.nm.nodeForUpdate(dn!.nid), dn!.off, blkaddr);
+    }
+    dropExtent(vol, i);
+  }
 }

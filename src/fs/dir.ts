@@ -1,10 +1,14 @@
 // Directories: walking dentry areas (blocks and inline), the multi-level hash lookup, and listing.
 import { during, fail } from '../errors.js';
-import { BLKSIZE, MAX_DIR_HASH_DEPTH, NR_DENTRY_IN_BLOCK, NULL_ADDR, NEW_ADDR, SLOT_LEN } from './layout/constants.js';
-import { DentryBlock, inlineDentryStruct, slotsFor, type DentryArea } from './layout/dentry.js';
+import type { Volume } from './volume.js';
+import { editInode } from './inode.js';
+import { writePage } from './data.js';
+import { punchBlock } from './node.js';
+import { convertInlineDentry } from './inline.js';
+import { BLKSIZE, MAX_DIR_HASH_DEPTH, NR_DENTRY_IN_BLOCK, SLOT_LEN } from './layout/constants.js';
+import { DentryBlock, inlineDentryGeometry, inlineDentryStruct, slotsFor, type DentryArea } from './layout/dentry.js';
 import { dentryHash } from './layout/hash.js';
 import { bitLsb } from './layout/struct.js';
-import type { BlockDevice } from '../device/types.js';
 import { hasInlineDentry, isDir, type InodeInfo } from './inode.js';
 import type { DataReader } from './data.js';
 import type { Validator } from './validate.js';
@@ -64,7 +68,6 @@ export function* areaEntries(area: DentryArea, bidx: number, check: Validator, w
 
 export class DirReader {
   constructor(
-    private readonly dev: BlockDevice,
     private readonly data: DataReader,
     private readonly check: Validator,
   ) {}
@@ -82,10 +85,8 @@ export class DirReader {
       return;
     }
     const blocks: [number, number][] = [];
-    this.data.walk(info, 0, Math.ceil(info.inode.i_size / BLKSIZE), (bidx, blkaddr) => {
-      if (blkaddr !== NEW_ADDR) blocks.push([bidx, blkaddr]);
-    });
-    for (const [bidx, blkaddr] of blocks) yield* areaEntries(areaOfBlock(this.dev.readBlock(blkaddr)), bidx, this.check, `${what} block ${bidx}`);
+    this.data.walk(info, 0, Math.ceil(info.inode.i_size / BLKSIZE), (bidx, blkaddr) => blocks.push([bidx, blkaddr]));
+    for (const [bidx, blkaddr] of blocks) yield* areaEntries(areaOfBlock(this.data.blockData(info.ino, bidx, blkaddr)), bidx, this.check, `${what} block ${bidx}`);
   }
 
   /** __f2fs_find_entry: hash-directed lookup through levels 0..i_current_depth-1 (inline: a scan). */
@@ -104,13 +105,134 @@ export class DirReader {
         const bucket = hash % dirBuckets(level, dirLevel);
         const first = dirBlockIndex(level, dirLevel, bucket);
         const found: [number, number][] = [];
-        this.data.walk(info, first, first + bucketBlocks(level), (bidx, blkaddr) => {
-          if (blkaddr !== NULL_ADDR && blkaddr !== NEW_ADDR) found.push([bidx, blkaddr]);
-        });
+        this.data.walk(info, first, first + bucketBlocks(level), (bidx, blkaddr) => found.push([bidx, blkaddr]));
         for (const [bidx, blkaddr] of found)
-          for (const d of areaEntries(areaOfBlock(this.dev.readBlock(blkaddr)), bidx, this.check, `directory ${info.ino} block ${bidx}`)) if (match(d)) return d;
+          for (const d of areaEntries(areaOfBlock(this.data.blockData(info.ino, bidx, blkaddr)), bidx, this.check, `directory ${info.ino} block ${bidx}`)) if (match(d)) return d;
       }
       return null;
     });
   }
+}
+
+/* ---- write side: inserting and deleting entries (f2fs_add_regular_entry, f2fs_add_inline_entry, f2fs_delete_entry) ---- */
+
+/** f2fs_room_for_filename: first run of `slots` free bits. */
+export function roomForFilename(bitmap: Buffer, slots: number, max: number): number {
+  let start = 0;
+  for (;;) {
+    let zeroStart = start;
+    while (zeroStart < max && bitLsb.test(bitmap, zeroStart)) zeroStart++;
+    if (zeroStart >= max) return max;
+    let zeroEnd = zeroStart;
+    while (zeroEnd < max && !bitLsb.test(bitmap, zeroEnd)) zeroEnd++;
+    if (zeroEnd - zeroStart >= slots) return zeroStart;
+    start = zeroEnd + 1;
+    if (start >= max) return max;
+  }
+}
+
+/** f2fs_update_dentry: fills slot `pos` (and its continuation slots) of an area. */
+export function putEntry(area: DentryArea, pos: number, name: Buffer, ino: number, fileType: number, hash: number): void {
+  const slots = slotsFor(name.length);
+  area.dentry[pos] = { hash_code: hash, ino, name_len: name.length, file_type: fileType };
+  area.filename.fill(0, pos * SLOT_LEN, (pos + slots) * SLOT_LEN);
+  name.copy(area.filename, pos * SLOT_LEN);
+  for (let i = 0; i < slots; i++) {
+    bitLsb.set(area.bitmap, pos + i);
+    if (i) area.dentry[pos + i] = { hash_code: 0, ino: 0, name_len: 0, file_type: 0 };
+  }
+}
+
+export function clearEntry(area: DentryArea, pos: number, nameLen: number): void {
+  for (let i = 0; i < slotsFor(nameLen); i++) bitLsb.clear(area.bitmap, pos + i);
+}
+
+export const emptyBlockArea = (): DentryArea => areaOfBlock(Buffer.alloc(BLKSIZE));
+
+export function encodeBlockArea(area: DentryArea): Buffer {
+  return DentryBlock.encode({ dentry_bitmap: area.bitmap, reserved: Buffer.alloc(3), dentry: area.dentry, filename: area.filename });
+}
+
+/** Writes an inline dentry area back into the directory's dirty inode block. */
+export function encodeInlineArea(raw: Buffer, info: InodeInfo, area: DentryArea): void {
+  const s = inlineDentryStruct(info.maxInlineData);
+  const g = inlineDentryGeometry(info.maxInlineData);
+  s.encode({ dentry_bitmap: area.bitmap, reserved: Buffer.alloc(g.reserved), dentry: area.dentry, filename: area.filename }, raw, info.inlineDataOffset);
+}
+
+export const isEmptyArea = (area: DentryArea) => area.bitmap.every((b) => b === 0);
+
+/** f2fs_add_regular_entry / f2fs_add_inline_entry: inserts `name` → `ino` into `dir` (converting a full inline dir). */
+export function addEntry(vol: Volume, dirIno: number, name: Buffer, ino: number, fileType: number): void {
+  let dir = vol.inode(dirIno);
+  const hash = dentryHash(name);
+  const slots = slotsFor(name.length);
+  if (hasInlineDentry(dir)) {
+    const area = inlineArea(dir);
+    const pos = roomForFilename(area.bitmap, slots, area.slots);
+    if (pos < area.slots) {
+      putEntry(area, pos, name, ino, fileType, hash);
+      const raw = vol.nm.nodeForUpdate(dirIno);
+      encodeInlineArea(raw, dir, area);
+      editInode(raw, (i) => {
+        i.i_current_depth = 0;
+      });
+      return;
+    }
+    convertInlineDentry(vol, dir);
+    dir = vol.inode(dirIno);
+  }
+  const dirLevel = dir.inode.i_dir_level;
+  let depth = dir.inode.i_current_depth;
+  for (let level = 0; ; level++) {
+    if (level >= MAX_DIR_HASH_DEPTH) fail('ENOSPC', `directory ${dirIno} is full (hash depth ${MAX_DIR_HASH_DEPTH})`);
+    if (level === depth) depth++;
+    const first = dirBlockIndex(level, dirLevel, hash % dirBuckets(level, dirLevel));
+    for (let bidx = first; bidx < first + bucketBlocks(level); bidx++) {
+      const { blkaddr } = vol.data.bmap(dir, bidx);
+      const area = blkaddr ? areaOfBlock(vol.data.blockData(dirIno, bidx, blkaddr)) : emptyBlockArea();
+      const pos = roomForFilename(area.bitmap, slots, NR_DENTRY_IN_BLOCK);
+      if (pos >= NR_DENTRY_IN_BLOCK) continue;
+      putEntry(area, pos, name, ino, fileType, hash);
+      writePage(vol, dir, bidx, encodeBlockArea(area));
+      editInode(vol.nm.nodeForUpdate(dirIno), (i) => {
+        if (i.i_size < (bidx + 1) * BLKSIZE) i.i_size = (bidx + 1) * BLKSIZE;
+        i.i_current_depth = depth;
+      });
+      return;
+    }
+  }
+}
+
+/** f2fs_delete_entry: clears the entry's bits; a dentry block left empty is punched out. */
+export function deleteEntry(vol: Volume, dirIno: number, d: Dentry): void {
+  const dir = vol.inode(dirIno);
+  if (d.bidx < 0) {
+    const area = inlineArea(dir);
+    clearEntry(area, d.slot, d.name.length);
+    encodeInlineArea(vol.nm.nodeForUpdate(dirIno), dir, area);
+    return;
+  }
+  const { blkaddr } = vol.data.bmap(dir, d.bidx);
+  const area = areaOfBlock(vol.data.blockData(dirIno, d.bidx, blkaddr));
+  clearEntry(area, d.slot, d.name.length);
+  if (isEmptyArea(area)) {
+    vol.pages.drop(dirIno, d.bidx);
+    punchBlock(vol, dir, d.bidx);
+  } else writePage(vol, dir, d.bidx, encodeBlockArea(area));
+}
+
+/** f2fs_set_link: points an existing entry at another inode, in place. */
+export function setLink(vol: Volume, dirIno: number, d: Dentry, ino: number, fileType: number): void {
+  const dir = vol.inode(dirIno);
+  if (d.bidx < 0) {
+    const area = inlineArea(dir);
+    area.dentry[d.slot] = { ...area.dentry[d.slot], ino, file_type: fileType };
+    encodeInlineArea(vol.nm.nodeForUpdate(dirIno), dir, area);
+    return;
+  }
+  const { blkaddr } = vol.data.bmap(dir, d.bidx);
+  const area = areaOfBlock(vol.data.blockData(dirIno, d.bidx, blkaddr));
+  area.dentry[d.slot] = { ...area.dentry[d.slot], ino, file_type: fileType };
+  writePage(vol, dir, d.bidx, encodeBlockArea(area));
 }

@@ -88,3 +88,32 @@ export function modeString(mode: number): string {
   const rwx = (v: number, s: boolean, sc: string) => (v & 4 ? 'r' : '-') + (v & 2 ? 'w' : '-') + (s ? (v & 1 ? sc : sc.toUpperCase()) : v & 1 ? 'x' : '-');
   return t + rwx((mode >> 6) & 7, (mode & 0o4000) !== 0, 's') + rwx((mode >> 3) & 7, (mode & 0o2000) !== 0, 's') + rwx(mode & 7, (mode & 0o1000) !== 0, 't');
 }
+
+/* ---- write side: editing inode fields in the dirty inode block ---- */
+
+export interface Timespec {
+  sec: number;
+  nsec: number;
+}
+
+export function now(): Timespec {
+  const ns = process.hrtime.bigint() % 1000000000n;
+  return { sec: Math.floor(Date.now() / 1000), nsec: Number(ns) };
+}
+
+/** Decodes the inode from its dirty block, lets `fn` change fields, encodes it back (extra area only as far as i_extra_isize). */
+export function editInode(raw: Buffer, fn: (i: Inode, e: InodeExtra | null) => void): void {
+  const i = Inode.decode(raw);
+  const hasExtra = (i.i_inline & InlineFlag.EXTRA_ATTR) !== 0;
+  const e = hasExtra ? InodeExtra.decode(raw, I_ADDR_OFFSET) : null;
+  const isize = e?.i_extra_isize ?? 0;
+  fn(i, e);
+  Inode.encode(i, raw);
+  if (e) InodeExtra.encode(e).copy(raw, I_ADDR_OFFSET, 0, isize);
+}
+
+export function setTimes(i: Inode, which: { a?: Timespec; m?: Timespec; c?: Timespec }): void {
+  if (which.a) [i.i_atime, i.i_atime_nsec] = [which.a.sec, which.a.nsec];
+  if (which.m) [i.i_mtime, i.i_mtime_nsec] = [which.m.sec, which.m.nsec];
+  if (which.c) [i.i_ctime, i.i_ctime_nsec] = [which.c.sec, which.c.nsec];
+}

@@ -1,8 +1,15 @@
 // Name resolution: debugfs-style filespecs ("/a/b", "a/b" from a cwd, or "<ino>") to inode numbers, following symlinks where asked.
 import { fail } from '../errors.js';
 import { MAX_NAME_LEN, ROOT_INO } from './layout/constants.js';
-import { isDir, isSymlink, type InodeInfo } from './inode.js';
-import type { Dentry } from './dir.js';
+import { randomBytes } from 'node:crypto';
+import { editInode, isDir, isReg, isSymlink, now, setTimes, type InodeInfo, type Timespec } from './inode.js';
+import { addEntry, deleteEntry, encodeInlineArea, inlineArea, putEntry, setLink, type Dentry } from './dir.js';
+import { DEFAULT_INLINE_XATTR_ADDRS } from './layout/constants.js';
+import { FileType, fileTypeOfMode } from './layout/dentry.js';
+import { Advise, I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, MAX_EXTRA_ISIZE } from './layout/node.js';
+import { Feature, extensionList } from './layout/superblock.js';
+import { truncateBlocks } from './node.js';
+import type { Volume } from './volume.js';
 
 const MAX_SYMLINK_FOLLOW = 40; // the kernel's MAXSYMLINKS
 
@@ -67,4 +74,264 @@ export function resolve(ops: NameOps, spec: string, opts: { cwd?: number; follow
     return { ino: cur, parent, name: last };
   };
   return walk(opts.cwd ?? ROOT_INO, spec, opts.follow ?? false);
+}
+
+/* ---- write side: creating, linking, unlinking and renaming (fs/f2fs/namei.c) ---- */
+
+const INHERITED_FLAGS = 0x08 | 0x40 | 0x80 | 0x10000 | 0x20000000 | 0x40000000; // F2FS_FL_INHERITED
+const REG_FLMASK = ~(0x10000 | 0x20000000 | 0x40000000);
+const OTHER_FLMASK = 0x40 | 0x80;
+const INDEX_FL = 0x1000;
+
+export interface CreateOptions {
+  uid?: number;
+  gid?: number;
+  times?: Timespec;
+  rdev?: { major: number; minor: number };
+}
+
+/** is_extension_exist with a temporary-extension tolerance (set_file_temperature). */
+function hasExtension(name: string, ext: string): boolean {
+  if (name.length < ext.length + 2) return false;
+  for (let i = 1; i < name.length - ext.length; i++) if (name[i] === '.' && name.slice(i + 1, i + 1 + ext.length).toLowerCase() === ext.toLowerCase()) return true;
+  return false;
+}
+
+function temperature(vol: Volume, name: string): number {
+  const exts = extensionList(vol.sb);
+  const idx = exts.findIndex((e) => e && hasExtension(name, e));
+  if (idx < 0) return 0;
+  return idx < vol.sb.extension_count ? Advise.COLD : Advise.HOT;
+}
+
+function encodeDev(rdev: { major: number; minor: number }): [number, number] {
+  const { major, minor } = rdev;
+  if (major < 256 && minor < 256) return [(major << 8) | minor, 0];
+  return [0, ((minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12)) >>> 0];
+}
+
+/** f2fs_new_inode + f2fs_init_inode_metadata: a new inode block with the 6.1 defaults, dirty, charged to the volume. */
+function newInode(vol: Volume, dir: InodeInfo, mode: number, name: Buffer, opts: CreateOptions): number {
+  vol.reserveBlocks(1);
+  const ino = vol.nm.allocNid();
+  const dirMode = isDir(mode);
+  const raw = vol.nm.newNode(ino, ino, 0, !dirMode);
+  vol.counts.nodes++;
+  vol.counts.inodes++;
+  const t = opts.times ?? now();
+  const extra = (vol.sb.feature & Feature.EXTRA_ATTR) !== 0;
+  const flexible = (vol.sb.feature & Feature.FLEXIBLE_INLINE_XATTR) !== 0;
+  let inline = InlineFlag.XATTR;
+  if (dirMode) inline |= InlineFlag.DENTRY;
+  if (isReg(mode) || isSymlink(mode)) inline |= InlineFlag.DATA;
+  if (extra) inline |= InlineFlag.EXTRA_ATTR;
+  const inherited = dir.inode.i_flags & INHERITED_FLAGS;
+  const flags = dirMode ? inherited | INDEX_FL : isReg(mode) ? inherited & REG_FLMASK : inherited & OTHER_FLMASK;
+  const inode = Inode.decode(raw);
+  Object.assign(inode, {
+    i_mode: mode,
+    i_advise: isReg(mode) ? temperature(vol, name.toString()) : 0,
+    i_inline: inline,
+    i_uid: opts.uid ?? 0,
+    i_gid: opts.gid ?? 0,
+    i_links: dirMode ? 2 : 1,
+    i_size: 0,
+    i_blocks: 1,
+    i_generation: randomBytes(4).readUInt32LE(0),
+    i_current_depth: dirMode ? 1 : 0,
+    i_flags: flags,
+    i_pino: dir.ino,
+    i_namelen: name.length,
+    i_name: name,
+  });
+  setTimes(inode, { a: t, m: t, c: t });
+  if (opts.rdev) {
+    const [a0, a1] = encodeDev(opts.rdev);
+    const base = extra ? MAX_EXTRA_ISIZE / 4 : 0;
+    inode.i_addr[base] = a0;
+    inode.i_addr[base + 1] = a1;
+  }
+  Inode.encode(inode, raw);
+  if (extra) {
+    const e: InodeExtra = { ...InodeExtra.decode(Buffer.alloc(InodeExtra.size)), i_extra_isize: MAX_EXTRA_ISIZE, i_inline_xattr_size: flexible ? DEFAULT_INLINE_XATTR_ADDRS : 0, i_crtime: t.sec, i_crtime_nsec: t.nsec };
+    InodeExtra.encode(e, raw, I_ADDR_OFFSET);
+  }
+  if (dirMode) makeEmptyDir(vol, ino, dir.ino);
+  return ino;
+}
+
+/** f2fs_make_empty_inline_dir: '.' and '..' in the inline area, i_size = MAX_INLINE_DATA. */
+function makeEmptyDir(vol: Volume, ino: number, parent: number): void {
+  const info = vol.inode(ino);
+  const area = inlineArea(info);
+  putEntry(area, 0, Buffer.from('.'), ino, FileType.DIR, 0);
+  putEntry(area, 1, Buffer.from('..'), parent, FileType.DIR, 0);
+  const raw = vol.nm.nodeForUpdate(ino);
+  encodeInlineArea(raw, info, area);
+  editInode(raw, (i) => {
+    i.i_size = info.maxInlineData;
+  });
+}
+
+function requireNewName(vol: Volume, dir: InodeInfo, name: Buffer): void {
+  if (name.length === 0 || name.includes(0x2f) || name.includes(0)) fail('EINVAL', `invalid file name "${name.toString()}"`);
+  if (name.length > MAX_NAME_LEN) fail('ENAMETOOLONG', `name of ${name.length} bytes is longer than ${MAX_NAME_LEN}`);
+  if (!isDir(dir.inode.i_mode)) fail('ENOTDIR', `inode ${dir.ino} is not a directory`);
+  if (name.equals(Buffer.from('.')) || name.equals(Buffer.from('..')) || vol.lookup(dir, name)) fail('EEXIST', `${name.toString()} already exists`);
+}
+
+/** The parent's side of f2fs_add_link: entry, then i_pino/i_name of the child, then the parent's times and links. */
+function link(vol: Volume, dirIno: number, name: Buffer, ino: number, mode: number, t: Timespec, newDir: boolean): void {
+  addEntry(vol, dirIno, name, ino, fileTypeOfMode(mode));
+  editInode(vol.nm.nodeForUpdate(ino), (i) => {
+    i.i_pino = dirIno;
+    i.i_namelen = name.length;
+    i.i_name = name;
+  });
+  editInode(vol.nm.nodeForUpdate(dirIno), (i) => {
+    if (newDir) i.i_links++;
+    setTimes(i, { m: t, c: t });
+  });
+}
+
+/** create/mkdir/mknod/symlink: a new inode named `name` in `dirIno`. */
+export function createNode(vol: Volume, dirIno: number, name: Buffer, mode: number, opts: CreateOptions = {}): number {
+  vol.requireWritable();
+  const dir = vol.inode(dirIno);
+  requireNewName(vol, dir, name);
+  const t = opts.times ?? now();
+  const ino = newInode(vol, dir, mode, name, { ...opts, times: t });
+  link(vol, dirIno, name, ino, mode, t, isDir(mode));
+  return ino;
+}
+
+/** f2fs_link: another name for an existing non-directory. */
+export function hardLink(vol: Volume, ino: number, dirIno: number, name: Buffer, t: Timespec = now()): void {
+  vol.requireWritable();
+  const target = vol.inode(ino);
+  if (isDir(target.inode.i_mode)) fail('EISDIR', 'hard links to directories are not allowed');
+  requireNewName(vol, vol.inode(dirIno), name);
+  editInode(vol.nm.nodeForUpdate(ino), (i) => {
+    i.i_links++;
+    setTimes(i, { c: t });
+  });
+  link(vol, dirIno, name, ino, target.inode.i_mode, t, false);
+}
+
+function isEmptyDir(vol: Volume, info: InodeInfo): boolean {
+  for (const d of vol.dirs.entries(info)) {
+    const n = d.name.toString();
+    if (n !== '.' && n !== '..') return false;
+  }
+  return true;
+}
+
+/** f2fs_evict_inode with nlink 0: every block, node and the nid of the inode go back. */
+export function freeInode(vol: Volume, ino: number): void {
+  const info = vol.inode(ino);
+  vol.pages.drop(ino);
+  truncateBlocks(vol, info, 0);
+  const xnid = info.inode.i_xattr_nid;
+  if (xnid) {
+    vol.nm.freeNode(xnid, (a) => vol.sm.invalidate(a));
+    vol.counts.nodes--;
+    vol.counts.blocks--;
+  }
+  vol.nm.freeNode(ino, (a) => vol.sm.invalidate(a));
+  vol.counts.nodes--;
+  vol.counts.inodes--;
+  vol.counts.blocks--;
+}
+
+/** Drops one name: the entry, then the inode's link count (freeing it at zero) and the parent's link for a directory. */
+function dropName(vol: Volume, dirIno: number, d: Dentry, t: Timespec): void {
+  const child = vol.inode(d.ino);
+  const dirChild = isDir(child.inode.i_mode);
+  deleteEntry(vol, dirIno, d);
+  editInode(vol.nm.nodeForUpdate(dirIno), (i) => {
+    if (dirChild) i.i_links--;
+    setTimes(i, { m: t, c: t });
+  });
+  let links = 0;
+  editInode(vol.nm.nodeForUpdate(d.ino), (i) => {
+    i.i_links = dirChild ? 0 : i.i_links - 1;
+    links = i.i_links;
+    setTimes(i, { c: t });
+  });
+  if (links === 0) freeInode(vol, d.ino);
+}
+
+function entryOf(vol: Volume, dirIno: number, name: Buffer): Dentry {
+  const dir = vol.inode(dirIno);
+  if (!isDir(dir.inode.i_mode)) fail('ENOTDIR', `inode ${dirIno} is not a directory`);
+  if (name.toString() === '.' || name.toString() === '..') fail('EINVAL', `cannot remove "${name.toString()}"`);
+  const d = vol.lookup(dir, name);
+  if (!d) return fail('ENOENT', `${name.toString()}: no such file or directory`);
+  return d;
+}
+
+/** unlink (non-directories) and rmdir (empty directories). */
+export function removeName(vol: Volume, dirIno: number, name: Buffer, expectDir: boolean, t: Timespec = now()): void {
+  vol.requireWritable();
+  const d = entryOf(vol, dirIno, name);
+  const child = vol.inode(d.ino);
+  if (expectDir) {
+    if (!isDir(child.inode.i_mode)) fail('ENOTDIR', `${name.toString()} is not a directory`);
+    if (!isEmptyDir(vol, child)) fail('ENOTEMPTY', `${name.toString()}: directory not empty`);
+  } else if (isDir(child.inode.i_mode)) fail('EISDIR', `${name.toString()} is a directory (use rmdir)`);
+  dropName(vol, dirIno, d, t);
+}
+
+/** True when `ino` is `ancestor` or lies below it (a directory may not move into itself). */
+function isBelow(vol: Volume, ino: number, ancestor: number): boolean {
+  for (let cur = ino, n = 0; n < 4096; n++) {
+    if (cur === ancestor) return true;
+    const info = vol.inode(cur);
+    const parent = vol.parentOf(info);
+    if (parent === cur) return false;
+    cur = parent;
+  }
+  return fail('ELOOP', 'directory tree loops');
+}
+
+/** f2fs_rename: across directories and over an existing target of the same kind. */
+export function rename(vol: Volume, oldDir: number, oldName: Buffer, newDir: number, newName: Buffer, t: Timespec = now()): void {
+  vol.requireWritable();
+  const src = entryOf(vol, oldDir, oldName);
+  const srcInfo = vol.inode(src.ino);
+  const srcIsDir = isDir(srcInfo.inode.i_mode);
+  const ndir = vol.inode(newDir);
+  if (!isDir(ndir.inode.i_mode)) fail('ENOTDIR', `inode ${newDir} is not a directory`);
+  if (newName.length > MAX_NAME_LEN) fail('ENAMETOOLONG', `name of ${newName.length} bytes is longer than ${MAX_NAME_LEN}`);
+  if (newName.length === 0 || newName.includes(0x2f) || newName.includes(0) || newName.toString() === '.' || newName.toString() === '..')
+    fail('EINVAL', `invalid file name "${newName.toString()}"`);
+  if (srcIsDir && isBelow(vol, newDir, src.ino)) fail('EINVAL', 'cannot move a directory into itself');
+  const dst = vol.lookup(ndir, newName);
+  if (dst && dst.ino === src.ino) return;
+  if (dst) {
+    const dstInfo = vol.inode(dst.ino);
+    if (isDir(dstInfo.inode.i_mode) !== srcIsDir) fail(srcIsDir ? 'ENOTDIR' : 'EISDIR', `${newName.toString()}: cannot replace a ${srcIsDir ? 'non-directory' : 'directory'}`);
+    if (srcIsDir && !isEmptyDir(vol, dstInfo)) fail('ENOTEMPTY', `${newName.toString()}: directory not empty`);
+    dropName(vol, newDir, dst, t);
+  }
+  deleteEntry(vol, oldDir, vol.lookup(vol.inode(oldDir), oldName)!);
+  link(vol, newDir, newName, src.ino, srcInfo.inode.i_mode, t, srcIsDir && oldDir !== newDir);
+  editInode(vol.nm.nodeForUpdate(oldDir), (i) => {
+    if (srcIsDir && oldDir !== newDir) i.i_links--;
+    setTimes(i, { m: t, c: t });
+  });
+  editInode(vol.nm.nodeForUpdate(src.ino), (i) => {
+    // Non-directories lose their reliable parent (fsync then checkpoints); a directory's pino follows it.
+    if (!srcIsDir) i.i_advise |= Advise.LOST_PINO;
+    setTimes(i, { c: t });
+  });
+  if (srcIsDir && oldDir !== newDir) setDotDot(vol, src.ino, newDir);
+}
+
+/** Points a directory's '..' at its new parent. */
+function setDotDot(vol: Volume, ino: number, parent: number): void {
+  const info = vol.inode(ino);
+  const dd = vol.lookup(info, Buffer.from('..'));
+  if (!dd) fail('CORRUPT', `directory ${ino} has no '..'`);
+  setLink(vol, ino, dd!, parent, FileType.DIR);
 }

@@ -1,7 +1,7 @@
 // Node manager: NAT lookups (journal over the current NAT copy), node block reads with footer checks, and the file block → node path.
 import type { BlockDevice } from '../device/types.js';
 import { during, fail } from '../errors.js';
-import { ADDRS_PER_BLOCK, BLKSIZE, BLOCKS_PER_SEG, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NIDS_PER_BLOCK, RESERVED_NODE_NUM } from './layout/constants.js';
+import { ADDRS_PER_BLOCK, BLKSIZE, BLOCKS_PER_SEG, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, RESERVED_NODE_NUM } from './layout/constants.js';
 import { NatEntry } from './layout/nat.js';
 import {
   DirectNode,
@@ -18,11 +18,17 @@ import {
   isDnodeOfs,
   isXattrOfs,
   makeFooterFlag,
+  readSlot,
+  slotOffset,
+  writeSlot,
 } from './layout/node.js';
 import { NatJournal } from './layout/summary.js';
 import { bitMsb } from './layout/struct.js';
 import type { Geometry } from './super.js';
 import type { Validator } from './validate.js';
+import type { Volume } from './volume.js';
+import type { InodeInfo } from './inode.js';
+import type { DnodeSlot } from './data.js';
 
 export interface NatLookup extends NatEntry {
   nid: number;
@@ -245,3 +251,157 @@ export function nodePath(block: number, addrsPerInode: number): NodePath {
 export const maxFileBlocks = (addrsPerInode: number) =>
   addrsPerInode + 2 * ADDRS_PER_BLOCK + 2 * ADDRS_PER_BLOCK * NIDS_PER_BLOCK + ADDRS_PER_BLOCK * NIDS_PER_BLOCK * NIDS_PER_BLOCK;
 
+
+/* ---- write side over a whole volume: dnode lookup with allocation, node charging, truncation ---- */
+
+const iBlocks = Inode.field('i_blocks');
+
+/** Adds `delta` to an inode's i_blocks in its dirty block. */
+export function chargeInode(vol: Volume, ino: number, delta: number): void {
+  const raw = vol.nm.nodeForUpdate(ino);
+  iBlocks.set(raw, iBlocks.get(raw) + delta);
+}
+
+/**
+ * f2fs_get_dnode_of_data: the slot of file block `bidx`. With `alloc`, missing direct/indirect nodes are created
+ * (charged to the inode and the volume); without, a missing node gives null (a hole).
+ */
+export function getDnode(vol: Volume, info: InodeInfo, bidx: number, alloc: boolean): DnodeSlot | null {
+  const ino = info.ino;
+  const path = nodePath(bidx, info.addrsPerInode);
+  if (path.level === 0) return { nid: ino, raw: vol.nm.readNode(ino).raw, off: slotOffset.inodeAddr(info.extraWords, bidx), ofsInNode: bidx };
+  let parentNid = ino;
+  let parentOff = slotOffset.inodeNid(path.offset[0]);
+  const cold = (info.inode.i_mode & 0o170000) !== 0o040000;
+  for (let l = 1; l <= path.level; l++) {
+    const parentRaw = vol.nm.readNode(parentNid).raw;
+    let nid = readSlot(parentRaw, parentOff);
+    if (nid === 0) {
+      if (!alloc) return null;
+      vol.reserveBlocks(1);
+      nid = vol.nm.allocNid();
+      vol.nm.newNode(nid, ino, path.noffset[l], cold);
+      writeSlot(vol.nm.nodeForUpdate(parentNid), parentOff, nid);
+      chargeInode(vol, ino, 1);
+      vol.counts.nodes++;
+    } else vol.check.nid(nid, `node ${parentNid} child`);
+    const page = vol.nm.readNode(nid, ino);
+    if (page.ofs !== path.noffset[l]) fail('CORRUPT', `node ${nid} has offset ${page.ofs}, expected ${path.noffset[l]}`);
+    if (l === path.level) return { nid, raw: page.raw, off: slotOffset.node(path.offset[l]), ofsInNode: path.offset[l] };
+    parentNid = nid;
+    parentOff = slotOffset.node(path.offset[l]);
+  }
+  return fail('EINVAL', 'unreachable node path');
+}
+
+/** Releases one data slot of a dirty node (invalidate its block, uncharge). */
+function freeSlot(vol: Volume, ino: number, raw: Buffer, off: number): void {
+  const addr = readSlot(raw, off);
+  if (addr === NULL_ADDR) return;
+  if (addr !== NEW_ADDR) vol.sm.invalidate(vol.check.mainBlkaddr(addr, `slot of inode ${ino}`));
+  writeSlot(raw, off, NULL_ADDR);
+  vol.counts.blocks--;
+  chargeInode(vol, ino, -1);
+}
+
+/** Frees node `nid` and its whole subtree (`depth` 0 = direct, 1 = indirect, 2 = double indirect). */
+function freeSubtree(vol: Volume, ino: number, nid: number, depth: number): void {
+  const raw = vol.nm.nodeForUpdate(nid);
+  for (let i = 0; i < (depth === 0 ? ADDRS_PER_BLOCK : NIDS_PER_BLOCK); i++) {
+    const v = readSlot(raw, slotOffset.node(i));
+    if (!v) continue;
+    if (depth === 0) freeSlot(vol, ino, raw, slotOffset.node(i));
+    else freeSubtree(vol, ino, vol.check.nid(v, `node ${nid} child`), depth - 1);
+  }
+  vol.nm.freeNode(nid, (a) => vol.sm.invalidate(a));
+  vol.counts.nodes--;
+  vol.counts.blocks--;
+  chargeInode(vol, ino, -1);
+}
+
+/** Frees the part of node `nid`'s subtree covering file blocks >= `from` (the subtree starts at `base`). */
+function truncateNode(vol: Volume, ino: number, nid: number, depth: number, base: number, from: number): void {
+  if (from <= base) {
+    freeSubtree(vol, ino, nid, depth);
+    return;
+  }
+  const raw = vol.nm.nodeForUpdate(nid);
+  if (depth === 0) {
+    for (let i = from - base; i < ADDRS_PER_BLOCK; i++) freeSlot(vol, ino, raw, slotOffset.node(i));
+    return;
+  }
+  const span = depth === 1 ? ADDRS_PER_BLOCK : ADDRS_PER_BLOCK * NIDS_PER_BLOCK;
+  for (let c = Math.floor((from - base) / span); c < NIDS_PER_BLOCK; c++) {
+    const child = readSlot(raw, slotOffset.node(c));
+    if (!child) continue;
+    const childBase = base + c * span;
+    truncateNode(vol, ino, vol.check.nid(child, `node ${nid} child`), depth - 1, childBase, from);
+    if (from <= childBase) writeSlot(vol.nm.nodeForUpdate(nid), slotOffset.node(c), 0);
+  }
+}
+
+/** f2fs_truncate_inode_blocks: frees every data block and node of the file at or after block `from`. */
+export function truncateBlocks(vol: Volume, info: InodeInfo, from: number): void {
+  const ino = info.ino;
+  const A = info.addrsPerInode;
+  const iraw = vol.nm.nodeForUpdate(ino);
+  for (let i = from; i < A; i++) freeSlot(vol, ino, iraw, slotOffset.inodeAddr(info.extraWords, i));
+  const B = ADDRS_PER_BLOCK;
+  const N = NIDS_PER_BLOCK;
+  const kids: [number, number][] = [
+    [A, 0],
+    [A + B, 0],
+    [A + 2 * B, 1],
+    [A + 2 * B + B * N, 1],
+    [A + 2 * B + 2 * B * N, 2],
+  ];
+  kids.forEach(([base, depth], k) => {
+    const nid = readSlot(iraw, slotOffset.inodeNid(k));
+    if (!nid) return;
+    truncateNode(vol, ino, vol.check.nid(nid, `inode ${ino} i_nid[${k}]`), depth, base, from);
+    if (from <= base) writeSlot(vol.nm.nodeForUpdate(ino), slotOffset.inodeNid(k), 0);
+  });
+}
+
+/** f2fs_truncate_hole for one block: frees file block `bidx` (its node stays). */
+export function punchBlock(vol: Volume, info: InodeInfo, bidx: number): void {
+  const dn = getDnode(vol, info, bidx, false);
+  if (!dn) return;
+  freeSlot(vol, info.ino, vol.nm.nodeForUpdate(dn.nid), dn.off);
+}
+
+/** cp_ver a node footer carries: the CP version, with the CP crc in the high half when CRC_RECOVERY is on. */
+export function footerCpVer(cp: { head: { checkpoint_ver: bigint; ckpt_flags: number }; crc: number }): bigint {
+  const ver = cp.head.checkpoint_ver & 0xffffffffffffffffn;
+  return cp.head.ckpt_flags & 0x40 ? (ver & 0xffffffffn) | (BigInt(cp.crc) << 32n) : ver;
+}
+
+/** The node log a block goes to (__get_segment_type_6): dnodes of files warm, of directories hot, indirect nodes cold. */
+export function nodeLogOf(raw: Buffer): number {
+  const f = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);
+  if (!isDnodeOfs(footerOfs(f.flag))) return 5; // CURSEG_COLD_NODE
+  return f.flag & NodeFlag.COLD ? 4 : 3;
+}
+
+/**
+ * Writes a dirty node out of place (f2fs_write_node_page): new block in its log, footer cp_ver and next_blkaddr set
+ * (the roll-forward chain), inode checksum refreshed, the old block invalidated, the NAT updated.
+ */
+export function writeNode(vol: Volume, nid: number, marks = 0, tag = 'node'): number {
+  const raw = vol.nm.dirtyNodes.get(nid);
+  if (!raw) return fail('EINVAL', `node ${nid} is not dirty`);
+  const footer = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);
+  const old = vol.nm.getNat(nid).block_addr;
+  const type = nodeLogOf(raw);
+  const blkaddr = vol.sm.allocate(type, { nid, version: 0, ofs_in_node: 0 });
+  footer.flag = (footer.flag & ~(NodeFlag.FSYNC | NodeFlag.DENT)) | marks;
+  footer.cp_ver = footerCpVer(vol.cp);
+  footer.next_blkaddr = vol.sm.nextBlkaddr(type);
+  NodeFooter.encode(footer, raw, NODE_FOOTER_OFFSET);
+  vol.nm.setChecksum(raw);
+  vol.dev.writeBlock(blkaddr, raw, tag);
+  if (old !== NEW_ADDR && old !== NULL_ADDR) vol.sm.invalidate(old);
+  vol.nm.setNodeAddr(nid, footer.ino, blkaddr);
+  vol.nm.dirtyNodes.delete(nid);
+  return blkaddr;
+}

@@ -3,7 +3,7 @@ import { openDevice } from '../device/index.js';
 import type { BlockDevice } from '../device/types.js';
 import { during, fail } from '../errors.js';
 import { readCheckpoint, readOrphans, type Checkpoint } from './checkpoint.js';
-import { DataReader } from './data.js';
+import { DataReader, DirtyPages } from './data.js';
 import { DirReader, type Dentry } from './dir.js';
 import { isSymlink, readInodeInfo, type InodeInfo } from './inode.js';
 import { Feature } from './layout/superblock.js';
@@ -30,23 +30,37 @@ export class Volume implements NameOps {
   readonly sbChoice: SuperblockChoice;
   readonly geo: Geometry;
   readonly check: Validator;
-  readonly cp: Checkpoint;
+  private cpState: Checkpoint;
   readonly sm: SegmentManager;
   readonly nm: NodeManager;
   readonly data: DataReader;
   readonly dirs: DirReader;
+  /** Dirty file pages awaiting blocks (written back at checkpoint, fsync or when too many). */
+  readonly pages = new DirtyPages();
+  /** valid_block_count / valid_node_count / valid_inode_count as changed since mount. */
+  readonly counts: { blocks: number; nodes: number; inodes: number };
 
   private constructor(readonly dev: BlockDevice) {
     this.sbChoice = readSuperblock(dev);
     this.geo = geometryOf(this.sbChoice.sb);
     this.check = new Validator(this.geo);
-    this.cp = readCheckpoint(dev, this.sb, this.geo);
+    this.cpState = readCheckpoint(dev, this.sb, this.geo);
     this.sm = new SegmentManager(dev, this.geo, this.check, this.cp);
     const seed = this.sb.feature & Feature.INODE_CHKSUM ? inodeChecksumSeed(this.sb.uuid) : null;
     this.nm = new NodeManager(dev, this.geo, this.check, Buffer.from(this.cp.natBitmap), this.sm.natJournal, seed, this.cp.head.next_free_nid);
-    this.data = new DataReader(dev, this.nm, this.check);
-    this.dirs = new DirReader(dev, this.data, this.check);
+    this.counts = { blocks: this.cp.head.valid_block_count, nodes: this.cp.head.valid_node_count, inodes: this.cp.head.valid_inode_count };
+    this.data = new DataReader(dev, this.nm, this.check, this.pages);
+    this.dirs = new DirReader(this.data, this.check);
     during('while reading the root inode', () => checkRoot(this.inode(this.sb.root_ino)));
+  }
+
+  /** The checkpoint this volume stands on (replaced by each checkpoint it writes). */
+  get cp(): Checkpoint {
+    return this.cpState;
+  }
+
+  checkpointDone(cp: Checkpoint): void {
+    this.cpState = cp;
   }
 
   get sb() {
@@ -97,6 +111,21 @@ export class Volume implements NameOps {
 
   xattrs(info: InodeInfo): Xattr[] {
     return listXattrs(info, this.nm);
+  }
+
+  get readOnly(): boolean {
+    return this.dev.readOnly;
+  }
+
+  requireWritable(): void {
+    if (this.dev.readOnly) fail('EROFS', 'image is open read-only');
+  }
+
+  /** inc_valid_block_count: charges `n` blocks, refusing past user_block_count. */
+  reserveBlocks(n: number): void {
+    this.requireWritable();
+    if (this.counts.blocks + n > this.cp.head.user_block_count) fail('ENOSPC', `no space left: ${this.counts.blocks} of ${this.cp.head.user_block_count} blocks in use`);
+    this.counts.blocks += n;
   }
 
   orphans(): number[] {

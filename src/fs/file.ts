@@ -1,0 +1,102 @@
+// Regular-file operations: write at an offset, truncate (shrink and grow), and attribute changes.
+import { fail } from '../errors.js';
+import { BLKSIZE } from './layout/constants.js';
+import { editInode, hasInlineData, isDir, isReg, isSymlink, now, setTimes, type InodeInfo, type Timespec } from './inode.js';
+import { convertInlineData, truncateInline, writeInline } from './inline.js';
+import { dropExtent, writePage } from './data.js';
+import { maxFileBlocks, truncateBlocks } from './node.js';
+import type { Volume } from './volume.js';
+
+function requireFile(info: InodeInfo): void {
+  if (isDir(info.inode.i_mode)) fail('EISDIR', `inode ${info.ino} is a directory`);
+  if (!isReg(info.inode.i_mode) && !isSymlink(info.inode.i_mode)) fail('EINVAL', `inode ${info.ino} is not a regular file`);
+}
+
+/** Writes `data` at byte `pos` (f2fs_file_write_iter): inline while it fits, block pages otherwise; i_size grows, m/ctime change. */
+export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, times: Timespec = now()): void {
+  vol.requireWritable();
+  let info = vol.inode(ino);
+  requireFile(info);
+  const end = pos + data.length;
+  if (Math.ceil(end / BLKSIZE) > maxFileBlocks(info.addrsPerInode)) fail('EINVAL', `write ending at byte ${end} exceeds the largest F2FS file`);
+  if (data.length) {
+    if (hasInlineData(info) && end <= info.maxInlineData) writeInline(vol, info, pos, data);
+    else {
+      if (hasInlineData(info)) {
+        convertInlineData(vol, info);
+        info = vol.inode(ino);
+      }
+      for (let bidx = Math.floor(pos / BLKSIZE); bidx * BLKSIZE < end; bidx++) {
+        const blockPos = bidx * BLKSIZE;
+        const from = Math.max(pos, blockPos);
+        const to = Math.min(end, blockPos + BLKSIZE);
+        // A partial block starts from its current content (zeros past EOF and in holes).
+        const page = to - from === BLKSIZE ? Buffer.alloc(BLKSIZE) : Buffer.concat([vol.data.read(info, blockPos, BLKSIZE)], BLKSIZE);
+        data.copy(page, from - blockPos, from - pos, to - pos);
+        writePage(vol, info, bidx, page);
+        info = vol.inode(ino);
+      }
+    }
+  }
+  editInode(vol.nm.nodeForUpdate(ino), (i) => {
+    if (end > i.i_size) i.i_size = end;
+    setTimes(i, { m: times, c: times });
+  });
+}
+
+/** f2fs_truncate / f2fs_setattr(size): frees blocks past the new end, zeroes the tail of the last block, or extends with a hole. */
+export function truncateFile(vol: Volume, ino: number, size: number, times: Timespec = now()): void {
+  vol.requireWritable();
+  let info = vol.inode(ino);
+  requireFile(info);
+  if (Math.ceil(size / BLKSIZE) > maxFileBlocks(info.addrsPerInode)) fail('EINVAL', `size ${size} exceeds the largest F2FS file`);
+  const old = info.inode.i_size;
+  if (hasInlineData(info)) {
+    if (size <= info.maxInlineData) {
+      if (size < old) truncateInline(vol, info, size);
+    } else {
+      convertInlineData(vol, info);
+      info = vol.inode(ino);
+    }
+  }
+  if (!hasInlineData(info) && size < old) {
+    const keep = Math.ceil(size / BLKSIZE);
+    vol.pages.drop(ino, keep);
+    truncateBlocks(vol, info, keep);
+    info = vol.inode(ino);
+    const tail = size % BLKSIZE;
+    if (tail) {
+      const last = keep - 1;
+      const { blkaddr } = vol.data.bmap(info, last);
+      if (blkaddr) {
+        const page = Buffer.concat([vol.data.read(info, last * BLKSIZE, tail)], BLKSIZE);
+        writePage(vol, info, last, page);
+      }
+    }
+    dropExtent(vol, ino);
+  }
+  editInode(vol.nm.nodeForUpdate(ino), (i) => {
+    i.i_size = size;
+    setTimes(i, { m: times, c: times });
+  });
+}
+
+export interface AttrChange {
+  mode?: number; // permission bits only
+  uid?: number;
+  gid?: number;
+  atime?: Timespec;
+  mtime?: Timespec;
+}
+
+/** chmod/chown/utimes (f2fs_setattr without size): ctime always moves. */
+export function setAttr(vol: Volume, ino: number, change: AttrChange, times: Timespec = now()): void {
+  vol.requireWritable();
+  vol.inode(ino);
+  editInode(vol.nm.nodeForUpdate(ino), (i) => {
+    if (change.mode !== undefined) i.i_mode = (i.i_mode & 0o170000) | (change.mode & 0o7777);
+    if (change.uid !== undefined) i.i_uid = change.uid;
+    if (change.gid !== undefined) i.i_gid = change.gid;
+    setTimes(i, { a: change.atime, m: change.mtime, c: times });
+  });
+}
