@@ -394,7 +394,7 @@ export function writeNode(vol: Volume, nid: number, marks = 0, tag = 'node'): nu
   const old = vol.nm.getNat(nid).block_addr;
   const type = nodeLogOf(raw);
   const blkaddr = vol.sm.allocate(type, { nid, version: 0, ofs_in_node: 0 });
-  footer.flag = (footer.flag & ~(NodeFlag.FSYNC | NodeFlag.DENT)) | marks;
+  footer.flag = ((footer.flag & ~(NodeFlag.FSYNC | NodeFlag.DENT)) | marks) >>> 0;
   footer.cp_ver = footerCpVer(vol.cp);
   footer.next_blkaddr = vol.sm.nextBlkaddr(type);
   NodeFooter.encode(footer, raw, NODE_FOOTER_OFFSET);

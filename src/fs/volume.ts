@@ -2,7 +2,7 @@
 import { openDevice } from '../device/index.js';
 import type { BlockDevice } from '../device/types.js';
 import { during, fail } from '../errors.js';
-import { readCheckpoint, readOrphans, type Checkpoint } from './checkpoint.js';
+import { readCheckpoint, readOrphans, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { DataReader, DirtyPages } from './data.js';
 import { DirReader, type Dentry } from './dir.js';
 import { isSymlink, readInodeInfo, type InodeInfo } from './inode.js';
@@ -126,6 +126,21 @@ export class Volume implements NameOps {
     this.requireWritable();
     if (this.counts.blocks + n > this.cp.head.user_block_count) fail('ENOSPC', `no space left: ${this.counts.blocks} of ${this.cp.head.user_block_count} blocks in use`);
     this.counts.blocks += n;
+  }
+
+  /**
+   * Ends a mutating operation the way the caller asked: 'checkpoint' makes everything durable like an unmount,
+   * 'none' is a power cut right now (nothing unwritten survives).
+   */
+  finish(sync: 'checkpoint' | 'none'): void {
+    if (this.dev.readOnly) return;
+    if (sync === 'checkpoint') writeCheckpoint(this, { umount: true });
+    else this.dev.discardPending();
+  }
+
+  /** Whether anything changed since the last checkpoint. */
+  get dirty(): boolean {
+    return this.nm.dirtyNodes.size > 0 || this.nm.natDirty.size > 0 || this.sm.sitDirty.size > 0 || this.pages.size > 0;
   }
 
   orphans(): number[] {

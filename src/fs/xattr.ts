@@ -2,7 +2,10 @@
 import { during, fail } from '../errors.js';
 import { NODE_BODY_SIZE, isXattrOfs } from './layout/node.js';
 import { XATTR_MAGIC, XATTR_PREFIXES, XattrEntryHead, XattrHeader, xattrEntrySize, xattrFullName } from './layout/xattr.js';
-import { hasInlineXattr, type InodeInfo } from './inode.js';
+import { editInode, hasInlineXattr, isDir, now, setTimes, type InodeInfo } from './inode.js';
+import { XATTR_NODE_OFFSET } from './layout/constants.js';
+import { chargeInode } from './node.js';
+import type { Volume } from './volume.js';
 import type { NodeManager } from './node.js';
 
 export interface Xattr {
@@ -60,4 +63,54 @@ export function parseXattrName(full: string): { index: number; name: Buffer } {
   }
   if (!best) return fail('EINVAL', `unsupported xattr namespace in "${full}" (use user., trusted., security. or system.posix_acl_*)`);
   return { index: best[0], name: Buffer.from(full.slice(best[1].length), 'latin1') };
+}
+
+/* ---- write side: f2fs_setxattr / removal, one buffer split over the inline area and the xattr node ---- */
+
+const MAX_XATTR_NAME = 255;
+
+/** Sets (value) or removes (null) an xattr, rewriting the whole list as the kernel does; ENOSPC when it no longer fits. */
+export function setXattr(vol: Volume, ino: number, fullName: string, value: Buffer | null, mode: 'any' | 'create' | 'replace' = 'any'): void {
+  vol.requireWritable();
+  const info = vol.inode(ino);
+  const { index, name } = parseXattrName(fullName);
+  if (name.length > MAX_XATTR_NAME) fail('ENAMETOOLONG', `xattr name of ${name.length} bytes is too long`);
+  const list = listXattrs(info, vol.nm);
+  const at = list.findIndex((x) => x.index === index && x.rawName.equals(name));
+  if (value === null) {
+    if (at < 0) fail('ENODATA', `no xattr ${fullName}`);
+  } else {
+    if (mode === 'create' && at >= 0) fail('EEXIST', `xattr ${fullName} exists`);
+    if (mode === 'replace' && at < 0) fail('ENODATA', `no xattr ${fullName}`);
+  }
+  if (at >= 0) list.splice(at, 1);
+  if (value !== null) list.push({ index, name: fullName, rawName: name, value });
+
+  const inlineSize = hasInlineXattr(info) ? info.inlineXattrWords * 4 : 0;
+  const used = XattrHeader.size + list.reduce((n, x) => n + xattrEntrySize(x.rawName.length, x.value.length), 0) + 4;
+  if (used > inlineSize + NODE_BODY_SIZE) fail('ENOSPC', `xattrs of inode ${ino} would need ${used} bytes; ${inlineSize + NODE_BODY_SIZE} fit`);
+  const buf = Buffer.alloc(inlineSize + NODE_BODY_SIZE);
+  if (list.length || at >= 0) XattrHeader.encode({ h_magic: XATTR_MAGIC, h_refcount: 1, h_reserved: Buffer.alloc(16) }, buf, 0);
+  let off = XattrHeader.size;
+  for (const x of list) {
+    XattrEntryHead.encode({ e_name_index: x.index, e_name_len: x.rawName.length, e_value_size: x.value.length }, buf, off);
+    x.rawName.copy(buf, off + XattrEntryHead.size);
+    x.value.copy(buf, off + XattrEntryHead.size + x.rawName.length);
+    off += xattrEntrySize(x.rawName.length, x.value.length);
+  }
+  const iraw = vol.nm.nodeForUpdate(ino);
+  if (inlineSize) buf.copy(iraw, info.inlineXattrOffset, 0, inlineSize);
+  let xnid = info.inode.i_xattr_nid;
+  if (!xnid && used > inlineSize) {
+    vol.reserveBlocks(1);
+    xnid = vol.nm.allocNid();
+    vol.nm.newNode(xnid, ino, XATTR_NODE_OFFSET, !isDir(info.inode.i_mode));
+    vol.counts.nodes++;
+    chargeInode(vol, ino, 1);
+  }
+  if (xnid) buf.copy(vol.nm.nodeForUpdate(xnid), 0, inlineSize, inlineSize + NODE_BODY_SIZE);
+  editInode(vol.nm.nodeForUpdate(ino), (i) => {
+    i.i_xattr_nid = xnid;
+    setTimes(i, { c: now() });
+  });
 }

@@ -1,0 +1,216 @@
+// Path-level operations behind the mutating commands: resolve names (debugfs filespecs), then one namespace or file operation.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fail, toF2fsError } from '../errors.js';
+import { BLKSIZE } from './layout/constants.js';
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK } from './layout/dentry.js';
+import { isDir, type Timespec } from './inode.js';
+import { createNode, hardLink, parseInoSpec, removeName, rename, splitPath, type CreateOptions } from './namei.js';
+import { setAttr, truncateFile, writeFile } from './file.js';
+import { setXattr } from './xattr.js';
+import type { Volume } from './volume.js';
+
+export interface Where {
+  cwd?: number;
+}
+
+/** Parent directory inode and last name of a path whose last component may not exist yet. */
+export function parentOf(vol: Volume, p: string, where: Where = {}): { dir: number; name: Buffer } {
+  if (parseInoSpec(p) !== null) fail('EINVAL', `${p}: an inode number names no directory entry`);
+  const parts = splitPath(p);
+  if (!parts.length) fail('EINVAL', `${p}: path names the root`);
+  const name = Buffer.from(parts[parts.length - 1]);
+  const dirPath = (p.startsWith('/') ? '/' : '') + parts.slice(0, -1).join('/');
+  const dir = dirPath === '' ? (where.cwd ?? vol.sb.root_ino) : vol.resolve(dirPath, { cwd: where.cwd, follow: true }).ino;
+  if (!isDir(vol.inode(dir).inode.i_mode)) fail('ENOTDIR', `${dirPath || '.'} is not a directory`);
+  return { dir, name };
+}
+
+const exists = (vol: Volume, dir: number, name: Buffer) => vol.lookup(vol.inode(dir), name);
+
+export function mkdir(vol: Volume, p: string, opts: Where & { parents?: boolean; mode?: number } & CreateOptions = {}): number {
+  const mode = S_IFDIR | ((opts.mode ?? 0o755) & 0o7777);
+  if (!opts.parents) {
+    const { dir, name } = parentOf(vol, p, opts);
+    return createNode(vol, dir, name, mode, opts);
+  }
+  let cur = p.startsWith('/') ? vol.sb.root_ino : (opts.cwd ?? vol.sb.root_ino);
+  for (const part of splitPath(p)) {
+    const name = Buffer.from(part);
+    const d = exists(vol, cur, name);
+    if (d) {
+      if (!isDir(vol.inode(d.ino).inode.i_mode)) fail('ENOTDIR', `${part} exists and is not a directory`);
+      cur = d.ino;
+    } else cur = createNode(vol, cur, name, mode, opts);
+  }
+  return cur;
+}
+
+/** The inode of an existing file, or a new regular file at `p`. */
+function openOrCreate(vol: Volume, p: string, opts: Where & CreateOptions & { mode?: number }): number {
+  if (parseInoSpec(p) !== null) return vol.resolve(p).ino;
+  const { dir, name } = parentOf(vol, p, opts);
+  const d = exists(vol, dir, name);
+  if (d) return vol.resolve(p, { cwd: opts.cwd, follow: true }).ino;
+  return createNode(vol, dir, name, S_IFREG | ((opts.mode ?? 0o644) & 0o7777), opts);
+}
+
+export interface WriteOptions extends Where, CreateOptions {
+  offset?: number;
+  append?: boolean;
+  truncate?: boolean;
+  mode?: number;
+}
+
+export function writePath(vol: Volume, p: string, data: Buffer, opts: WriteOptions = {}): { ino: number; size: number } {
+  const ino = openOrCreate(vol, p, opts);
+  if (opts.truncate) truncateFile(vol, ino, 0, opts.times);
+  const pos = opts.append ? vol.inode(ino).inode.i_size : (opts.offset ?? 0);
+  writeFile(vol, ino, pos, data, opts.times);
+  return { ino, size: vol.inode(ino).inode.i_size };
+}
+
+export function touch(vol: Volume, p: string, opts: Where & CreateOptions = {}): number {
+  const ino = openOrCreate(vol, p, opts);
+  const t = opts.times;
+  setAttr(vol, ino, t ? { atime: t, mtime: t } : { atime: nowTs(), mtime: nowTs() }, t);
+  return ino;
+}
+
+const nowTs = (): Timespec => ({ sec: Math.floor(Date.now() / 1000), nsec: (Date.now() % 1000) * 1e6 });
+
+export function remove(vol: Volume, p: string, opts: Where & { recursive?: boolean; dir?: boolean } = {}): number {
+  const { dir, name } = parentOf(vol, p, opts);
+  const d = exists(vol, dir, name);
+  if (!d) fail('ENOENT', `${p}: no such file or directory`);
+  let count = 0;
+  const child = vol.inode(d!.ino);
+  if (isDir(child.inode.i_mode) && opts.recursive) {
+    for (const e of [...vol.dirs.entries(child)]) {
+      const n = e.name.toString();
+      if (n === '.' || n === '..') continue;
+      count += remove(vol, n, { cwd: d!.ino, recursive: true });
+    }
+    removeName(vol, dir, name, true);
+  } else removeName(vol, dir, name, opts.dir ?? false);
+  return count + 1;
+}
+
+/** mv: onto a new name, over an existing one, or into an existing directory. */
+export function move(vol: Volume, src: string, dst: string, opts: Where = {}): void {
+  const from = parentOf(vol, src, opts);
+  let to: { dir: number; name: Buffer };
+  const dstParts = splitPath(dst);
+  if (!dstParts.length) to = { dir: vol.sb.root_ino, name: from.name };
+  else {
+    to = parentOf(vol, dst, opts);
+    const d = exists(vol, to.dir, to.name);
+    if (d && isDir(vol.inode(d.ino).inode.i_mode) && !isDir(vol.inode(vol.resolve(src, opts).ino).inode.i_mode)) to = { dir: d.ino, name: from.name };
+  }
+  rename(vol, from.dir, from.name, to.dir, to.name);
+}
+
+export function link(vol: Volume, target: string, linkPath: string, opts: Where = {}): number {
+  const ino = vol.resolve(target, { cwd: opts.cwd }).ino;
+  const { dir, name } = parentOf(vol, linkPath, opts);
+  hardLink(vol, ino, dir, name);
+  return ino;
+}
+
+export function symlink(vol: Volume, target: string, linkPath: string, opts: Where & CreateOptions = {}): number {
+  if (!target.length) fail('EINVAL', 'empty symlink target');
+  if (Buffer.byteLength(target) >= BLKSIZE) fail('ENAMETOOLONG', `symlink target of ${Buffer.byteLength(target)} bytes is too long`);
+  const { dir, name } = parentOf(vol, linkPath, opts);
+  const ino = createNode(vol, dir, name, S_IFLNK | 0o777, opts);
+  writeFile(vol, ino, 0, Buffer.from(target), opts.times);
+  return ino;
+}
+
+export const NODE_TYPES = { fifo: S_IFIFO, socket: S_IFSOCK, char: S_IFCHR, block: S_IFBLK } as const;
+
+export function mknod(vol: Volume, p: string, type: keyof typeof NODE_TYPES, opts: Where & CreateOptions & { mode?: number } = {}): number {
+  const { dir, name } = parentOf(vol, p, opts);
+  if ((type === 'char' || type === 'block') && !opts.rdev) fail('USAGE', `${type} devices need a major and a minor number`);
+  return createNode(vol, dir, name, NODE_TYPES[type] | ((opts.mode ?? 0o644) & 0o7777), { ...opts, rdev: type === 'char' || type === 'block' ? opts.rdev : undefined });
+}
+
+export function truncatePath(vol: Volume, p: string, size: number, opts: Where = {}): void {
+  truncateFile(vol, vol.resolve(p, { cwd: opts.cwd, follow: true }).ino, size);
+}
+
+export function setAttrPath(vol: Volume, p: string, change: Parameters<typeof setAttr>[2], opts: Where = {}): number {
+  const ino = vol.resolve(p, { cwd: opts.cwd, follow: true }).ino;
+  setAttr(vol, ino, change);
+  return ino;
+}
+
+export function xattrSetPath(vol: Volume, p: string, name: string, value: Buffer | null, opts: Where = {}): void {
+  setXattr(vol, vol.resolve(p, { cwd: opts.cwd }).ino, name, value);
+}
+
+export interface ImportStats {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  specials: number;
+  bytes: number;
+  skipped: { path: string; why: string }[];
+}
+
+/** Bulk load of a host tree into an existing directory (like sload.f2fs, but into a live image): modes, owners, times kept. */
+export function importTree(vol: Volume, hostDir: string, imagePath: string, progress?: (hostPath: string) => void): ImportStats {
+  const stats: ImportStats = { files: 0, dirs: 0, symlinks: 0, specials: 0, bytes: 0, skipped: [] };
+  const top = mkdir(vol, imagePath, { parents: true });
+  const ts = (ms: number): Timespec => ({ sec: Math.floor(ms / 1000), nsec: Math.round((ms % 1000) * 1e6) });
+  const visit = (host: string, dir: number) => {
+    let names: string[];
+    try {
+      names = fs.readdirSync(host).sort();
+    } catch (e) {
+      throw toF2fsError(e);
+    }
+    for (const n of names) {
+      const hp = path.join(host, n);
+      progress?.(hp);
+      const st = fs.lstatSync(hp);
+      const name = Buffer.from(n);
+      const owner = { uid: st.uid, gid: st.gid, times: ts(st.mtimeMs) };
+      const existing = vol.lookup(vol.inode(dir), name);
+      if (st.isDirectory()) {
+        const ino = existing ? existing.ino : createNode(vol, dir, name, S_IFDIR | (st.mode & 0o7777), owner);
+        if (!existing) stats.dirs++;
+        visit(hp, ino);
+        setAttr(vol, ino, { atime: ts(st.atimeMs), mtime: ts(st.mtimeMs) });
+      } else if (existing) {
+        stats.skipped.push({ path: hp, why: 'already exists in the image' });
+      } else if (st.isFile()) {
+        const ino = createNode(vol, dir, name, S_IFREG | (st.mode & 0o7777), owner);
+        const fd = fs.openSync(hp, 'r');
+        try {
+          const chunk = Buffer.alloc(1 << 20);
+          for (let pos = 0; ; ) {
+            const n2 = fs.readSync(fd, chunk, 0, chunk.length, pos);
+            if (!n2) break;
+            writeFile(vol, ino, pos, chunk.subarray(0, n2), owner.times);
+            pos += n2;
+          }
+        } finally {
+          fs.closeSync(fd);
+        }
+        setAttr(vol, ino, { atime: ts(st.atimeMs), mtime: ts(st.mtimeMs) });
+        stats.files++;
+        stats.bytes += st.size;
+      } else if (st.isSymbolicLink()) {
+        symlink(vol, fs.readlinkSync(hp), n, { cwd: dir, ...owner });
+        stats.symlinks++;
+      } else {
+        const type = st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : st.isCharacterDevice() ? 'char' : 'block';
+        const rdev = { major: ((st.rdev >> 8) & 0xfff) | (Math.floor(st.rdev / 2 ** 32) & ~0xfff), minor: (st.rdev & 0xff) | ((st.rdev >> 12) & ~0xff & 0xfffff) };
+        mknod(vol, n, type, { cwd: dir, mode: st.mode, rdev, ...owner });
+        stats.specials++;
+      }
+    }
+  };
+  visit(hostDir, top);
+  return stats;
+}
