@@ -281,7 +281,7 @@ export function writeCheckpoint(vol: Volume, opts: CheckpointOptions): Checkpoin
     reserved: Buffer.alloc(37),
   });
   const { blocks: dataSums, compact } = dataSummaryBlocks(vol, natJ, sitJ);
-  const orphans = opts.orphans ?? [];
+  const orphans = opts.orphans ?? vol.orphanList();
   const orphanBlocks = Math.ceil(orphans.length / ORPHANS_PER_BLOCK);
   const P = vol.sb.cp_payload;
   const nodeSums = opts.umount ? [3, 4, 5].map((t) => SummaryBlock.encode({ ...vol.sm.cursegSummary(t), footer: { entry_type: SUM_TYPE_NODE, check_sum: 0 } })) : [];

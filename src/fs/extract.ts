@@ -1,36 +1,84 @@
-// Copying files out of the image to the host: dump (one file, streamed) and rdump (a tree: dirs, files, symlinks, modes, mtimes).
+// Copying files out of the image: content in bounded chunks that know holes (cat, digests), dump (one file to the
+// host, sparse) and rdump (a tree: dirs, files, symlinks, modes, mtimes).
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fail, toF2fsError } from '../errors.js';
 import { BLKSIZE } from './layout/constants.js';
 import { FILE_TYPE_NAMES, fileTypeOfMode } from './layout/dentry.js';
-import { isDir, isReg, isSymlink, type InodeInfo } from './inode.js';
+import { hasInlineData, isDir, isReg, isSymlink, type InodeInfo } from './inode.js';
 import type { Volume } from './volume.js';
 
 const CHUNK = 256 * BLKSIZE; // 1 MiB per read: bounded memory for any file size
+const ZERO_CHUNK = Buffer.alloc(CHUNK);
+
+export interface FileChunk {
+  /** Byte offset in the file. */
+  pos: number;
+  /** The bytes (a hole chunk shares one zero buffer: do not modify). */
+  data: Buffer;
+  /** No block (not even a reservation) maps any part of this chunk: it reads as zeros. */
+  hole: boolean;
+}
+
+/**
+ * The content of [from, to) (clipped to i_size) in chunks of up to 1 MiB, in order. Chunks without any mapped block
+ * are found by walking the block map alone (absent subtrees are skipped whole), so a 9 GiB sparse file costs its
+ * few blocks, not 9 GiB of reads.
+ */
+export function* fileChunks(vol: Volume, info: InodeInfo, from = 0, to = info.inode.i_size): Generator<FileChunk> {
+  const end = Math.min(to, info.inode.i_size);
+  if (from >= end) return;
+  if (hasInlineData(info)) {
+    yield { pos: from, data: vol.data.read(info, from, end - from), hole: false };
+    return;
+  }
+  for (let pos = from; pos < end; ) {
+    // Chunks aligned to CHUNK after the first, so each covers whole blocks.
+    const next = Math.min(end, (Math.floor(pos / CHUNK) + 1) * CHUNK);
+    let mapped = false;
+    vol.data.walk(info, Math.floor(pos / BLKSIZE), Math.ceil(next / BLKSIZE), () => (mapped = true));
+    yield mapped ? { pos, data: vol.data.read(info, pos, next - pos), hole: false } : { pos, data: ZERO_CHUNK.subarray(0, next - pos), hole: true };
+    pos = next;
+  }
+}
 
 /** Streams a file's bytes to `write` in 1 MiB chunks; holes are written as zeros. */
 export function streamFile(vol: Volume, info: InodeInfo, write: (chunk: Buffer, pos: number) => void): number {
-  const size = info.inode.i_size;
-  for (let pos = 0; pos < size; pos += CHUNK) write(vol.data.read(info, pos, CHUNK), pos);
-  return size;
+  for (const c of fileChunks(vol, info)) write(c.data, c.pos);
+  return info.inode.i_size;
 }
 
-/** Writes a regular file to a host path, leaving holes sparse where whole chunks are zero. */
+/** Digest of a file's content (md5 by default), streamed. */
+export function fileDigest(vol: Volume, info: InodeInfo, algorithm = 'md5', from = 0, to = info.inode.i_size): string {
+  const h = createHash(algorithm);
+  for (const c of fileChunks(vol, info, from, to)) h.update(c.data);
+  return h.digest('hex');
+}
+
+/** Content of a file that must not be a directory (cat, dump). */
+export function requireContent(info: InodeInfo, what: string): void {
+  if (isDir(info.inode.i_mode)) fail('EISDIR', `${what} is a directory`);
+}
+
+/** Writes a regular file (or a symlink's target bytes) to a host path, leaving holes sparse. */
 export function dumpToHost(vol: Volume, info: InodeInfo, hostPath: string): number {
   if (!isReg(info.inode.i_mode) && !isSymlink(info.inode.i_mode)) fail('EINVAL', `inode ${info.ino} is not a regular file`);
   let fd: number;
   try {
-    fd = fs.openSync(hostPath, 'w', info.inode.i_mode & 0o7777);
+    fd = fs.openSync(hostPath, 'w', info.inode.i_mode & 0o777);
   } catch (e) {
     throw toF2fsError(e);
   }
   try {
-    const size = streamFile(vol, info, (chunk, pos) => {
-      if (chunk.some((b) => b !== 0)) fs.writeSync(fd, chunk, 0, chunk.length, pos);
-    });
-    fs.ftruncateSync(fd, size);
-    return size;
+    for (const c of fileChunks(vol, info)) {
+      if (c.hole) continue;
+      fs.writeSync(fd, c.data, 0, c.data.length, c.pos);
+    }
+    fs.ftruncateSync(fd, info.inode.i_size);
+    return info.inode.i_size;
+  } catch (e) {
+    throw toF2fsError(e);
   } finally {
     fs.closeSync(fd);
   }
@@ -44,7 +92,8 @@ export interface RdumpStats {
   bytes: number;
 }
 
-function setMeta(hostPath: string, info: InodeInfo, link = false): void {
+/** Sets a host file's mode and atime/mtime from an inode (lutimes for a symlink, whose mode is not settable). */
+export function preserveMeta(hostPath: string, info: InodeInfo, link = false): void {
   const i = info.inode;
   const mtime = i.i_mtime + i.i_mtime_nsec / 1e9;
   const atime = i.i_atime + i.i_atime_nsec / 1e9;
@@ -56,12 +105,15 @@ function setMeta(hostPath: string, info: InodeInfo, link = false): void {
   fs.utimesSync(hostPath, atime, mtime);
 }
 
-/** rdump: recreates the tree under `hostDir/<name of the source>`; device nodes and fifos are listed as skipped. */
-export function rdump(vol: Volume, srcIno: number, srcName: string, hostDir: string, progress?: (path: string) => void): RdumpStats {
+/**
+ * rdump: recreates the tree of `srcIno` at `dest` (a directory made if missing; the source's content goes inside
+ * it). Device nodes, fifos and sockets are listed as skipped. Hard links become separate copies.
+ */
+export function rdump(vol: Volume, srcIno: number, dest: string, progress?: (path: string) => void): RdumpStats {
   const stats: RdumpStats = { dirs: 0, files: 0, symlinks: 0, skipped: [], bytes: 0 };
   const dirsToStamp: [string, InodeInfo][] = [];
   const copy = (info: InodeInfo, hostPath: string, rel: string) => {
-    progress?.(rel);
+    progress?.(rel || '/');
     const mode = info.inode.i_mode;
     try {
       if (isDir(mode)) {
@@ -76,15 +128,15 @@ export function rdump(vol: Volume, srcIno: number, srcName: string, hostDir: str
           }
           copy(vol.inode(d.ino), path.join(hostPath, name), `${rel}/${name}`);
         }
-        // Directory times are set after their content is written, deepest first.
+        // Directory modes and times are set after their content is written (deepest first: pushed after children).
         dirsToStamp.push([hostPath, info]);
       } else if (isReg(mode)) {
         stats.bytes += dumpToHost(vol, info, hostPath);
-        setMeta(hostPath, info);
+        preserveMeta(hostPath, info);
         stats.files++;
       } else if (isSymlink(mode)) {
         fs.symlinkSync(vol.readlink(info).toString(), hostPath);
-        setMeta(hostPath, info, true);
+        preserveMeta(hostPath, info, true);
         stats.symlinks++;
       } else {
         stats.skipped.push({ path: rel, why: `${FILE_TYPE_NAMES[fileTypeOfMode(mode)]} not recreated` });
@@ -93,8 +145,7 @@ export function rdump(vol: Volume, srcIno: number, srcName: string, hostDir: str
       throw toF2fsError(e);
     }
   };
-  copy(vol.inode(srcIno), path.join(hostDir, srcName), srcName);
-  for (const [p, info] of dirsToStamp) setMeta(p, info);
+  copy(vol.inode(srcIno), dest, '');
+  for (const [p, info] of dirsToStamp) preserveMeta(p, info);
   return stats;
 }
-

@@ -3,8 +3,10 @@ import { fail } from '../errors.js';
 import { BLKSIZE } from './layout/constants.js';
 import { editInode, hasInlineData, isDir, isReg, isSymlink, now, setTimes, type InodeInfo, type Timespec } from './inode.js';
 import { convertInlineData, truncateInline, writeInline } from './inline.js';
-import { dropExtent, writePage } from './data.js';
-import { maxFileBlocks, truncateBlocks } from './node.js';
+import { dropExtent, writePage, writeback } from './data.js';
+import { writeCheckpoint } from './checkpoint.js';
+import { Advise } from './layout/node.js';
+import { fsyncNodes, maxFileBlocks, needDentryMark, truncateBlocks } from './node.js';
 import type { Volume } from './volume.js';
 
 function requireFile(info: InodeInfo): void {
@@ -99,4 +101,39 @@ export function setAttr(vol: Volume, ino: number, change: AttrChange, times: Tim
     if (change.gid !== undefined) i.i_gid = change.gid;
     setTimes(i, { a: change.atime, m: change.mtime, c: times });
   });
+}
+
+/** need_do_checkpoint: why an fsync of this inode must be a full checkpoint instead of a node chain, or null. */
+export function fsyncNeedsCheckpoint(vol: Volume, info: InodeInfo): string | null {
+  const i = info.inode;
+  if (!isReg(i.i_mode)) return 'not a regular file';
+  if (i.i_links !== 1) return 'hard links';
+  if (i.i_advise & Advise.LOST_PINO) return 'parent unknown (renamed or linked)';
+  if (vol.nm.newSinceCp.has(i.i_pino)) return 'parent directory not checkpointed';
+  return null;
+}
+
+export interface FsyncResult {
+  ino: number;
+  /** 'nodes': roll-forward chain written; 'checkpoint': fell back to a checkpoint, as Linux does. */
+  method: 'nodes' | 'checkpoint';
+  reason: string | null;
+  nodes: number[];
+}
+
+/** f2fs_do_sync_file: the file's data, then its dnodes with fsync marks and a flush — or a checkpoint where Linux takes one. */
+export function fsyncFile(vol: Volume, ino: number, opts: { atomic?: boolean } = {}): FsyncResult {
+  vol.requireWritable();
+  const info = vol.inode(ino);
+  writeback(vol, ino);
+  const reason = fsyncNeedsCheckpoint(vol, info);
+  if (reason) {
+    writeCheckpoint(vol, { umount: false });
+    return { ino, method: 'checkpoint', reason, nodes: [] };
+  }
+  // A new inode must reach the chain (with its dentry mark) even when only its data changed.
+  if (needDentryMark(vol, ino)) vol.nm.nodeForUpdate(ino);
+  const nodes = fsyncNodes(vol, ino, opts.atomic ?? false);
+  vol.dev.flush(opts.atomic ? 'fua' : 'fsync');
+  return { ino, method: 'nodes', reason: null, nodes };
 }

@@ -33,7 +33,7 @@ import { dentryHash } from './layout/hash.js';
 import { NatEntry } from './layout/nat.js';
 import { InlineFlag, NODE_DIND_OFS, NODE_FOOTER_OFFSET, NODE_IND1_OFS, NODE_IND2_OFS } from './layout/node.js';
 import { SitEntry, sitType, sitValidBlocks } from './layout/sit.js';
-import { bitLsb, bitMsb } from './layout/struct.js';
+import { bitLsb, bitMsb, popcount } from './layout/struct.js';
 import { SUM_TYPE_DATA, SUM_TYPE_NODE, type SummaryBlock } from './layout/summary.js';
 import { Feature } from './layout/superblock.js';
 import { areaOfBlock, bucketBlocks, dirBlockIndex, dirBuckets, inlineArea } from './dir.js';
@@ -366,6 +366,12 @@ class FsckRun {
 
   /* ---- metadata tables ---- */
 
+  /** The SIT entry of `segno` as its current SIT block holds it (the journal may override it). */
+  private sitBlockEntry(segno: number): SitEntry {
+    const block = this.vol.dev.readBlock(this.vol.sm.sitBlockAddr(Math.floor(segno / SIT_ENTRY_PER_BLOCK)));
+    return SitEntry.decode(block, (segno % SIT_ENTRY_PER_BLOCK) * SitEntry.size);
+  }
+
   /** build_sit_area_bitmap + check_block_count: every SIT entry (journal over blocks) into the SIT map. */
   private scanSit(): void {
     const journal = new Map(this.vol.sm.sitJournalEntries());
@@ -377,7 +383,7 @@ class FsckRun {
         if (!isBadData(e)) throw e;
         this.add('SIT_ENTRY_CORRUPT', errText(e), { segno });
         try {
-          se = journal.get(segno) ?? SitEntry.decode(this.vol.dev.readBlock(this.vol.sm.sitBlockAddr(Math.floor(segno / SIT_ENTRY_PER_BLOCK))), (segno % SIT_ENTRY_PER_BLOCK) * SitEntry.size);
+          se = journal.get(segno) ?? this.sitBlockEntry(segno);
         } catch (e2) {
           if (!isBadData(e2)) throw e2;
           continue;
@@ -390,6 +396,18 @@ class FsckRun {
       if (valid === 0 && !this.isCurseg[segno]) this.stats.freeSegments++;
       if (isNodeSegType(type)) this.sitNodeBlocks += valid;
       this.stats.sitValidBlocks += valid;
+    }
+    // The kernel (build_sit_entries) and fsck.f2fs check the block copy of a journaled entry too, before the journal
+    // replaces it: a bad one there refuses the mount although it is never used.
+    for (const segno of journal.keys()) {
+      if (segno >= this.mainSegs) continue;
+      this.guard('SIT_ENTRY_CORRUPT', `SIT block entry of segment ${segno}`, { segno }, () => {
+        const se = this.sitBlockEntry(segno);
+        const valid = sitValidBlocks(se.vblocks);
+        const bits = popcount(se.valid_map);
+        if (valid > BLOCKS_PER_SEG || bits !== valid || sitType(se.vblocks) >= CURSEG_NAMES.length)
+          this.add('SIT_ENTRY_CORRUPT', `SIT block entry of segment ${segno} (shadowed by the SIT journal) is inconsistent: vblocks 0x${se.vblocks.toString(16)}, ${bits} bits set`, { segno });
+      });
     }
   }
 
@@ -419,14 +437,25 @@ class FsckRun {
   /** build_nat_area_bitmap (+ check_nat_bits): every allocated nid into the live set. */
   private scanNat(): void {
     const nm = this.vol.nm;
+    // build_nat_area_bitmap looks at the NAT blocks before the journal: nid 0 free, nids 1 and 2 at block 1,
+    // no allocated entry with ino 0 (journaled entries are checked again below, as the journal holds them).
+    const rawEntry = (nid: number) => NatEntry.decode(this.vol.dev.readBlock(nm.natBlockAddr(Math.floor(nid / NAT_ENTRY_PER_BLOCK))), (nid % NAT_ENTRY_PER_BLOCK) * NatEntry.size);
     this.guard('NAT_ENTRY_CORRUPT', 'NAT entry of nid 0', { nid: 0 }, () => {
-      const e0 = NatEntry.decode(this.vol.dev.readBlock(nm.natBlockAddr(0)), 0);
+      const e0 = rawEntry(0);
       if (e0.block_addr !== NULL_ADDR) this.add('NAT_ENTRY_CORRUPT', `nid 0 must be free, its NAT entry holds block ${e0.block_addr}`, { nid: 0 });
     });
     for (const nid of [this.sb.node_ino, this.sb.meta_ino]) {
       this.guard('NAT_ENTRY_CORRUPT', `NAT entry of nid ${nid}`, { nid }, () => {
-        const e = nm.getNat(nid);
+        const e = rawEntry(nid);
         if (e.block_addr !== 1) this.add('NAT_ENTRY_CORRUPT', `reserved nid ${nid} must have block_addr 1, has ${e.block_addr}`, { nid });
+      });
+    }
+    for (const [nid] of nm.journalEntries()) {
+      if (nid >= this.maxNid) continue;
+      this.guard('NAT_ENTRY_CORRUPT', `NAT block entry of nid ${nid}`, { nid }, () => {
+        const e = rawEntry(nid);
+        if (e.block_addr !== NULL_ADDR && e.ino === 0)
+          this.add('NAT_ENTRY_CORRUPT', `NAT block entry of nid ${nid} (shadowed by the NAT journal) points at block ${e.block_addr} with ino 0`, { nid });
       });
     }
     const natBits = this.loadNatBits();

@@ -1,15 +1,37 @@
-// Read-only inspection operations behind the debugfs-style commands: stat, ls, bmap, icheck, ncheck, table dumps and block decoding.
-import { fail } from '../errors.js';
-import { BLKSIZE, BLOCKS_PER_SEG, CURSEG_NAMES, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NULL_ADDR, isNodeSegType } from './layout/constants.js';
-import { CpFlag, cpFlagNames } from './layout/checkpoint.js';
+// Read-only inspection operations behind the debugfs-style commands: info, checkpoint/NAT/SIT/SSA dumps, stat, ls,
+// bmap, icheck, ncheck, node and block decoding. Each returns a plain object (the command's JSON) and never writes.
+//
+// JSON naming: fields that are on-disk struct fields keep their on-disk names (block_count, checkpoint_ver, i_mode);
+// derived values are camelCase (modeString, natBlkaddr). 64-bit versions are strings (render.ts turns bigint into
+// decimal strings).
+import type { BlockDevice } from '../device/types.js';
+import { during, fail } from '../errors.js';
+import { cpCurseg, packStatuses, readCheckpoint, readOrphans, type Checkpoint, type PackStatus } from './checkpoint.js';
+import { areaEntries, areaOfBlock, type Dentry } from './dir.js';
+import { deviceNumber, gcFailures, hasInlineData, hasInlineDentry, isDir, isSymlink, modeString, readInodeInfo, type InodeInfo } from './inode.js';
+import { CP_BITMAP_OFFSET, CheckpointHead, CpFlag, OrphanBlock, checkpointCrc, cpFlagNames } from './layout/checkpoint.js';
+import {
+  BLKSIZE,
+  BLOCKS_PER_SEG,
+  CURSEG_NAMES,
+  CUR_SEG_TYPES,
+  NAT_ENTRY_PER_BLOCK,
+  NEW_ADDR,
+  NULL_ADDR,
+  ORPHANS_PER_BLOCK,
+  SIT_ENTRY_PER_BLOCK,
+  isNodeSegType,
+} from './layout/constants.js';
 import { FILE_TYPE_NAMES, fileTypeOfMode } from './layout/dentry.js';
-import { NODE_FOOTER_OFFSET, NodeFooter, NodeFlag, footerOfs, isDnodeOfs, isXattrOfs } from './layout/node.js';
-import { bitMsb } from './layout/struct.js';
-import { featureNames, volumeName } from './layout/superblock.js';
-import { SUM_TYPE_NODE } from './layout/summary.js';
-import { NatEntry } from './layout/nat.js';
-import { deviceNumber, gcFailures, isDir, isSymlink, modeString, type InodeInfo } from './inode.js';
-import type { Dentry } from './dir.js';
+import { NatBlock, NatEntry } from './layout/nat.js';
+import { DirectNode, IndirectNode, NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, footerOfs, isDnodeOfs, isXattrOfs, startBidxOfNode } from './layout/node.js';
+import { SitBlock, sitType, sitValidBlocks } from './layout/sit.js';
+import { bitMsb, popcount } from './layout/struct.js';
+import { SUM_TYPE_NODE, NatJournal, SitJournal, SummaryBlock, type SummaryEntry } from './layout/summary.js';
+import { SUPER_OFFSET } from './layout/constants.js';
+import { Superblock, featureNames, volumeName } from './layout/superblock.js';
+import type { NodePage } from './node.js';
+import type { Geometry } from './super.js';
 import type { Volume } from './volume.js';
 
 export const fileTypeName = (mode: number) => FILE_TYPE_NAMES[fileTypeOfMode(mode)];
@@ -20,49 +42,241 @@ export function uuidString(u: Buffer): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** Volume summary: geometry, checkpoint state and usage (what `fsck.f2fs -l` and `dump.f2fs` print first). */
+/** A user-given number that must name something in [min, max): EINVAL (not CORRUPT: the image is fine). */
+function userRange(n: number, min: number, max: number, what: string): number {
+  if (!Number.isSafeInteger(n) || n < min || n >= max) fail('EINVAL', `${what} ${n} is out of range [${min}, ${max})`);
+  return n;
+}
+
+const allocName = (t: number) => (t ? 'ssr' : 'lfs');
+
+/* ------------------------------------------------------------------ info */
+
+/** Superblock fields `fsck.f2fs -l` prints (same names), in on-disk order. */
+const SB_FIELDS = [
+  'magic',
+  'major_ver',
+  'minor_ver',
+  'log_sectorsize',
+  'log_sectors_per_block',
+  'log_blocksize',
+  'log_blocks_per_seg',
+  'segs_per_sec',
+  'secs_per_zone',
+  'checksum_offset',
+  'block_count',
+  'section_count',
+  'segment_count',
+  'segment_count_ckpt',
+  'segment_count_sit',
+  'segment_count_nat',
+  'segment_count_ssa',
+  'segment_count_main',
+  'segment0_blkaddr',
+  'cp_blkaddr',
+  'sit_blkaddr',
+  'nat_blkaddr',
+  'ssa_blkaddr',
+  'main_blkaddr',
+  'root_ino',
+  'node_ino',
+  'meta_ino',
+  'cp_payload',
+  'feature',
+  'crc',
+] as const satisfies readonly (keyof Superblock)[];
+
+/** Checkpoint head scalars `fsck.f2fs -l` prints (same names). */
+const CP_FIELDS = [
+  'user_block_count',
+  'valid_block_count',
+  'rsvd_segment_count',
+  'overprov_segment_count',
+  'free_segment_count',
+  'ckpt_flags',
+  'cp_pack_total_block_count',
+  'cp_pack_start_sum',
+  'valid_node_count',
+  'valid_inode_count',
+  'next_free_nid',
+  'sit_ver_bitmap_bytesize',
+  'nat_ver_bitmap_bytesize',
+  'checksum_offset',
+  'elapsed_time',
+] as const satisfies readonly (keyof CheckpointHead)[];
+
+function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) out[k] = obj[k];
+  return out;
+}
+
+function packJson(p: PackStatus) {
+  return { pack: p.pack, blkaddr: p.base, valid: p.valid, checkpoint_ver: p.version?.toString() ?? null, why: p.why ?? null };
+}
+
+/** The six logs as a checkpoint head records them. */
+function cpCursegs(head: CheckpointHead, mainBlkaddr: number) {
+  return Array.from({ length: CUR_SEG_TYPES }, (_, t) => {
+    const c = cpCurseg(head, t);
+    return { type: CURSEG_NAMES[t], segno: c.segno, blkoff: c.blkoff, blkaddr: mainBlkaddr + c.segno * BLOCKS_PER_SEG + c.blkoff, alloc_type: allocName(c.allocType) };
+  });
+}
+
+/** Volume summary: superblock geometry, the checkpoint in use and the logs (what `fsck.f2fs -l` prints, same names). */
 export function info(vol: Volume) {
   const sb = vol.sb;
-  const h = vol.cp.head;
+  const cp = vol.cp;
+  const h = cp.head;
+  const live = vol.sm.cursegs.map((c) => ({ type: CURSEG_NAMES[c.type], segno: c.segno, blkoff: c.blkoff, blkaddr: vol.sm.segBlkaddr(c.segno) + c.blkoff, alloc_type: allocName(c.allocType) }));
   return {
-    superblock: { copy: vol.sbChoice.index, version: `${sb.major_ver}.${sb.minor_ver}`, uuid: uuidString(sb.uuid), label: volumeName(sb), features: featureNames(sb.feature) },
-    geometry: {
-      blockSize: BLKSIZE,
-      blockCount: sb.block_count,
-      sizeBytes: sb.block_count * BLKSIZE,
-      segmentCount: sb.segment_count,
-      sectionCount: sb.section_count,
-      segsPerSec: sb.segs_per_sec,
-      secsPerZone: sb.secs_per_zone,
-      areas: {
-        cp: { blkaddr: sb.cp_blkaddr, segments: sb.segment_count_ckpt },
-        sit: { blkaddr: sb.sit_blkaddr, segments: sb.segment_count_sit },
-        nat: { blkaddr: sb.nat_blkaddr, segments: sb.segment_count_nat },
-        ssa: { blkaddr: sb.ssa_blkaddr, segments: sb.segment_count_ssa },
-        main: { blkaddr: sb.main_blkaddr, segments: sb.segment_count_main },
-      },
-      maxNid: vol.geo.maxNid,
-      cpPayload: sb.cp_payload,
+    superblock: {
+      copy: vol.sbChoice.index,
+      ...pick(sb, SB_FIELDS),
+      features: featureNames(sb.feature),
+      uuid: uuidString(sb.uuid),
+      volume_name: volumeName(sb),
     },
     checkpoint: {
-      pack: vol.cp.pack,
-      version: h.checkpoint_ver.toString(),
+      pack: cp.pack,
+      blkaddr: cp.base,
+      checkpoint_ver: h.checkpoint_ver.toString(),
+      ...pick(h, CP_FIELDS),
       flags: cpFlagNames(h.ckpt_flags),
-      flagsRaw: h.ckpt_flags,
-      packs: vol.cp.packs.map((p) => ({ pack: p.pack, blkaddr: p.base, valid: p.valid, version: p.version?.toString() ?? null, why: p.why ?? null })),
-      userBlockCount: h.user_block_count,
-      validBlockCount: h.valid_block_count,
-      validNodeCount: h.valid_node_count,
-      validInodeCount: h.valid_inode_count,
-      freeSegmentCount: h.free_segment_count,
-      rsvdSegmentCount: h.rsvd_segment_count,
-      overprovSegmentCount: h.overprov_segment_count,
-      nextFreeNid: h.next_free_nid,
-      elapsedTime: h.elapsed_time,
-      orphans: h.ckpt_flags & CpFlag.ORPHAN_PRESENT ? vol.orphans().length : 0,
+      orphan_count: h.ckpt_flags & CpFlag.ORPHAN_PRESENT ? vol.orphans().length : 0,
+      packs: cp.packs.map(packJson),
+      cursegs: cpCursegs(h, sb.main_blkaddr),
     },
-    cursegs: vol.sm.cursegs.map((c) => ({ type: CURSEG_NAMES[c.type], segno: c.segno, blkoff: c.blkoff, blkaddr: vol.sm.segBlkaddr(c.segno) + c.blkoff, alloc: c.allocType ? 'ssr' : 'lfs' })),
+    /** Current logs as this session sees them (the checkpoint's until something is written). */
+    cursegs: live,
+    usage: {
+      sizeBytes: sb.block_count * BLKSIZE,
+      maxNid: vol.geo.maxNid,
+      mainBlocks: sb.segment_count_main * BLOCKS_PER_SEG,
+      userBlocks: h.user_block_count,
+      validBlocks: vol.counts.blocks,
+      validNodes: vol.counts.nodes,
+      validInodes: vol.counts.inodes,
+      freeBlocks: h.user_block_count - vol.counts.blocks,
+    },
   };
+}
+export type InfoResult = ReturnType<typeof info>;
+
+/* ------------------------------------------------------------------ dump-cp */
+
+/** Blocks of nat_bits at the end of a CP segment (§4.7). */
+export const natBitsBlocks = (geo: Geometry) => Math.ceil((2 * (geo.natBlocks / 8) + 8) / BLKSIZE);
+
+function bitmapSummary(map: Buffer | null, bytes: number, offset: number | null) {
+  if (!map) return { bytes, offset, set: null, hex: null };
+  return { bytes, offset, set: popcount(map), hex: map.toString('hex') };
+}
+
+/** Where each part of a pack lives (block addresses), from its head. */
+export function packLayout(head: CheckpointHead, base: number, cpPayload: number) {
+  const total = head.cp_pack_total_block_count;
+  const compact = (head.ckpt_flags & CpFlag.COMPACT_SUM) !== 0;
+  const nodeSums = (head.ckpt_flags & (CpFlag.UMOUNT | CpFlag.FASTBOOT)) !== 0;
+  const start = base + head.cp_pack_start_sum;
+  const nodeFirst = base + total - 4;
+  const dataEnd = nodeSums ? nodeFirst : base + total - 1;
+  const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+  return {
+    head: base,
+    tail: base + total - 1,
+    payload: range(base + 1, base + 1 + cpPayload),
+    orphans: range(base + 1 + cpPayload, start),
+    dataSummaries: range(start, dataEnd),
+    nodeSummaries: nodeSums ? range(nodeFirst, nodeFirst + 3) : [],
+    compact,
+  };
+}
+
+/**
+ * dump-cp: one pack's head (the one the kernel would mount, or `force`), decoded, with its bitmaps, orphans and
+ * summary locations, plus the validity of both packs. Works from the device alone (no root inode needed), and on a
+ * pack that fails validation (its head is decoded anyway; `valid` says so).
+ */
+export function dumpCp(dev: BlockDevice, sb: Superblock, geo: Geometry, force?: 1 | 2) {
+  const packs = packStatuses(dev, geo);
+  const [p1, p2] = packs;
+  let pack: 1 | 2;
+  if (force) pack = force;
+  else if (p1.valid && p2.valid) pack = BigInt.asIntN(64, p2.version! - p1.version!) > 0n ? 2 : 1;
+  else pack = p2.valid && !p1.valid ? 2 : 1;
+  const status = packs[pack - 1];
+  const base = status.base;
+  const block = dev.readBlock(base);
+  const head = CheckpointHead.decode(block);
+  const problems: string[] = [];
+  if (!status.valid) problems.push(`pack ${pack} is not valid: ${status.why}`);
+  let cp: Checkpoint | null = null;
+  if (status.valid) {
+    try {
+      cp = readCheckpoint(dev, sb, geo, pack);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  const crcOff = head.checksum_offset;
+  const crcOk = crcOff >= CP_BITMAP_OFFSET && crcOff <= BLKSIZE - 4;
+  const crc = { offset: crcOff, stored: crcOk ? block.readUInt32LE(crcOff) : null, computed: crcOk ? checkpointCrc(block, crcOff) : null };
+  let orphans: number[] | null = null;
+  if (cp) {
+    try {
+      orphans = readOrphans(dev, cp, sb.cp_payload);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  const layout = packLayout(head, base, sb.cp_payload);
+  const nb = natBitsBlocks(geo);
+  return {
+    pack,
+    blkaddr: base,
+    valid: status.valid,
+    chosen: force === undefined,
+    packs: packs.map(packJson),
+    problems,
+    head: {
+      checkpoint_ver: head.checkpoint_ver.toString(),
+      ...pick(head, CP_FIELDS),
+      cur_node_segno: head.cur_node_segno,
+      cur_node_blkoff: head.cur_node_blkoff,
+      cur_data_segno: head.cur_data_segno,
+      cur_data_blkoff: head.cur_data_blkoff,
+      alloc_type: head.alloc_type,
+    },
+    flags: cpFlagNames(head.ckpt_flags),
+    crc,
+    cursegs: cpCursegs(head, geo.mainBlkaddr),
+    bitmaps: {
+      sit: bitmapSummary(cp?.sitBitmap ?? null, head.sit_ver_bitmap_bytesize, null),
+      nat: bitmapSummary(cp?.natBitmap ?? null, head.nat_ver_bitmap_bytesize, null),
+    },
+    orphans: { present: (head.ckpt_flags & CpFlag.ORPHAN_PRESENT) !== 0, blocks: layout.orphans, inos: orphans },
+    summaries: {
+      start: head.cp_pack_start_sum,
+      form: layout.compact ? 'compact' : 'normal',
+      data: layout.dataSummaries,
+      node: layout.nodeSummaries,
+    },
+    payload: layout.payload,
+    tail: layout.tail,
+    natBits: head.ckpt_flags & CpFlag.NAT_BITS ? { blkaddr: base + BLOCKS_PER_SEG - nb, blocks: nb } : null,
+  };
+}
+export type DumpCpResult = ReturnType<typeof dumpCp>;
+
+/* ------------------------------------------------------------------ stat / ls */
+
+/** st_blocks as the kernel reports it: i_blocks minus the inode block, in 512-byte units, plus inline bytes. */
+export function stBlocks(info: InodeInfo): number {
+  const i = info.inode;
+  let blocks = Math.max(0, i.i_blocks - 1) * (BLKSIZE / 512);
+  if ((fileTypeOfMode(i.i_mode) === 1 && hasInlineData(info)) || hasInlineDentry(info)) blocks += Math.ceil(i.i_size / 512);
+  return blocks;
 }
 
 export function statInode(vol: Volume, info: InodeInfo) {
@@ -70,17 +284,20 @@ export function statInode(vol: Volume, info: InodeInfo) {
   const e = info.extra;
   const f = info.page.footer;
   const dir = isDir(i.i_mode);
-  const devnum = fileTypeOfMode(i.i_mode) === 3 || fileTypeOfMode(i.i_mode) === 4 ? deviceNumber(info) : null;
+  const ft = fileTypeOfMode(i.i_mode);
+  const devnum = ft === 3 || ft === 4 ? deviceNumber(info) : null;
   return {
     ino: info.ino,
     type: fileTypeName(i.i_mode),
     mode: i.i_mode,
+    modeOctal: i.i_mode.toString(8).padStart(6, '0'),
     modeString: modeString(i.i_mode),
     uid: i.i_uid,
     gid: i.i_gid,
     links: i.i_links,
     size: i.i_size,
     blocks: i.i_blocks,
+    stBlocks: stBlocks(info),
     atime: time(i.i_atime, i.i_atime_nsec),
     ctime: time(i.i_ctime, i.i_ctime_nsec),
     mtime: time(i.i_mtime, i.i_mtime_nsec),
@@ -88,6 +305,8 @@ export function statInode(vol: Volume, info: InodeInfo) {
     generation: i.i_generation,
     advise: i.i_advise,
     inline: i.i_inline,
+    inlineData: hasInlineData(info),
+    inlineDentry: hasInlineDentry(info),
     flags: i.i_flags,
     xattrNid: i.i_xattr_nid,
     pino: i.i_pino,
@@ -103,10 +322,16 @@ export function statInode(vol: Volume, info: InodeInfo) {
     addrsPerInode: info.addrsPerInode,
     device: devnum,
     nids: i.i_nid,
-    node: { nid: info.page.nid, blkaddr: info.page.blkaddr, footer: { ...f, cp_ver: f.cp_ver.toString(), cold: !!(f.flag & NodeFlag.COLD), fsync: !!(f.flag & NodeFlag.FSYNC), dent: !!(f.flag & NodeFlag.DENT), ofs: footerOfs(f.flag) } },
+    node: {
+      nid: info.page.nid,
+      blkaddr: info.page.blkaddr,
+      footer: { ...f, cp_ver: f.cp_ver.toString(), cold: !!(f.flag & NodeFlag.COLD), fsync: !!(f.flag & NodeFlag.FSYNC), dent: !!(f.flag & NodeFlag.DENT), ofs: footerOfs(f.flag) },
+    },
     symlink: isSymlink(i.i_mode) ? vol.readlink(info).toString() : null,
+    xattrs: vol.xattrs(info).map((x) => ({ name: x.name, index: x.index, value: x.value })),
   };
 }
+export type StatResult = ReturnType<typeof statInode>;
 
 export interface LsEntry {
   name: string;
@@ -120,32 +345,97 @@ export interface LsEntry {
   gid?: number;
   size?: number;
   mtime?: number;
+  /** Symlink target (long listing). */
+  target?: string;
 }
 
+function longFields(vol: Volume, c: InodeInfo): Partial<LsEntry> {
+  const i = c.inode;
+  return {
+    mode: i.i_mode,
+    modeString: modeString(i.i_mode),
+    links: i.i_links,
+    uid: i.i_uid,
+    gid: i.i_gid,
+    size: i.i_size,
+    mtime: i.i_mtime,
+    target: isSymlink(i.i_mode) ? vol.readlink(c).toString() : undefined,
+  };
+}
+
+/** Entries of a directory in storage order ('.' and '..' included); `long` adds each child's inode fields. */
 export function ls(vol: Volume, dir: InodeInfo, long: boolean): LsEntry[] {
   const out: LsEntry[] = [];
   for (const d of vol.dirs.entries(dir)) {
     const e: LsEntry = { name: d.name.toString(), ino: d.ino, fileType: FILE_TYPE_NAMES[d.fileType] ?? `type${d.fileType}`, hash: d.hash };
-    if (long) {
-      const c = vol.inode(d.ino).inode;
-      Object.assign(e, { mode: c.i_mode, modeString: modeString(c.i_mode), links: c.i_links, uid: c.i_uid, gid: c.i_gid, size: c.i_size, mtime: c.i_mtime });
-    }
+    if (long) Object.assign(e, during(`while reading inode ${d.ino} (entry "${e.name}")`, () => longFields(vol, vol.inode(d.ino))));
     out.push(e);
   }
   return out;
 }
 
+/** One entry describing a non-directory itself (`ls FILE`). */
+export function lsSelf(vol: Volume, info: InodeInfo, name: string, long: boolean): LsEntry {
+  const e: LsEntry = { name, ino: info.ino, fileType: fileTypeName(info.inode.i_mode), hash: 0 };
+  if (long) Object.assign(e, longFields(vol, info));
+  return e;
+}
+
+/* ------------------------------------------------------------------ bmap */
+
+export interface BmapEntry {
+  bidx: number;
+  blkaddr: number;
+  kind: 'block' | 'new';
+  nid: number;
+  ofsInNode: number;
+}
+
 /** Block map of a file: every allocated slot from file block `from` (inclusive) to `to` (exclusive). */
-export function bmap(vol: Volume, info: InodeInfo, from = 0, to = Math.ceil(info.inode.i_size / BLKSIZE)) {
-  const out: { bidx: number; blkaddr: number; kind: 'block' | 'new'; nid: number; ofsInNode: number }[] = [];
+export function bmap(vol: Volume, info: InodeInfo, from = 0, to = Math.ceil(info.inode.i_size / BLKSIZE)): BmapEntry[] {
+  const out: BmapEntry[] = [];
+  if (hasInlineData(info) || hasInlineDentry(info)) return out;
   vol.data.walk(info, from, to, (bidx, blkaddr, owner) => out.push({ bidx, blkaddr, kind: blkaddr === NEW_ADDR ? 'new' : 'block', nid: owner.nid, ofsInNode: owner.ofsInNode }));
   return out;
+}
+
+export interface BmapRun {
+  /** First file block of the run. */
+  bidx: number;
+  /** Blocks in the run. */
+  len: number;
+  /** First block address ('new' runs: NEW_ADDR reservations, no block yet). */
+  blkaddr: number;
+  kind: 'block' | 'new';
+}
+
+/** Compresses a block map into runs: consecutive file blocks at consecutive addresses (or consecutive reservations). */
+export function bmapRuns(entries: BmapEntry[]): BmapRun[] {
+  const runs: BmapRun[] = [];
+  for (const e of entries) {
+    const r = runs[runs.length - 1];
+    if (r && r.kind === e.kind && r.bidx + r.len === e.bidx && (e.kind === 'new' || r.blkaddr + r.len === e.blkaddr)) r.len++;
+    else runs.push({ bidx: e.bidx, len: 1, blkaddr: e.blkaddr, kind: e.kind });
+  }
+  return runs;
+}
+
+/** bmap of one file block: its address (or hole/reservation/inline) and the node slot holding it. */
+export function bmapOne(vol: Volume, info: InodeInfo, bidx: number) {
+  userRange(bidx, 0, Number.MAX_SAFE_INTEGER, 'file block');
+  const size = info.inode.i_size;
+  const pastEof = bidx * BLKSIZE >= size;
+  if (hasInlineData(info) || hasInlineDentry(info))
+    return { bidx, kind: 'inline' as const, blkaddr: null, nid: info.ino, ofsInNode: null, nodeBlkaddr: info.page.blkaddr, level: 0, pastEof };
+  const r = vol.data.bmap(info, bidx);
+  const kind = r.blkaddr === NULL_ADDR ? ('hole' as const) : r.blkaddr === NEW_ADDR ? ('new' as const) : ('block' as const);
+  return { bidx, kind, blkaddr: kind === 'hole' ? null : r.blkaddr, nid: r.owner?.nid ?? null, ofsInNode: r.owner?.ofsInNode ?? null, nodeBlkaddr: r.owner?.nodeBlkaddr ?? null, level: r.level, pastEof };
 }
 
 /** Nodes of a file: inode, direct/indirect nodes and the xattr node. */
 export function fileNodes(vol: Volume, info: InodeInfo) {
   const nodes: { nid: number; ofs: number; blkaddr: number }[] = [{ nid: info.ino, ofs: 0, blkaddr: info.page.blkaddr }];
-  vol.data.walk(info, 0, Number.MAX_SAFE_INTEGER, () => {}, (nid, ofs, blkaddr) => nodes.push({ nid, ofs, blkaddr }));
+  if (!hasInlineData(info) && !hasInlineDentry(info)) vol.data.walk(info, 0, Number.MAX_SAFE_INTEGER, () => {}, (nid, ofs, blkaddr) => nodes.push({ nid, ofs, blkaddr }));
   if (info.inode.i_xattr_nid) {
     const x = vol.nm.readNode(info.inode.i_xattr_nid, info.ino);
     nodes.push({ nid: x.nid, ofs: x.ofs, blkaddr: x.blkaddr });
@@ -153,41 +443,51 @@ export function fileNodes(vol: Volume, info: InodeInfo) {
   return nodes;
 }
 
-/** icheck: the owner of a main-area block through its SSA entry, verified against the node that should point at it. */
+/* ------------------------------------------------------------------ icheck / ncheck */
+
+/** icheck: the owner of a block through its SSA entry, verified against the node that should point at it. */
 export function icheck(vol: Volume, blkaddr: number) {
-  vol.check.mainBlkaddr(blkaddr, 'icheck');
+  userRange(blkaddr, 0, vol.geo.blockCount, 'block address');
+  const area = areaOf(vol, blkaddr);
+  if (area !== 'main') {
+    return { blkaddr, area, segno: null, offset: null, segType: null, valid: null, summarySource: null, summary: null, kind: 'metadata' as const, ino: null, verified: false, why: `block is in the ${area} area` };
+  }
   const segno = vol.sm.segnoOf(blkaddr);
   const off = (blkaddr - vol.geo.mainBlkaddr) % BLOCKS_PER_SEG;
   const sit = vol.sm.getSit(segno);
   const valid = bitMsb.test(sit.valid_map, off);
-  const { sum, source } = vol.sm.summaryOf(segno);
+  const { sum, source, curseg } = vol.sm.summaryOf(segno);
   const entry = sum.entries[off];
-  const node = isNodeSegType(sit.type) || (sit.valid === 0 && sum.footer.entry_type === SUM_TYPE_NODE);
-  const base = { blkaddr, segno, offset: off, segType: CURSEG_NAMES[sit.type], valid, summarySource: source, summary: entry };
+  const node = curseg !== undefined ? isNodeSegType(curseg) : isNodeSegType(sit.type) || (sit.valid === 0 && sum.footer.entry_type === SUM_TYPE_NODE);
+  const base = { blkaddr, area, segno, offset: off, segType: CURSEG_NAMES[sit.type], valid, summarySource: source, summary: entry };
   if (!valid) return { ...base, kind: 'free' as const, ino: null, verified: false, why: 'block is not valid in the SIT' };
   try {
     if (node) {
       const ne = vol.nm.getNat(entry.nid);
-      if (ne.block_addr !== blkaddr) return { ...base, kind: 'node' as const, ino: ne.ino, verified: false, why: `NAT places node ${entry.nid} at ${ne.block_addr}` };
+      if (ne.block_addr !== blkaddr) return { ...base, kind: 'node' as const, ino: ne.ino, nid: entry.nid, verified: false, why: `NAT places node ${entry.nid} at ${ne.block_addr}` };
       const page = vol.nm.readNode(entry.nid);
       return { ...base, kind: 'node' as const, ino: page.footer.ino, nid: entry.nid, nodeOfs: page.ofs, verified: true, why: null };
     }
     const page = vol.nm.readNode(entry.nid);
+    const ino = page.footer.ino;
     let slotAddr: number;
-    let ino = page.footer.ino;
-    if (page.nid === page.footer.ino) {
-      const inode = vol.inode(page.nid);
+    let bidx: number;
+    if (page.nid === ino) {
+      const inode = vol.inode(ino);
       slotAddr = inode.inode.i_addr[inode.extraWords + entry.ofs_in_node];
+      bidx = entry.ofs_in_node;
     } else {
+      if (!isDnodeOfs(page.ofs) || isXattrOfs(page.ofs)) return { ...base, kind: 'data' as const, ino, nid: entry.nid, verified: false, why: `node ${entry.nid} (offset ${page.ofs}) is not a direct node` };
       slotAddr = page.raw.readUInt32LE(4 * entry.ofs_in_node);
-      ino = page.footer.ino;
+      bidx = startBidxOfNode(page.ofs, vol.inode(ino).addrsPerInode) + entry.ofs_in_node;
     }
     const ok = slotAddr === blkaddr;
-    return { ...base, kind: 'data' as const, ino, nid: entry.nid, ofsInNode: entry.ofs_in_node, verified: ok, why: ok ? null : `node ${entry.nid} slot ${entry.ofs_in_node} holds ${slotAddr}` };
+    return { ...base, kind: 'data' as const, ino, nid: entry.nid, ofsInNode: entry.ofs_in_node, bidx, verified: ok, why: ok ? null : `node ${entry.nid} slot ${entry.ofs_in_node} holds ${slotAddr}` };
   } catch (e) {
     return { ...base, kind: node ? ('node' as const) : ('data' as const), ino: null, verified: false, why: (e as Error).message };
   }
 }
+export type IcheckResult = ReturnType<typeof icheck>;
 
 /** ncheck: paths naming each inode, by a walk of the whole tree (hard links give several). */
 export function ncheck(vol: Volume, inos: number[]): Map<number, string[]> {
@@ -200,7 +500,7 @@ export function ncheck(vol: Volume, inos: number[]): Map<number, string[]> {
   return found;
 }
 
-/** Depth-first walk of every dentry below root (no '.'/'..'), visiting each directory once. */
+/** Depth-first walk of every dentry below `start` (no '.'/'..'), visiting each directory once. */
 export function walkTree(vol: Volume, visit: (path: string, d: Dentry, parent: number) => void, start = vol.sb.root_ino, prefix = ''): void {
   const seen = new Set<number>([start]);
   const stack: [number, string][] = [[start, prefix]];
@@ -220,49 +520,103 @@ export function walkTree(vol: Volume, visit: (path: string, d: Dentry, parent: n
   }
 }
 
-/** NAT entries for nids in [start, end], current copies with journal overrides; only allocated ones unless `all`. */
-export function dumpNat(vol: Volume, start: number, end: number, all = false) {
+/* ------------------------------------------------------------------ NAT / SIT / SSA tables */
+
+export interface NatDumpEntry {
+  nid: number;
+  ino: number;
+  blkaddr: number;
+  version: number;
+  /** Where the entry came from: the NAT journal, the current NAT block, or this session's unflushed changes. */
+  source: 'journal' | 'block' | 'dirty';
+  /** Current NAT copy of its block (1 or 2, as dump.f2fs prints "pack"). */
+  pack: 1 | 2;
+  natBlkaddr: number;
+  /** Footer offset of the node block (dump.f2fs's "offset"), with `footers`; null when not read or not in main. */
+  offset?: number | null;
+}
+
+/**
+ * NAT entries for nids in [start, end] (inclusive), current copies with journal (and unflushed) overrides; only
+ * allocated ones (block_addr != 0) unless `all`. `footers` reads each node block for its footer offset.
+ */
+export function dumpNat(vol: Volume, start: number, end: number, all = false, opts: { footers?: boolean } = {}): NatDumpEntry[] {
   const last = Math.min(end, vol.geo.maxNid - 1);
   const journal = new Map(vol.nm.journalEntries());
-  const out: { nid: number; ino: number; blkaddr: number; version: number; source: 'journal' | 'block'; natBlkaddr: number }[] = [];
-  for (let k = Math.floor(start / NAT_ENTRY_PER_BLOCK); k * NAT_ENTRY_PER_BLOCK <= last; k++) {
+  const dirty = vol.nm.natDirty;
+  const out: NatDumpEntry[] = [];
+  for (let k = Math.floor(Math.max(start, 0) / NAT_ENTRY_PER_BLOCK); k * NAT_ENTRY_PER_BLOCK <= last; k++) {
     const natBlkaddr = vol.nm.natBlockAddr(k);
+    const pack = natBlkaddr === vol.geo.natBlkaddr + 2 * BLOCKS_PER_SEG * Math.floor(k / BLOCKS_PER_SEG) + (k % BLOCKS_PER_SEG) ? 1 : 2;
     const block = vol.dev.readBlock(natBlkaddr);
     for (let s = 0; s < NAT_ENTRY_PER_BLOCK; s++) {
       const nid = k * NAT_ENTRY_PER_BLOCK + s;
       if (nid < Math.max(start, 1) || nid > last) continue;
-      const j = journal.get(nid);
-      const e = j ?? NatEntry.decode(block, s * NatEntry.size);
+      const d = dirty.get(nid);
+      const j = d ? undefined : journal.get(nid);
+      const e = d ?? j ?? NatEntry.decode(block, s * NatEntry.size);
       if (!all && e.block_addr === NULL_ADDR) continue;
-      out.push({ nid, ino: e.ino, blkaddr: e.block_addr, version: e.version, source: j ? 'journal' : 'block', natBlkaddr });
+      const entry: NatDumpEntry = { nid, ino: e.ino, blkaddr: e.block_addr, version: e.version, source: d ? 'dirty' : j ? 'journal' : 'block', pack, natBlkaddr };
+      if (opts.footers) {
+        const a = e.block_addr;
+        const raw = a >= vol.geo.mainBlkaddr && a < vol.geo.mainEnd ? (vol.nm.dirtyNodes.get(nid) ?? vol.dev.readBlock(a)) : vol.nm.dirtyNodes.get(nid);
+        entry.offset = raw ? footerOfs(NodeFooter.decode(raw, NODE_FOOTER_OFFSET).flag) : null;
+      }
+      out.push(entry);
     }
   }
   return out;
 }
 
+/** Current SIT copy (1 or 2) of the SIT block holding `segno` (dump.f2fs's sit_pack). */
+const sitPack = (vol: Volume, segno: number): 1 | 2 => (bitMsb.test(vol.cp.sitBitmap, Math.floor(segno / SIT_ENTRY_PER_BLOCK)) ? 2 : 1);
+
+/** SIT entries of segments [start, end] (inclusive), journal and unflushed changes applied; totals like dump.f2fs's last line. */
 export function dumpSit(vol: Volume, start: number, end: number) {
   const last = Math.min(end, vol.geo.mainSegments - 1);
-  const out = [];
+  const segments = [];
+  let validBlocks = 0;
+  let free = 0;
   for (let segno = start; segno <= last; segno++) {
     const s = vol.sm.getSit(segno);
     const c = vol.sm.cursegOf(segno);
-    out.push({ segno, valid: s.valid, type: s.type, typeName: CURSEG_NAMES[s.type], mtime: s.mtime, validMap: s.valid_map.toString('hex'), source: s.source, curseg: c ? CURSEG_NAMES[c.type] : null });
+    validBlocks += s.valid;
+    if (s.valid === 0) free++;
+    segments.push({
+      segno,
+      vblocks: s.valid,
+      type: s.type,
+      typeName: CURSEG_NAMES[s.type],
+      mtime: s.mtime,
+      validMap: s.valid_map.toString('hex'),
+      source: vol.sm.sitDirty.has(segno) ? ('dirty' as const) : s.source,
+      pack: sitPack(vol, segno),
+      curseg: c ? CURSEG_NAMES[c.type] : null,
+    });
   }
-  return out;
+  return { segments, totals: { validBlocks, validSegments: segments.length - free, freeSegments: free } };
 }
+export type DumpSitResult = ReturnType<typeof dumpSit>;
 
+/** Summary blocks of segments [start, end] (inclusive): the log's in-memory summary for current segments, else the SSA block. */
 export function dumpSsa(vol: Volume, start: number, end: number) {
   const last = Math.min(end, vol.geo.mainSegments - 1);
   const out = [];
   for (let segno = start; segno <= last; segno++) {
     const { sum, source, curseg } = vol.sm.summaryOf(segno);
-    out.push({ segno, source, curseg: curseg === undefined ? null : CURSEG_NAMES[curseg], entryType: sum.footer.entry_type === SUM_TYPE_NODE ? 'node' : 'data', entries: sum.entries });
+    const node = curseg !== undefined ? isNodeSegType(curseg) : sum.footer.entry_type === SUM_TYPE_NODE;
+    out.push({ segno, source, curseg: curseg === undefined ? null : CURSEG_NAMES[curseg], entryType: node ? ('node' as const) : ('data' as const), entries: sum.entries });
   }
   return out;
 }
+export type DumpSsaResult = ReturnType<typeof dumpSsa>;
+
+/* ------------------------------------------------------------------ areas, nodes, blocks */
+
+export type Area = 'superblock' | 'unused' | 'cp' | 'sit' | 'nat' | 'ssa' | 'main' | 'past-main';
 
 /** Which area a device block belongs to. */
-export function areaOf(vol: Volume, blkaddr: number): 'superblock' | 'unused' | 'cp' | 'sit' | 'nat' | 'ssa' | 'main' | 'past-main' {
+export function areaOf(vol: Volume, blkaddr: number): Area {
   const g = vol.geo;
   if (blkaddr < 2) return 'superblock';
   if (blkaddr < g.cpBlkaddr) return 'unused';
@@ -274,15 +628,211 @@ export function areaOf(vol: Volume, blkaddr: number): 'superblock' | 'unused' | 
   return 'past-main';
 }
 
-/** A node block's identity (from its footer) without trusting the NAT. */
-export function nodeFooterAt(vol: Volume, blkaddr: number) {
-  const f = NodeFooter.decode(vol.dev.readBlock(blkaddr), NODE_FOOTER_OFFSET);
+export type NodeKind = 'inode' | 'direct' | 'indirect' | 'xattr';
+
+function footerJson(f: NodeFooter) {
   const ofs = footerOfs(f.flag);
-  const kind = f.nid === f.ino && ofs === 0 ? 'inode' : isXattrOfs(ofs) ? 'xattr' : isDnodeOfs(ofs) ? 'direct' : 'indirect';
+  const kind: NodeKind = f.nid === f.ino && ofs === 0 ? 'inode' : isXattrOfs(ofs) ? 'xattr' : isDnodeOfs(ofs) ? 'direct' : 'indirect';
   return { ...f, cp_ver: f.cp_ver.toString(), ofs, kind, cold: !!(f.flag & NodeFlag.COLD), fsync: !!(f.flag & NodeFlag.FSYNC), dent: !!(f.flag & NodeFlag.DENT) };
 }
+
+/** A node block's identity (from its footer) without trusting the NAT. */
+export function nodeFooterAt(vol: Volume, blkaddr: number) {
+  return footerJson(NodeFooter.decode(vol.dev.readBlock(blkaddr), NODE_FOOTER_OFFSET));
+}
+
+/**
+ * Decodes a node block by its footer kind, reporting (not failing on) a footer that disagrees with the NAT.
+ * `nid` is the node the caller looked up (dump-node), if any.
+ */
+export function decodeNodeBlock(vol: Volume, raw: Buffer, blkaddr: number, nid?: number) {
+  const f = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);
+  const footer = footerJson(f);
+  const problems: string[] = [];
+  const who = nid ?? f.nid;
+  if (nid !== undefined && f.nid !== nid) problems.push(`footer nid ${f.nid} is not ${nid}`);
+  let nat: { ino: number; block_addr: number; version: number } | null = null;
+  if (who >= 1 && who < vol.geo.maxNid) {
+    const ne = vol.nm.getNat(who);
+    nat = { ino: ne.ino, block_addr: ne.block_addr, version: ne.version };
+    if (ne.block_addr !== blkaddr && ne.block_addr !== NEW_ADDR) problems.push(`NAT places node ${who} at ${ne.block_addr}, not ${blkaddr}`);
+    if (ne.ino !== f.ino) problems.push(`footer ino ${f.ino} differs from the NAT's ${ne.ino}`);
+  } else problems.push(`footer nid ${f.nid} is out of range`);
+  const guard = <T>(what: string, fn: () => T): T | null => {
+    try {
+      return fn();
+    } catch (e) {
+      problems.push(`${what}: ${(e as Error).message}`);
+      return null;
+    }
+  };
+  const base = { blkaddr, nid: who, footer, nat, problems };
+  switch (footer.kind) {
+    case 'inode': {
+      const page: NodePage = { nid: f.nid, blkaddr, footer: f, ofs: footer.ofs, raw };
+      const ii = readInodeInfo(page, vol.sb.feature, (p, e, h) => vol.nm.checksumOk(p, e, h));
+      const inline = hasInlineData(ii) || hasInlineDentry(ii);
+      const addrs = inline ? [] : ii.inode.i_addr.slice(ii.extraWords, ii.extraWords + ii.addrsPerInode).flatMap((a, slot) => (a === NULL_ADDR ? [] : [{ slot, bidx: slot, blkaddr: a }]));
+      const stat = guard('inode', () => statInode(vol, ii));
+      return {
+        ...base,
+        kind: 'inode' as const,
+        inode: stat,
+        inline: inline ? { bytes: hasInlineData(ii) ? ii.inode.i_size : ii.maxInlineData, offset: ii.inlineDataOffset } : null,
+        addrs,
+        nids: ii.inode.i_nid.map((n, i) => ({ slot: i, nid: n })).filter((x) => x.nid !== 0),
+      };
+    }
+    case 'direct': {
+      const first = guard('owner inode', () => startBidxOfNode(footer.ofs, vol.inode(f.ino).addrsPerInode));
+      const addrs = DirectNode.decode(raw).addr.flatMap((a, slot) => (a === NULL_ADDR ? [] : [{ slot, bidx: first === null ? null : first + slot, blkaddr: a }]));
+      return { ...base, kind: 'direct' as const, firstBidx: first, addrs };
+    }
+    case 'indirect': {
+      const nids = IndirectNode.decode(raw).nid.flatMap((n, slot) => (n === 0 ? [] : [{ slot, nid: n }]));
+      return { ...base, kind: 'indirect' as const, nids };
+    }
+    case 'xattr': {
+      const xattrs = guard('owner xattrs', () => vol.xattrs(vol.inode(f.ino)).map((x) => ({ name: x.name, index: x.index, value: x.value })));
+      return { ...base, kind: 'xattr' as const, owner: f.ino, xattrs };
+    }
+  }
+}
+export type NodeDump = ReturnType<typeof decodeNodeBlock>;
+
+/** dump-node: node `nid` through the NAT (an unflushed node of this session comes from memory). */
+export function dumpNode(vol: Volume, nid: number) {
+  userRange(nid, 1, vol.geo.maxNid, 'nid');
+  const ne = vol.nm.getNat(nid);
+  if (ne.block_addr === NULL_ADDR) fail('ENOENT', `node ${nid} is not allocated (NAT block_addr 0)`, { nid });
+  const dirty = vol.nm.dirtyNodes.get(nid);
+  if (!dirty) vol.check.mainBlkaddr(ne.block_addr, `NAT entry of node ${nid}`);
+  const raw = dirty ?? vol.dev.readBlock(ne.block_addr);
+  return { natSource: ne.source, unflushed: !!dirty, ...decodeNodeBlock(vol, raw, ne.block_addr, nid) };
+}
+export type DumpNodeResult = ReturnType<typeof dumpNode>;
+
+const nonZeroSummaries = (entries: SummaryEntry[]) =>
+  entries.flatMap((e, offset) => (e.nid || e.version || e.ofs_in_node ? [{ offset, nid: e.nid, version: e.version, ofs_in_node: e.ofs_in_node }] : []));
+
+function summaryJson(sum: SummaryBlock) {
+  return { entryType: sum.footer.entry_type === SUM_TYPE_NODE ? 'node' : 'data', checkSum: sum.footer.check_sum, entries: nonZeroSummaries(sum.entries) };
+}
+
+/** What a block of the CP area is, from the head of its pack. */
+function describeCpBlock(vol: Volume, blkaddr: number, raw: Buffer) {
+  const g = vol.geo;
+  const pack: 1 | 2 = blkaddr < g.cpBlkaddr + BLOCKS_PER_SEG ? 1 : 2;
+  const base = g.cpBlkaddr + (pack - 1) * BLOCKS_PER_SEG;
+  const index = blkaddr - base;
+  const headBlock = vol.dev.readBlock(base);
+  const head = CheckpointHead.decode(headBlock);
+  const status = packStatuses(vol.dev, g)[pack - 1];
+  const common = { pack, index, packValid: status.valid };
+  const layout = packLayout(head, base, vol.sb.cp_payload);
+  const nb = natBitsBlocks(g);
+  if (blkaddr === layout.head || blkaddr === layout.tail) {
+    const h = CheckpointHead.decode(raw);
+    const off = h.checksum_offset;
+    const crcOk = off >= CP_BITMAP_OFFSET && off <= BLKSIZE - 4 ? checkpointCrc(raw, off) === raw.readUInt32LE(off) : false;
+    return { ...common, role: blkaddr === layout.head ? ('cp-head' as const) : ('cp-tail' as const), checkpoint: { checkpoint_ver: h.checkpoint_ver.toString(), ...pick(h, CP_FIELDS), flags: cpFlagNames(h.ckpt_flags), crcOk } };
+  }
+  if (!status.valid) return { ...common, role: 'unknown' as const, why: `pack ${pack} is not valid: ${status.why}` };
+  if (layout.payload.includes(blkaddr)) return { ...common, role: 'cp-payload' as const };
+  if (layout.orphans.includes(blkaddr)) {
+    const o = OrphanBlock.decode(raw);
+    return { ...common, role: 'orphan' as const, orphan: { blk_addr: o.blk_addr, blk_count: o.blk_count, entry_count: o.entry_count, inos: o.ino.slice(0, Math.min(o.entry_count, ORPHANS_PER_BLOCK)) } };
+  }
+  const d = layout.dataSummaries.indexOf(blkaddr);
+  if (d >= 0) {
+    if (layout.compact) {
+      if (d > 0) return { ...common, role: 'compact-summary' as const, first: false };
+      const nat = NatJournal.decode(raw, 0);
+      const sit = SitJournal.decode(raw, NatJournal.size);
+      return { ...common, role: 'compact-summary' as const, first: true, natJournal: nat.n_nats, sitJournal: sit.n_sits };
+    }
+    return { ...common, role: 'data-summary' as const, log: CURSEG_NAMES[d], summary: summaryJson(SummaryBlock.decode(raw)) };
+  }
+  const n = layout.nodeSummaries.indexOf(blkaddr);
+  if (n >= 0) return { ...common, role: 'node-summary' as const, log: CURSEG_NAMES[3 + n], summary: summaryJson(SummaryBlock.decode(raw)) };
+  if (head.ckpt_flags & CpFlag.NAT_BITS && index >= BLOCKS_PER_SEG - nb) return { ...common, role: 'nat-bits' as const, natBitsBlock: index - (BLOCKS_PER_SEG - nb) };
+  return { ...common, role: 'unused' as const };
+}
+
+/**
+ * `block BLKADDR`: the area of a device block and its content decoded by what it is (superblock, CP block, SIT/NAT
+ * block, SSA block, node block, or data with its owner; a dentry block when the owner is a directory).
+ */
+export function describeBlock(vol: Volume, blkaddr: number) {
+  userRange(blkaddr, 0, vol.dev.blockCount, 'block address');
+  const g = vol.geo;
+  const area = areaOf(vol, blkaddr);
+  const raw = vol.dev.readBlock(blkaddr);
+  const base = { blkaddr, area, byteOffset: blkaddr * BLKSIZE };
+  switch (area) {
+    case 'superblock': {
+      const sb = Superblock.decode(raw.subarray(SUPER_OFFSET, SUPER_OFFSET + Superblock.size));
+      return { ...base, kind: 'superblock' as const, copy: blkaddr, inUse: vol.sbChoice.index === blkaddr, superblock: sb };
+    }
+    case 'cp':
+      return { ...base, kind: 'checkpoint' as const, cp: describeCpBlock(vol, blkaddr, raw) };
+    case 'sit': {
+      const rel = blkaddr - g.sitBlkaddr;
+      const copy = rel >= g.sitBlocks ? 2 : 1;
+      const k = rel % g.sitBlocks;
+      const current = vol.sm.sitBlockAddr(k) === blkaddr;
+      const entries = SitBlock.decode(raw).entries.flatMap((e, i) => {
+        const segno = k * SIT_ENTRY_PER_BLOCK + i;
+        if (segno >= g.mainSegments || (e.vblocks === 0 && e.mtime === 0)) return [];
+        return [{ segno, vblocks: sitValidBlocks(e.vblocks), type: sitType(e.vblocks), mtime: e.mtime, validMap: e.valid_map.toString('hex') }];
+      });
+      return { ...base, kind: 'sit' as const, sitBlock: k, copy, current, firstSegno: k * SIT_ENTRY_PER_BLOCK, entries };
+    }
+    case 'nat': {
+      const rel = blkaddr - g.natBlkaddr;
+      const seg = Math.floor(rel / BLOCKS_PER_SEG);
+      const copy = seg % 2 === 0 ? 1 : 2;
+      const k = Math.floor(seg / 2) * BLOCKS_PER_SEG + (rel % BLOCKS_PER_SEG);
+      const current = k < g.natBlocks && vol.nm.natBlockAddr(k) === blkaddr;
+      const entries = NatBlock.decode(raw).entries.flatMap((e, i) =>
+        e.block_addr || e.ino || e.version ? [{ nid: k * NAT_ENTRY_PER_BLOCK + i, ino: e.ino, blkaddr: e.block_addr, version: e.version }] : [],
+      );
+      return { ...base, kind: 'nat' as const, natBlock: k, copy, current, firstNid: k * NAT_ENTRY_PER_BLOCK, entries };
+    }
+    case 'ssa': {
+      const segno = blkaddr - g.ssaBlkaddr;
+      if (segno >= g.mainSegments) return { ...base, kind: 'unused' as const };
+      const c = vol.sm.cursegOf(segno);
+      return { ...base, kind: 'ssa' as const, segno, stale: c ? `segment ${segno} is the current ${CURSEG_NAMES[c.type]} log: its live summary is in the checkpoint, this block may be stale` : null, summary: summaryJson(SummaryBlock.decode(raw)) };
+    }
+    case 'main': {
+      const owner = icheck(vol, blkaddr);
+      const sit = vol.sm.getSit(owner.segno!);
+      const nodeSeg = owner.kind === 'node' || (owner.kind === 'free' && isNodeSegType(sit.type));
+      if (nodeSeg) return { ...base, kind: 'node' as const, owner, node: during(`while decoding node block ${blkaddr}`, () => decodeNodeBlock(vol, raw, blkaddr)) };
+      let dentries: { name: string; ino: number; fileType: string; hash: number; slot: number }[] | null = null;
+      if (owner.kind === 'data' && owner.verified && owner.ino !== null) {
+        const o = vol.inode(owner.ino);
+        if (isDir(o.inode.i_mode)) {
+          dentries = [...areaEntries(areaOfBlock(raw), 'bidx' in owner ? (owner.bidx ?? 0) : 0, vol.check, `directory ${o.ino}`)].map((d) => ({
+            name: d.name.toString(),
+            ino: d.ino,
+            fileType: FILE_TYPE_NAMES[d.fileType] ?? `type${d.fileType}`,
+            hash: d.hash,
+            slot: d.slot,
+          }));
+        }
+      }
+      return { ...base, kind: owner.kind === 'free' ? ('free' as const) : ('data' as const), owner, dentries };
+    }
+    default:
+      return { ...base, kind: 'unused' as const };
+  }
+}
+export type BlockResult = ReturnType<typeof describeBlock>;
 
 export function requireRegular(info: InodeInfo, what: string): void {
   if (isDir(info.inode.i_mode)) fail('EISDIR', `${what} is a directory`);
 }
+
 

@@ -52,6 +52,10 @@ export class NodeManager {
   readonly dirtyNodes = new Map<number, Buffer>();
   /** Nids freed since the last checkpoint: the durable NAT still names them, so they are not reused before the next one. */
   private readonly freedSinceCp = new Set<number>();
+  /** Nodes created since the last checkpoint (the kernel's NAT entries without IS_CHECKPOINTED). */
+  readonly newSinceCp = new Set<number>();
+  /** Inodes whose block went out with an fsync mark since the last checkpoint (HAS_FSYNCED_INODE). */
+  readonly fsyncedInodes = new Set<number>();
   private nidHint: number;
 
   constructor(
@@ -146,6 +150,7 @@ export class NodeManager {
     NodeFooter.encode({ nid, ino, flag: makeFooterFlag(ofs, cold ? NodeFlag.COLD : 0), cp_ver: 0n, next_blkaddr: 0 }, raw, NODE_FOOTER_OFFSET);
     this.dirtyNodes.set(nid, raw);
     this.natDirty.set(nid, { version: cur.version, ino, block_addr: NEW_ADDR });
+    this.newSinceCp.add(nid);
     return raw;
   }
 
@@ -167,6 +172,7 @@ export class NodeManager {
     const wasWritten = ne.block_addr !== NEW_ADDR;
     this.natDirty.set(nid, { version: wasWritten ? (ne.version + 1) & 0xff : ne.version, ino: ne.ino, block_addr: 0 });
     this.freedSinceCp.add(nid);
+    this.newSinceCp.add(nid);
   }
 
   /** Records where a node now lives (after its block was written). */
@@ -191,6 +197,8 @@ export class NodeManager {
     for (const [k, v] of journal) this.journal.set(k, v);
     this.natDirty.clear();
     this.freedSinceCp.clear();
+    this.newSinceCp.clear();
+    this.fsyncedInodes.clear();
     natBitmap.copy(this.natBitmap);
     this.nidHint = nextFreeNid;
   }
@@ -295,7 +303,7 @@ export function getDnode(vol: Volume, info: InodeInfo, bidx: number, alloc: bool
 }
 
 /** Releases one data slot of a dirty node (invalidate its block, uncharge). */
-function freeSlot(vol: Volume, ino: number, raw: Buffer, off: number): void {
+export function freeSlot(vol: Volume, ino: number, raw: Buffer, off: number): void {
   const addr = readSlot(raw, off);
   if (addr === NULL_ADDR) return;
   if (addr !== NEW_ADDR) vol.sm.invalidate(vol.check.mainBlkaddr(addr, `slot of inode ${ino}`));
@@ -372,8 +380,8 @@ export function punchBlock(vol: Volume, info: InodeInfo, bidx: number): void {
 
 /** cp_ver a node footer carries: the CP version, with the CP crc in the high half when CRC_RECOVERY is on. */
 export function footerCpVer(cp: { head: { checkpoint_ver: bigint; ckpt_flags: number }; crc: number }): bigint {
-  const ver = cp.head.checkpoint_ver & 0xffffffffffffffffn;
-  return cp.head.ckpt_flags & 0x40 ? (ver & 0xffffffffn) | (BigInt(cp.crc) << 32n) : ver;
+  const ver = cp.head.checkpoint_ver;
+  return cp.head.ckpt_flags & 0x40 ? (ver | (BigInt(cp.crc) << 32n)) & 0xffffffffffffffffn : ver;
 }
 
 /** The node log a block goes to (__get_segment_type_6): dnodes of files warm, of directories hot, indirect nodes cold. */
@@ -404,4 +412,33 @@ export function writeNode(vol: Volume, nid: number, marks = 0, tag = 'node'): nu
   vol.nm.setNodeAddr(nid, footer.ino, blkaddr);
   vol.nm.dirtyNodes.delete(nid);
   return blkaddr;
+}
+
+/** f2fs_need_dentry_mark: an inode created since the checkpoint whose block was never fsynced needs its dentry replayed. */
+export const needDentryMark = (vol: Volume, ino: number) => vol.nm.newSinceCp.has(ino) && !vol.nm.fsyncedInodes.has(ino);
+
+/**
+ * f2fs_fsync_node_pages: writes the file's dirty dnodes (inode, direct and xattr nodes) into the warm-node log in nid
+ * order with the FSYNC mark — on every one, or with `atomic` only on the last — and DENT on the inode block when needed.
+ * Returns the addresses written.
+ */
+export function fsyncNodes(vol: Volume, ino: number, atomic: boolean): number[] {
+  const nids = [...vol.nm.dirtyNodes]
+    .filter(([, raw]) => {
+      const f = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);
+      return f.ino === ino && isDnodeOfs(footerOfs(f.flag)) && (f.flag & NodeFlag.COLD) !== 0;
+    })
+    .map(([nid]) => nid)
+    .sort((a, b) => a - b);
+  const out: number[] = [];
+  nids.forEach((nid, k) => {
+    const last = k === nids.length - 1;
+    const fsync = !atomic || last;
+    // Atomic commits write the marked node with PREFLUSH|FUA: everything before it is durable first.
+    if (atomic && last) vol.dev.flush('preflush');
+    const dent = nid === ino && fsync && needDentryMark(vol, ino) ? NodeFlag.DENT : 0;
+    out.push(writeNode(vol, nid, (fsync ? NodeFlag.FSYNC : 0) | dent, fsync ? 'node-fsync' : 'node'));
+    if (nid === ino && fsync) vol.nm.fsyncedInodes.add(ino);
+  });
+  return out;
 }

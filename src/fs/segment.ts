@@ -277,6 +277,27 @@ export class SegmentManager {
     this.dev.writeBlock(this.geo.ssaBlkaddr + segno, SummaryBlock.encode(sum), 'ssa');
   }
 
+  /** f2fs_allocate_new_segments: moves every log that holds anything to a fresh segment (after recovery). */
+  allocateNewSegments(): void {
+    for (const c of this.cursegs) if (c.blkoff > 0 || this.getSit(c.segno).valid > 0) this.newCurseg(c.type);
+  }
+
+  /**
+   * Marks a block valid without allocating it (f2fs_replace_block in recovery): an empty non-current segment takes the
+   * data type the kernel gives it (cold for a slot that was a hole, warm otherwise).
+   */
+  markValidAt(blkaddr: number, wasHole: boolean): void {
+    const segno = this.segnoOf(blkaddr);
+    const empty = this.getSit(segno).valid === 0 && !this.cursegOf(segno);
+    const type = empty ? (wasHole ? CursegType.COLD_DATA : CursegType.WARM_DATA) : this.getSit(segno).type;
+    if (empty) {
+      if (this.prefree.delete(segno)) {
+        /* it stays in use */
+      } else this.freeSegments--;
+    }
+    this.markValid(blkaddr, type);
+  }
+
   /** new_curseg: persists the full segment's summary to the SSA and opens a free segment for the log. */
   private newCurseg(type: CursegType): void {
     const c = this.cursegs[type];

@@ -37,6 +37,8 @@ export class Volume implements NameOps {
   readonly dirs: DirReader;
   /** Dirty file pages awaiting blocks (written back at checkpoint, fsync or when too many). */
   readonly pages = new DirtyPages();
+  /** Orphan inodes (links 0, still referenced: atomic-write COW inodes); written into each checkpoint. */
+  readonly orphanSet: Set<number>;
   /** valid_block_count / valid_node_count / valid_inode_count as changed since mount. */
   readonly counts: { blocks: number; nodes: number; inodes: number };
 
@@ -52,6 +54,7 @@ export class Volume implements NameOps {
     this.data = new DataReader(dev, this.nm, this.check, this.pages);
     this.dirs = new DirReader(this.data, this.check);
     during('while reading the root inode', () => checkRoot(this.inode(this.sb.root_ino)));
+    this.orphanSet = new Set(this.orphans());
   }
 
   /** The checkpoint this volume stands on (replaced by each checkpoint it writes). */
@@ -143,6 +146,11 @@ export class Volume implements NameOps {
     return this.nm.dirtyNodes.size > 0 || this.nm.natDirty.size > 0 || this.sm.sitDirty.size > 0 || this.pages.size > 0;
   }
 
+  orphanList(): number[] {
+    return [...this.orphanSet].sort((a, b) => a - b);
+  }
+
+  /** The orphan list stored in the current checkpoint pack. */
   orphans(): number[] {
     return readOrphans(this.dev, this.cp, this.sb.cp_payload);
   }

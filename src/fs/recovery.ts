@@ -1,0 +1,360 @@
+// Mount-time recovery as Linux 6.1 does it: orphan inodes first, then roll-forward of fsync'd dnodes along the warm-node chain.
+import { during, fail } from '../errors.js';
+import { ADDRS_PER_BLOCK, BLKSIZE, BLOCKS_PER_SEG, CursegType, NEW_ADDR, NULL_ADDR, XATTR_NODE_OFFSET } from './layout/constants.js';
+import { CpFlag } from './layout/checkpoint.js';
+import { fileTypeOfMode } from './layout/dentry.js';
+import { Advise, I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, NODE_BODY_SIZE, NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, footerOfs, isDnodeOfs, isXattrOfs, readSlot, slotOffset, startBidxOfNode, writeSlot } from './layout/node.js';
+import { Feature } from './layout/superblock.js';
+import { writeCheckpoint } from './checkpoint.js';
+import { addEntry, deleteEntry } from './dir.js';
+import { dropExtent } from './data.js';
+import { editInode, hasInlineData, isDir, type InodeInfo } from './inode.js';
+import { chargeInode, footerCpVer, freeSlot, getDnode, truncateBlocks } from './node.js';
+import { freeInode } from './namei.js';
+import type { Volume } from './volume.js';
+
+export interface ChainNode {
+  blkaddr: number;
+  nid: number;
+  ino: number;
+  ofs: number;
+  kind: 'inode' | 'direct' | 'indirect' | 'xattr';
+  fsync: boolean;
+  dent: boolean;
+  next: number;
+}
+
+export interface Chain {
+  start: number;
+  nodes: ChainNode[];
+  /** Why the walk ended: the first block that is not a recoverable node, or an error. */
+  end: { blkaddr: number; why: string };
+  looped: boolean;
+}
+
+/** is_recoverable_dnode: the footer carries this checkpoint's version (and crc, with CRC_RECOVERY). */
+function recoverable(vol: Volume, cpVer: bigint): boolean {
+  const flags = vol.cp.head.ckpt_flags;
+  if (flags & CpFlag.NOCRC_RECOVERY) return (vol.cp.head.checkpoint_ver & 0xffffffffn) === (cpVer & 0xffffffffn);
+  return footerCpVer(vol.cp) === cpVer;
+}
+
+/** Walks the warm-node log from its next free block through next_blkaddr links while nodes are recoverable (find_fsync_dnodes). */
+export function walkChain(vol: Volume): Chain {
+  const c = vol.sm.cursegs[CursegType.WARM_NODE];
+  const start = vol.sm.segBlkaddr(c.segno) + c.blkoff;
+  const freeBlocks = vol.geo.mainSegments * BLOCKS_PER_SEG - vol.cp.head.valid_block_count;
+  const nodes: ChainNode[] = [];
+  let blkaddr = start;
+  for (;;) {
+    if (blkaddr < vol.geo.mainBlkaddr || blkaddr >= vol.geo.mainEnd) return { start, nodes, end: { blkaddr, why: 'address outside the main area' }, looped: false };
+    const f = NodeFooter.decode(vol.dev.readBlock(blkaddr), NODE_FOOTER_OFFSET);
+    if (!recoverable(vol, f.cp_ver)) return { start, nodes, end: { blkaddr, why: 'not a node of this checkpoint' }, looped: false };
+    const ofs = footerOfs(f.flag);
+    const kind = f.nid === f.ino && ofs === 0 ? 'inode' : isXattrOfs(ofs) ? 'xattr' : isDnodeOfs(ofs) ? 'direct' : 'indirect';
+    nodes.push({ blkaddr, nid: f.nid, ino: f.ino, ofs, kind, fsync: (f.flag & NodeFlag.FSYNC) !== 0, dent: (f.flag & NodeFlag.DENT) !== 0, next: f.next_blkaddr });
+    if (nodes.length >= freeBlocks || f.next_blkaddr === blkaddr) return { start, nodes, end: { blkaddr, why: `looped node chain (next ${f.next_blkaddr})` }, looped: true };
+    blkaddr = f.next_blkaddr;
+  }
+}
+
+export interface RecoveredInode {
+  ino: number;
+  lastBlkaddr: number;
+  dentry: boolean;
+  created: boolean;
+  nodes: number;
+  blocks: number;
+}
+
+export interface RecoveryReport {
+  dryRun: boolean;
+  orphans: number[];
+  chain: { start: number; length: number; end: Chain['end'] };
+  inodes: RecoveredInode[];
+  skipped: { ino: number; blkaddr: number; why: string }[];
+  checkpoint: { version: string; pack: number } | null;
+}
+
+const inodeExists = (vol: Volume, ino: number) => {
+  if (ino < 3 || ino >= vol.geo.maxNid) return false;
+  return vol.nm.getNat(ino).block_addr !== NULL_ADDR;
+};
+
+/** f2fs_recover_inode_page: a new inode rebuilt from a dentry-marked fsync'd inode block (its data follows by replay). */
+function recoverInodePage(vol: Volume, page: Buffer): void {
+  const f = NodeFooter.decode(page, NODE_FOOTER_OFFSET);
+  const ino = f.ino;
+  if (vol.nm.getNat(ino).block_addr !== NULL_ADDR) fail('CORRUPT', `recovering inode ${ino}, which is still allocated`);
+  const raw = vol.nm.newNode(ino, ino, 0, true);
+  const src = Inode.decode(page);
+  // memcpy up to i_ext, then the kernel's resets.
+  page.copy(raw, 0, 0, Inode.offsets.i_ext);
+  const dst = Inode.decode(raw);
+  Object.assign(dst, { i_size: 0, i_blocks: 1, i_links: 1, i_xattr_nid: 0, i_inline: src.i_inline & (InlineFlag.XATTR | InlineFlag.EXTRA_ATTR) });
+  Inode.encode(dst, raw);
+  if (dst.i_inline & InlineFlag.EXTRA_ATTR) {
+    const se = InodeExtra.decode(page, I_ADDR_OFFSET);
+    const de = InodeExtra.decode(Buffer.alloc(InodeExtra.size));
+    de.i_extra_isize = se.i_extra_isize;
+    const fits = (field: keyof InodeExtra, size: number) => InodeExtra.offsets[field] + size <= se.i_extra_isize;
+    if (vol.sb.feature & Feature.FLEXIBLE_INLINE_XATTR && fits('i_inline_xattr_size', 2)) de.i_inline_xattr_size = se.i_inline_xattr_size;
+    if (vol.sb.feature & Feature.PRJQUOTA && fits('i_projid', 4)) de.i_projid = se.i_projid;
+    if (vol.sb.feature & Feature.INODE_CRTIME && fits('i_crtime_nsec', 4)) [de.i_crtime, de.i_crtime_nsec] = [se.i_crtime, se.i_crtime_nsec];
+    InodeExtra.encode(de).copy(raw, I_ADDR_OFFSET, 0, se.i_extra_isize);
+  }
+  vol.reserveBlocks(1);
+  vol.counts.nodes++;
+  vol.counts.inodes++;
+}
+
+/** recover_inode: attributes of the fsync'd inode block onto the live inode. */
+function recoverInode(vol: Volume, ino: number, page: Buffer): void {
+  const ri = Inode.decode(page);
+  const extra = ri.i_inline & InlineFlag.EXTRA_ATTR ? InodeExtra.decode(page, I_ADDR_OFFSET) : null;
+  editInode(vol.nm.nodeForUpdate(ino), (i, e) => {
+    i.i_mode = ri.i_mode;
+    i.i_uid = ri.i_uid;
+    i.i_gid = ri.i_gid;
+    if (e && extra && vol.sb.feature & Feature.PRJQUOTA && extra.i_extra_isize >= 8) e.i_projid = extra.i_projid;
+    i.i_size = ri.i_size;
+    [i.i_atime, i.i_ctime, i.i_mtime] = [ri.i_atime, ri.i_ctime, ri.i_mtime];
+    [i.i_atime_nsec, i.i_ctime_nsec, i.i_mtime_nsec] = [ri.i_atime_nsec, ri.i_ctime_nsec, ri.i_mtime_nsec];
+    i.i_advise = ri.i_advise;
+    i.i_flags = ri.i_flags;
+    if (!isDir(i.i_mode)) i.i_current_depth = (i.i_current_depth & ~0xffff) | (ri.i_current_depth & 0xffff);
+    const keep = InlineFlag.PIN_FILE | InlineFlag.DATA_EXIST;
+    i.i_inline = (i.i_inline & ~keep) | (ri.i_inline & keep);
+  });
+}
+
+/** recover_dentry: the name in i_pino is made to point at this inode (replacing another inode's entry of that name). */
+function recoverDentry(vol: Volume, ino: number, page: Buffer): void {
+  const ri = Inode.decode(page);
+  if (ri.i_namelen > 255) fail('CORRUPT', `inode ${ino}: i_namelen ${ri.i_namelen}`);
+  const name = ri.i_name.subarray(0, ri.i_namelen);
+  const pino = ri.i_pino;
+  const dir = vol.inode(pino);
+  for (;;) {
+    const d = vol.lookup(dir, name);
+    if (d && d.ino === ino) return;
+    if (!d) break;
+    // Another inode holds the name: its entry goes, and it loses that link.
+    deleteEntry(vol, pino, d);
+    let links = 0;
+    const dirChild = isDir(vol.inode(d.ino).inode.i_mode);
+    editInode(vol.nm.nodeForUpdate(d.ino), (i) => {
+      i.i_links = dirChild ? 0 : Math.max(0, i.i_links - 1);
+      links = i.i_links;
+    });
+    if (dirChild) editInode(vol.nm.nodeForUpdate(pino), (i) => void i.i_links--);
+    if (links === 0) freeInode(vol, d.ino);
+  }
+  addEntry(vol, pino, Buffer.from(name), ino, fileTypeOfMode(vol.inode(ino).inode.i_mode));
+  editInode(vol.nm.nodeForUpdate(ino), (i) => {
+    i.i_pino = pino;
+    i.i_namelen = name.length;
+    i.i_name = Buffer.from(name);
+  });
+  const t = { sec: Math.floor(Date.now() / 1000), nsec: 0 };
+  editInode(vol.nm.nodeForUpdate(pino), (i) => {
+    [i.i_mtime, i.i_mtime_nsec, i.i_ctime, i.i_ctime_nsec] = [t.sec, t.nsec, t.sec, t.nsec];
+  });
+}
+
+/** f2fs_recover_inline_xattr: the inline xattr area (and its flag) of the fsync'd inode block. */
+function recoverInlineXattr(vol: Volume, info: InodeInfo, page: Buffer): void {
+  const ri = Inode.decode(page);
+  const raw = vol.nm.nodeForUpdate(info.ino);
+  if (ri.i_inline & InlineFlag.XATTR) {
+    editInode(raw, (i) => void (i.i_inline |= InlineFlag.XATTR));
+    const now = vol.inode(info.ino);
+    const size = now.inlineXattrWords * 4;
+    page.copy(vol.nm.nodeForUpdate(info.ino), now.inlineXattrOffset, now.inlineXattrOffset, now.inlineXattrOffset + size);
+  } else editInode(raw, (i) => void (i.i_inline &= ~InlineFlag.XATTR));
+}
+
+/** f2fs_recover_xattr_data: the xattr node is replaced by a new one holding the fsync'd body. */
+function recoverXattrNode(vol: Volume, info: InodeInfo, page: Buffer): void {
+  const prev = info.inode.i_xattr_nid;
+  if (prev) {
+    vol.nm.freeNode(prev, (a) => vol.sm.invalidate(a));
+    vol.counts.nodes--;
+    vol.counts.blocks--;
+    chargeInode(vol, info.ino, -1);
+  }
+  vol.reserveBlocks(1);
+  const xnid = vol.nm.allocNid();
+  const raw = vol.nm.newNode(xnid, info.ino, XATTR_NODE_OFFSET, !isDir(info.inode.i_mode));
+  vol.counts.nodes++;
+  chargeInode(vol, info.ino, 1);
+  page.copy(raw, 0, 0, NODE_BODY_SIZE);
+  editInode(vol.nm.nodeForUpdate(info.ino), (i) => void (i.i_xattr_nid = xnid));
+}
+
+/** f2fs_recover_inline_data: returns true when the node was fully handled as inline data. */
+function recoverInlineData(vol: Volume, ino: number, page: Buffer, isInodePage: boolean): boolean {
+  const cur = vol.inode(ino);
+  const ri = isInodePage ? Inode.decode(page) : null;
+  const pageInline = ri !== null && (ri.i_inline & InlineFlag.DATA) !== 0;
+  const copyInline = () => {
+    const now = vol.inode(ino);
+    const raw = vol.nm.nodeForUpdate(ino);
+    page.copy(raw, now.inlineDataOffset, now.inlineDataOffset, now.inlineDataOffset + now.maxInlineData);
+    editInode(raw, (i) => void (i.i_inline |= InlineFlag.DATA | InlineFlag.DATA_EXIST));
+  };
+  if (hasInlineData(cur) && pageInline) {
+    copyInline();
+    return true;
+  }
+  if (hasInlineData(cur)) {
+    const raw = vol.nm.nodeForUpdate(ino);
+    raw.fill(0, cur.inlineDataOffset, cur.inlineDataOffset + cur.maxInlineData);
+    editInode(raw, (i) => void (i.i_inline &= ~(InlineFlag.DATA | InlineFlag.DATA_EXIST)));
+  } else if (pageInline) {
+    vol.pages.drop(ino);
+    truncateBlocks(vol, cur, 0);
+    copyInline();
+    return true;
+  }
+  return false;
+}
+
+/** check_index_in_prev_nodes: a block about to be replayed is taken away from whichever slot still owns it. */
+function detachFromPrevOwner(vol: Volume, dest: number, max: number): void {
+  if (!vol.sm.isBlockValid(dest)) return;
+  const segno = vol.sm.segnoOf(dest);
+  const sum = vol.sm.summaryOf(segno).sum.entries[(dest - vol.geo.mainBlkaddr) % BLOCKS_PER_SEG];
+  if (sum.ofs_in_node >= max) fail('CORRUPT', `summary of block ${dest} has ofs_in_node ${sum.ofs_in_node}`);
+  const owner = vol.nm.readNode(vol.check.nid(sum.nid, `summary of block ${dest}`));
+  const ownerIno = owner.footer.ino;
+  const info = vol.inode(ownerIno);
+  const bidx = startBidxOfNode(owner.ofs, info.addrsPerInode) + sum.ofs_in_node;
+  const dn = getDnode(vol, info, bidx, false);
+  if (!dn || readSlot(vol.nm.readNode(dn.nid).raw, dn.off) !== dest) return;
+  freeSlot(vol, ownerIno, vol.nm.nodeForUpdate(dn.nid), dn.off);
+}
+
+/** do_recover_data: xattrs, inline data and every address slot of one fsync'd dnode, replayed onto the live tree. */
+function recoverData(vol: Volume, ino: number, page: Buffer, rec: RecoveredInode): void {
+  const f = NodeFooter.decode(page, NODE_FOOTER_OFFSET);
+  const ofs = footerOfs(f.flag);
+  const isInodePage = f.nid === f.ino && ofs === 0;
+  if (isInodePage) recoverInlineXattr(vol, vol.inode(ino), page);
+  else if (isXattrOfs(ofs)) {
+    recoverXattrNode(vol, vol.inode(ino), page);
+    return;
+  }
+  if (recoverInlineData(vol, ino, page, isInodePage)) return;
+  let info = vol.inode(ino);
+  const start = startBidxOfNode(ofs, info.addrsPerInode);
+  const count = isInodePage ? info.addrsPerInode : ADDRS_PER_BLOCK;
+  const dn = getDnode(vol, info, start, true)!;
+  const dnOfs = vol.nm.readNode(dn.nid).ofs;
+  if (dnOfs !== ofs) fail('CORRUPT', `inode ${ino}: node at offset ${dnOfs} replayed from a node at offset ${ofs}`);
+  const version = vol.nm.getNat(dn.nid).version;
+  for (let k = 0; k < count; k++) {
+    const bidx = start + k;
+    const slot = dn.off + 4 * k;
+    const src = readSlot(vol.nm.readNode(dn.nid).raw, slot);
+    const dest = readSlot(page, isInodePage ? slotOffset.inodeAddr(info.extraWords, k) : slotOffset.node(k));
+    if (src !== NULL_ADDR && src !== NEW_ADDR) vol.check.mainBlkaddr(src, `inode ${ino} block ${bidx}`);
+    if (dest !== NULL_ADDR && dest !== NEW_ADDR) vol.check.mainBlkaddr(dest, `fsync'd node of inode ${ino} block ${bidx}`);
+    if (src === dest) continue;
+    if (dest === NULL_ADDR) {
+      freeSlot(vol, ino, vol.nm.nodeForUpdate(dn.nid), slot);
+      continue;
+    }
+    info = vol.inode(ino);
+    if (!(info.inode.i_advise & Advise.KEEP_SIZE) && info.inode.i_size <= bidx * BLKSIZE)
+      editInode(vol.nm.nodeForUpdate(ino), (i) => void (i.i_size = (bidx + 1) * BLKSIZE));
+    if (src === NULL_ADDR) {
+      vol.reserveBlocks(1);
+      writeSlot(vol.nm.nodeForUpdate(dn.nid), slot, NEW_ADDR);
+      chargeInode(vol, ino, 1);
+    }
+    if (dest === NEW_ADDR) {
+      if (src !== NULL_ADDR && src !== NEW_ADDR) {
+        freeSlot(vol, ino, vol.nm.nodeForUpdate(dn.nid), slot);
+        vol.reserveBlocks(1);
+        writeSlot(vol.nm.nodeForUpdate(dn.nid), slot, NEW_ADDR);
+        chargeInode(vol, ino, 1);
+      }
+      continue;
+    }
+    detachFromPrevOwner(vol, dest, count);
+    if (vol.sm.isBlockValid(dest)) fail('CORRUPT', `block ${dest} replayed for inode ${ino} is still owned elsewhere`);
+    // f2fs_replace_block: the block becomes this slot's, with its summary; the slot's previous block is released.
+    vol.sm.markValidAt(dest, src === NULL_ADDR);
+    vol.sm.setSummary(dest, { nid: dn.nid, version, ofs_in_node: dn.ofsInNode + k });
+    if (src !== NULL_ADDR && src !== NEW_ADDR) vol.sm.invalidate(src);
+    writeSlot(vol.nm.nodeForUpdate(dn.nid), slot, dest);
+    rec.blocks++;
+  }
+  dropExtent(vol, ino);
+}
+
+/** Orphan processing, then the two chain passes, then fresh segments for every log and a checkpoint (f2fs_recover_fsync_data). */
+export function recover(vol: Volume, opts: { dryRun?: boolean } = {}): RecoveryReport {
+  const dryRun = opts.dryRun ?? false;
+  if (!dryRun) vol.requireWritable();
+  return during('while recovering', () => {
+    const orphans = vol.orphanList();
+    if (!dryRun) {
+      for (const ino of orphans) if (inodeExists(vol, ino)) freeInode(vol, ino);
+      vol.orphanSet.clear();
+    }
+    const chain = walkChain(vol);
+    if (chain.looped && !dryRun) fail('CORRUPT', `roll-forward: ${chain.end.why} at block ${chain.end.blkaddr}`);
+    const entries = new Map<number, RecoveredInode & { lastDentry: number }>();
+    const skipped: RecoveryReport['skipped'] = [];
+    const removed = new Set(dryRun ? orphans : []);
+    for (const n of chain.nodes) {
+      if (!n.fsync) continue;
+      let e = entries.get(n.ino);
+      if (!e) {
+        const exists = inodeExists(vol, n.ino) && !removed.has(n.ino);
+        let created = false;
+        if (!exists) {
+          if (n.kind !== 'inode' || !n.dent) {
+            skipped.push({ ino: n.ino, blkaddr: n.blkaddr, why: 'inode does not exist and the block carries no dentry mark' });
+            continue;
+          }
+          if (!dryRun) recoverInodePage(vol, Buffer.from(vol.dev.readBlock(n.blkaddr)));
+          created = true;
+        }
+        e = { ino: n.ino, lastBlkaddr: n.blkaddr, dentry: false, created, nodes: 0, blocks: 0, lastDentry: -1 };
+        entries.set(n.ino, e);
+      }
+      e.lastBlkaddr = n.blkaddr;
+      if (n.kind === 'inode' && n.dent) {
+        e.dentry = true;
+        e.lastDentry = n.blkaddr;
+      }
+    }
+    const done = new Set<number>();
+    for (const n of chain.nodes) {
+      const e = entries.get(n.ino);
+      if (!e || done.has(n.ino)) continue;
+      e.nodes++;
+      if (!dryRun) {
+        const page = Buffer.from(vol.dev.readBlock(n.blkaddr));
+        during(`while replaying node ${n.nid} of inode ${n.ino} at block ${n.blkaddr}`, () => {
+          if (n.kind === 'inode') recoverInode(vol, n.ino, page);
+          if (e.lastDentry === n.blkaddr) recoverDentry(vol, n.ino, page);
+          recoverData(vol, n.ino, page, e);
+        });
+      }
+      if (n.blkaddr === e.lastBlkaddr) done.add(n.ino);
+    }
+    let checkpoint: RecoveryReport['checkpoint'] = null;
+    if (!dryRun && (entries.size || orphans.length)) {
+      if (entries.size) vol.sm.allocateNewSegments();
+      const cp = writeCheckpoint(vol, { umount: false });
+      checkpoint = { version: cp.head.checkpoint_ver.toString(), pack: cp.pack };
+    }
+    const inodes = [...entries.values()].map(({ lastDentry: _, ...r }) => r);
+    return { dryRun, orphans, chain: { start: chain.start, length: chain.nodes.length, end: chain.end }, inodes, skipped, checkpoint };
+  });
+}
+
