@@ -335,3 +335,13 @@ function setDotDot(vol: Volume, ino: number, parent: number): void {
   if (!dd) fail('CORRUPT', `directory ${ino} has no '..'`);
   setLink(vol, ino, dd!, parent, FileType.DIR);
 }
+
+/** An unlinked inode kept alive on the orphan list (O_TMPFILE style: f2fs_get_tmpfile), parented to `dirIno`. */
+export function createOrphan(vol: Volume, dirIno: number, mode: number, name: Buffer, opts: CreateOptions = {}): number {
+  vol.requireWritable();
+  const dir = vol.inode(dirIno);
+  const ino = newInode(vol, dir, mode, name, opts);
+  editInode(vol.nm.nodeForUpdate(ino), (i) => void (i.i_links = 0));
+  vol.orphanSet.add(ino);
+  return ino;
+}
