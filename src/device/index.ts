@@ -13,3 +13,4 @@ export { MemDevice } from './mem-device.js';
 export function openDevice(pathOrDevice: string | BlockDevice, opts: DeviceOptions = {}): BlockDevice {
   return typeof pathOrDevice === 'string' ? FileDevice.open(pathOrDevice, opts) : pathOrDevice;
 }
+export { RecordingDevice, type RecordedOp } from './recording-device.js';

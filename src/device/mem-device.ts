@@ -1,4 +1,5 @@
 // The in-memory device for tests and crash exploration: a sparse map of durable blocks behind the shared cache.
+import fs from 'node:fs';
 
 import { F2fsError } from '../errors.js';
 import { CachedDevice, type DeviceOptions } from './page-cache.js';
@@ -26,6 +27,36 @@ export class MemDevice extends CachedDevice {
     const dev = new MemDevice(Math.floor(buf.length / BLOCK_SIZE), opts);
     dev.writeRaw(0, buf.subarray(0, dev.blockCount * BLOCK_SIZE));
     return dev;
+  }
+
+  /** A device holding an image file's content; all-zero blocks are not stored (sparse in memory as on disk). */
+  static fromFile(path: string, opts: DeviceOptions = {}): MemDevice {
+    const fd = fs.openSync(path, 'r');
+    try {
+      const dev = new MemDevice(Math.floor(fs.fstatSync(fd).size / BLOCK_SIZE), opts);
+      const chunk = Buffer.alloc(256 * BLOCK_SIZE);
+      for (let blk = 0; blk < dev.blockCount; blk += 256) {
+        const n = Math.floor(fs.readSync(fd, chunk, 0, chunk.length, blk * BLOCK_SIZE) / BLOCK_SIZE);
+        for (let i = 0; i < n && blk + i < dev.blockCount; i++) {
+          const page = chunk.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
+          if (page.some((b) => b !== 0)) dev.durable.set(blk + i, Buffer.from(page));
+        }
+      }
+      return dev;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Writes the durable content to an image file (zero blocks as holes). */
+  saveTo(path: string): void {
+    const fd = fs.openSync(path, 'w');
+    try {
+      fs.ftruncateSync(fd, this.blockCount * BLOCK_SIZE);
+      for (const [blkaddr, page] of this.durable) fs.writeSync(fd, page, 0, BLOCK_SIZE, blkaddr * BLOCK_SIZE);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /** An independent device with the same durable content and options; pending writes, cache, stats and trace are not carried over. */
