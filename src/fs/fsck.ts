@@ -14,6 +14,7 @@ import {
   ADDRS_PER_BLOCK,
   BLOCKS_PER_SEG,
   COMPRESS_ADDR,
+  CUR_SEG_TYPES,
   CURSEG_NAMES,
   MAX_DIR_HASH_DEPTH,
   MAX_INLINE_XATTR_SIZE_WORDS,
@@ -27,7 +28,7 @@ import {
   XATTR_NODE_OFFSET,
   isNodeSegType,
 } from './layout/constants.js';
-import { CpFlag } from './layout/checkpoint.js';
+import { CpFlag, type CheckpointHead } from './layout/checkpoint.js';
 import { FileType, fileTypeOfMode, slotsFor, type DentryArea } from './layout/dentry.js';
 import { dentryHash } from './layout/hash.js';
 import { NatEntry } from './layout/nat.js';
@@ -35,9 +36,9 @@ import { InlineFlag, NODE_DIND_OFS, NODE_FOOTER_OFFSET, NODE_IND1_OFS, NODE_IND2
 import { SitEntry, sitType, sitValidBlocks } from './layout/sit.js';
 import { bitLsb, bitMsb, popcount } from './layout/struct.js';
 import { SUM_TYPE_DATA, SUM_TYPE_NODE, type SummaryBlock } from './layout/summary.js';
-import { Feature } from './layout/superblock.js';
+import { Feature, type Superblock } from './layout/superblock.js';
 import { areaOfBlock, bucketBlocks, dirBlockIndex, dirBuckets, inlineArea } from './dir.js';
-import { gcFailures, type InodeInfo } from './inode.js';
+import { gcFailures, isDir, type InodeInfo } from './inode.js';
 import { dumpNat } from './inspect.js';
 import { ALLOC_SSR } from './segment.js';
 import { Volume } from './volume.js';
@@ -92,6 +93,7 @@ export type FsckCode =
   | 'SYMLINK_SIZE'
   | 'XATTR_CORRUPT'
   | 'GC_FAILURES' // warning: regular file with nonzero i_gc_failures
+  | 'SUPERBLOCK_COPY' // warning: one superblock copy is invalid (the kernel rewrites it from the other)
   // directories
   | 'FILE_TYPE_MISMATCH' // dentry file_type vs the inode's mode
   | 'DENTRY_FILE_TYPE' // file_type outside 1..7
@@ -186,8 +188,6 @@ interface PendingDir {
   path: string;
 }
 
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
 const FOOTER = NODE_FOOTER_OFFSET;
 const B = ADDRS_PER_BLOCK;
 const N = NIDS_PER_BLOCK;
@@ -204,6 +204,11 @@ class ExtentCheck {
     private readonly blk: number,
     private readonly len: number,
   ) {}
+
+  /** Whether slots need to be shown at all (len 0: no extent). */
+  get active(): boolean {
+    return this.len !== 0 && !this.unmatched;
+  }
 
   slot(blkaddr: number, pgofs: number): void {
     if (!this.len || this.unmatched) return;
@@ -241,8 +246,8 @@ const isBadData = (e: unknown) => e instanceof F2fsError || e instanceof RangeEr
 const errText = (e: unknown) => (e instanceof F2fsError ? e.describe() : (e as Error).message);
 
 class FsckRun {
-  private readonly sb;
-  private readonly head;
+  private readonly sb: Superblock;
+  private readonly head: CheckpointHead;
   private readonly mainBlkaddr: number;
   private readonly mainEnd: number;
   private readonly mainSegs: number;
@@ -333,6 +338,7 @@ class FsckRun {
   }
 
   run(): void {
+    for (const why of this.vol.sbChoice.problems) this.add('SUPERBLOCK_COPY', why, {}, 'warning');
     this.scanSit();
     this.checkCursegs();
     this.scanNat();
@@ -405,7 +411,7 @@ class FsckRun {
         const se = this.sitBlockEntry(segno);
         const valid = sitValidBlocks(se.vblocks);
         const bits = popcount(se.valid_map);
-        if (valid > BLOCKS_PER_SEG || bits !== valid || sitType(se.vblocks) >= CURSEG_NAMES.length)
+        if (valid > BLOCKS_PER_SEG || bits !== valid || sitType(se.vblocks) >= CUR_SEG_TYPES)
           this.add('SIT_ENTRY_CORRUPT', `SIT block entry of segment ${segno} (shadowed by the SIT journal) is inconsistent: vblocks 0x${se.vblocks.toString(16)}, ${bits} bits set`, { segno });
       });
     }
@@ -541,13 +547,13 @@ class FsckRun {
   }
 
   /** f2fs_set_main_bitmap: mark a referenced block, checking its segment's data/node class. */
-  private mark(blkaddr: number, node: boolean, where: Where): void {
+  private mark(blkaddr: number, node: boolean, where: () => Where): void {
     const i = this.idx(blkaddr);
     const segno = Math.floor(i / BLOCKS_PER_SEG);
     const t = this.segType[segno];
     if (isNodeSegType(t) !== node && !this.segTypeReported[segno]) {
       this.segTypeReported[segno] = 1;
-      this.add('SEG_TYPE_MISMATCH', `${node ? 'node' : 'data'} block ${blkaddr} lies in segment ${segno} of SIT type ${CURSEG_NAMES[t] ?? t}`, { ...where, blkaddr, segno });
+      this.add('SEG_TYPE_MISMATCH', `${node ? 'node' : 'data'} block ${blkaddr} lies in segment ${segno} of SIT type ${CURSEG_NAMES[t] ?? t}`, { ...where(), blkaddr, segno });
     }
     bitMsb.set(this.mainMap, i);
   }
@@ -580,14 +586,14 @@ class FsckRun {
   }
 
   /** is_valid_ssa_node_blk / is_valid_ssa_data_blk. */
-  private checkSsa(blkaddr: number, node: boolean, nid: number, version: number, ofsInNode: number, where: Where): void {
+  private checkSsa(blkaddr: number, node: boolean, nid: number, version: number, ofsInNode: number, where: () => Where): void {
     const i = this.idx(blkaddr);
     const segno = Math.floor(i / BLOCKS_PER_SEG);
     const sum = this.summary(segno);
     if (!sum) return;
     const kind = node ? 'node' : 'data';
     if (sum.footer.entry_type !== (node ? SUM_TYPE_NODE : SUM_TYPE_DATA)) {
-      this.add('SSA_MISMATCH', `${kind} block ${blkaddr}: summary of segment ${segno} is not for a ${kind} segment`, { ...where, blkaddr, segno });
+      this.add('SSA_MISMATCH', `${kind} block ${blkaddr}: summary of segment ${segno} is not for a ${kind} segment`, { ...where(), blkaddr, segno });
       return;
     }
     const e = sum.entries[i % BLOCKS_PER_SEG];
@@ -595,7 +601,7 @@ class FsckRun {
     if (!ok) {
       const want = node ? `nid ${nid}` : `nid ${nid} version ${version} ofs ${ofsInNode}`;
       const got = node ? `nid ${e.nid}` : `nid ${e.nid} version ${e.version} ofs ${e.ofs_in_node}`;
-      this.add('SSA_MISMATCH', `${kind} block ${blkaddr}: summary says ${got}, expected ${want}`, { ...where, blkaddr, segno });
+      this.add('SSA_MISMATCH', `${kind} block ${blkaddr}: summary says ${got}, expected ${want}`, { ...where(), blkaddr, segno });
     }
   }
 
@@ -610,7 +616,7 @@ class FsckRun {
    */
   private claim(nid: number, kind: NodeKind, where: Where & { ofs?: number }): NodeRef | null {
     const { ofs: wantOfs, ...w } = where;
-    const at = { ...w, nid };
+    const at = { ...w, nid, ino: w.ino ?? (kind === 'inode' ? nid : undefined) };
     const what = kind === 'inode' ? `inode ${nid}` : `${kind} node ${nid} of inode ${w.ino}`;
     if (!Number.isInteger(nid) || nid < 3 || nid >= this.maxNid) {
       this.add('NID_INVALID', `${what}: nid is out of range [3, ${this.maxNid})`, at);
@@ -667,9 +673,9 @@ class FsckRun {
     const expectOfs = kind === 'inode' ? 0 : wantOfs;
     if (expectOfs !== undefined && ofs !== expectOfs) this.add('NODE_OFFSET_MISMATCH', `${what}: footer offset ${ofs}, its place in the tree gives ${expectOfs}`, nodeAt);
     if (!inSit) this.add('BLOCK_NOT_IN_SIT', `${what}: block ${blkaddr} is not valid in the SIT`, nodeAt);
-    this.checkSsa(blkaddr, true, nid, 0, 0, at);
+    this.checkSsa(blkaddr, true, nid, 0, 0, () => at);
     bitMsb.clear(this.natLive, nid);
-    this.mark(blkaddr, true, at);
+    this.mark(blkaddr, true, () => at);
     this.validBlocks++;
     this.stats.nodes++;
     if (kind === 'inode') this.stats.inodes++;
@@ -679,7 +685,7 @@ class FsckRun {
 
   /** fsck_chk_data_blk: one non-NULL data slot at file block `pgofs`, held by node `parent` slot `ofsInNode`. */
   private dataSlot(addr: number, parent: NodeRef, ofsInNode: number, pgofs: number, fs: FileState): void {
-    const where = { ino: fs.ino, nid: parent.nid, path: fs.path };
+    const where = (): Where => ({ ino: fs.ino, nid: parent.nid, path: fs.path, blkaddr: addr });
     if (addr === NEW_ADDR) {
       this.validBlocks++;
       fs.blocks++;
@@ -687,21 +693,22 @@ class FsckRun {
       return;
     }
     if (addr === COMPRESS_ADDR || !this.inMain(addr)) {
-      this.add('BLKADDR_INVALID', `inode ${fs.ino} block ${pgofs} (node ${parent.nid} slot ${ofsInNode}): address ${addr} is outside the main area`, { ...where, blkaddr: addr });
+      const why = addr === COMPRESS_ADDR ? 'COMPRESS_ADDR without compression' : 'outside the main area';
+      this.add('BLKADDR_INVALID', `inode ${fs.ino} block ${pgofs} (node ${parent.nid} slot ${ofsInNode}): address ${addr} is ${why}`, where());
       return;
     }
     this.checkSsa(addr, false, parent.nid, parent.version, ofsInNode, where);
     const i = this.idx(addr);
-    if (!bitMsb.test(this.sitMap, i)) this.add('BLOCK_NOT_IN_SIT', `inode ${fs.ino} block ${pgofs}: data block ${addr} is not valid in the SIT`, { ...where, blkaddr: addr });
+    if (!bitMsb.test(this.sitMap, i)) this.add('BLOCK_NOT_IN_SIT', `inode ${fs.ino} block ${pgofs}: data block ${addr} is not valid in the SIT`, where());
     const dup = bitMsb.test(this.mainMap, i);
-    if (dup) this.add('DUPLICATE_BLOCK', `inode ${fs.ino} block ${pgofs}: data block ${addr} is referenced more than once`, { ...where, blkaddr: addr });
+    if (dup) this.add('DUPLICATE_BLOCK', `inode ${fs.ino} block ${pgofs}: data block ${addr} is referenced more than once`, where());
     this.validBlocks++;
     fs.blocks++;
     this.stats.dataBlocks++;
     this.mark(addr, false, where);
     if (fs.dir && !dup) {
       const dir = fs.dir;
-      this.guard('CHECK_ABORTED', `dentry block ${addr} of directory ${fs.ino}`, { ...where, blkaddr: addr }, () =>
+      this.guard('CHECK_ABORTED', `dentry block ${addr} of directory ${fs.ino}`, where(), () =>
         this.checkDentries(areaOfBlock(this.vol.dev.readBlock(addr)), dir, pgofs, addr),
       );
     }
@@ -715,7 +722,7 @@ class FsckRun {
     const addrs = info.inode.i_addr;
     for (let k = 0; k < A; k++) {
       const a = addrs[info.extraWords + k];
-      fs.ext.slot(a, k);
+      if (fs.ext.active) fs.ext.slot(a, k);
       if (a !== NULL_ADDR) this.dataSlot(a, self, k, k, fs);
     }
     const spans: [NodeKind, number, number][] = [
@@ -739,7 +746,7 @@ class FsckRun {
     if (kind === 'direct') {
       for (let k = 0; k < B; k++) {
         const a = raw.readUInt32LE(4 * k);
-        fs.ext.slot(a, base + k);
+        if (fs.ext.active) fs.ext.slot(a, base + k);
         if (a !== NULL_ADDR) this.dataSlot(a, ref, k, base + k, fs);
       }
       return;
@@ -949,7 +956,7 @@ class FsckRun {
     const mode = ref.raw.readUInt16LE(0);
     const actual = fileTypeOfMode(mode);
     if (actual !== ftype) this.add('FILE_TYPE_MISMATCH', `"${path}": dentry file_type ${ftype}, inode ${ino} has mode 0${mode.toString(8)}`, { ino, path });
-    if ((mode & S_IFMT) === S_IFDIR) {
+    if (isDir(mode)) {
       if (ref.again) {
         this.add('NODE_DUPLICATE', `"${path}": directory ${ino} is reached by more than one entry`, { ino, path });
         return;

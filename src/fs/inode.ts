@@ -2,7 +2,7 @@
 import { fail } from '../errors.js';
 import { DEFAULT_INLINE_XATTR_ADDRS, DEF_ADDRS_PER_INODE, MAX_INLINE_XATTR_SIZE_WORDS } from './layout/constants.js';
 import { Feature } from './layout/superblock.js';
-import { I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, MAX_EXTRA_ISIZE, extraFieldFits } from './layout/node.js';
+import { I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, InodeHead, MAX_EXTRA_ISIZE, extraFieldFits } from './layout/node.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from './layout/dentry.js';
 import type { NodePage } from './node.js';
 
@@ -102,17 +102,17 @@ export function now(): Timespec {
 }
 
 /** Decodes the inode from its dirty block, lets `fn` change fields, encodes it back (extra area only as far as i_extra_isize). */
-export function editInode(raw: Buffer, fn: (i: Inode, e: InodeExtra | null) => void): void {
-  const i = Inode.decode(raw);
+export function editInode(raw: Buffer, fn: (i: InodeHead, e: InodeExtra | null) => void): void {
+  const i = InodeHead.decode(raw);
   const hasExtra = (i.i_inline & InlineFlag.EXTRA_ATTR) !== 0;
   const e = hasExtra ? InodeExtra.decode(raw, I_ADDR_OFFSET) : null;
   const isize = e?.i_extra_isize ?? 0;
   fn(i, e);
-  Inode.encode(i, raw);
+  InodeHead.encode(i, raw);
   if (e) InodeExtra.encode(e).copy(raw, I_ADDR_OFFSET, 0, isize);
 }
 
-export function setTimes(i: Inode, which: { a?: Timespec; m?: Timespec; c?: Timespec }): void {
+export function setTimes(i: InodeHead, which: { a?: Timespec; m?: Timespec; c?: Timespec }): void {
   if (which.a) [i.i_atime, i.i_atime_nsec] = [which.a.sec, which.a.nsec];
   if (which.m) [i.i_mtime, i.i_mtime_nsec] = [which.m.sec, which.m.nsec];
   if (which.c) [i.i_ctime, i.i_ctime_nsec] = [which.c.sec, which.c.nsec];

@@ -31,6 +31,7 @@ import { SUM_TYPE_NODE, NatJournal, SitJournal, SummaryBlock, type SummaryEntry 
 import { SUPER_OFFSET } from './layout/constants.js';
 import { Superblock, featureNames, volumeName } from './layout/superblock.js';
 import type { NodePage } from './node.js';
+import { parseInoSpec } from './namei.js';
 import type { Geometry } from './super.js';
 import type { Volume } from './volume.js';
 
@@ -49,6 +50,26 @@ function userRange(n: number, min: number, max: number, what: string): number {
 }
 
 const allocName = (t: number) => (t ? 'ssr' : 'lfs');
+
+/**
+ * A user's FILESPEC (a path, or `<ino>`) to its inode. An `<ino>` out of range is EINVAL and a free one ENOENT (the
+ * image is not at fault); a path resolves through the directories, following symlinks on the way and, with
+ * `follow`, at the end.
+ */
+export function resolveFile(vol: Volume, spec: string, opts: { follow?: boolean } = {}): { ino: number; info: InodeInfo; name?: string } {
+  const n = parseInoSpec(spec);
+  if (n !== null) {
+    userRange(n, vol.sb.root_ino, vol.geo.maxNid, 'inode number');
+    if (vol.nm.getNat(n).block_addr === NULL_ADDR) fail('ENOENT', `inode ${n} is not allocated (NAT block_addr 0)`, { ino: n });
+    const info = vol.inode(n);
+    if (!opts.follow || !isSymlink(info.inode.i_mode)) return { ino: n, info };
+    // A symlink named by number: its target is relative to its parent, which i_pino records.
+    const r = vol.resolve(vol.readlink(info).toString(), { cwd: info.inode.i_pino, follow: true });
+    return { ino: r.ino, info: vol.inode(r.ino), name: r.name?.toString() };
+  }
+  const r = vol.resolve(spec, { follow: opts.follow ?? false });
+  return { ino: r.ino, info: vol.inode(r.ino), name: r.name?.toString() };
+}
 
 /* ------------------------------------------------------------------ info */
 
@@ -613,6 +634,9 @@ export type DumpSsaResult = ReturnType<typeof dumpSsa>;
 
 /* ------------------------------------------------------------------ areas, nodes, blocks */
 
+const ZERO_BLOCK = Buffer.alloc(BLKSIZE);
+const isZeroBlock = (b: Buffer) => b.equals(ZERO_BLOCK);
+
 export type Area = 'superblock' | 'unused' | 'cp' | 'sit' | 'nat' | 'ssa' | 'main' | 'past-main';
 
 /** Which area a device block belongs to. */
@@ -708,7 +732,7 @@ export function dumpNode(vol: Volume, nid: number) {
   const dirty = vol.nm.dirtyNodes.get(nid);
   if (!dirty) vol.check.mainBlkaddr(ne.block_addr, `NAT entry of node ${nid}`);
   const raw = dirty ?? vol.dev.readBlock(ne.block_addr);
-  return { natSource: ne.source, unflushed: !!dirty, ...decodeNodeBlock(vol, raw, ne.block_addr, nid) };
+  return { natSource: vol.nm.natSource(nid), unflushed: !!dirty, ...decodeNodeBlock(vol, raw, ne.block_addr, nid) };
 }
 export type DumpNodeResult = ReturnType<typeof dumpNode>;
 
@@ -808,7 +832,9 @@ export function describeBlock(vol: Volume, blkaddr: number) {
     case 'main': {
       const owner = icheck(vol, blkaddr);
       const sit = vol.sm.getSit(owner.segno!);
-      const nodeSeg = owner.kind === 'node' || (owner.kind === 'free' && isNodeSegType(sit.type));
+      // A free block is decoded only when it holds something (a stale node, old data); zeros are just free.
+      const zero = owner.kind === 'free' && isZeroBlock(raw);
+      const nodeSeg = owner.kind === 'node' || (owner.kind === 'free' && !zero && isNodeSegType(sit.type));
       if (nodeSeg) return { ...base, kind: 'node' as const, owner, node: during(`while decoding node block ${blkaddr}`, () => decodeNodeBlock(vol, raw, blkaddr)) };
       let dentries: { name: string; ino: number; fileType: string; hash: number; slot: number }[] | null = null;
       if (owner.kind === 'data' && owner.verified && owner.ino !== null) {
@@ -823,7 +849,7 @@ export function describeBlock(vol: Volume, blkaddr: number) {
           }));
         }
       }
-      return { ...base, kind: owner.kind === 'free' ? ('free' as const) : ('data' as const), owner, dentries };
+      return { ...base, kind: owner.kind === 'free' ? ('free' as const) : ('data' as const), owner, zero: zero || isZeroBlock(raw), dentries };
     }
     default:
       return { ...base, kind: 'unused' as const };

@@ -78,6 +78,18 @@ export function resolve(ops: NameOps, spec: string, opts: { cwd?: number; follow
 
 /* ---- write side: creating, linking, unlinking and renaming (fs/f2fs/namei.c) ---- */
 
+/** i_generation values: random like the kernel's get_random_u32, drawn from a pool to keep creation cheap. */
+let pool = Buffer.alloc(0);
+let poolPos = 0;
+function randomU32(): number {
+  if (poolPos + 4 > pool.length) {
+    pool = randomBytes(4096);
+    poolPos = 0;
+  }
+  poolPos += 4;
+  return pool.readUInt32LE(poolPos - 4);
+}
+
 const INHERITED_FLAGS = 0x08 | 0x40 | 0x80 | 0x10000 | 0x20000000 | 0x40000000; // F2FS_FL_INHERITED
 const REG_FLMASK = ~(0x10000 | 0x20000000 | 0x40000000);
 const OTHER_FLMASK = 0x40 | 0x80;
@@ -137,7 +149,7 @@ function newInode(vol: Volume, dir: InodeInfo, mode: number, name: Buffer, opts:
     i_links: dirMode ? 2 : 1,
     i_size: 0,
     i_blocks: 1,
-    i_generation: randomBytes(4).readUInt32LE(0),
+    i_generation: randomU32(),
     i_current_depth: dirMode ? 1 : 0,
     i_flags: flags,
     i_pino: dir.ino,

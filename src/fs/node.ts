@@ -30,12 +30,6 @@ import type { Volume } from './volume.js';
 import type { InodeInfo } from './inode.js';
 import type { DnodeSlot } from './data.js';
 
-export interface NatLookup extends NatEntry {
-  nid: number;
-  source: 'journal' | 'block';
-  natBlkaddr: number; // where the current copy of its NAT block lives
-}
-
 export interface NodePage {
   nid: number;
   blkaddr: number;
@@ -57,6 +51,7 @@ export class NodeManager {
   /** Inodes whose block went out with an fsync mark since the last checkpoint (HAS_FSYNCED_INODE). */
   readonly fsyncedInodes = new Set<number>();
   private nidHint: number;
+  private readonly gens = new Map<number, number>();
 
   constructor(
     private readonly dev: BlockDevice,
@@ -82,16 +77,24 @@ export class NodeManager {
     return [...this.journal];
   }
 
-  getNat(nid: number): NatLookup {
+  /** The live NAT entry of `nid` (dirty set, then journal, then the current NAT block). Callers must not mutate it. */
+  getNat(nid: number): NatEntry {
     this.check.nid(nid, 'NAT lookup');
-    const k = Math.floor(nid / NAT_ENTRY_PER_BLOCK);
-    const natBlkaddr = this.natBlockAddr(k);
-    const d = this.natDirty.get(nid);
-    if (d) return { ...d, nid, source: 'journal', natBlkaddr };
-    const j = this.journal.get(nid);
-    if (j) return { ...j, nid, source: 'journal', natBlkaddr };
-    const e = NatEntry.decode(this.dev.readBlock(natBlkaddr), (nid % NAT_ENTRY_PER_BLOCK) * NatEntry.size);
-    return { ...e, nid, source: 'block', natBlkaddr };
+    return this.natDirty.get(nid) ?? this.journal.get(nid) ?? this.blockEntry(nid);
+  }
+
+  /** Where the live entry comes from: changed in this session, the checkpoint's NAT journal, or the NAT block. */
+  natSource(nid: number): 'session' | 'journal' | 'block' {
+    return this.natDirty.has(nid) ? 'session' : this.journal.has(nid) ? 'journal' : 'block';
+  }
+
+  /** Bumped whenever node `nid`'s block may change: lets readers cache what they decoded from it. */
+  generation(nid: number): number {
+    return this.gens.get(nid) ?? 0;
+  }
+
+  private bump(nid: number): void {
+    this.gens.set(nid, (this.gens.get(nid) ?? 0) + 1);
   }
 
   /** Reads node `nid` and checks its footer names it (and, for inodes, the checksum when enabled). */
@@ -146,6 +149,7 @@ export class NodeManager {
   /** A fresh node block for `nid` of inode `ino` at node offset `ofs`, dirty in memory. */
   newNode(nid: number, ino: number, ofs: number, cold: boolean): Buffer {
     const cur = this.getNat(nid);
+    this.bump(nid);
     const raw = Buffer.alloc(BLKSIZE);
     NodeFooter.encode({ nid, ino, flag: makeFooterFlag(ofs, cold ? NodeFlag.COLD : 0), cp_ver: 0n, next_blkaddr: 0 }, raw, NODE_FOOTER_OFFSET);
     this.dirtyNodes.set(nid, raw);
@@ -156,6 +160,7 @@ export class NodeManager {
 
   /** The node's block as a mutable dirty copy (read from its log the first time). */
   nodeForUpdate(nid: number): Buffer {
+    this.bump(nid);
     let raw = this.dirtyNodes.get(nid);
     if (!raw) {
       raw = Buffer.from(this.readNode(nid).raw);
@@ -167,6 +172,7 @@ export class NodeManager {
   /** Frees a node: its block is invalidated by the caller's segment manager, the NAT entry cleared with the version bumped. */
   freeNode(nid: number, invalidate: (blkaddr: number) => void): void {
     const ne = this.getNat(nid);
+    this.bump(nid);
     if (ne.block_addr !== NEW_ADDR && ne.block_addr !== 0) invalidate(ne.block_addr);
     this.dirtyNodes.delete(nid);
     const wasWritten = ne.block_addr !== NEW_ADDR;
@@ -177,6 +183,7 @@ export class NodeManager {
 
   /** Records where a node now lives (after its block was written). */
   setNodeAddr(nid: number, ino: number, blkaddr: number): void {
+    this.bump(nid);
     const ne = this.getNat(nid);
     this.natDirty.set(nid, { version: ne.version, ino, block_addr: blkaddr });
   }

@@ -15,6 +15,8 @@ import { geometryOf, readSuperblock, type Geometry, type SuperblockChoice } from
 import { Validator } from './validate.js';
 import { listXattrs, type Xattr } from './xattr.js';
 
+const INODE_CACHE_MAX = 4096;
+
 export interface OpenOptions {
   readOnly: boolean;
   cacheMb?: number;
@@ -84,12 +86,20 @@ export class Volume implements NameOps {
     this.dev.close();
   }
 
+  /** Decoded inodes, reused until their block changes (node generations tell). */
+  private readonly inodeCache = new Map<number, { gen: number; info: InodeInfo }>();
+
   inode(ino: number): InodeInfo {
-    return during(`while reading inode ${ino}`, () => {
+    const hit = this.inodeCache.get(ino);
+    if (hit && hit.gen === this.nm.generation(ino)) return hit.info;
+    const info = during(`while reading inode ${ino}`, () => {
       this.check.ino(ino, 'inode lookup');
       const page = this.nm.readNode(ino);
       return readInodeInfo(page, this.sb.feature, (p, e, h) => this.nm.checksumOk(p, e, h));
     });
+    if (this.inodeCache.size >= INODE_CACHE_MAX) this.inodeCache.delete(this.inodeCache.keys().next().value!);
+    this.inodeCache.set(ino, { gen: this.nm.generation(ino), info });
+    return info;
   }
 
   lookup(dir: InodeInfo, name: Buffer): Dentry | null {

@@ -9,7 +9,7 @@ import {
   OFFSET_BIT_SHIFT,
   XATTR_NODE_OFFSET,
 } from './constants.js';
-import { array, bytes, struct, type Of } from './struct.js';
+import { array, bytes, prefix, struct, type Of, type Struct } from './struct.js';
 
 export const NODE_BODY_SIZE = 4072;
 
@@ -61,6 +61,10 @@ export const Inode = struct('f2fs_inode', [
   ['i_nid', array('u32', DEF_NIDS_PER_INODE)],
 ]);
 export type Inode = Of<typeof Inode>;
+
+/** The fixed head of an inode (mode .. i_dir_level): what attribute edits touch, without the address arrays. */
+export type InodeHead = Omit<Inode, 'i_ext' | 'i_addr' | 'i_nid'>;
+export const InodeHead = prefix<InodeHead>(Inode as Struct<unknown>, 'i_ext');
 
 /** The extra attribute area; it overlays the start of i_addr when i_inline has EXTRA_ATTR. */
 export const InodeExtra = struct('f2fs_inode_extra', [

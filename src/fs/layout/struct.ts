@@ -22,6 +22,7 @@ type Shape<F extends FieldList> = { [K in F[number] as K[0]]: Decoded<K[1]> };
 export interface Struct<T> {
   readonly kind: 'struct';
   readonly name: string;
+  readonly fields: FieldList;
   readonly size: number;
   /** Byte offset of each field from the struct start. */
   readonly offsets: { readonly [K in keyof T]: number };
@@ -115,6 +116,51 @@ function encodeSpec(spec: Spec, value: unknown, buf: Buffer, off: number, where:
   for (let i = 0; i < spec.count; i++) encodeSpec(spec.array, arr[i], buf, off + i * elemSize, where);
 }
 
+const READ: Record<Scalar, (at: string) => string> = {
+  u8: (at) => `buf[${at}]`,
+  u16: (at) => `buf.readUInt16LE(${at})`,
+  u32: (at) => `buf.readUInt32LE(${at})`,
+  u64: (at) => `buf.readBigUInt64LE(${at})`,
+  u64n: (at) => `Number(buf.readBigUInt64LE(${at}))`,
+};
+const WRITE: Record<Scalar, (v: string, at: string) => string> = {
+  u8: (v, at) => `buf.writeUInt8(${v}, ${at});`,
+  u16: (v, at) => `buf.writeUInt16LE(${v}, ${at});`,
+  u32: (v, at) => `buf.writeUInt32LE(${v}, ${at});`,
+  u64: (v, at) => `buf.writeBigUInt64LE(${v}, ${at});`,
+  u64n: (v, at) => `buf.writeBigUInt64LE(BigInt(${v}), ${at});`,
+};
+
+/**
+ * Straight-line decode/encode functions generated from the field list (hot paths decode whole inodes and dentry
+ * blocks); nested or unusual specs call back into the generic codec.
+ */
+function compile(name: string, fields: FieldList, offsets: Record<string, number>) {
+  const refs: unknown[] = [];
+  const ref = (x: unknown) => `R[${refs.push(x) - 1}]`;
+  let dec = 'const o = {};\n';
+  let enc = '';
+  for (const [field, spec] of fields) {
+    const at = `off + ${offsets[field]}`;
+    const key = JSON.stringify(field);
+    const where = JSON.stringify(`${name}.${field}`);
+    if (typeof spec === 'string') {
+      dec += `o[${key}] = ${READ[spec](at)};\n`;
+      enc += WRITE[spec](`v[${key}]`, at) + '\n';
+    } else if ('array' in spec && typeof spec.array === 'string') {
+      const sz = SCALAR_SIZE[spec.array];
+      dec += `{ const a = new Array(${spec.count}); for (let i = 0; i < ${spec.count}; i++) a[i] = ${READ[spec.array](`${at} + i * ${sz}`)}; o[${key}] = a; }\n`;
+      enc += `{ const a = v[${key}]; if (a.length !== ${spec.count}) throw new RangeError(${where} + ": array of " + a.length + ", expected ${spec.count}"); for (let i = 0; i < ${spec.count}; i++) ${WRITE[spec.array]('a[i]', `${at} + i * ${sz}`)} }\n`;
+    } else {
+      dec += `o[${key}] = D(${ref(spec)}, buf, ${at});\n`;
+      enc += `E(${ref(spec)}, v[${key}], buf, ${at}, ${where});\n`;
+    }
+  }
+  const decode = new Function('R', 'D', `return function (buf, off) {\n${dec}return o;\n};`)(refs, decodeSpec) as (buf: Buffer, off: number) => unknown;
+  const encode = new Function('R', 'E', `return function (v, buf, off) {\n${enc}};`)(refs, encodeSpec) as (v: unknown, buf: Buffer, off: number) => void;
+  return { decode, encode };
+}
+
 export function struct<const F extends FieldList>(name: string, fields: F): Struct<Shape<F>> {
   const offsets: Record<string, number> = {};
   const specs = new Map<string, Spec>();
@@ -124,6 +170,7 @@ export function struct<const F extends FieldList>(name: string, fields: F): Stru
     specs.set(field, spec);
     size += specSize(spec);
   }
+  const fast = compile(name, fields, offsets);
   return {
     field(fieldName) {
       const spec = specs.get(fieldName)!;
@@ -136,20 +183,26 @@ export function struct<const F extends FieldList>(name: string, fields: F): Stru
     },
     kind: 'struct',
     name,
+    fields,
     size,
     offsets: offsets as Struct<Shape<F>>['offsets'],
     decode(buf, off = 0) {
       if (off < 0 || off + size > buf.length) throw new RangeError(`${name} at ${off} (${size} bytes) runs past a ${buf.length}-byte buffer`);
-      const out: Record<string, unknown> = {};
-      for (const [field, spec] of fields) out[field] = decodeSpec(spec, buf, off + offsets[field]);
-      return out as Shape<F>;
+      return fast.decode(buf, off) as Shape<F>;
     },
     encode(value, buf = Buffer.alloc(size), off = 0) {
-      const v = value as Record<string, unknown>;
-      for (const [field, spec] of fields) encodeSpec(spec, v[field], buf, off + offsets[field], `${name}.${field}`);
+      if (off < 0 || off + size > buf.length) throw new RangeError(`${name} at ${off} (${size} bytes) runs past a ${buf.length}-byte buffer`);
+      fast.encode(value, buf, off);
       return buf;
     },
   };
+}
+
+/** The leading fields of a struct, up to (not including) `until`: a cheaper view for code that edits only those. */
+export function prefix<R>(s: Struct<unknown>, until: string): Struct<R> {
+  const i = s.fields.findIndex(([f]) => f === until);
+  if (i < 0) throw new Error(`${s.name} has no field ${until}`);
+  return struct(`${s.name}[..${until}]`, s.fields.slice(0, i)) as unknown as Struct<R>;
 }
 
 /** Array of `count` elements of `spec`. */
