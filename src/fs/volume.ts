@@ -3,11 +3,12 @@ import { openDevice } from '../device/index.js';
 import type { BlockDevice } from '../device/types.js';
 import { during, fail } from '../errors.js';
 import { readCheckpoint, readOrphans, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { fsyncFile, type FsyncResult } from './file.js';
+import { NODE_FOOTER_OFFSET, NodeFooter, inodeChecksumSeed } from './layout/node.js';
 import { DataReader, DirtyPages } from './data.js';
 import { DirReader, type Dentry } from './dir.js';
-import { isSymlink, readInodeInfo, type InodeInfo } from './inode.js';
+import { isReg, isSymlink, readInodeInfo, type InodeInfo } from './inode.js';
 import { Feature } from './layout/superblock.js';
-import { inodeChecksumSeed } from './layout/node.js';
 import { resolve, type NameOps, type Resolved } from './namei.js';
 import { NodeManager } from './node.js';
 import { SegmentManager } from './segment.js';
@@ -145,10 +146,35 @@ export class Volume implements NameOps {
    * Ends a mutating operation the way the caller asked: 'checkpoint' makes everything durable like an unmount,
    * 'none' is a power cut right now (nothing unwritten survives).
    */
-  finish(sync: 'checkpoint' | 'none'): void {
-    if (this.dev.readOnly) return;
+  finish(sync: 'checkpoint' | 'fsync' | 'none'): FsyncResult[] {
+    if (this.dev.readOnly) return [];
     if (sync === 'checkpoint') writeCheckpoint(this, { umount: true });
-    else this.dev.discardPending();
+    const fsyncs = sync === 'fsync' ? this.fsyncTouched() : [];
+    // Whatever is still only in memory is lost, as at a power cut right after the command.
+    this.dev.discardPending();
+    return fsyncs;
+  }
+
+  /** Inodes changed since the last checkpoint (dirty node blocks or pages), linked ones only. */
+  touchedInodes(): number[] {
+    const inos = new Set<number>(this.pages.inodes());
+    for (const raw of this.nm.dirtyNodes.values()) inos.add(NodeFooter.decode(raw, NODE_FOOTER_OFFSET).ino);
+    return [...inos].filter((ino) => !this.orphanSet.has(ino) && this.nm.getNat(ino).block_addr !== 0).sort((a, b) => a - b);
+  }
+
+  /**
+   * --sync fsync: the touched regular files are fsynced as Linux would (their parents are not: a user fsyncs files);
+   * when only directories or special files changed, those are fsynced, which Linux turns into a checkpoint.
+   */
+  private fsyncTouched(): FsyncResult[] {
+    const out: FsyncResult[] = [];
+    const touched = this.touchedInodes();
+    const files = touched.filter((ino) => isReg(this.inode(ino).inode.i_mode));
+    for (const ino of files.length ? files : touched) {
+      if (!this.dirty) break; // an earlier fallback checkpoint made everything durable
+      out.push(fsyncFile(this, ino));
+    }
+    return out;
   }
 
   /** Whether anything changed since the last checkpoint. */
