@@ -2,7 +2,102 @@
 // Add a command: import it here and add one entry. The bundle (dist/cli.cjs) re-exports this as COMMANDS.
 import type { Command } from '@oclif/core';
 import DumpSb from './dump-sb.js';
+// Read-only inspection
+import Info from './info.js';
+import DumpCp from './dump-cp.js';
+import DumpNat from './dump-nat.js';
+import DumpSit from './dump-sit.js';
+import DumpSsa from './dump-ssa.js';
+import DumpNode from './dump-node.js';
+import Block from './block.js';
+import Ls from './ls.js';
+import Stat from './stat.js';
+import Cat from './cat.js';
+import Readlink from './readlink.js';
+import XattrList from './xattr-list.js';
+import XattrGet from './xattr-get.js';
+import Bmap from './bmap.js';
+import Icheck from './icheck.js';
+import Ncheck from './ncheck.js';
+import Dump from './dump.js';
+import Rdump from './rdump.js';
+
+// Mutating commands, checkpoint and fsck
+import Mkfs from './mkfs.js';
+import Write from './write.js';
+import Touch from './touch.js';
+import Mkdir from './mkdir.js';
+import Rm from './rm.js';
+import Rmdir from './rmdir.js';
+import Mv from './mv.js';
+import Ln from './ln.js';
+import Symlink from './symlink.js';
+import Truncate from './truncate.js';
+import Chmod from './chmod.js';
+import Chown from './chown.js';
+import SetTimes from './set-times.js';
+import XattrSet from './xattr-set.js';
+import XattrRm from './xattr-rm.js';
+import Mknod from './mknod.js';
+import Import from './import.js';
+import Checkpoint from './checkpoint.js';
+import Fsck from './fsck.js';
+
+// fsync, atomic writes and recovery
+import Fsync from './fsync.js';
+import AtomicBegin from './atomic-begin.js';
+import AtomicCommit from './atomic-commit.js';
+import AtomicAbort from './atomic-abort.js';
+import AtomicStatus from './atomic-status.js';
+import Recover from './recover.js';
+import Log from './log.js';
+import Orphans from './orphans.js';
 
 export const COMMANDS: Record<string, typeof Command> = {
+  fsync: Fsync,
+  'atomic-begin': AtomicBegin,
+  'atomic-commit': AtomicCommit,
+  'atomic-abort': AtomicAbort,
+  'atomic-status': AtomicStatus,
+  recover: Recover,
+  log: Log,
+  orphans: Orphans,
   'dump-sb': DumpSb,
+  info: Info,
+  'dump-cp': DumpCp,
+  'dump-nat': DumpNat,
+  'dump-sit': DumpSit,
+  'dump-ssa': DumpSsa,
+  'dump-node': DumpNode,
+  block: Block,
+  ls: Ls,
+  stat: Stat,
+  cat: Cat,
+  readlink: Readlink,
+  'xattr-list': XattrList,
+  'xattr-get': XattrGet,
+  bmap: Bmap,
+  icheck: Icheck,
+  ncheck: Ncheck,
+  dump: Dump,
+  rdump: Rdump,
+  mkfs: Mkfs,
+  write: Write,
+  touch: Touch,
+  mkdir: Mkdir,
+  rm: Rm,
+  rmdir: Rmdir,
+  mv: Mv,
+  ln: Ln,
+  symlink: Symlink,
+  truncate: Truncate,
+  chmod: Chmod,
+  chown: Chown,
+  'set-times': SetTimes,
+  'xattr-set': XattrSet,
+  'xattr-rm': XattrRm,
+  mknod: Mknod,
+  import: Import,
+  checkpoint: Checkpoint,
+  fsck: Fsck,
 };

@@ -8,6 +8,7 @@ import { isDir, type Timespec } from './inode.js';
 import { createNode, hardLink, parseInoSpec, removeName, rename, splitPath, type CreateOptions } from './namei.js';
 import { setAttr, truncateFile, writeFile } from './file.js';
 import { setXattr } from './xattr.js';
+import { sessionOf, truncateStaged, writeStaged } from './atomic.js';
 import type { Volume } from './volume.js';
 
 export interface Where {
@@ -62,12 +63,19 @@ export interface WriteOptions extends Where, CreateOptions {
   mode?: number;
 }
 
-export function writePath(vol: Volume, p: string, data: Buffer, opts: WriteOptions = {}): { ino: number; size: number } {
+export function writePath(vol: Volume, p: string, data: Buffer, opts: WriteOptions = {}): { ino: number; size: number; staged: boolean } {
   const ino = openOrCreate(vol, p, opts);
+  // A file in an atomic session takes writes into its staged copy.
+  const session = sessionOf(vol, ino);
+  if (session) {
+    if (opts.truncate) truncateStaged(vol, ino, 0);
+    const pos = opts.append ? sessionOf(vol, ino)!.stagedSize : (opts.offset ?? 0);
+    return { ino, size: writeStaged(vol, ino, pos, data).stagedSize, staged: true };
+  }
   if (opts.truncate) truncateFile(vol, ino, 0, opts.times);
   const pos = opts.append ? vol.inode(ino).inode.i_size : (opts.offset ?? 0);
   writeFile(vol, ino, pos, data, opts.times);
-  return { ino, size: vol.inode(ino).inode.i_size };
+  return { ino, size: vol.inode(ino).inode.i_size, staged: false };
 }
 
 export function touch(vol: Volume, p: string, opts: Where & CreateOptions = {}): number {
@@ -134,8 +142,14 @@ export function mknod(vol: Volume, p: string, type: keyof typeof NODE_TYPES, opt
   return createNode(vol, dir, name, NODE_TYPES[type] | ((opts.mode ?? 0o644) & 0o7777), { ...opts, rdev: type === 'char' || type === 'block' ? opts.rdev : undefined });
 }
 
-export function truncatePath(vol: Volume, p: string, size: number, opts: Where = {}): void {
-  truncateFile(vol, vol.resolve(p, { cwd: opts.cwd, follow: true }).ino, size);
+export function truncatePath(vol: Volume, p: string, size: number, opts: Where = {}): { staged: boolean } {
+  const ino = vol.resolve(p, { cwd: opts.cwd, follow: true }).ino;
+  if (sessionOf(vol, ino)) {
+    truncateStaged(vol, ino, size);
+    return { staged: true };
+  }
+  truncateFile(vol, ino, size);
+  return { staged: false };
 }
 
 export function setAttrPath(vol: Volume, p: string, change: Parameters<typeof setAttr>[2], opts: Where = {}): number {
