@@ -44,14 +44,15 @@ export class F2fsError extends Error {
   readonly code: ErrorCode;
   /** Outermost first: ["while reading inode 5", "while reading node 7 at blkaddr 4100"]. */
   readonly context: string[];
-  readonly details: Record<string, unknown>;
+  // Not "details": test runners (uvu) read that name as a printable diff string.
+  readonly info: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
     super(message);
     this.name = 'F2fsError';
     this.code = code;
     this.context = [];
-    this.details = details;
+    this.info = details;
   }
 
   get exitCode(): number {
@@ -65,7 +66,7 @@ export class F2fsError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { error: { code: this.code, message: this.message, context: this.context, ...this.details } };
+    return { error: { code: this.code, message: this.message, context: this.context, ...this.info } };
   }
 }
 

@@ -319,7 +319,7 @@ test('minimum size: 52 MiB like mkfs.f2fs 1.15; one block less is ENOSPC for bot
   const path = tmpPath('small-ours.img');
   fs.rmSync(path, { force: true });
   const err = expectError('ENOSPC', () => mkfsImage(path, { sizeBytes: small }), /at least 54525952 bytes \(52 MiB\)/);
-  assert.is(err.details.minimumBytes, 52 * MiB);
+  assert.is(err.info.minimumBytes, 52 * MiB);
   assert.not.ok(fs.existsSync(path));
   expectError('ENOSPC', () => mkfs(new MemDevice(1000), {}));
   expectError('ENOSPC', () => mkfs(new MemDevice(0), {}));

@@ -77,12 +77,16 @@ async function record(base: MemDevice, steps: Step[]) {
     const s = steps[i];
     const d = s.durability;
     const start = rec.log.length;
+    const version = vol.cp.head.checkpoint_ver;
     // Reads show the committed file, not the staged view: this is what a cut commit may fall back to.
     const before = d?.kind === 'commit' && d.path ? contentOf(vol, d.path) : undefined;
     await s.run(vol);
-    if (!d) continue;
-    const files = d.kind === 'checkpoint' ? allFiles(vol) : new Map([[d.path!, contentOf(vol, d.path!)]]);
-    snapshots.push({ step: i, kind: d.kind, start, end: rec.log.length, files, before });
+    // Any step that wrote a checkpoint (an fsync falling back to one included) promises the whole tree.
+    const checkpointed = vol.cp.head.checkpoint_ver !== version;
+    if (!d && !checkpointed) continue;
+    const kind = checkpointed && d?.kind !== 'commit' ? 'checkpoint' : d!.kind;
+    const files = checkpointed ? allFiles(vol) : new Map([[d!.path!, contentOf(vol, d!.path!)]]);
+    snapshots.push({ step: i, kind, start, end: rec.log.length, files, before });
   }
   return { log: rec.log, snapshots };
 }
@@ -106,13 +110,21 @@ function check(vol: Volume, cut: number, snapshots: Snapshot[]): string[] {
   const expected = new Map<string, { want: Set<string>; why: string }>();
   for (const s of snapshots) {
     const done = s.end <= cut;
-    const inProgress = s.start < cut && !done;
-    for (const [path, md] of s.files) {
-      if (done) expected.set(path, { want: new Set([md]), why: `step ${s.step + 1} (${s.kind}) completed` });
-      else if (inProgress && s.kind === 'commit') {
-        const prev = expected.get(path);
-        expected.set(path, { want: new Set([md, s.before ?? prev?.want.values().next().value ?? 'absent']), why: `atomic commit of step ${s.step + 1} was cut: all or nothing` });
-      } else if (inProgress && s.kind === 'fsync') expected.delete(path); // a torn fsync promises nothing yet
+    if (!done && s.start >= cut) break;
+    const step = `step ${s.step + 1} (${s.kind})`;
+    // A whole-tree promise also says which files no longer exist.
+    const paths = s.kind === 'checkpoint' ? new Set([...expected.keys(), ...s.files.keys()]) : new Set(s.files.keys());
+    for (const path of paths) {
+      const md = s.files.get(path) ?? 'absent';
+      const prev = expected.get(path);
+      if (done) expected.set(path, { want: new Set([md]), why: `${step} completed` });
+      else if (s.kind === 'fsync') expected.delete(path); // a torn fsync promises nothing yet
+      else {
+        // A cut commit is all or nothing; a cut checkpoint is the old state or the new one.
+        const old = s.kind === 'commit' ? [s.before ?? 'absent'] : prev ? [...prev.want] : [];
+        if (s.kind === 'checkpoint' && !prev) continue;
+        expected.set(path, { want: new Set([md, ...old]), why: `${step} was cut: old or new state` });
+      }
     }
   }
   for (const [path, { want, why }] of expected) {
