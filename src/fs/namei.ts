@@ -2,7 +2,7 @@
 import { fail } from '../errors.js';
 import { MAX_NAME_LEN, ROOT_INO } from './layout/constants.js';
 import { randomBytes } from 'node:crypto';
-import { editInode, isDir, isReg, isSymlink, now, setTimes, type InodeInfo, type Timespec } from './inode.js';
+import { editInode, hasInlineData, hasInlineDentry, isDir, isReg, isSymlink, now, setTimes, type InodeInfo, type Timespec } from './inode.js';
 import { addEntry, deleteEntry, encodeInlineArea, inlineArea, putEntry, setLink, type Dentry } from './dir.js';
 import { DEFAULT_INLINE_XATTR_ADDRS } from './layout/constants.js';
 import { FileType, fileTypeOfMode } from './layout/dentry.js';
@@ -242,7 +242,9 @@ function isEmptyDir(vol: Volume, info: InodeInfo): boolean {
 export function freeInode(vol: Volume, ino: number): void {
   const info = vol.inode(ino);
   vol.pages.drop(ino);
-  truncateBlocks(vol, info, 0);
+  // Only block-mapped inodes own their i_addr slots: inline data/dentries and device numbers live there otherwise.
+  const mode = info.inode.i_mode;
+  if ((isReg(mode) || isDir(mode) || isSymlink(mode)) && !hasInlineData(info) && !hasInlineDentry(info)) truncateBlocks(vol, info, 0);
   const xnid = info.inode.i_xattr_nid;
   if (xnid) {
     vol.nm.freeNode(xnid, (a) => vol.sm.invalidate(a));
