@@ -170,6 +170,17 @@ export interface CheckpointOptions {
   orphans?: number[];
 }
 
+/** Table entries grouped by the table block holding them, in block order (NAT and SIT flushes). */
+function byBlock<E>(entries: Map<number, E>, perBlock: number): [number, [number, E][]][] {
+  const out = new Map<number, [number, E][]>();
+  for (const [index, e] of entries) {
+    const k = Math.floor(index / perBlock);
+    if (!out.has(k)) out.set(k, []);
+    out.get(k)!.push([index, e]);
+  }
+  return [...out].sort((a, b) => a[0] - b[0]);
+}
+
 /** Persists NAT entries: into the journal if they fit (never at umount), else into the other copy of each NAT block. */
 function flushNat(vol: Volume, umount: boolean, natBitmap: Buffer): Map<number, NatEntry> {
   const all = new Map(vol.nm.journalNats());
@@ -178,13 +189,7 @@ function flushNat(vol: Volume, umount: boolean, natBitmap: Buffer): Map<number, 
     all.set(nid, e);
   }
   if (!umount && all.size <= NAT_JOURNAL_ENTRIES) return all;
-  const byBlock = new Map<number, [number, NatEntry][]>();
-  for (const [nid, e] of all) {
-    const k = Math.floor(nid / NAT_ENTRY_PER_BLOCK);
-    if (!byBlock.has(k)) byBlock.set(k, []);
-    byBlock.get(k)!.push([nid, e]);
-  }
-  for (const [k, entries] of [...byBlock].sort((a, b) => a[0] - b[0])) {
+  for (const [k, entries] of byBlock(all, NAT_ENTRY_PER_BLOCK)) {
     const cur = vol.nm.natBlockAddr(k);
     const block = Buffer.from(vol.dev.readBlock(cur));
     for (const [nid, e] of entries) NatEntry.encode(e, block, (nid % NAT_ENTRY_PER_BLOCK) * NatEntry.size);
@@ -202,13 +207,7 @@ function flushSit(vol: Volume, sitBitmap: Buffer): Map<number, SitEntry> {
   const all = new Map(vol.sm.sitJournalEntries());
   for (const [segno, e] of vol.sm.takeDirtyForCheckpoint()) all.set(segno, e);
   if (all.size <= SIT_JOURNAL_ENTRIES) return all;
-  const byBlock = new Map<number, [number, SitEntry][]>();
-  for (const [segno, e] of all) {
-    const k = Math.floor(segno / SIT_ENTRY_PER_BLOCK);
-    if (!byBlock.has(k)) byBlock.set(k, []);
-    byBlock.get(k)!.push([segno, e]);
-  }
-  for (const [k, entries] of [...byBlock].sort((a, b) => a[0] - b[0])) {
+  for (const [k, entries] of byBlock(all, SIT_ENTRY_PER_BLOCK)) {
     const cur = vol.sm.sitBlockAddr(k);
     const block = Buffer.from(vol.dev.readBlock(cur));
     for (const [segno, e] of entries) SitEntry.encode(e, block, (segno % SIT_ENTRY_PER_BLOCK) * SitEntry.size);
