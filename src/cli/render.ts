@@ -142,3 +142,26 @@ export function toJsonValue(value: unknown): unknown {
 export function formatJson(value: unknown): string {
   return `${JSON.stringify(toJsonValue(value), null, 2)}\n`;
 }
+
+/**
+ * Plain aligned columns (no box), for long listings that should grep and diff well (ls -l, NAT dumps):
+ * an optional header row, cells separated by two spaces, numbers right-aligned in the columns listed.
+ */
+export function columns(head: string[] | null, rows: Cell[][], opts: { alignRight?: number[]; indent?: number } = {}): string {
+  const indent = ' '.repeat(opts.indent ?? 0);
+  const all = (head ? [head, ...rows] : rows).map((r) => r.map(cellText));
+  const n = all.reduce((m, r) => Math.max(m, r.length), 0);
+  const widths = Array.from({ length: n }, (_, i) => all.reduce((w, r) => Math.max(w, (r[i] ?? '').length), 0));
+  return all
+    .map((r) =>
+      r
+        .map((c, i) => {
+          if (i === r.length - 1 && !opts.alignRight?.includes(i)) return c;
+          return opts.alignRight?.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]);
+        })
+        .join('  ')
+        .replace(/^/, indent)
+        .trimEnd(),
+    )
+    .join('\n');
+}

@@ -107,9 +107,11 @@ export function preserveMeta(hostPath: string, info: InodeInfo, link = false): v
 
 /**
  * rdump: recreates the tree of `srcIno` at `dest` (a directory made if missing; the source's content goes inside
- * it). Device nodes, fifos and sockets are listed as skipped. Hard links become separate copies.
+ * it). Device nodes, fifos and sockets are listed as skipped (by image path: `srcPath` + the path below it). Hard
+ * links become separate copies.
  */
-export function rdump(vol: Volume, srcIno: number, dest: string, progress?: (path: string) => void): RdumpStats {
+export function rdump(vol: Volume, srcIno: number, dest: string, opts: { srcPath?: string; progress?: (path: string) => void } = {}): RdumpStats {
+  const progress = opts.progress;
   const stats: RdumpStats = { dirs: 0, files: 0, symlinks: 0, skipped: [], bytes: 0 };
   const dirsToStamp: [string, InodeInfo][] = [];
   const copy = (info: InodeInfo, hostPath: string, rel: string) => {
@@ -145,7 +147,7 @@ export function rdump(vol: Volume, srcIno: number, dest: string, progress?: (pat
       throw toF2fsError(e);
     }
   };
-  copy(vol.inode(srcIno), dest, '');
+  copy(vol.inode(srcIno), dest, (opts.srcPath ?? '').replace(/\/+$/, ''));
   for (const [p, info] of dirsToStamp) preserveMeta(p, info);
   return stats;
 }

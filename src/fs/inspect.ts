@@ -20,6 +20,7 @@ import {
   NULL_ADDR,
   ORPHANS_PER_BLOCK,
   SIT_ENTRY_PER_BLOCK,
+  SUPER_OFFSET,
   isNodeSegType,
 } from './layout/constants.js';
 import { FILE_TYPE_NAMES, fileTypeOfMode } from './layout/dentry.js';
@@ -28,7 +29,6 @@ import { DirectNode, IndirectNode, NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, foo
 import { SitBlock, sitType, sitValidBlocks } from './layout/sit.js';
 import { bitMsb, popcount } from './layout/struct.js';
 import { SUM_TYPE_NODE, NatJournal, SitJournal, SummaryBlock, type SummaryEntry } from './layout/summary.js';
-import { SUPER_OFFSET } from './layout/constants.js';
 import { Superblock, featureNames, volumeName } from './layout/superblock.js';
 import type { NodePage } from './node.js';
 import { parseInoSpec } from './namei.js';
@@ -466,12 +466,39 @@ export function fileNodes(vol: Volume, info: InodeInfo) {
 
 /* ------------------------------------------------------------------ icheck / ncheck */
 
+export interface IcheckResult {
+  blkaddr: number;
+  area: Area;
+  /** Main-area position (null outside main). */
+  segno: number | null;
+  offset: number | null;
+  segType: (typeof CURSEG_NAMES)[number] | null;
+  /** The block's bit in the SIT. */
+  valid: boolean | null;
+  summarySource: 'curseg' | 'ssa' | null;
+  summary: SummaryEntry | null;
+  /** data / node: a valid block of that kind; free: not valid in the SIT; metadata: outside the main area. */
+  kind: 'data' | 'node' | 'free' | 'metadata';
+  ino: number | null;
+  /** The node named by the summary (data: the node holding the slot; node: the node itself). */
+  nid: number | null;
+  /** Footer offset of that node (node blocks). */
+  nodeOfs: number | null;
+  /** Slot in the owning node and the file block it maps (data blocks). */
+  ofsInNode: number | null;
+  bidx: number | null;
+  /** The owner really points at this block (data: the slot holds it; node: the NAT places the node here). */
+  verified: boolean;
+  why: string | null;
+}
+
 /** icheck: the owner of a block through its SSA entry, verified against the node that should point at it. */
-export function icheck(vol: Volume, blkaddr: number) {
+export function icheck(vol: Volume, blkaddr: number): IcheckResult {
   userRange(blkaddr, 0, vol.geo.blockCount, 'block address');
   const area = areaOf(vol, blkaddr);
+  const none = { ino: null, nid: null, nodeOfs: null, ofsInNode: null, bidx: null };
   if (area !== 'main') {
-    return { blkaddr, area, segno: null, offset: null, segType: null, valid: null, summarySource: null, summary: null, kind: 'metadata' as const, ino: null, verified: false, why: `block is in the ${area} area` };
+    return { blkaddr, area, segno: null, offset: null, segType: null, valid: null, summarySource: null, summary: null, kind: 'metadata', ...none, verified: false, why: `block is in the ${area} area` };
   }
   const segno = vol.sm.segnoOf(blkaddr);
   const off = (blkaddr - vol.geo.mainBlkaddr) % BLOCKS_PER_SEG;
@@ -480,17 +507,19 @@ export function icheck(vol: Volume, blkaddr: number) {
   const { sum, source, curseg } = vol.sm.summaryOf(segno);
   const entry = sum.entries[off];
   const node = curseg !== undefined ? isNodeSegType(curseg) : isNodeSegType(sit.type) || (sit.valid === 0 && sum.footer.entry_type === SUM_TYPE_NODE);
-  const base = { blkaddr, area, segno, offset: off, segType: CURSEG_NAMES[sit.type], valid, summarySource: source, summary: entry };
-  if (!valid) return { ...base, kind: 'free' as const, ino: null, verified: false, why: 'block is not valid in the SIT' };
+  const base = { blkaddr, area, segno, offset: off, segType: CURSEG_NAMES[sit.type], valid, summarySource: source, summary: { ...entry }, ...none };
+  if (!valid) return { ...base, kind: 'free', verified: false, why: 'block is not valid in the SIT' };
+  const kind = node ? ('node' as const) : ('data' as const);
   try {
     if (node) {
       const ne = vol.nm.getNat(entry.nid);
-      if (ne.block_addr !== blkaddr) return { ...base, kind: 'node' as const, ino: ne.ino, nid: entry.nid, verified: false, why: `NAT places node ${entry.nid} at ${ne.block_addr}` };
+      if (ne.block_addr !== blkaddr) return { ...base, kind, ino: ne.ino, nid: entry.nid, verified: false, why: `NAT places node ${entry.nid} at ${ne.block_addr}` };
       const page = vol.nm.readNode(entry.nid);
-      return { ...base, kind: 'node' as const, ino: page.footer.ino, nid: entry.nid, nodeOfs: page.ofs, verified: true, why: null };
+      return { ...base, kind, ino: page.footer.ino, nid: entry.nid, nodeOfs: page.ofs, verified: true, why: null };
     }
     const page = vol.nm.readNode(entry.nid);
     const ino = page.footer.ino;
+    const held = { ...base, kind, ino, nid: entry.nid, nodeOfs: page.ofs, ofsInNode: entry.ofs_in_node };
     let slotAddr: number;
     let bidx: number;
     if (page.nid === ino) {
@@ -498,17 +527,17 @@ export function icheck(vol: Volume, blkaddr: number) {
       slotAddr = inode.inode.i_addr[inode.extraWords + entry.ofs_in_node];
       bidx = entry.ofs_in_node;
     } else {
-      if (!isDnodeOfs(page.ofs) || isXattrOfs(page.ofs)) return { ...base, kind: 'data' as const, ino, nid: entry.nid, verified: false, why: `node ${entry.nid} (offset ${page.ofs}) is not a direct node` };
+      if (!isDnodeOfs(page.ofs) || isXattrOfs(page.ofs)) return { ...held, verified: false, why: `node ${entry.nid} (offset ${page.ofs}) is not a direct node` };
       slotAddr = page.raw.readUInt32LE(4 * entry.ofs_in_node);
       bidx = startBidxOfNode(page.ofs, vol.inode(ino).addrsPerInode) + entry.ofs_in_node;
     }
     const ok = slotAddr === blkaddr;
-    return { ...base, kind: 'data' as const, ino, nid: entry.nid, ofsInNode: entry.ofs_in_node, bidx, verified: ok, why: ok ? null : `node ${entry.nid} slot ${entry.ofs_in_node} holds ${slotAddr}` };
+    return { ...held, bidx, verified: ok, why: ok ? null : `node ${entry.nid} slot ${entry.ofs_in_node} holds ${slotAddr}` };
   } catch (e) {
-    return { ...base, kind: node ? ('node' as const) : ('data' as const), ino: null, verified: false, why: (e as Error).message };
+    return { ...base, kind, verified: false, why: (e as Error).message };
   }
 }
-export type IcheckResult = ReturnType<typeof icheck>;
+
 
 /** ncheck: paths naming each inode, by a walk of the whole tree (hard links give several). */
 export function ncheck(vol: Volume, inos: number[]): Map<number, string[]> {
@@ -694,7 +723,8 @@ export function decodeNodeBlock(vol: Volume, raw: Buffer, blkaddr: number, nid?:
   switch (footer.kind) {
     case 'inode': {
       const page: NodePage = { nid: f.nid, blkaddr, footer: f, ofs: footer.ofs, raw };
-      const ii = readInodeInfo(page, vol.sb.feature, (p, e, h) => vol.nm.checksumOk(p, e, h));
+      const ii = guard('inode', () => readInodeInfo(page, vol.sb.feature, (p, e, h) => vol.nm.checksumOk(p, e, h)));
+      if (!ii) return { ...base, kind: 'inode' as const, inode: null, inline: null, addrs: [], nids: [] };
       const inline = hasInlineData(ii) || hasInlineDentry(ii);
       const addrs = inline ? [] : ii.inode.i_addr.slice(ii.extraWords, ii.extraWords + ii.addrsPerInode).flatMap((a, slot) => (a === NULL_ADDR ? [] : [{ slot, bidx: slot, blkaddr: a }]));
       const stat = guard('inode', () => statInode(vol, ii));
@@ -840,7 +870,7 @@ export function describeBlock(vol: Volume, blkaddr: number) {
       if (owner.kind === 'data' && owner.verified && owner.ino !== null) {
         const o = vol.inode(owner.ino);
         if (isDir(o.inode.i_mode)) {
-          dentries = [...areaEntries(areaOfBlock(raw), 'bidx' in owner ? (owner.bidx ?? 0) : 0, vol.check, `directory ${o.ino}`)].map((d) => ({
+          dentries = [...areaEntries(areaOfBlock(raw), owner.bidx ?? 0, vol.check, `directory ${o.ino}`)].map((d) => ({
             name: d.name.toString(),
             ino: d.ino,
             fileType: FILE_TYPE_NAMES[d.fileType] ?? `type${d.fileType}`,
@@ -856,9 +886,3 @@ export function describeBlock(vol: Volume, blkaddr: number) {
   }
 }
 export type BlockResult = ReturnType<typeof describeBlock>;
-
-export function requireRegular(info: InodeInfo, what: string): void {
-  if (isDir(info.inode.i_mode)) fail('EISDIR', `${what} is a directory`);
-}
-
-

@@ -1,0 +1,43 @@
+// Args, flags and parsers shared by the inspection commands: numbers (decimal or 0x hex), FILESPECs, dump.f2fs-style ranges.
+import { Args, Flags } from '@oclif/core';
+import { F2fsError } from '../errors.js';
+
+/** A block address, nid, inode number or block index: decimal or 0x-prefixed hex, >= 0. */
+export function parseNumber(text: string, what: string): number {
+  const t = text.trim();
+  const n = /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? Number(t) : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw new F2fsError('USAGE', `${what}: '${text}' is not a number (decimal or 0x hex)`);
+  return n;
+}
+
+/** A numeric positional (decimal or 0x hex); `multiple` makes it variadic (icheck BLKADDR...). */
+export const numberArg = Args.custom<number>({ parse: async (input: string, _ctx, opts) => parseNumber(input, opts.name ?? 'argument') });
+
+/** A FILESPEC positional: an absolute path, or `<ino>`. */
+export const filespecArg = (description = 'path in the image, or <ino>') => Args.string({ description, required: true });
+
+/** Half-open range [start, end) of a table, parsed from dump.f2fs's `A~B` syntax. */
+export interface TableRange {
+  start: number;
+  /** Exclusive; `limit` when the spec said -1 or left the end out. */
+  end: number;
+}
+
+/**
+ * `A~B` as dump.f2fs takes it: from A up to B exclusive, B = -1 (or empty) meaning the end of the table;
+ * a single `A` means just A. Undefined gives the whole table [0, limit).
+ */
+export function parseRange(spec: string | undefined, limit: number, what: string): TableRange {
+  if (spec === undefined) return { start: 0, end: limit };
+  const m = /^\s*(0x[0-9a-f]+|\d+)\s*(?:~\s*(-1|0x[0-9a-f]+|\d+)?\s*)?$/i.exec(spec);
+  if (!m) throw new F2fsError('USAGE', `--range: '${spec}' is not A, A~B or A~-1`);
+  const start = parseNumber(m[1], '--range');
+  const single = !spec.includes('~');
+  const end = single ? start + 1 : m[2] === undefined || m[2] === '-1' ? limit : parseNumber(m[2], '--range');
+  if (start >= limit) throw new F2fsError('USAGE', `--range: ${what} ${start} is past the last one (${limit - 1})`);
+  if (end < start) throw new F2fsError('USAGE', `--range: end ${end} is before start ${start}`);
+  return { start, end: Math.min(end, limit) };
+}
+
+export const rangeFlag = (what: string) =>
+  Flags.string({ description: `Only ${what} from A to B (B excluded), like dump.f2fs: A, A~B, A~-1 (to the end).`, helpValue: 'A~B' });
