@@ -15,6 +15,7 @@ const MAX_SYMLINK_FOLLOW = 40; // the kernel's MAXSYMLINKS
 
 export interface NameOps {
   inode(ino: number): InodeInfo;
+  inodeAllocated(ino: number): boolean;
   lookup(dir: InodeInfo, name: Buffer): Dentry | null;
   readlink(info: InodeInfo): Buffer;
   parentOf(dir: InodeInfo): number;
@@ -40,7 +41,9 @@ export function splitPath(path: string): string[] {
 export function resolve(ops: NameOps, spec: string, opts: { cwd?: number; follow?: boolean } = {}): Resolved {
   const ino = parseInoSpec(spec);
   if (ino !== null) {
-    ops.inode(ino); // existence and validity
+    // A number the user typed: out of range or unallocated is their mistake, not corruption.
+    if (!ops.inodeAllocated(ino)) fail(ino < ROOT_INO ? 'EINVAL' : 'ENOENT', `<${ino}>: no such inode`);
+    ops.inode(ino);
     return { ino };
   }
   let budget = MAX_SYMLINK_FOLLOW;

@@ -103,6 +103,11 @@ export class Volume implements NameOps {
     return info;
   }
 
+  /** Whether `ino` names an allocated node in range (no exception for user-typed numbers). */
+  inodeAllocated(ino: number): boolean {
+    return Number.isInteger(ino) && ino >= this.sb.root_ino && ino < this.geo.maxNid && this.nm.getNat(ino).block_addr !== 0;
+  }
+
   lookup(dir: InodeInfo, name: Buffer): Dentry | null {
     return this.dirs.lookup(dir, name);
   }
