@@ -9,6 +9,7 @@ import { DataReader, DirtyPages } from './data.js';
 import { DirReader, type Dentry } from './dir.js';
 import { isReg, isSymlink, readInodeInfo, type InodeInfo } from './inode.js';
 import { Feature } from './layout/superblock.js';
+import { BLOCKS_PER_SEG, CUR_SEG_TYPES } from './layout/constants.js';
 import { resolve, type NameOps, type Resolved } from './namei.js';
 import { NodeManager } from './node.js';
 import { SegmentManager } from './segment.js';
@@ -144,6 +145,9 @@ export class Volume implements NameOps {
   reserveBlocks(n: number): void {
     this.requireWritable();
     if (this.counts.blocks + n > this.cp.head.user_block_count) fail('ENOSPC', `no space left: ${this.counts.blocks} of ${this.cp.head.user_block_count} blocks in use`);
+    // Without garbage collection, free segments are the real limit: keep enough for a checkpoint to write every dirty node and page.
+    const needed = Math.ceil((this.nm.dirtyNodes.size + this.pages.size + n) / BLOCKS_PER_SEG) + CUR_SEG_TYPES;
+    if (this.sm.freeSegments < needed) fail('ENOSPC', `no free segment left for new blocks (${this.sm.freeSegments} free; garbage collection is not implemented yet)`);
     this.counts.blocks += n;
   }
 
