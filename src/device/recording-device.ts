@@ -17,6 +17,9 @@ export class RecordingDevice implements BlockDevice {
   get stats(): IoStats {
     return this.inner.stats;
   }
+  get pendingCount(): number {
+    return this.inner.pendingCount;
+  }
   get trace(): TraceEvent[] | null {
     return this.inner.trace;
   }

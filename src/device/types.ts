@@ -19,6 +19,8 @@ export interface BlockDevice {
   readonly blockCount: number;
   readonly readOnly: boolean;
   readonly stats: IoStats;
+  /** Writes queued and not yet behind a flush (what a power cut would lose). */
+  readonly pendingCount: number;
   /**
    * The current content of a block (the pending write if one is queued).
    * The returned buffer is shared with the cache: callers must not mutate it.

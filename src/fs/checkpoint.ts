@@ -265,6 +265,7 @@ export function writeCheckpoint(vol: Volume, opts: CheckpointOptions): Checkpoin
   const old = vol.cp;
   writeback(vol);
   for (const nid of [...vol.nm.dirtyNodes.keys()].sort((a, b) => a - b)) writeNode(vol, nid);
+  vol.sm.writeSsa();
   const natBitmap = Buffer.from(old.natBitmap);
   const sitBitmap = Buffer.from(old.sitBitmap);
   const natJournal = flushNat(vol, opts.umount, natBitmap);

@@ -213,7 +213,11 @@ export function writePage(vol: Volume, info: InodeInfo, bidx: number, page: Buff
     chargeInode(vol, info.ino, 1);
   }
   vol.pages.set(info.ino, bidx, page);
-  if (vol.pages.size > MAX_DIRTY_PAGES) writeback(vol);
+  if (vol.pages.size > MAX_DIRTY_PAGES) {
+    writeback(vol);
+    // New blocks live only in segments free at the last checkpoint: writing them early is crash-safe and bounds memory.
+    if (vol.dev.pendingCount > MAX_DIRTY_PAGES) vol.dev.flush('writeback');
+  }
 }
 
 /** The data log a file's pages go to (__get_segment_type_6). */

@@ -35,6 +35,17 @@ export function dirBlockIndex(level: number, dirLevel: number, idx: number): num
   return bidx + idx * bucketBlocks(level);
 }
 
+/** Offset of dentry[0] in a dentry block (after dentry_bitmap[27] and reserved[3]); each f2fs_dir_entry is 11 bytes. */
+const DENTRY_OFFSET = 30;
+
+/** Whether some used slot of a dentry block carries `hash` (a cheap raw pre-check for lookup; false positives are fine). */
+function blockMayHold(block: Buffer, hash: number): boolean {
+  for (let i = 0; i < NR_DENTRY_IN_BLOCK; i++) {
+    if ((block[i >> 3] >> (i & 7)) & 1 && block.readUInt32LE(DENTRY_OFFSET + i * 11) === hash) return true;
+  }
+  return false;
+}
+
 export function areaOfBlock(block: Buffer): DentryArea {
   const d = DentryBlock.decode(block);
   return { slots: NR_DENTRY_IN_BLOCK, bitmap: d.dentry_bitmap, dentry: d.dentry, filename: d.filename };
@@ -106,8 +117,11 @@ export class DirReader {
         const first = dirBlockIndex(level, dirLevel, bucket);
         const found: [number, number][] = [];
         this.data.walk(info, first, first + bucketBlocks(level), (bidx, blkaddr) => found.push([bidx, blkaddr]));
-        for (const [bidx, blkaddr] of found)
-          for (const d of areaEntries(areaOfBlock(this.data.blockData(info.ino, bidx, blkaddr)), bidx, this.check, `directory ${info.ino} block ${bidx}`)) if (match(d)) return d;
+        for (const [bidx, blkaddr] of found) {
+          const block = this.data.blockData(info.ino, bidx, blkaddr);
+          if (!blockMayHold(block, hash)) continue; // no slot with this hash: skip decoding 214 entries
+          for (const d of areaEntries(areaOfBlock(block), bidx, this.check, `directory ${info.ino} block ${bidx}`)) if (match(d)) return d;
+        }
       }
       return null;
     });

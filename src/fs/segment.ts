@@ -21,6 +21,7 @@ import type { Geometry } from './super.js';
 import type { Validator } from './validate.js';
 
 export const ALLOC_LFS = 0;
+const MAX_DIRTY_SSA = 1024; // 4 MiB of summaries
 export const ALLOC_SSR = 1;
 
 export interface Curseg {
@@ -51,6 +52,8 @@ export class SegmentManager {
   private readonly sitJournal = new Map<number, SitEntry>();
   /** SIT entries changed since the last checkpoint (the in-memory truth for those segments). */
   readonly sitDirty = new Map<number, SitEntry>();
+  /** SSA blocks changed in memory (like the kernel's dirty meta pages), written before the next checkpoint or when many. */
+  private readonly dirtySsa = new Map<number, SummaryBlock>();
   /** Segments emptied since the last checkpoint: the checkpointed state may still use them, so they are not reused until the next one. */
   readonly prefree = new Set<number>();
   /** free_segment_count as maintained since mount (prefree segments are not free yet). */
@@ -190,7 +193,7 @@ export class SegmentManager {
     this.check.segno(segno, 'summary lookup');
     const c = this.cursegs.find((x) => x.segno === segno);
     if (c) return { sum: this.cursegSummary(c.type), source: 'curseg', curseg: c.type };
-    return { sum: SummaryBlock.decode(this.dev.readBlock(this.geo.ssaBlkaddr + segno)), source: 'ssa' };
+    return { sum: this.dirtySsa.get(segno) ?? SummaryBlock.decode(this.dev.readBlock(this.geo.ssaBlkaddr + segno)), source: 'ssa' };
   }
 
   cursegOf(segno: number): Curseg | undefined {
@@ -272,9 +275,20 @@ export class SegmentManager {
       this.cursegSummary(c.type).entries[off] = { ...entry };
       return;
     }
-    const sum = SummaryBlock.decode(this.dev.readBlock(this.geo.ssaBlkaddr + segno));
+    const sum = this.summaryOf(segno).sum;
     sum.entries[off] = { ...entry };
-    this.dev.writeBlock(this.geo.ssaBlkaddr + segno, SummaryBlock.encode(sum), 'ssa');
+    this.putSsa(segno, sum);
+  }
+
+  private putSsa(segno: number, sum: SummaryBlock): void {
+    this.dirtySsa.set(segno, sum);
+    if (this.dirtySsa.size > MAX_DIRTY_SSA) this.writeSsa();
+  }
+
+  /** Writes the changed SSA blocks (before a checkpoint's pack, or to bound memory). */
+  writeSsa(): void {
+    for (const [segno, sum] of [...this.dirtySsa].sort((a, b) => a[0] - b[0])) this.dev.writeBlock(this.geo.ssaBlkaddr + segno, SummaryBlock.encode(sum), 'ssa');
+    this.dirtySsa.clear();
   }
 
   /** f2fs_allocate_new_segments: moves every log that holds anything to a fresh segment (after recovery). */
@@ -301,8 +315,7 @@ export class SegmentManager {
   /** new_curseg: persists the full segment's summary to the SSA and opens a free segment for the log. */
   private newCurseg(type: CursegType): void {
     const c = this.cursegs[type];
-    const sum = this.cursegSummary(type);
-    this.dev.writeBlock(this.geo.ssaBlkaddr + c.segno, SummaryBlock.encode(sum), 'ssa');
+    this.putSsa(c.segno, this.cursegSummary(type));
     const old = c.segno;
     const segno = this.findFreeSegment(old);
     c.segno = segno;
