@@ -1,0 +1,33 @@
+// ln IMAGE TARGET LINK: a hard link, another name for an existing non-directory.
+
+import { Args } from '@oclif/core';
+import { MutatingCommand, imageArg, type CmdArgs } from '../cli/base.js';
+import { link } from '../fs/ops.js';
+import type { Volume } from '../fs/volume.js';
+
+export interface LnResult {
+  target: string;
+  link: string;
+  ino: number;
+  /** i_links of the inode afterwards. */
+  links: number;
+}
+
+export default class Ln extends MutatingCommand<typeof Ln, LnResult> {
+  static override summary = 'Make a hard link: LINK becomes another name of the inode TARGET names.';
+  static override examples = ['<%= config.bin %> ln disk.img /etc/hosts /etc/hosts.bak'];
+  static override args = {
+    image: imageArg(),
+    target: Args.string({ description: 'existing file (path or <ino>); not a directory', required: true }),
+    link: Args.string({ description: 'new name', required: true }),
+  };
+
+  protected async mutate(vol: Volume, args: CmdArgs<typeof Ln>): Promise<LnResult> {
+    const ino = link(vol, args.target, args.link);
+    return { target: args.target, link: args.link, ino, links: vol.inode(ino).inode.i_links };
+  }
+
+  protected override render(r: LnResult): void {
+    this.out(`linked ${r.link} -> ino ${r.ino} (${r.links} links)`);
+  }
+}
