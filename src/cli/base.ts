@@ -35,11 +35,22 @@
  * F2FSDBG_DEBUG=1.
  */
 
+import fs from 'node:fs';
 import { Args, Command, Errors, Flags, type Config, type Interfaces } from '@oclif/core';
 import { DEFAULT_CACHE_MB, openDevice, type BlockDevice, type IoStats } from '../device/index.js';
+import type { TraceEvent } from '../device/types.js';
+import { fsyncFile, type FsyncResult } from '../fs/file.js';
+import { isReg } from '../fs/inode.js';
 import { F2fsError } from '../errors.js';
 import { Volume } from '../fs/volume.js';
 import { formatJson } from './render.js';
+import { acquireLock as takeLock } from './lock.js';
+
+/** The image lock as something openVolume's close list can release. */
+function acquireLock(image: string, opts: { exclusive: boolean; wait?: boolean }): { close(): void } {
+  const lock = takeLock(image, opts);
+  return { close: () => lock.release() };
+}
 
 export const BIN = 'f2fsdbg';
 /** Exit status for an unexpected exception (sysexits EX_SOFTWARE). */
@@ -53,6 +64,14 @@ export const globalFlags = {
   }),
   'io-stats': Flags.boolean({
     description: 'Report device counters (blocks read/written, flushes, cache hits) after the command: on stderr, or as "io" in the JSON.',
+    helpGroup: 'GLOBAL',
+  }),
+  'trace-io': Flags.boolean({
+    description: 'Print the block I/O pattern of the command (writes by kind, flushes by tag) on stderr, or as "trace" in the JSON.',
+    helpGroup: 'GLOBAL',
+  }),
+  wait: Flags.boolean({
+    description: 'When another f2fsdbg process holds the image (IMAGE.lock), wait for it instead of failing.',
     helpGroup: 'GLOBAL',
   }),
   'cache-mb': Flags.integer({
@@ -197,9 +216,29 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
 
   private opened: { close(): void }[] = [];
   private ioSources: IoSource[] = [];
+  /** --trace-io: the device traced and where this command's events start (`owned`: we turned tracing on). */
+  private traceSource?: { dev: BlockDevice; start: number; owned: boolean };
+
+  /** --trace-io: this command's I/O pattern (`D×12 N | FLUSH(fsync)`), tracing stopped if this command started it. */
+  protected tracePattern(): string | undefined {
+    const t = this.traceSource;
+    if (!t) return undefined;
+    const events = (t.dev.trace ?? []).slice(t.start);
+    if (t.owned) t.dev.trace = null;
+    this.traceSource = undefined;
+    return formatTrace(events);
+  }
 
   /** Does the work: parse has been done; return the Result (rendered by the base). */
   protected abstract invoke(args: CmdArgs<T>, flags: CmdFlags<T>): Promise<R>;
+
+  /**
+   * Exit status of a successful run (its output is printed either way): 0 by default; fsck returns 1 when it has
+   * findings. Under runWith() it is the outcome's status and process.exitCode is left alone.
+   */
+  protected exitStatus(_result: R): number {
+    return 0;
+  }
 
   /** Human output of a result; default: the JSON form. Use this.out() and the helpers of render.ts. */
   protected render(result: R): void {
@@ -216,6 +255,15 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
   protected note(text: string): void {
     const w = this.ctx?.stderr ?? processStderr;
     w(text);
+  }
+
+  /**
+   * A one-line progress display on stderr, redrawn in place, or undefined where it would get in the way: stderr not
+   * a terminal, --json, or running under runWith(). Call `end()` when done, also on failure: it clears the line.
+   */
+  protected progress(label: string): ProgressLine | undefined {
+    if (this.ctx || this.flags?.json || !process.stderr.isTTY) return undefined;
+    return new ProgressLine(label, process.stderr);
   }
 
   /** The IMAGE argument (a USAGE error when the command has none). */
@@ -236,6 +284,8 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
       this.trackIo(shared.dev, false);
       return shared;
     }
+    if (opts.write) checkImageWritable(this.imagePath());
+    this.opened.push(acquireLock(this.imagePath(), { exclusive: opts.write, wait: this.flags.wait }));
     const vol = Volume.open(this.imagePath(), { readOnly: !opts.write, cacheMb: this.flags['cache-mb'] });
     this.opened.push(vol);
     this.trackIo(vol.dev, true);
@@ -253,6 +303,7 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
       this.trackIo(shared.dev, false);
       return shared.dev;
     }
+    if (opts.write) checkImageWritable(this.imagePath());
     const dev = openDevice(this.imagePath(), { readOnly: !opts.write, cacheMb: this.flags['cache-mb'] });
     this.opened.push(dev);
     this.trackIo(dev, true);
@@ -266,6 +317,11 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
   /** Counts from zero for a device this command opened (opening a volume already reads), else from now. */
   private trackIo(dev: BlockDevice, fresh: boolean): void {
     if (this.ioSources.some((s) => s.stats === dev.stats)) return;
+    if (this.flags?.['trace-io'] && !this.traceSource) {
+      const owned = dev.trace === null;
+      if (owned) dev.trace = [];
+      this.traceSource = { dev, start: dev.trace!.length, owned };
+    }
     this.ioSources.push({ stats: dev.stats, base: fresh ? { ...ZERO_IO } : { ...dev.stats } });
   }
 
@@ -327,19 +383,25 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
     }
     this.closeVolumes(); // before output: closing may flush, and the io counters include it
     const io = this.flags['io-stats'] ? this.ioStats() ?? { ...ZERO_IO } : undefined;
+    const trace = this.flags['trace-io'] ? this.tracePattern() ?? '(no I/O)' : undefined;
     if (this.flags.json) {
-      this.out(formatJson(io ? { ...result, io } : result).trimEnd());
+      this.out(formatJson({ ...result, ...(io ? { io } : {}), ...(trace !== undefined ? { trace } : {}) }).trimEnd());
     } else {
       this.render(result);
       if (io) this.note(formatIo(io));
+      if (trace !== undefined) this.note(`trace: ${trace}`);
     }
-    this.outcome = { status: 0, result };
+    const status = this.exitStatus(result);
+    this.outcome = { status, result };
+    if (status && !this.ctx) process.exitCode = status;
     return result;
   }
 
   protected override async catch(err: Error & { exitCode?: number }): Promise<void> {
     const json = this.flags ? Boolean(this.flags.json) : argvWantsJson(this.argv);
     const wantIo = this.flags ? Boolean(this.flags['io-stats']) : this.argv.includes('--io-stats');
+    const trace = this.tracePattern();
+    if (trace !== undefined && !(this.flags?.json)) this.note(`trace: ${trace}`);
     const status = reportError(err, {
       json,
       commandId: this.id,
@@ -397,3 +459,284 @@ export abstract class VolumeCommand<T extends typeof Command, R extends object =
     return this.execute(vol, args, flags);
   }
 }
+
+/* ---- write support: mutating commands ---- */
+
+/**
+ * `label  42% (420/1000)  detail` on one terminal line, redrawn at most 10 times a second (and always for the last
+ * step). Deliberately tiny: no dependency, no timers, nothing left on screen after `end()`.
+ */
+export class ProgressLine {
+  private last = 0;
+  private shown = false;
+
+  constructor(
+    private readonly label: string,
+    private readonly stream: { write(s: string): unknown; columns?: number },
+  ) {}
+
+  /** `total` unknown: shows the count only. */
+  update(done: number, total?: number, detail = ''): void {
+    const now = Date.now();
+    const final = total !== undefined && done >= total;
+    if (!final && now - this.last < 100) return;
+    this.last = now;
+    const pct = total ? `  ${Math.min(100, Math.floor((done * 100) / total))}% (${done}/${total})` : `  ${done}`;
+    const head = `${this.label}${pct}`;
+    const room = Math.max(0, (this.stream.columns || 80) - 1 - head.length - 2);
+    const tail = !detail || room < 8 ? '' : `  ${detail.length > room ? `…${detail.slice(detail.length - room + 1)}` : detail}`;
+    this.stream.write(`\r\x1b[K${head}${tail}`);
+    this.shown = true;
+  }
+
+  end(): void {
+    if (this.shown) this.stream.write('\r\x1b[K');
+    this.shown = false;
+  }
+}
+
+/**
+ * A mutating command must not touch an image the user made read-only. Checked before opening, so the message names
+ * the cause instead of a bare EACCES: no write bit at all (refused even for root, who could write it anyway), or no
+ * write access for this user, or a read-only host file system.
+ */
+export function checkImageWritable(image: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(image);
+  } catch {
+    return; // opening reports a missing file (ENOENT) with its own message
+  }
+  if (!st.isFile()) return; // ditto for directories and devices
+  if ((st.mode & 0o222) === 0) {
+    throw new F2fsError('EROFS', `${image} is a read-only file (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): this command writes to the image`);
+  }
+  try {
+    fs.accessSync(image, fs.constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EACCES';
+    const why = code === 'EROFS' ? 'it lies on a read-only file system' : `no write permission (${code})`;
+    throw new F2fsError('EROFS', `${image} cannot be written: ${why}; this command writes to the image`);
+  }
+}
+
+/** A byte count with an optional binary suffix: 4096, 64K, 256M, 9G, 1T (also KiB/MB forms; all powers of 1024). */
+export function parseSize(text: string, what: string): number {
+  const m = /^\s*(\d+)\s*(?:([kmgtp])(?:i?b)?|b)?\s*$/i.exec(text);
+  const mult = m?.[2] ? 1024 ** ('kmgtp'.indexOf(m[2].toLowerCase()) + 1) : 1;
+  const n = m ? Number(m[1]) * mult : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw new F2fsError('USAGE', `${what}: '${text}' is not a size (bytes, or with a K, M, G or T suffix)`);
+  return n;
+}
+
+/** Permission bits in octal: 644, 0755, 4755. */
+export function parseMode(text: string, what = 'mode'): number {
+  if (!/^\s*[0-7]{1,5}\s*$/.test(text) || Number.parseInt(text, 8) > 0o7777) {
+    throw new F2fsError('USAGE', `${what}: '${text}' is not an octal mode (e.g. 644, 0755, 4755)`);
+  }
+  return Number.parseInt(text, 8);
+}
+
+/** A time as epoch seconds (`1700000000`, `1700000000.25`) or ISO 8601 (`2024-01-02T03:04:05Z`). */
+export function parseTime(text: string, what: string): { sec: number; nsec: number } {
+  const t = text.trim();
+  const epoch = /^(\d+)(?:\.(\d{1,9}))?$/.exec(t);
+  if (epoch) {
+    const sec = Number(epoch[1]);
+    if (Number.isSafeInteger(sec)) return { sec, nsec: Number((epoch[2] ?? '').padEnd(9, '0')) };
+  } else if (/^\d{4}-\d\d-\d\d/.test(t)) {
+    const ms = Date.parse(t);
+    if (Number.isFinite(ms) && ms >= 0) {
+      // Date keeps milliseconds: take finer digits from the text when given.
+      const frac = /T\d\d:\d\d:\d\d\.(\d+)/.exec(t)?.[1];
+      return { sec: Math.floor(ms / 1000), nsec: frac ? Number(frac.slice(0, 9).padEnd(9, '0')) : (ms % 1000) * 1e6 };
+    }
+  }
+  throw new F2fsError('USAGE', `${what}: '${text}' is not a time (epoch seconds, or ISO 8601 like 2024-01-02T03:04:05Z)`);
+}
+
+/** `UID`, `UID:GID` or `:GID`, numeric (u32). */
+export function parseOwner(text: string): { uid?: number; gid?: number } {
+  const m = /^\s*(\d+)?(?::(\d+))?\s*$/.exec(text);
+  const uid = m?.[1] === undefined ? undefined : Number(m[1]);
+  const gid = m?.[2] === undefined ? undefined : Number(m[2]);
+  const ok = (n: number | undefined) => n === undefined || n <= 0xffffffff;
+  if (!m || (uid === undefined && gid === undefined) || !ok(uid) || !ok(gid)) {
+    throw new F2fsError('USAGE', `owner: '${text}' is not UID, UID:GID or :GID (numbers below 2^32)`);
+  }
+  return { uid, gid };
+}
+
+/**
+ * How a mutating command ends (--sync): one table. A new mode (issue 4: `fsync`) is one entry here and one case in
+ * MutatingCommand.endWrite, which does not compile until every mode is handled.
+ */
+export const SYNC_MODES = {
+  checkpoint: 'write a checkpoint after the operation, like an unmount: the next process sees the work',
+  fsync: 'fsync the files the operation touched, as Linux would (no checkpoint), then stop like a power cut: they survive through roll-forward recovery',
+  none: 'stop right after the operation, like a power cut: nothing since the last checkpoint reaches the image',
+  keep: 'leave the work pending in memory for a later checkpoint, fsync or quit (the default in shell and run sessions; one-shot: like none)',
+} as const;
+export type SyncMode = keyof typeof SYNC_MODES;
+/** Default of a one-shot command (a command may choose another: `static defaultSync`); sessions default to 'keep'. */
+export const DEFAULT_SYNC: SyncMode = 'checkpoint';
+
+/** Flags of every mutating command (shown as WRITE in help). */
+export const writeFlags = {
+  // No parse-time default: unset means the command's defaultSync, or 'keep' in a shell/run session.
+  sync: Flags.option({
+    options: Object.keys(SYNC_MODES) as SyncMode[],
+    description: `How the command ends (default: checkpoint; in shell and run sessions: keep). ${Object.entries(SYNC_MODES)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('; ')}.`,
+    helpGroup: 'WRITE',
+  })(),
+};
+
+/** What `--sync` did, in every mutating command's result (`"sync"` in the JSON). */
+export interface SyncOutcome {
+  mode: SyncMode;
+  /** The checkpoint written (version as a decimal string in JSON), or null when none was. */
+  checkpoint: { version: bigint; pack: 1 | 2 } | null;
+  /** --sync fsync: the inodes fsynced and how (a fallback checkpoint shows as 'checkpoint'). */
+  fsynced?: { ino: number; method: string }[];
+}
+
+/**
+ * A command that changes the image. The base opens IMAGE read-write (refusing a read-only file), runs `mutate`, then
+ * ends the way --sync says (default: a checkpoint, like an unmount). If `mutate` throws, nothing is written: the queued
+ * blocks are dropped and no checkpoint is taken, so the image stays exactly as it was at its last checkpoint.
+ *
+ * Under runWith() on a shared volume (the shell), `--sync none` leaves the work pending in that volume for its owner
+ * to checkpoint or cut, and a failed `mutate` leaves the volume's in-memory state as the operation left it (the device
+ * queue is not dropped either: blocks already handed to it may be referenced by that state). Reopen the image to be sure.
+ */
+export abstract class MutatingCommand<T extends typeof Command, R extends object = object> extends VolumeCommand<T, R & { sync: SyncOutcome }> {
+  static override baseFlags = { ...globalFlags, ...writeFlags };
+  static override write = true;
+  /** How a one-shot run ends without --sync (fsync: 'none', a checkpoint afterwards would make it pointless). */
+  static defaultSync: SyncMode = DEFAULT_SYNC;
+
+  /** The operation; its result gains `sync`. */
+  protected abstract mutate(vol: Volume, args: CmdArgs<T>, flags: CmdFlags<T>): Promise<R>;
+
+  protected override wantsWrite(): boolean {
+    return true;
+  }
+
+  protected syncMode(): SyncMode {
+    const explicit = (this.flags as { sync?: SyncMode }).sync;
+    if (explicit) return explicit;
+    if (this.ctx?.vol) return 'keep'; // a session: metadata stays in memory until checkpoint, fsync, commit or quit
+    return (this.constructor as typeof MutatingCommand).defaultSync ?? DEFAULT_SYNC;
+  }
+
+  private isShared(vol: Volume): boolean {
+    return this.ctx?.vol === vol;
+  }
+
+  protected async execute(vol: Volume, args: CmdArgs<T>, flags: CmdFlags<T>): Promise<R & { sync: SyncOutcome }> {
+    let result: R;
+    try {
+      result = await this.mutate(vol, args, flags);
+    } catch (e) {
+      if (!this.isShared(vol)) vol.finish('none'); // drop every queued block; close() would too, this says it
+      throw e;
+    }
+    return { ...result, sync: this.endWrite(vol, this.syncMode()) };
+  }
+
+  private endWrite(vol: Volume, mode: SyncMode): SyncOutcome {
+    switch (mode) {
+      case 'checkpoint':
+        vol.finish('checkpoint');
+        return { mode, checkpoint: { version: vol.cp.head.checkpoint_ver, pack: vol.cp.pack } };
+      case 'fsync': {
+        const done = this.isShared(vol) ? fsyncTouchedKeep(vol) : vol.finish('fsync');
+        return { mode, checkpoint: null, fsynced: done.map((f) => ({ ino: f.ino, method: f.method })) };
+      }
+      case 'keep':
+      case 'none':
+        if (!this.isShared(vol)) {
+          vol.finish('none');
+          if (!this.flags.json && mode === 'none') this.note(`${BIN}: --sync none: not checkpointed, the image is as it was at its last checkpoint`);
+        }
+        return { mode, checkpoint: null };
+      default: {
+        const unknown: never = mode;
+        throw new F2fsError('USAGE', `--sync: unknown mode ${String(unknown)}`);
+      }
+    }
+  }
+}
+
+/** --sync fsync on a shared volume: Volume.finish('fsync')'s fsyncs, without its power cut (the session goes on). */
+function fsyncTouchedKeep(vol: Volume): FsyncResult[] {
+  const out: FsyncResult[] = [];
+  const touched = vol.touchedInodes();
+  const files = touched.filter((ino) => isReg(vol.inode(ino).inode.i_mode));
+  for (const ino of files.length ? files : touched) {
+    if (!vol.dirty) break;
+    out.push(fsyncFile(vol, ino));
+  }
+  return out;
+}
+
+const TRACE_TAGS: Record<string, string> = {
+  data: 'D',
+  node: 'N',
+  'node-fsync': 'Nf',
+  ssa: 'SSA',
+  nat: 'NAT',
+  sit: 'SIT',
+  cp: 'CP',
+  'cp-tail': 'CPt',
+  sum: 'SUM',
+  orphan: 'ORPH',
+};
+
+/**
+ * A trace as one line: writes by kind in order (D data, N node, Nf node with fsync mark, SSA, NAT, SIT, CP, CPt the
+ * checkpoint's last block, SUM, ORPH), a run of 3 or more shown as `D×12`; each flush as `| FLUSH(tag) |`.
+ */
+export function formatTrace(events: TraceEvent[]): string {
+  if (events.length === 0) return '(no I/O)';
+  const parts: string[] = [];
+  let run = '';
+  let n = 0;
+  const end = () => {
+    if (n >= 3) parts.push(`${run}×${n}`);
+    else for (let i = 0; i < n; i++) parts.push(run);
+    n = 0;
+  };
+  for (const e of events) {
+    if (e.op === 'flush') {
+      end();
+      parts.push(`| FLUSH(${e.tag}) |`);
+      continue;
+    }
+    const t = TRACE_TAGS[e.tag] ?? e.tag;
+    if (t !== run) end();
+    run = t;
+    n++;
+  }
+  end();
+  return parts.join(' ').replace(/\| \|/g, '|').replace(/^\| /, '').replace(/ \|$/, '');
+}
+
+/** A path in the image (absolute, or relative to the root) for a mutating command. */
+export const pathArg = (description = 'path in the image') => Args.string({ description, required: true });
+
+/** Whether `p` names something in the image (ENOENT → false; other errors, like ENOTDIR, propagate). */
+export function pathExists(vol: Volume, p: string, follow = true): boolean {
+  try {
+    vol.resolve(p, { follow });
+    return true;
+  } catch (e) {
+    if (e instanceof F2fsError && e.code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
+// Shared args/flags of the commands (numbers, FILESPECs, dump.f2fs ranges) live in args.ts; re-exported for convenience.
+export { filespecArg, numberArg, parseNumber, parseRange, rangeFlag, type TableRange } from './args.js';

@@ -11,6 +11,8 @@ export default class Fsync extends MutatingCommand<typeof Fsync, FsyncResult & {
     'Linux falls back to a full checkpoint for non-regular files, hard-linked files, files whose parent is unknown (after a rename) and files in a directory not yet checkpointed; so does this command. Use --sync none to stop right after the fsync, as a power cut would: the file then survives only through roll-forward recovery (see `log` and `recover`).';
   static override examples = ['<%= config.bin %> fsync disk.img /data/app.db --sync none', '<%= config.bin %> fsync disk.img /data/app.db --sync none --trace-io'];
   static override args = { image: imageArg(), path: filespecArg('file to fsync (path or <ino>)') };
+  /** One-shot default: stop right after the fsync (a checkpoint afterwards would make it pointless). */
+  static override defaultSync = 'none' as const;
   static override flags = { atomic: Flags.boolean({ description: 'mark only the last dnode (the atomic-commit variant)' }) };
 
   protected async mutate(vol: Volume, args: CmdArgs<typeof Fsync>, flags: CmdFlags<typeof Fsync>) {

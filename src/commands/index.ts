@@ -53,6 +53,13 @@ import Recover from './recover.js';
 import Log from './log.js';
 import Orphans from './orphans.js';
 
+// Sessions and tools (src/cli/session.ts, src/cli/shell.ts)
+import Run from './run.js';
+import ShellCommand from './shell.js';
+import CrashExplore from './crash-explore.js';
+import Heatmap from './heatmap.js';
+import Demo from './demo.js';
+
 export const COMMANDS: Record<string, typeof Command> = {
   fsync: Fsync,
   'atomic-begin': AtomicBegin,
@@ -100,4 +107,9 @@ export const COMMANDS: Record<string, typeof Command> = {
   import: Import,
   checkpoint: Checkpoint,
   fsck: Fsck,
+  run: Run,
+  shell: ShellCommand,
+  'crash-explore': CrashExplore,
+  heatmap: Heatmap,
+  demo: Demo,
 };

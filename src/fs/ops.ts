@@ -1,6 +1,5 @@
 // Path-level operations behind the mutating commands: resolve names (debugfs filespecs), then one namespace or file operation.
 import fs from 'node:fs';
-import path from 'node:path';
 import { fail, toF2fsError } from '../errors.js';
 import { BLKSIZE } from './layout/constants.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK } from './layout/dentry.js';
@@ -89,18 +88,24 @@ const nowTs = (): Timespec => ({ sec: Math.floor(Date.now() / 1000), nsec: (Date
 
 export function remove(vol: Volume, p: string, opts: Where & { recursive?: boolean; dir?: boolean } = {}): number {
   const { dir, name } = parentOf(vol, p, opts);
-  const d = exists(vol, dir, name);
-  if (!d) fail('ENOENT', `${p}: no such file or directory`);
+  if (!exists(vol, dir, name)) fail('ENOENT', `${p}: no such file or directory`);
+  return opts.recursive ? removeTree(vol, dir, name) : (removeName(vol, dir, name, opts.dir ?? false), 1);
+}
+
+/** rm -r: children first, by their raw on-disk names (which need not be UTF-8). */
+function removeTree(vol: Volume, dir: number, name: Buffer): number {
+  const d = exists(vol, dir, name)!;
+  const child = vol.inode(d.ino);
+  if (!isDir(child.inode.i_mode)) {
+    removeName(vol, dir, name, false);
+    return 1;
+  }
   let count = 0;
-  const child = vol.inode(d!.ino);
-  if (isDir(child.inode.i_mode) && opts.recursive) {
-    for (const e of [...vol.dirs.entries(child)]) {
-      const n = e.name.toString();
-      if (n === '.' || n === '..') continue;
-      count += remove(vol, n, { cwd: d!.ino, recursive: true });
-    }
-    removeName(vol, dir, name, true);
-  } else removeName(vol, dir, name, opts.dir ?? false);
+  for (const e of [...vol.dirs.entries(child)]) {
+    const n = e.name.toString('latin1');
+    if (n !== '.' && n !== '..') count += removeTree(vol, d.ino, e.name);
+  }
+  removeName(vol, dir, name, true);
   return count + 1;
 }
 
@@ -177,17 +182,19 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
   const top = mkdir(vol, imagePath, { parents: true });
   const ts = (ms: number): Timespec => ({ sec: Math.floor(ms / 1000), nsec: Math.round((ms % 1000) * 1e6) });
   const visit = (host: string, dir: number) => {
-    let names: string[];
+    let names: Buffer[];
     try {
-      names = fs.readdirSync(host).sort();
+      // Buffers: host names need not be UTF-8, and they are stored byte for byte.
+      names = fs.readdirSync(host, { encoding: 'buffer' }).sort(Buffer.compare);
     } catch (e) {
       throw toF2fsError(e);
     }
-    for (const n of names) {
-      const hp = path.join(host, n);
+    for (const raw of names) {
+      const n = raw.toString();
+      const hp = Buffer.concat([Buffer.from(host), Buffer.from('/'), raw]).toString();
       progress?.(hp);
       const st = fs.lstatSync(hp);
-      const name = Buffer.from(n);
+      const name = raw;
       const owner = { uid: st.uid, gid: st.gid, times: ts(st.mtimeMs) };
       const existing = vol.lookup(vol.inode(dir), name);
       if (st.isDirectory()) {

@@ -1,0 +1,287 @@
+/*
+ * The interactive shell: node:readline as the line editor (history in ~/.f2fsdbg_history, Tab completion of command
+ * names, of the current command's flags and of paths inside the image), each line run by a Session.
+ * inquirer is imported lazily, only for a confirmation or the `pick` file picker; the readline interface is closed
+ * while such a prompt owns the terminal and reopened afterwards with the same history.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { Help } from '@oclif/core';
+import { F2fsError } from '../errors.js';
+import { isDir } from '../fs/inode.js';
+import { walkTree } from '../fs/inspect.js';
+import { lazyImport } from './lazy.js';
+import { confirm } from './prompt.js';
+import { SESSION_COMMANDS, Session, splitWords } from './session.js';
+
+const HISTORY_MAX = 1000;
+
+export function historyFile(): string {
+  return process.env.F2FSDBG_HISTORY || path.join(os.homedir(), '.f2fsdbg_history');
+}
+
+function loadHistory(): string[] {
+  try {
+    // File: oldest first, one line each; readline wants newest first.
+    return fs.readFileSync(historyFile(), 'utf8').split('\n').filter(Boolean).slice(-HISTORY_MAX).reverse();
+  } catch {
+    return [];
+  }
+}
+
+function saveHistory(history: string[]): void {
+  try {
+    fs.writeFileSync(historyFile(), `${history.slice(0, HISTORY_MAX).reverse().join('\n')}\n`);
+  } catch {
+    // a read-only home: history is not kept
+  }
+}
+
+/** The words of `line` for completion (unterminated quotes tolerated: completion then works on the raw tail). */
+function wordsForCompletion(line: string): string[] {
+  try {
+    const w = splitWords(line);
+    if (/\s$/.test(line) || line === '') w.push('');
+    return w;
+  } catch {
+    const w = line.split(/\s+/);
+    return w;
+  }
+}
+
+export class Shell {
+  private history = loadHistory();
+  private rl?: readline.Interface;
+
+  constructor(private readonly session: Session) {}
+
+  prompt(): string {
+    const s = this.session;
+    return `f2fsdbg:${s.image ? path.basename(s.image) : '-'}:${s.vol ? s.cwd : '-'}> `;
+  }
+
+  /** Every name the shell accepts as a first word. */
+  commandNames(): string[] {
+    const ids = this.session.opts.config.commandIDs.map((id) => id.replaceAll(':', ' '));
+    return [...new Set([...ids, ...Object.keys(SESSION_COMMANDS), 'help', 'pick'])].sort();
+  }
+
+  /** readline completer: command names, flags of the command, paths in the image. */
+  async complete(line: string): Promise<[string[], string]> {
+    const words = wordsForCompletion(line);
+    const last = words[words.length - 1] ?? '';
+    if (words.length <= 1) {
+      const hits = this.commandNames().filter((n) => n.startsWith(last));
+      return [hits.map((h) => `${h} `), last];
+    }
+    if (last.startsWith('-')) {
+      const cls = await this.session.commandClass(words[0]);
+      const flags = cls ? Object.keys({ ...(cls.baseFlags ?? {}), ...(cls.flags ?? {}) }).map((f) => `--${f}`) : [];
+      return [flags.filter((f) => f.startsWith(last)).sort(), last];
+    }
+    return [this.completePath(last), last];
+  }
+
+  /** Entries of the directory part of `word` (relative to the cwd) whose names start with its last part. */
+  completePath(word: string): string[] {
+    const vol = this.session.vol;
+    if (!vol || word.startsWith('<')) return [];
+    const slash = word.lastIndexOf('/');
+    const dirPart = slash === -1 ? '' : word.slice(0, slash + 1);
+    const base = slash === -1 ? word : word.slice(slash + 1);
+    try {
+      const dir = vol.resolve(this.session.absolute(dirPart || '.'), { follow: true });
+      const info = vol.inode(dir.ino);
+      if (!isDir(info.inode.i_mode)) return [];
+      const out: string[] = [];
+      for (const d of vol.dirs.entries(info)) {
+        const name = d.name.toString('utf8');
+        if (name === '.' || name === '..' || !name.startsWith(base)) continue;
+        out.push(`${dirPart}${name}${d.fileType === 2 ? '/' : ''}`);
+      }
+      return out.sort();
+    } catch {
+      return [];
+    }
+  }
+
+  private open(): readline.Interface {
+    const rl = readline.createInterface({
+      input: process.stdin,
+      output: process.stdout,
+      terminal: true,
+      history: this.history,
+      historySize: HISTORY_MAX,
+      removeHistoryDuplicates: true,
+      completer: (line: string, cb: (err: null | Error, result: [string[], string]) => void) => {
+        this.complete(line).then(
+          (r) => cb(null, r),
+          () => cb(null, [[], line]),
+        );
+      },
+    });
+    rl.on('line', (line: string) => this.push(line));
+    rl.on('close', () => {
+      if (this.rl === rl) this.push(null); // Ctrl-D (not our own close before a prompt)
+    });
+    rl.on('history', (h: string[]) => {
+      this.history = h;
+      saveHistory(h);
+    });
+    rl.on('SIGINT', () => {
+      // ^C: drop the line being typed, stay in the shell.
+      process.stdout.write('^C\n');
+      rl.write(null, { ctrl: true, name: 'u' });
+      rl.prompt();
+    });
+    this.rl = rl;
+    return rl;
+  }
+
+  /** Lines typed ahead (a paste of several lines), null for end of input; and the reader waiting for one. */
+  private queue: (string | null)[] = [];
+  private waiting?: (line: string | null) => void;
+
+  private push(line: string | null): void {
+    const w = this.waiting;
+    this.waiting = undefined;
+    if (w) w(line);
+    else this.queue.push(line);
+  }
+
+  /** The next line, or null at end of input (Ctrl-D). */
+  private readLine(): Promise<string | null> {
+    if (this.queue.length) {
+      return Promise.resolve(this.queue.shift()!); // already echoed by readline as it was typed
+    }
+    const rl = this.rl ?? this.open();
+    rl.setPrompt(this.prompt());
+    rl.prompt();
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  /** Runs `fn` with the terminal handed over to an inquirer prompt. */
+  async withoutReadline<T>(fn: () => Promise<T>): Promise<T> {
+    const rl = this.rl;
+    if (rl) {
+      this.history = [...(rl as unknown as { history: string[] }).history];
+      this.rl = undefined;
+      rl.close(); // (its own 'close' handler detaches it from stdin: keep it)
+    }
+    try {
+      return await fn();
+    } finally {
+      // the next readLine() reopens the line editor
+    }
+  }
+
+  async confirm(message: string): Promise<boolean> {
+    return this.withoutReadline(async () => {
+      try {
+        return await confirm(message, { default: false });
+      } catch (e) {
+        if ((e as Error).name === 'ExitPromptError') return false; // ^C at the prompt
+        throw e;
+      }
+    });
+  }
+
+  /** Fuzzy file picker over the image's paths (@inquirer/search); undefined when cancelled. */
+  async pick(message = 'file'): Promise<string | undefined> {
+    const vol = this.session.requireVol();
+    const paths: string[] = [];
+    walkTree(vol, (p: string, d: { fileType: number }) => {
+      if (d.fileType !== 2) paths.push(p);
+    });
+    const { default: search } = await lazyImport<{ default: (cfg: object, ctx?: object) => Promise<string> }>('@inquirer/search');
+    return this.withoutReadline(async () => {
+      try {
+        return await search(
+          {
+            message,
+            source: (term: string | undefined) => {
+              const t = (term ?? '').toLowerCase();
+              return paths.filter((p) => fuzzy(p.toLowerCase(), t)).slice(0, 200).map((p) => ({ name: p, value: p }));
+            },
+          },
+          { output: process.stderr },
+        );
+      } catch (e) {
+        if ((e as Error).name === 'ExitPromptError') return undefined;
+        throw e;
+      }
+    });
+  }
+
+  async help(id?: string): Promise<void> {
+    const out = this.session.out;
+    if (!id) {
+      out('Commands (run any of them without the IMAGE argument; `help COMMAND` for its flags):');
+      for (const c of this.session.opts.config.commands.slice().sort((a, b) => a.id.localeCompare(b.id))) out(`  ${c.id.padEnd(16)} ${c.summary ?? ''}`);
+      out('Session:');
+      for (const [k, v] of Object.entries(SESSION_COMMANDS)) out(`  ${k.padEnd(16)} ${v.replace(/^[^:]*: /, '')}`);
+      out(`  ${'pick'.padEnd(16)} choose a file with a fuzzy finder and print its path (cat without a path uses it)`);
+      out(`  ${'help [COMMAND]'.padEnd(16)} this list, or a command's help`);
+      return;
+    }
+    const cmd = this.session.opts.config.findCommand(id);
+    if (!cmd) {
+      const own = SESSION_COMMANDS[id];
+      if (own) return out(own);
+      throw new F2fsError('USAGE', `no help for '${id}': unknown command`);
+    }
+    await new Help(this.session.opts.config, { stripAnsi: !process.stdout.isTTY }).showCommandHelp(cmd);
+  }
+
+  /** The read-eval-print loop; resolves at quit or Ctrl-D. */
+  async loop(): Promise<void> {
+    const s = this.session;
+    for (;;) {
+      const line = await this.readLine();
+      if (line === null) {
+        process.stdout.write('\n');
+        break;
+      }
+      let words: string[];
+      try {
+        words = splitWords(line);
+      } catch {
+        words = [];
+      }
+      try {
+        if (words[0] === 'help') {
+          await this.help(words[1]);
+          continue;
+        }
+        if (words[0] === 'pick') {
+          const p = await this.pick();
+          if (p) s.out(p);
+          continue;
+        }
+        if (words[0] === 'cat' && words.length === 1 && s.vol) {
+          const p = await this.pick('cat');
+          if (p) await s.exec(`cat '${p.replaceAll("'", "'\\''")}'`);
+          continue;
+        }
+      } catch (e) {
+        s.err(`f2fsdbg: ${e instanceof F2fsError ? e.describe() : (e as Error).message}`);
+        continue;
+      }
+      await s.exec(line);
+      if (s.ended) break;
+    }
+    this.rl?.close();
+    this.rl = undefined;
+  }
+}
+
+/** Subsequence match: every character of `term` in order. */
+function fuzzy(text: string, term: string): boolean {
+  let i = 0;
+  for (const c of text) if (c === term[i]) i++;
+  return i >= term.length;
+}

@@ -1,0 +1,205 @@
+// Batch sessions (`run`, `shell` with piped stdin), session semantics, crash-explore, --trace-io and image locking,
+// all through bin/run.js as a child process.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkfsImage, sha256, tmpPath } from './helpers/images.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RUN = path.join(ROOT, 'bin/run.js');
+
+interface Ran {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], input?: string): Ran {
+  const r = spawnSync(process.execPath, [RUN, ...args], { encoding: 'utf8', input, maxBuffer: 64 << 20 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function script(name: string, lines: string[]): string {
+  const p = tmpPath(name);
+  fs.writeFileSync(p, `${lines.join('\n')}\n`);
+  return p;
+}
+
+test('run -f: echoes lines, skips comments and blanks, keeps state between lines without a checkpoint', () => {
+  const img = mkfsImage('run1.img');
+  const s = script('s1.txt', ['# setup', '', 'mkdir /d', 'write /d/a --data "hello world"  # trailing comment', 'cat /d/a', "write '/d/b c' --data x"]);
+  const r = cli(['run', img, '-f', s]);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(
+    r.stderr.trim().split('\n'),
+    ['f2fsdbg: mkdir /d', 'f2fsdbg: write /d/a --data "hello world"  # trailing comment', 'f2fsdbg: cat /d/a', "f2fsdbg: write '/d/b c' --data x"],
+  );
+  assert.match(r.stdout, /^hello world$/m);
+  // The end of the script checkpointed: a new process sees everything.
+  assert.is(cli(['cat', img, '/d/b c']).stdout, 'x');
+  assert.is(cli(['run', img, '-q'], 'cat /d/a\n').stdout.trim(), 'hello world');
+});
+
+test('run from stdin, shell with piped stdin: same session', () => {
+  const img = mkfsImage('run2.img');
+  const r = cli(['run', img, '--quiet'], 'write /x --data one\ncat /x\n');
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stderr, '');
+  assert.match(r.stdout, /^one$/m);
+  const sh = cli(['shell', img, '-w'], 'write /y --data two\ncat /y\nls /\n');
+  assert.is(sh.status, 0, sh.stderr);
+  assert.match(sh.stderr, /^f2fsdbg: cat \/y$/m);
+  assert.match(sh.stdout, /^two$/m);
+  assert.match(sh.stdout, /regular\s+x$/m);
+  // shell without -w is read-only
+  const ro = cli(['shell', img], 'write /z --data no\n');
+  assert.is(ro.status, 1);
+  assert.match(ro.stderr, /EROFS/);
+});
+
+test('run stops at the first failing line with its status; --keep-going runs on, keeps the first status', () => {
+  const img = mkfsImage('run3.img');
+  const s = script('s3.txt', ['write /a --data 1', 'cat /missing', 'write /b --data 2', 'ls --bogus', 'write /c --data 3']);
+  const r = cli(['run', img, '-f', s]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /ENOENT/);
+  assert.not.match(r.stderr, /write \/b/);
+  assert.is(cli(['cat', img, '/a']).stdout, '1', 'the lines before the failure were checkpointed at the end');
+  assert.is(cli(['cat', img, '/b']).status, 1);
+
+  const k = cli(['run', img, '-f', s, '--keep-going']);
+  assert.is(k.status, 1, 'status of the first failure (ENOENT), not of the later usage error (2)');
+  assert.match(k.stderr, /f2fsdbg: USAGE/);
+  assert.is(cli(['cat', img, '/c']).stdout, '3');
+
+  const u = cli(['run', img, '-q'], 'frobnicate\nwrite /d --data 4\n');
+  assert.is(u.status, 2);
+  assert.match(u.stderr, /unknown command 'frobnicate'/);
+});
+
+test('crash drops unwritten work; recover replays an fsynced file; --no-checkpoint drops the rest', () => {
+  const img = mkfsImage('run4.img');
+  const s = script('s4.txt', [
+    'write /kept --data durable',
+    'checkpoint',
+    'write /lost --data gone',
+    'write /synced --data synced',
+    'fsync /synced',
+    'crash',
+    'ls /',
+    'recover',
+    'cat /synced',
+  ]);
+  const r = cli(['run', img, '-q', '-f', s]);
+  assert.is(r.status, 0, r.stderr);
+  const afterCrash = r.stdout.slice(r.stdout.indexOf('power cut'), r.stdout.indexOf('orphans:'));
+  assert.match(afterCrash, /regular\s+kept/);
+  assert.not.match(afterCrash, /lost|synced/);
+  assert.match(r.stdout, /^synced$/m);
+  assert.is(cli(['cat', img, '/synced']).stdout, 'synced');
+  assert.is(cli(['cat', img, '/lost']).status, 1);
+
+  const n = cli(['run', img, '-q', '--no-checkpoint'], 'write /never --data x\n');
+  assert.is(n.status, 0, n.stderr);
+  assert.is(cli(['cat', img, '/never']).status, 1);
+});
+
+test('cd and pwd: relative paths resolve against the current directory', () => {
+  const img = mkfsImage('run5.img');
+  const r = cli(['run', img, '-q'], 'mkdir /a\nmkdir /a/b\ncd a/b\npwd\nwrite f --data rel\ncd ..\npwd\ncat b/f\nmv b/f g\ncd /\nls a\ncd a/g\n');
+  assert.is(r.status, 1, 'cd into a file fails');
+  assert.match(r.stdout, /^\/a\/b$/m);
+  assert.match(r.stdout, /^\/a$/m);
+  assert.match(r.stdout, /^rel$/m);
+  assert.match(r.stdout, /regular\s+g$/m);
+  assert.match(r.stderr, /ENOTDIR/);
+  assert.is(cli(['cat', img, '/a/g']).stdout, 'rel');
+});
+
+test('10,000 write lines in one run', () => {
+  const img = mkfsImage('run6.img', 256);
+  const lines = Array.from({ length: 10000 }, (_, i) => `write /f${i} --data x${i}`);
+  lines.push('cat /f9999');
+  const s = script('s6.txt', lines);
+  const t0 = performance.now();
+  const r = cli(['run', img, '-q', '-f', s]);
+  const ms = performance.now() - t0;
+  console.log(`    10,000 write lines: ${(ms / 1000).toFixed(1)} s`);
+  assert.is(r.status, 0, r.stderr.slice(0, 2000));
+  assert.match(r.stdout, /^x9999$/m);
+  assert.is(cli(['cat', img, '/f4321']).stdout, 'x4321');
+  assert.is(cli(['ls', img, '/']).stdout.trim().split('\n').length, 10002);
+});
+
+test('crash-explore on a short session: 0 violations, the image file untouched', () => {
+  const img = mkfsImage('run7.img');
+  const s = script('s7.txt', [
+    'mkdir /d',
+    'cd /d',
+    'write a --data first',
+    'checkpoint',
+    'write a --data second-version --truncate',
+    'fsync a',
+    'atomic-begin a',
+    'write a --data atomically-new --truncate',
+    'atomic-commit a',
+  ]);
+  const before = sha256(img);
+  const r = cli(['crash-explore', img, '-f', s, '--max-cuts', '30', '--json']);
+  assert.is(r.status, 0, r.stderr + r.stdout.slice(0, 2000));
+  const j = JSON.parse(r.stdout);
+  assert.is(j.violations, 0);
+  assert.ok(j.cuts.length > 10);
+  assert.ok(j.cuts.some((c: { recovered: number }) => c.recovered > 0), 'some cut needed roll-forward');
+  assert.is(sha256(img), before);
+  const bad = cli(['crash-explore', img, '-f', script('s7b.txt', ['crash'])]);
+  assert.is(bad.status, 2);
+});
+
+test('--trace-io: FSYNC flush after atomic-commit, checkpoint flushes after a one-shot write; fsync defaults to --sync none', () => {
+  const img = mkfsImage('run8.img');
+  const r = cli(['run', img, '-q'], 'write /a --data v1\ncheckpoint\natomic-begin /a\nwrite /a --data v2 --truncate\natomic-commit /a --trace-io\n');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^trace: .*Nf \| FLUSH\(fua\)$/m);
+  const w = cli(['write', img, '/b', '--data', 'x', '--trace-io', '--json']);
+  assert.is(w.status, 0, w.stderr);
+  assert.match(JSON.parse(w.stdout).trace, /FLUSH\(cp-barrier\).*FLUSH\(cp-commit\)/);
+  const f = cli(['fsync', img, '/a', '--json']);
+  assert.is(f.status, 0, f.stderr);
+  assert.is(JSON.parse(f.stdout).sync.mode, 'none');
+  const s = cli(['run', img, '-q'], 'write /c --data y --sync fsync --json\n');
+  assert.is(JSON.parse(s.stdout).sync.mode, 'fsync');
+});
+
+test('locking: a second writer is refused while a session holds the image; stale locks are ignored; --wait queues', async () => {
+  const img = mkfsImage('run9.img');
+  const holder = spawn(process.execPath, [RUN, 'run', img], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  holder.stderr.on('data', (c) => (err += c));
+  holder.stdin.write('write /held --data 1\n');
+  for (let i = 0; i < 100 && !err.includes('write /held'); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(fs.existsSync(`${img}.lock`));
+  const second = cli(['write', img, '/other', '--data', '2']);
+  assert.is(second.status, 1);
+  assert.match(second.stderr, new RegExp(`image is in use by pid ${holder.pid}`));
+  const reader = cli(['ls', img, '/']);
+  assert.is(reader.status, 1, 'readers wait for no writer either');
+  // --wait: queues until the session ends.
+  const waiting = spawn(process.execPath, [RUN, 'write', img, '/queued', '--data', '3', '--wait'], { stdio: 'pipe' });
+  const done = new Promise<number>((resolve) => waiting.on('close', (c) => resolve(c ?? -1)));
+  await new Promise((r) => setTimeout(r, 300));
+  holder.stdin.end();
+  await new Promise((r) => holder.on('close', r));
+  assert.is(await done, 0);
+  assert.is(cli(['cat', img, '/queued']).stdout, '3');
+  assert.is(cli(['cat', img, '/held']).stdout, '1');
+  assert.not.ok(fs.existsSync(`${img}.lock`), 'released at exit');
+  // A lock left by a dead process does not block.
+  fs.writeFileSync(`${img}.lock`, '999999 exclusive\n');
+  assert.is(cli(['write', img, '/after', '--data', '4']).status, 0);
+});
+
+test.run();
