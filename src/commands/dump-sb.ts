@@ -4,7 +4,7 @@ import { F2fsCommand, imageArg } from '../cli/base.js';
 import { kv, numHex } from '../cli/render.js';
 import { readSuperblock } from '../fs/super.js';
 import { BLKSIZE, SUPER_OFFSET } from '../fs/layout/constants.js';
-import { cString, extensionList, featureNames, volumeName, type Superblock } from '../fs/layout/superblock.js';
+import { cString, extensionList, featureNames, volumeName, type Superblock, SB_GEOMETRY_FIELDS, uuidString } from '../fs/layout/superblock.js';
 
 /** include/linux/f2fs_fs.h enum stop_cp_reason: s_stop_reason[i] counts stops for reason i. */
 const STOP_REASONS = [
@@ -46,35 +46,7 @@ const FS_ERRORS = [
 ];
 
 /** The u32/u16/u8/u64n scalar fields, in on-disk order (all decode to number). */
-const NUMERIC_FIELDS = [
-  'magic',
-  'major_ver',
-  'minor_ver',
-  'log_sectorsize',
-  'log_sectors_per_block',
-  'log_blocksize',
-  'log_blocks_per_seg',
-  'segs_per_sec',
-  'secs_per_zone',
-  'checksum_offset',
-  'block_count',
-  'section_count',
-  'segment_count',
-  'segment_count_ckpt',
-  'segment_count_sit',
-  'segment_count_nat',
-  'segment_count_ssa',
-  'segment_count_main',
-  'segment0_blkaddr',
-  'cp_blkaddr',
-  'sit_blkaddr',
-  'nat_blkaddr',
-  'ssa_blkaddr',
-  'main_blkaddr',
-  'root_ino',
-  'node_ino',
-  'meta_ino',
-] as const satisfies readonly (keyof Superblock)[];
+const NUMERIC_FIELDS = SB_GEOMETRY_FIELDS;
 
 type NumericField = (typeof NUMERIC_FIELDS)[number];
 
@@ -114,11 +86,6 @@ export interface DumpSbResult {
   superblock: DecodedSuperblock;
 }
 
-function uuidText(b: Buffer): string {
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-
 function devices(raw: Buffer): { path: string; total_segments: number }[] {
   const out: { path: string; total_segments: number }[] = [];
   for (let off = 0; off + 68 <= raw.length; off += 68) {
@@ -141,7 +108,7 @@ export function decodeSuperblock(sb: Superblock): DecodedSuperblock {
   }
   return {
     ...numeric,
-    uuid: uuidText(sb.uuid),
+    uuid: uuidString(sb.uuid),
     volume_name: volumeName(sb),
     extension_count: sb.extension_count,
     extension_list: extensionList(sb),

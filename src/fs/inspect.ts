@@ -29,7 +29,7 @@ import { DirectNode, IndirectNode, NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, foo
 import { SitBlock, sitType, sitValidBlocks } from './layout/sit.js';
 import { bitMsb, popcount } from './layout/struct.js';
 import { SUM_TYPE_NODE, NatJournal, SitJournal, SummaryBlock, type SummaryEntry } from './layout/summary.js';
-import { Superblock, featureNames, volumeName } from './layout/superblock.js';
+import { Superblock, featureNames, volumeName, SB_GEOMETRY_FIELDS, uuidString } from './layout/superblock.js';
 import type { NodePage } from './node.js';
 import { parseInoSpec } from './namei.js';
 import type { Geometry } from './super.js';
@@ -37,11 +37,6 @@ import type { Volume } from './volume.js';
 
 export const fileTypeName = (mode: number) => FILE_TYPE_NAMES[fileTypeOfMode(mode)];
 const time = (sec: number, nsec: number) => ({ sec, nsec, iso: new Date(sec * 1000 + Math.floor(nsec / 1e6)).toISOString() });
-
-export function uuidString(u: Buffer): string {
-  const h = u.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 /** A user-given number that must name something in [min, max): EINVAL (not CORRUPT: the image is fine). */
 function userRange(n: number, min: number, max: number, what: string): number {
@@ -74,38 +69,7 @@ export function resolveFile(vol: Volume, spec: string, opts: { follow?: boolean 
 /* ------------------------------------------------------------------ info */
 
 /** Superblock fields `fsck.f2fs -l` prints (same names), in on-disk order. */
-const SB_FIELDS = [
-  'magic',
-  'major_ver',
-  'minor_ver',
-  'log_sectorsize',
-  'log_sectors_per_block',
-  'log_blocksize',
-  'log_blocks_per_seg',
-  'segs_per_sec',
-  'secs_per_zone',
-  'checksum_offset',
-  'block_count',
-  'section_count',
-  'segment_count',
-  'segment_count_ckpt',
-  'segment_count_sit',
-  'segment_count_nat',
-  'segment_count_ssa',
-  'segment_count_main',
-  'segment0_blkaddr',
-  'cp_blkaddr',
-  'sit_blkaddr',
-  'nat_blkaddr',
-  'ssa_blkaddr',
-  'main_blkaddr',
-  'root_ino',
-  'node_ino',
-  'meta_ino',
-  'cp_payload',
-  'feature',
-  'crc',
-] as const satisfies readonly (keyof Superblock)[];
+const SB_FIELDS = [...SB_GEOMETRY_FIELDS, 'cp_payload', 'feature', 'crc'] as const satisfies readonly (keyof Superblock)[];
 
 /** Checkpoint head scalars `fsck.f2fs -l` prints (same names). */
 const CP_FIELDS = [

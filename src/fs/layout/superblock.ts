@@ -52,6 +52,37 @@ export const Superblock = struct('f2fs_super_block', [
 ]);
 export type Superblock = Of<typeof Superblock>;
 
+/** The geometry fields (magic .. meta_ino): every one a plain number, listed by dump.f2fs and `fsck.f2fs -l` first. */
+export const SB_GEOMETRY_FIELDS = [
+  'magic',
+  'major_ver',
+  'minor_ver',
+  'log_sectorsize',
+  'log_sectors_per_block',
+  'log_blocksize',
+  'log_blocks_per_seg',
+  'segs_per_sec',
+  'secs_per_zone',
+  'checksum_offset',
+  'block_count',
+  'section_count',
+  'segment_count',
+  'segment_count_ckpt',
+  'segment_count_sit',
+  'segment_count_nat',
+  'segment_count_ssa',
+  'segment_count_main',
+  'segment0_blkaddr',
+  'cp_blkaddr',
+  'sit_blkaddr',
+  'nat_blkaddr',
+  'ssa_blkaddr',
+  'main_blkaddr',
+  'root_ino',
+  'node_ino',
+  'meta_ino',
+] as const satisfies readonly (keyof Superblock)[];
+
 export const SB_CRC_OFFSET = Superblock.offsets.crc; // 3068
 
 export const Feature = {
@@ -137,4 +168,10 @@ export function volumeName(sb: Superblock): string {
 export function cString(b: Buffer): string {
   const end = b.indexOf(0);
   return b.subarray(0, end < 0 ? b.length : end).toString('latin1');
+}
+
+/** The 16 uuid bytes in the standard 8-4-4-4-12 text form. */
+export function uuidString(u: Buffer): string {
+  const h = u.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
