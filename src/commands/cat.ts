@@ -2,7 +2,10 @@
 
 import { VolumeCommand, imageArg } from '../cli/base.js';
 import { filespecArg } from '../cli/args.js';
-import { fileChunks, fileDigest, requireContent } from '../fs/extract.js';
+import { createHash } from 'node:crypto';
+import { Flags } from '@oclif/core';
+import { fileChunks, requireContent } from '../fs/extract.js';
+import { requireSession, stagedChunks } from '../fs/atomic.js';
 import { resolveFile } from '../fs/inspect.js';
 import type { Volume } from '../fs/volume.js';
 
@@ -30,15 +33,22 @@ export default class Cat extends VolumeCommand<typeof Cat, CatResult> {
     'FILESPEC is a path or <ino>; symlinks are followed. Streams in 1 MiB chunks, holes as zeros; stops quietly when the reader goes away. With --json, prints {ino, size, md5} instead of the bytes.';
   static override examples = ['<%= config.bin %> cat disk.img /etc/hostname', '<%= config.bin %> cat disk.img /big.bin | sha256sum', '<%= config.bin %> cat disk.img /big.bin --json'];
   static override args = { image: imageArg(), filespec: filespecArg() };
+  static override flags = { staged: Flags.boolean({ description: 'show the staged view of a file in an atomic write (what its writer sees before commit)' }) };
 
   protected async execute(vol: Volume): Promise<CatResult> {
     const { ino, info } = resolveFile(vol, this.args.filespec, { follow: true });
     requireContent(info, this.args.filespec);
-    if (this.flags.json) return { ino, size: info.inode.i_size, md5: fileDigest(vol, info) };
+    const chunks = () => (this.flags.staged ? stagedChunks(vol, ino) : fileChunks(vol, info));
+    const size = this.flags.staged ? requireSession(vol, ino).stagedSize : info.inode.i_size;
+    if (this.flags.json) {
+      const h = createHash('md5');
+      for (const c of chunks()) h.update(c.data);
+      return { ino, size, md5: h.digest('hex') };
+    }
     if (this.ctx?.stdout) {
       // Shell / batch: a line-oriented sink, so the content goes out as text lines.
       let pending = '';
-      for (const c of fileChunks(vol, info)) {
+      for (const c of chunks()) {
         const lines = (pending + c.data.toString('utf8')).split('\n');
         pending = lines.pop()!;
         for (const l of lines) this.out(l);
@@ -46,12 +56,12 @@ export default class Cat extends VolumeCommand<typeof Cat, CatResult> {
       if (pending) this.out(pending);
     } else {
       const stdout = process.stdout;
-      for (const c of fileChunks(vol, info)) {
+      for (const c of chunks()) {
         if (stdout.destroyed) break;
         if (!stdout.write(c.data)) await drained(stdout);
       }
     }
-    return { ino, size: info.inode.i_size };
+    return { ino, size };
   }
 
   protected override render(): void {

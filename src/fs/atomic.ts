@@ -42,7 +42,7 @@ export function sessions(vol: Volume): AtomicSession[] {
 
 export const sessionOf = (vol: Volume, ino: number) => sessions(vol).find((s) => s.ino === ino) ?? null;
 
-function requireSession(vol: Volume, ino: number): AtomicSession {
+export function requireSession(vol: Volume, ino: number): AtomicSession {
   const s = sessionOf(vol, ino);
   if (!s) return fail('EINVAL', `inode ${ino} has no atomic write in progress`);
   return s;
@@ -210,4 +210,11 @@ export function atomicAbort(vol: Volume, ino: number): AtomicSession {
   freeInode(vol, s.cow);
   vol.orphanSet.delete(s.cow);
   return s;
+}
+
+/** The staged view in 1 MiB chunks (cat --staged). */
+export function* stagedChunks(vol: Volume, ino: number): Generator<{ pos: number; data: Buffer; hole: boolean }> {
+  const size = requireSession(vol, ino).stagedSize;
+  const CHUNK = 256 * BLKSIZE;
+  for (let pos = 0; pos < size; pos += CHUNK) yield { pos, data: readStaged(vol, ino, pos, CHUNK), hole: false };
 }
