@@ -258,23 +258,7 @@ class FsckRun {
   readonly counts: Partial<Record<FsckCode, number>> = {};
   truncated = 0;
   errors = 0;
-  readonly stats: FsckStats = {
-    inodes: 0,
-    nodes: 0,
-    dataBlocks: 0,
-    newAddrBlocks: 0,
-    dirs: 0,
-    files: 0,
-    symlinks: 0,
-    specials: 0,
-    orphans: 0,
-    quotaFiles: 0,
-    dentries: 0,
-    natEntries: 0,
-    sitValidBlocks: 0,
-    freeSegments: 0,
-    natBitsChecked: false,
-  };
+  readonly stats: FsckStats = emptyStats();
 
   /** SIT valid maps of all main segments, MSB-first like the SIT itself. */
   private readonly sitMap: Buffer;
