@@ -2,8 +2,6 @@
 // stack), a non-zero exit status, and the image is never modified (sha256 before and after).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFixture, loadFixture } from '../fixtures/load.js';
@@ -12,20 +10,9 @@ import { NODE_FOOTER_OFFSET } from '../src/fs/layout/node.js';
 import { Superblock } from '../src/fs/layout/superblock.js';
 import { Volume } from '../src/fs/volume.js';
 import { sha256, tmpPath } from './helpers/images.js';
+import { RUN, cli as run, type Ran } from './helpers/cli.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const RUN = path.join(ROOT, 'bin/run.js');
-
-interface Ran {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Ran {
-  const r = spawnSync(process.execPath, [RUN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[]): Ran => run(args);
 
 /** Patches bytes of a file in place. */
 function patch(file: string, offset: number, bytes: Buffer): void {

@@ -3,25 +3,13 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fsckImage } from '../src/fs/fsck.js';
 import { EXTRA_FEATURES, mkfsImage, sha256, tmpPath } from './helpers/images.js';
+import { cli as run, type Ran } from './helpers/cli.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const RUN = path.join(ROOT, 'bin/run.js');
-
-interface Ran {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Ran {
-  const r = spawnSync(process.execPath, [RUN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[]): Ran => run(args);
 
 function ok(args: string[]): void {
   known.clear();

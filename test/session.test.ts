@@ -1,26 +1,13 @@
 // Batch sessions (`run`, `shell` with piped stdin), session semantics, crash-explore, --trace-io and image locking,
 // all through bin/run.js as a child process.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkfsImage, sha256, tmpPath } from './helpers/images.js';
+import { RUN, cli as run, type Ran } from './helpers/cli.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const RUN = path.join(ROOT, 'bin/run.js');
-
-interface Ran {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], input?: string): Ran {
-  const r = spawnSync(process.execPath, [RUN, ...args], { encoding: 'utf8', input, maxBuffer: 64 << 20 });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[], input?: string): Ran => run(args, { input });
 
 function script(name: string, lines: string[]): string {
   const p = tmpPath(name);
