@@ -1,7 +1,7 @@
 // Checkpoint: choosing the valid pack, its sanity checks, the SIT/NAT version bitmaps and the orphan list.
 import type { BlockDevice } from '../device/types.js';
 import { during, fail } from '../errors.js';
-import { BLKSIZE, BLOCKS_PER_SEG, CUR_SEG_TYPES, NULL_SEGNO, ORPHANS_PER_BLOCK } from './layout/constants.js';
+import { BLKSIZE, BLOCKS_PER_SEG, CUR_SEG_TYPES, ORPHANS_PER_BLOCK } from './layout/constants.js';
 import { CP_BITMAP_OFFSET, CP_CHKSUM_OFFSET, CheckpointHead, CpFlag, OrphanBlock, checkpointCrc } from './layout/checkpoint.js';
 import type { Superblock } from './layout/superblock.js';
 import type { Geometry } from './super.js';
@@ -159,8 +159,6 @@ export function readOrphans(dev: BlockDevice, cp: Checkpoint, cpPayload: number)
     return inos;
   });
 }
-
-export const isUnusedSegno = (segno: number) => segno === NULL_SEGNO;
 
 /* ---- writing a checkpoint (f2fs_write_checkpoint / do_checkpoint) ---- */
 

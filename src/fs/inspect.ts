@@ -653,11 +653,6 @@ function footerJson(f: NodeFooter) {
   return { ...f, cp_ver: f.cp_ver.toString(), ofs, kind, cold: !!(f.flag & NodeFlag.COLD), fsync: !!(f.flag & NodeFlag.FSYNC), dent: !!(f.flag & NodeFlag.DENT) };
 }
 
-/** A node block's identity (from its footer) without trusting the NAT. */
-export function nodeFooterAt(vol: Volume, blkaddr: number) {
-  return footerJson(NodeFooter.decode(vol.dev.readBlock(blkaddr), NODE_FOOTER_OFFSET));
-}
-
 /**
  * Decodes a node block by its footer kind, reporting (not failing on) a footer that disagrees with the NAT.
  * `nid` is the node the caller looked up (dump-node), if any.

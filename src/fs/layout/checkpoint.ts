@@ -1,7 +1,7 @@
 // Checkpoint block codec (struct f2fs_checkpoint head + version bitmaps), its crc, flags, and the orphan block.
 import { f2fsCrc32, F2FS_MAGIC } from './crc.js';
 import { BLKSIZE, ORPHANS_PER_BLOCK } from './constants.js';
-import { array, bytes, struct, type Of } from './struct.js';
+import { array, struct, type Of } from './struct.js';
 
 export const CheckpointHead = struct('f2fs_checkpoint', [
   ['checkpoint_ver', 'u64'],
@@ -70,6 +70,3 @@ export const OrphanBlock = struct('f2fs_orphan_block', [
   ['check_sum', 'u32'],
 ]);
 export type OrphanBlock = Of<typeof OrphanBlock>;
-
-/** Raw bytes of the CP version bitmaps region that follows the head (for encoding a whole CP block). */
-export const CheckpointTail = bytes(BLKSIZE - CP_BITMAP_OFFSET);

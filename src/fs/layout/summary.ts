@@ -42,12 +42,6 @@ export const SitJournal = struct('sit_journal', [
 ]);
 export type SitJournal = Of<typeof SitJournal>;
 
-/** Extra info in the HOT_NODE summary journal. */
-export const ExtraInfoJournal = struct('extra_info_journal', [
-  ['n_nats', 'u16'],
-  ['kbytes_written', 'u64'],
-  ['reserved', bytes(497)],
-]);
 
 /** Compacted data summaries (CP_COMPACT_SUM): NAT journal, SIT journal, then packed entries; entries never end past 4091. */
 export const COMPACT_FIRST_ENTRY_OFFSET = 2 * SUM_JOURNAL_SIZE; // 1014
