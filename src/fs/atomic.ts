@@ -7,7 +7,7 @@ import { Advise, InlineFlag, readSlot, writeSlot } from './layout/node.js';
 import { dropExtent, writePage, writeback } from './data.js';
 import { editInode, hasInlineData, isDir, isReg, now, setTimes, type InodeInfo } from './inode.js';
 import { convertInlineData } from './inline.js';
-import { chargeInode, freeSlot, getDnode, maxFileBlocks, truncateBlocks } from './node.js';
+import { chargeInode, freeSlot, getDnode, maxFileBlocks, reserveSlot, truncateBlocks } from './node.js';
 import { createOrphan, freeInode } from './namei.js';
 import { fsyncFile, type FsyncResult } from './file.js';
 import type { Volume } from './volume.js';
@@ -77,10 +77,7 @@ function markDropped(vol: Volume, cow: number, from: number, to: number): void {
     const dn = getDnode(vol, cowInfo(), bidx, true)!;
     const cur = readSlot(vol.nm.readNode(dn.nid).raw, dn.off);
     if (cur !== NULL_ADDR && cur !== NEW_ADDR) freeSlot(vol, cow, vol.nm.nodeForUpdate(dn.nid), dn.off);
-    if (cur === NEW_ADDR) continue;
-    vol.reserveBlocks(1);
-    writeSlot(vol.nm.nodeForUpdate(dn.nid), dn.off, NEW_ADDR);
-    chargeInode(vol, cow, 1);
+    if (cur !== NEW_ADDR) reserveSlot(vol, cow, dn.nid, dn.off);
   }
   vol.pages.drop(cow, from);
 }

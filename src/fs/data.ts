@@ -9,7 +9,7 @@ import type { Validator } from './validate.js';
 import type { Volume } from './volume.js';
 import { CursegType } from './layout/constants.js';
 import { Advise, Inode, readSlot, writeSlot } from './layout/node.js';
-import { chargeInode, getDnode } from './node.js';
+import { getDnode, reserveSlot } from './node.js';
 
 /** Who holds a data slot: the node (inode or direct node) and the slot index, as SSA entries record it. */
 export interface SlotOwner {
@@ -207,11 +207,7 @@ export function dropExtent(vol: Volume, ino: number): void {
 export function writePage(vol: Volume, info: InodeInfo, bidx: number, page: Buffer): void {
   const dn = getDnode(vol, info, bidx, true)!;
   const cur = readSlot(vol.nm.readNode(dn.nid).raw, dn.off);
-  if (cur === NULL_ADDR) {
-    vol.reserveBlocks(1);
-    writeSlot(vol.nm.nodeForUpdate(dn.nid), dn.off, NEW_ADDR);
-    chargeInode(vol, info.ino, 1);
-  }
+  if (cur === NULL_ADDR) reserveSlot(vol, info.ino, dn.nid, dn.off);
   vol.pages.set(info.ino, bidx, page);
   if (vol.pages.size > MAX_DIRTY_PAGES) {
     writeback(vol);

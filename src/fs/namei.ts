@@ -261,7 +261,7 @@ export function freeInode(vol: Volume, ino: number): void {
 }
 
 /** Drops one name: the entry, then the inode's link count (freeing it at zero) and the parent's link for a directory. */
-function dropName(vol: Volume, dirIno: number, d: Dentry, t: Timespec): void {
+export function dropName(vol: Volume, dirIno: number, d: Dentry, t: Timespec): void {
   const child = vol.inode(d.ino);
   const dirChild = isDir(child.inode.i_mode);
   deleteEntry(vol, dirIno, d);
@@ -271,7 +271,7 @@ function dropName(vol: Volume, dirIno: number, d: Dentry, t: Timespec): void {
   });
   let links = 0;
   editInode(vol.nm.nodeForUpdate(d.ino), (i) => {
-    i.i_links = dirChild ? 0 : i.i_links - 1;
+    i.i_links = dirChild ? 0 : Math.max(0, i.i_links - 1);
     links = i.i_links;
     setTimes(i, { c: t });
   });

@@ -309,6 +309,13 @@ export function getDnode(vol: Volume, info: InodeInfo, bidx: number, alloc: bool
   return fail('EINVAL', 'unreachable node path');
 }
 
+/** f2fs_reserve_new_block: a hole becomes NEW_ADDR, charged to the file and the volume. */
+export function reserveSlot(vol: Volume, ino: number, nid: number, off: number): void {
+  vol.reserveBlocks(1);
+  writeSlot(vol.nm.nodeForUpdate(nid), off, NEW_ADDR);
+  chargeInode(vol, ino, 1);
+}
+
 /** Releases one data slot of a dirty node (invalidate its block, uncharge). */
 export function freeSlot(vol: Volume, ino: number, raw: Buffer, off: number): void {
   const addr = readSlot(raw, off);

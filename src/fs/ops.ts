@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { fail, toF2fsError } from '../errors.js';
 import { BLKSIZE } from './layout/constants.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK } from './layout/dentry.js';
-import { isDir, type Timespec } from './inode.js';
+import { isDir, now, type Timespec } from './inode.js';
 import { createNode, hardLink, parseInoSpec, removeName, rename, splitPath, type CreateOptions } from './namei.js';
 import { setAttr, truncateFile, writeFile } from './file.js';
 import { setXattr } from './xattr.js';
@@ -80,11 +80,10 @@ export function writePath(vol: Volume, p: string, data: Buffer, opts: WriteOptio
 export function touch(vol: Volume, p: string, opts: Where & CreateOptions = {}): number {
   const ino = openOrCreate(vol, p, opts);
   const t = opts.times;
-  setAttr(vol, ino, t ? { atime: t, mtime: t } : { atime: nowTs(), mtime: nowTs() }, t);
+  const at = t ?? now();
+  setAttr(vol, ino, { atime: at, mtime: at }, t);
   return ino;
 }
-
-const nowTs = (): Timespec => ({ sec: Math.floor(Date.now() / 1000), nsec: (Date.now() % 1000) * 1e6 });
 
 export function remove(vol: Volume, p: string, opts: Where & { recursive?: boolean; dir?: boolean } = {}): number {
   const { dir, name } = parentOf(vol, p, opts);

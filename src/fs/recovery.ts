@@ -6,11 +6,11 @@ import { fileTypeOfMode } from './layout/dentry.js';
 import { Advise, I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, NODE_BODY_SIZE, NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, footerOfs, isDnodeOfs, isXattrOfs, readSlot, slotOffset, startBidxOfNode, writeSlot } from './layout/node.js';
 import { Feature } from './layout/superblock.js';
 import { writeCheckpoint } from './checkpoint.js';
-import { addEntry, deleteEntry } from './dir.js';
+import { addEntry } from './dir.js';
 import { dropExtent } from './data.js';
-import { editInode, hasInlineData, isDir, type InodeInfo } from './inode.js';
-import { chargeInode, footerCpVer, freeSlot, getDnode, truncateBlocks } from './node.js';
-import { freeInode } from './namei.js';
+import { editInode, hasInlineData, isDir, now, setTimes, type InodeInfo } from './inode.js';
+import { chargeInode, footerCpVer, freeSlot, getDnode, reserveSlot, truncateBlocks } from './node.js';
+import { dropName, freeInode } from './namei.js';
 import type { Volume } from './volume.js';
 
 export interface ChainNode {
@@ -76,11 +76,6 @@ export interface RecoveryReport {
   checkpoint: { version: string; pack: number } | null;
 }
 
-const inodeExists = (vol: Volume, ino: number) => {
-  if (ino < 3 || ino >= vol.geo.maxNid) return false;
-  return vol.nm.getNat(ino).block_addr !== NULL_ADDR;
-};
-
 /** f2fs_recover_inode_page: a new inode rebuilt from a dentry-marked fsync'd inode block (its data follows by replay). */
 function recoverInodePage(vol: Volume, page: Buffer): void {
   const f = NodeFooter.decode(page, NODE_FOOTER_OFFSET);
@@ -135,20 +130,13 @@ function recoverDentry(vol: Volume, ino: number, page: Buffer): void {
   const name = ri.i_name.subarray(0, ri.i_namelen);
   const pino = ri.i_pino;
   const dir = vol.inode(pino);
+  const t = now();
   for (;;) {
     const d = vol.lookup(dir, name);
     if (d && d.ino === ino) return;
     if (!d) break;
-    // Another inode holds the name: its entry goes, and it loses that link.
-    deleteEntry(vol, pino, d);
-    let links = 0;
-    const dirChild = isDir(vol.inode(d.ino).inode.i_mode);
-    editInode(vol.nm.nodeForUpdate(d.ino), (i) => {
-      i.i_links = dirChild ? 0 : Math.max(0, i.i_links - 1);
-      links = i.i_links;
-    });
-    if (dirChild) editInode(vol.nm.nodeForUpdate(pino), (i) => void i.i_links--);
-    if (links === 0) freeInode(vol, d.ino);
+    // Another inode holds the name: its entry goes and it loses that link (f2fs_delete_entry).
+    dropName(vol, pino, d, t);
   }
   addEntry(vol, pino, Buffer.from(name), ino, fileTypeOfMode(vol.inode(ino).inode.i_mode));
   editInode(vol.nm.nodeForUpdate(ino), (i) => {
@@ -156,10 +144,7 @@ function recoverDentry(vol: Volume, ino: number, page: Buffer): void {
     i.i_namelen = name.length;
     i.i_name = Buffer.from(name);
   });
-  const t = { sec: Math.floor(Date.now() / 1000), nsec: 0 };
-  editInode(vol.nm.nodeForUpdate(pino), (i) => {
-    [i.i_mtime, i.i_mtime_nsec, i.i_ctime, i.i_ctime_nsec] = [t.sec, t.nsec, t.sec, t.nsec];
-  });
+  editInode(vol.nm.nodeForUpdate(pino), (i) => setTimes(i, { m: t, c: t }));
 }
 
 /** f2fs_recover_inline_xattr: the inline xattr area (and its flag) of the fsync'd inode block. */
@@ -268,17 +253,11 @@ function recoverData(vol: Volume, ino: number, page: Buffer, rec: RecoveredInode
     info = vol.inode(ino);
     if (!(info.inode.i_advise & Advise.KEEP_SIZE) && info.inode.i_size <= bidx * BLKSIZE)
       editInode(vol.nm.nodeForUpdate(ino), (i) => void (i.i_size = (bidx + 1) * BLKSIZE));
-    if (src === NULL_ADDR) {
-      vol.reserveBlocks(1);
-      writeSlot(vol.nm.nodeForUpdate(dn.nid), slot, NEW_ADDR);
-      chargeInode(vol, ino, 1);
-    }
+    if (src === NULL_ADDR) reserveSlot(vol, ino, dn.nid, slot);
     if (dest === NEW_ADDR) {
       if (src !== NULL_ADDR && src !== NEW_ADDR) {
         freeSlot(vol, ino, vol.nm.nodeForUpdate(dn.nid), slot);
-        vol.reserveBlocks(1);
-        writeSlot(vol.nm.nodeForUpdate(dn.nid), slot, NEW_ADDR);
-        chargeInode(vol, ino, 1);
+        reserveSlot(vol, ino, dn.nid, slot);
       }
       continue;
     }
@@ -301,7 +280,7 @@ export function recover(vol: Volume, opts: { dryRun?: boolean } = {}): RecoveryR
   return during('while recovering', () => {
     const orphans = vol.orphanList();
     if (!dryRun) {
-      for (const ino of orphans) if (inodeExists(vol, ino)) freeInode(vol, ino);
+      for (const ino of orphans) if (vol.inodeAllocated(ino)) freeInode(vol, ino);
       vol.orphanSet.clear();
     }
     const chain = walkChain(vol);
@@ -313,7 +292,7 @@ export function recover(vol: Volume, opts: { dryRun?: boolean } = {}): RecoveryR
       if (!n.fsync) continue;
       let e = entries.get(n.ino);
       if (!e) {
-        const exists = inodeExists(vol, n.ino) && !removed.has(n.ino);
+        const exists = vol.inodeAllocated(n.ino) && !removed.has(n.ino);
         let created = false;
         if (!exists) {
           if (n.kind !== 'inode' || !n.dent) {

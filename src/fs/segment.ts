@@ -304,11 +304,8 @@ export class SegmentManager {
     const segno = this.segnoOf(blkaddr);
     const empty = this.getSit(segno).valid === 0 && !this.cursegOf(segno);
     const type = empty ? (wasHole ? CursegType.COLD_DATA : CursegType.WARM_DATA) : this.getSit(segno).type;
-    if (empty) {
-      if (this.prefree.delete(segno)) {
-        /* it stays in use */
-      } else this.freeSegments--;
-    }
+    // An emptied segment waiting as prefree simply stays in use; a free one stops being free.
+    if (empty && !this.prefree.delete(segno)) this.freeSegments--;
     this.markValid(blkaddr, type);
   }
 

@@ -7,7 +7,7 @@ import { fsyncFile, type FsyncResult } from './file.js';
 import { NODE_FOOTER_OFFSET, NodeFooter, inodeChecksumSeed } from './layout/node.js';
 import { DataReader, DirtyPages } from './data.js';
 import { DirReader, type Dentry } from './dir.js';
-import { isReg, isSymlink, readInodeInfo, type InodeInfo } from './inode.js';
+import { isDir, isReg, isSymlink, readInodeInfo, type InodeInfo } from './inode.js';
 import { Feature } from './layout/superblock.js';
 import { BLOCKS_PER_SEG, CUR_SEG_TYPES } from './layout/constants.js';
 import { resolve, type NameOps, type Resolved } from './namei.js';
@@ -27,7 +27,7 @@ export interface OpenOptions {
 /** i_links, i_size and i_blocks of a sane root (f2fs_fill_super's root check). */
 function checkRoot(root: InodeInfo): void {
   const i = root.inode;
-  if ((i.i_mode & 0o170000) !== 0o040000 || !i.i_blocks || !i.i_size || !i.i_links) fail('CORRUPT', 'root inode is not a valid directory');
+  if (!isDir(i.i_mode) || !i.i_blocks || !i.i_size || !i.i_links) fail('CORRUPT', 'root inode is not a valid directory');
 }
 
 export class Volume implements NameOps {
