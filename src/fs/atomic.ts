@@ -4,7 +4,7 @@ import { fail } from '../errors.js';
 import { BLKSIZE, NEW_ADDR, NULL_ADDR } from './layout/constants.js';
 import { S_IFREG } from './layout/dentry.js';
 import { Advise, InlineFlag, readSlot, writeSlot } from './layout/node.js';
-import { dropExtent, writePage, writeback } from './data.js';
+import { blockSpans, dropExtent, writePage, writeback } from './data.js';
 import { editInode, hasInlineData, isDir, isReg, now, setTimes, type InodeInfo } from './inode.js';
 import { convertInlineData } from './inline.js';
 import { chargeInode, freeSlot, getDnode, maxFileBlocks, reserveSlot, truncateBlocks } from './node.js';
@@ -96,12 +96,7 @@ export function readStaged(vol: Volume, ino: number, pos: number, len: number): 
   const end = Math.min(s.stagedSize, pos + len);
   if (pos >= end) return Buffer.alloc(0);
   const out = Buffer.alloc(end - pos);
-  for (let bidx = Math.floor(pos / BLKSIZE); bidx * BLKSIZE < end; bidx++) {
-    const b = stagedBlock(vol, s, bidx);
-    const from = Math.max(pos, bidx * BLKSIZE);
-    const to = Math.min(end, (bidx + 1) * BLKSIZE);
-    b.copy(out, from - pos, from - bidx * BLKSIZE, to - bidx * BLKSIZE);
-  }
+  for (const { bidx, blockPos, from, to } of blockSpans(pos, end)) stagedBlock(vol, s, bidx).copy(out, from - pos, from - blockPos, to - blockPos);
   return out;
 }
 
@@ -111,10 +106,7 @@ export function writeStaged(vol: Volume, ino: number, pos: number, data: Buffer)
   const s = requireSession(vol, ino);
   const end = pos + data.length;
   if (Math.ceil(end / BLKSIZE) > maxFileBlocks(vol.inode(ino).addrsPerInode)) fail('EINVAL', `write ending at byte ${end} exceeds the largest F2FS file`);
-  for (let bidx = Math.floor(pos / BLKSIZE); bidx * BLKSIZE < end; bidx++) {
-    const blockPos = bidx * BLKSIZE;
-    const from = Math.max(pos, blockPos);
-    const to = Math.min(end, blockPos + BLKSIZE);
+  for (const { bidx, blockPos, from, to } of blockSpans(pos, end)) {
     // Past the staged size the old bytes are gone (a staged shrink), inside it they come from the staged view.
     const page = blockPos < s.stagedSize ? stagedBlock(vol, s, bidx) : Buffer.alloc(BLKSIZE);
     if (blockPos < s.stagedSize && s.stagedSize < blockPos + BLKSIZE) page.fill(0, s.stagedSize - blockPos);

@@ -190,6 +190,14 @@ export interface DnodeSlot {
   ofsInNode: number; // SSA ofs_in_node
 }
 
+/** The blocks a byte range [pos, end) touches: each block's index, start, and the part of the range inside it. */
+export function* blockSpans(pos: number, end: number): Generator<{ bidx: number; blockPos: number; from: number; to: number }> {
+  for (let bidx = Math.floor(pos / BLKSIZE); bidx * BLKSIZE < end; bidx++) {
+    const blockPos = bidx * BLKSIZE;
+    yield { bidx, blockPos, from: Math.max(pos, blockPos), to: Math.min(end, blockPos + BLKSIZE) };
+  }
+}
+
 /** Dirty pages held before writeback is forced (bounded memory on big imports). */
 const MAX_DIRTY_PAGES = 16384; // 64 MiB
 /** The kernel sends small writebacks (<= min_hot_blocks dirty pages) to the hot data log. */

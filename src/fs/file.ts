@@ -3,7 +3,7 @@ import { fail } from '../errors.js';
 import { BLKSIZE } from './layout/constants.js';
 import { editInode, hasInlineData, isDir, isReg, isSymlink, now, setTimes, type InodeInfo, type Timespec } from './inode.js';
 import { convertInlineData, truncateInline, writeInline } from './inline.js';
-import { dropExtent, writePage, writeback } from './data.js';
+import { blockSpans, dropExtent, writePage, writeback } from './data.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { Advise } from './layout/node.js';
 import { fsyncNodes, maxFileBlocks, needDentryMark, truncateBlocks } from './node.js';
@@ -28,10 +28,7 @@ export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, t
         convertInlineData(vol, info);
         info = vol.inode(ino);
       }
-      for (let bidx = Math.floor(pos / BLKSIZE); bidx * BLKSIZE < end; bidx++) {
-        const blockPos = bidx * BLKSIZE;
-        const from = Math.max(pos, blockPos);
-        const to = Math.min(end, blockPos + BLKSIZE);
+      for (const { bidx, blockPos, from, to } of blockSpans(pos, end)) {
         // A partial block starts from its current content (zeros past EOF and in holes).
         const page = to - from === BLKSIZE ? Buffer.alloc(BLKSIZE) : Buffer.concat([vol.data.read(info, blockPos, BLKSIZE)], BLKSIZE);
         data.copy(page, from - blockPos, from - pos, to - pos);
