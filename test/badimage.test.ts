@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFixture, loadFixture } from '../fixtures/load.js';
 import { BLKSIZE, SUPER_OFFSET } from '../src/fs/layout/constants.js';
-import { NODE_FOOTER_OFFSET } from '../src/fs/layout/node.js';
+import { Inode, NODE_FOOTER_OFFSET } from '../src/fs/layout/node.js';
 import { Superblock } from '../src/fs/layout/superblock.js';
 import { Volume } from '../src/fs/volume.js';
 import { sha256, tmpPath } from './helpers/images.js';
@@ -190,7 +190,7 @@ test('a damaged direct node in the middle of a file: cat stops with CORRUPT afte
   const img = await copyFixture('default');
   const vol = Volume.open(img, { readOnly: true });
   const info = vol.inode(vol.resolve('/big/dense_16m').ino);
-  const dnode = info.inode.i_nid[0];
+  const dnode = Inode.decode(info.page.raw).i_nid[0];
   const blkaddr = vol.nm.getNat(dnode).block_addr;
   const addrsPerInode = info.addrsPerInode;
   vol.close();

@@ -19,6 +19,7 @@ import Stat from '../src/commands/stat.js';
 import { F2fsError } from '../src/errors.js';
 import { bmap, bmapOne, bmapRuns, dumpNat, fileNodes, icheck, ncheck, resolveFile } from '../src/fs/inspect.js';
 import { NEW_ADDR } from '../src/fs/layout/constants.js';
+import { Inode } from '../src/fs/layout/node.js';
 import { Volume } from '../src/fs/volume.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -273,11 +274,12 @@ test('dump-node: an inode, a direct, an indirect and an xattr node', async () =>
   const vol = Volume.open(img, { readOnly: true });
   const dense = resolveFile(vol, '/big/dense_16m').info;
   const big = resolveFile(vol, '/xattr/big').info;
-  const [d0, , ind] = dense.inode.i_nid;
+  const denseNids = Inode.decode(dense.page.raw).i_nid;
+  const [d0, , ind] = denseNids;
   const addrsPerInode = dense.addrsPerInode;
   vol.close();
   const i = json(['dump-node', img, String(dense.ino)]);
-  assert.equal([i.kind, i.inode.size, i.nids.map((x: { nid: number }) => x.nid)], ['inode', 16777316, dense.inode.i_nid.filter(Boolean)]);
+  assert.equal([i.kind, i.inode.size, i.nids.map((x: { nid: number }) => x.nid)], ['inode', 16777316, denseNids.filter(Boolean)]);
   assert.is(i.addrs.length, addrsPerInode);
   const d = json(['dump-node', img, String(d0)]);
   assert.equal([d.kind, d.firstBidx, d.addrs.length, d.addrs[0].bidx, d.footer.ino, d.footer.ofs], ['direct', addrsPerInode, 1018, addrsPerInode, dense.ino, 1]);

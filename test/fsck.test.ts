@@ -11,7 +11,7 @@ import { CheckpointHead, checkpointCrc } from '../src/fs/layout/checkpoint.js';
 import { NatEntry } from '../src/fs/layout/nat.js';
 import { SitEntry, sitVblocks, sitValidBlocks, sitType } from '../src/fs/layout/sit.js';
 import { NatJournal, SitJournal, SummaryEntry } from '../src/fs/layout/summary.js';
-import { DirEntry, DentryBlock, inlineDentryStruct } from '../src/fs/layout/dentry.js';
+import { DirEntry, DentryBlock, inlineArea } from '../src/fs/layout/dentry.js';
 import { dirBlockIndex, dirBuckets } from '../src/fs/dir.js';
 import { INODE_CHECKSUM_OFFSET, InlineFlag, InodeExtra, I_ADDR_OFFSET, inodeChecksum, inodeChecksumSeed } from '../src/fs/layout/node.js';
 import { Feature } from '../src/fs/layout/superblock.js';
@@ -723,13 +723,11 @@ vmTest('inline dentry naming an unallocated inode (kernel image)', async () => {
     const info = vol.inode(dirIno);
     return { off: info.inlineDataOffset, size: info.maxInlineData };
   });
-  const codec = inlineDentryStruct(size);
   patchInode(img, dirIno, (raw) => {
-    const area = codec.decode(raw, off);
-    const slot = area.dentry.findIndex((d, i) => d.name_len === 1 && area.filename[i * 8] === 0x61); // "a"
-    assert.ok(slot >= 0);
-    area.dentry[slot].ino = 2000;
-    codec.encode(area, raw, off);
+    const area = inlineArea(raw, off, size);
+    const slot = Array.from({ length: area.slots }, (_, i) => i).find((i) => area.entry(i).name_len === 1 && area.filename[i * 8] === 0x61); // "a"
+    assert.ok(slot !== undefined);
+    area.setEntry(slot!, { ...area.entry(slot!), ino: 2000 });
   });
   expectCaught(img, 'NODE_NOT_ALLOCATED', (f) => f.path === '/small_dir/a');
 });

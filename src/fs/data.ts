@@ -3,7 +3,7 @@ import type { BlockDevice } from '../device/types.js';
 import { during, fail } from '../errors.js';
 import { ADDRS_PER_BLOCK, BLKSIZE, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, COMPRESS_ADDR } from './layout/constants.js';
 import { NODE_DIND_OFS, NODE_IND1_OFS, NODE_IND2_OFS } from './layout/node.js';
-import { hasInlineData, inodeAddr, type InodeInfo } from './inode.js';
+import { hasInlineData, inodeAddr, inodeNids, type InodeInfo } from './inode.js';
 import { nodeAddrs, nodeNids, nodePath, type NodeManager } from './node.js';
 import type { Validator } from './validate.js';
 import type { Volume } from './volume.js';
@@ -53,7 +53,7 @@ export class DataReader {
       const a = inodeAddr(info, i);
       if (a !== NULL_ADDR) visit(i, this.check.dataAddr(a, `inode ${ino} slot ${i}`), { ...self, ofsInNode: i });
     }
-    const nids = info.inode.i_nid;
+    const nids = inodeNids(info);
     const spans: [number, number, number, 'direct' | 'indirect' | 'dind'][] = [
       [nids[0], A, 1, 'direct'],
       [nids[1], A + B, 2, 'direct'],

@@ -6,7 +6,7 @@ import { writePage } from './data.js';
 import { punchBlock } from './node.js';
 import { convertInlineDentry } from './inline.js';
 import { BLKSIZE, MAX_DIR_HASH_DEPTH, NR_DENTRY_IN_BLOCK, SLOT_LEN } from './layout/constants.js';
-import { DentryBlock, inlineDentryGeometry, inlineDentryStruct, slotsFor, type DentryArea } from './layout/dentry.js';
+import { blockArea, inlineArea as inlineAreaAt, slotsFor, type DentryArea } from './layout/dentry.js';
 import { dentryHash } from './layout/hash.js';
 import { bitLsb } from './layout/struct.js';
 import { hasInlineDentry, isDir, type InodeInfo } from './inode.js';
@@ -35,42 +35,30 @@ export function dirBlockIndex(level: number, dirLevel: number, idx: number): num
   return bidx + idx * bucketBlocks(level);
 }
 
-/** Offset of dentry[0] in a dentry block (after dentry_bitmap[27] and reserved[3]); each f2fs_dir_entry is 11 bytes. */
-const DENTRY_OFFSET = 30;
+/** The inline dentry area of a directory inode, over `raw` (its block as read, or the dirty copy being edited). */
+export const inlineArea = (info: InodeInfo, raw: Buffer = info.page.raw): DentryArea => inlineAreaAt(raw, info.inlineDataOffset, info.maxInlineData);
 
-/** Whether some used slot of a dentry block carries `hash` (a cheap raw pre-check for lookup; false positives are fine). */
-function blockMayHold(block: Buffer, hash: number): boolean {
-  for (let i = 0; i < NR_DENTRY_IN_BLOCK; i++) {
-    if ((block[i >> 3] >> (i & 7)) & 1 && block.readUInt32LE(DENTRY_OFFSET + i * 11) === hash) return true;
-  }
-  return false;
-}
-
-export function areaOfBlock(block: Buffer): DentryArea {
-  const d = DentryBlock.decode(block);
-  return { slots: NR_DENTRY_IN_BLOCK, bitmap: d.dentry_bitmap, dentry: d.dentry, filename: d.filename };
-}
-
-export function inlineArea(info: InodeInfo): DentryArea {
-  const s = inlineDentryStruct(info.maxInlineData);
-  const d = s.decode(info.page.raw, info.inlineDataOffset);
-  return { slots: d.dentry.length, bitmap: d.dentry_bitmap, dentry: d.dentry, filename: d.filename };
-}
-
-/** Every entry of one area, stepping over multi-slot names as the kernel does (f2fs_fill_dentries). */
-export function* areaEntries(area: DentryArea, bidx: number, check: Validator, what: string): Generator<Dentry> {
+/**
+ * Every entry of one area, stepping over multi-slot names as the kernel does (f2fs_fill_dentries); with `hash`,
+ * only entries carrying it (find_target_dentry compares the hash before the name).
+ */
+export function* areaEntries(area: DentryArea, bidx: number, check: Validator, what: string, hash?: number): Generator<Dentry> {
   let i = 0;
   while (i < area.slots) {
     if (!bitLsb.test(area.bitmap, i)) {
       i++;
       continue;
     }
-    const de = area.dentry[i];
+    const de = area.entry(i);
     if (de.name_len === 0) {
       i++;
       continue;
     }
     check.dentrySlot(i, de.name_len, area.slots, what);
+    if (hash !== undefined && de.hash_code !== hash) {
+      i += slotsFor(de.name_len);
+      continue;
+    }
     const name = Buffer.from(area.filename.subarray(i * SLOT_LEN, i * SLOT_LEN + de.name_len));
     yield { name, ino: de.ino, hash: de.hash_code, fileType: de.file_type, bidx, slot: i };
     i += slotsFor(de.name_len);
@@ -97,7 +85,7 @@ export class DirReader {
     }
     const blocks: [number, number][] = [];
     this.data.walk(info, 0, Math.ceil(info.inode.i_size / BLKSIZE), (bidx, blkaddr) => blocks.push([bidx, blkaddr]));
-    for (const [bidx, blkaddr] of blocks) yield* areaEntries(areaOfBlock(this.data.blockData(info.ino, bidx, blkaddr)), bidx, this.check, `${what} block ${bidx}`);
+    for (const [bidx, blkaddr] of blocks) yield* areaEntries(blockArea(this.data.blockData(info.ino, bidx, blkaddr)), bidx, this.check, `${what} block ${bidx}`);
   }
 
   /** __f2fs_find_entry: hash-directed lookup through levels 0..i_current_depth-1 (inline: a scan). */
@@ -105,9 +93,8 @@ export class DirReader {
     this.requireDir(info);
     return during(`while looking up "${name.toString()}" in directory ${info.ino}`, () => {
       const hash = dentryHash(name);
-      const match = (d: Dentry) => d.hash === hash && d.name.equals(name);
       if (hasInlineDentry(info)) {
-        for (const d of areaEntries(inlineArea(info), -1, this.check, `directory ${info.ino}`)) if (match(d)) return d;
+        for (const d of areaEntries(inlineArea(info), -1, this.check, `directory ${info.ino}`, hash)) if (d.name.equals(name)) return d;
         return null;
       }
       const depth = this.check.range(info.inode.i_current_depth, 0, MAX_DIR_HASH_DEPTH, `directory ${info.ino} i_current_depth`);
@@ -118,9 +105,8 @@ export class DirReader {
         const found: [number, number][] = [];
         this.data.walk(info, first, first + bucketBlocks(level), (bidx, blkaddr) => found.push([bidx, blkaddr]));
         for (const [bidx, blkaddr] of found) {
-          const block = this.data.blockData(info.ino, bidx, blkaddr);
-          if (!blockMayHold(block, hash)) continue; // no slot with this hash: skip decoding 214 entries
-          for (const d of areaEntries(areaOfBlock(block), bidx, this.check, `directory ${info.ino} block ${bidx}`)) if (match(d)) return d;
+          const area = blockArea(this.data.blockData(info.ino, bidx, blkaddr));
+          for (const d of areaEntries(area, bidx, this.check, `directory ${info.ino} block ${bidx}`, hash)) if (d.name.equals(name)) return d;
         }
       }
       return null;
@@ -148,12 +134,12 @@ export function roomForFilename(bitmap: Buffer, slots: number, max: number): num
 /** f2fs_update_dentry: fills slot `pos` (and its continuation slots) of an area. */
 export function putEntry(area: DentryArea, pos: number, name: Buffer, ino: number, fileType: number, hash: number): void {
   const slots = slotsFor(name.length);
-  area.dentry[pos] = { hash_code: hash, ino, name_len: name.length, file_type: fileType };
+  area.setEntry(pos, { hash_code: hash, ino, name_len: name.length, file_type: fileType });
   area.filename.fill(0, pos * SLOT_LEN, (pos + slots) * SLOT_LEN);
   name.copy(area.filename, pos * SLOT_LEN);
   for (let i = 0; i < slots; i++) {
     bitLsb.set(area.bitmap, pos + i);
-    if (i) area.dentry[pos + i] = { hash_code: 0, ino: 0, name_len: 0, file_type: 0 };
+    if (i) area.setEntry(pos + i, { hash_code: 0, ino: 0, name_len: 0, file_type: 0 });
   }
 }
 
@@ -161,18 +147,8 @@ export function clearEntry(area: DentryArea, pos: number, nameLen: number): void
   for (let i = 0; i < slotsFor(nameLen); i++) bitLsb.clear(area.bitmap, pos + i);
 }
 
-export const emptyBlockArea = (): DentryArea => areaOfBlock(Buffer.alloc(BLKSIZE));
-
-export function encodeBlockArea(area: DentryArea): Buffer {
-  return DentryBlock.encode({ dentry_bitmap: area.bitmap, reserved: Buffer.alloc(3), dentry: area.dentry, filename: area.filename });
-}
-
-/** Writes an inline dentry area back into the directory's dirty inode block. */
-export function encodeInlineArea(raw: Buffer, info: InodeInfo, area: DentryArea): void {
-  const s = inlineDentryStruct(info.maxInlineData);
-  const g = inlineDentryGeometry(info.maxInlineData);
-  s.encode({ dentry_bitmap: area.bitmap, reserved: Buffer.alloc(g.reserved), dentry: area.dentry, filename: area.filename }, raw, info.inlineDataOffset);
-}
+/** A private copy of dentry block `bidx` to edit (the cached block stays as read until the page is written back). */
+const blockForUpdate = (vol: Volume, dir: InodeInfo, bidx: number, blkaddr: number) => blockArea(Buffer.from(vol.data.blockData(dir.ino, bidx, blkaddr)));
 
 export const isEmptyArea = (area: DentryArea) => area.bitmap.every((b) => b === 0);
 
@@ -182,12 +158,11 @@ export function addEntry(vol: Volume, dirIno: number, name: Buffer, ino: number,
   const hash = dentryHash(name);
   const slots = slotsFor(name.length);
   if (hasInlineDentry(dir)) {
-    const area = inlineArea(dir);
-    const pos = roomForFilename(area.bitmap, slots, area.slots);
-    if (pos < area.slots) {
-      putEntry(area, pos, name, ino, fileType, hash);
+    const seen = inlineArea(dir);
+    const pos = roomForFilename(seen.bitmap, slots, seen.slots);
+    if (pos < seen.slots) {
       const raw = vol.nm.nodeForUpdate(dirIno);
-      encodeInlineArea(raw, dir, area);
+      putEntry(inlineArea(dir, raw), pos, name, ino, fileType, hash);
       editInode(raw, (i) => {
         i.i_current_depth = 0;
       });
@@ -204,11 +179,12 @@ export function addEntry(vol: Volume, dirIno: number, name: Buffer, ino: number,
     const first = dirBlockIndex(level, dirLevel, hash % dirBuckets(level, dirLevel));
     for (let bidx = first; bidx < first + bucketBlocks(level); bidx++) {
       const { blkaddr } = vol.data.bmap(dir, bidx);
-      const area = blkaddr ? areaOfBlock(vol.data.blockData(dirIno, bidx, blkaddr)) : emptyBlockArea();
-      const pos = roomForFilename(area.bitmap, slots, NR_DENTRY_IN_BLOCK);
+      const seen = blkaddr ? blockArea(vol.data.blockData(dirIno, bidx, blkaddr)) : null;
+      const pos = seen ? roomForFilename(seen.bitmap, slots, NR_DENTRY_IN_BLOCK) : 0;
       if (pos >= NR_DENTRY_IN_BLOCK) continue;
+      const area = blkaddr ? blockForUpdate(vol, dir, bidx, blkaddr) : blockArea(Buffer.alloc(BLKSIZE));
       putEntry(area, pos, name, ino, fileType, hash);
-      writePage(vol, dir, bidx, encodeBlockArea(area));
+      writePage(vol, dir, bidx, area.raw);
       editInode(vol.nm.nodeForUpdate(dirIno), (i) => {
         if (i.i_size < (bidx + 1) * BLKSIZE) i.i_size = (bidx + 1) * BLKSIZE;
         i.i_current_depth = depth;
@@ -222,31 +198,28 @@ export function addEntry(vol: Volume, dirIno: number, name: Buffer, ino: number,
 export function deleteEntry(vol: Volume, dirIno: number, d: Dentry): void {
   const dir = vol.inode(dirIno);
   if (d.bidx < 0) {
-    const area = inlineArea(dir);
-    clearEntry(area, d.slot, d.name.length);
-    encodeInlineArea(vol.nm.nodeForUpdate(dirIno), dir, area);
+    clearEntry(inlineArea(dir, vol.nm.nodeForUpdate(dirIno)), d.slot, d.name.length);
     return;
   }
   const { blkaddr } = vol.data.bmap(dir, d.bidx);
-  const area = areaOfBlock(vol.data.blockData(dirIno, d.bidx, blkaddr));
+  const area = blockForUpdate(vol, dir, d.bidx, blkaddr);
   clearEntry(area, d.slot, d.name.length);
   if (isEmptyArea(area)) {
     vol.pages.drop(dirIno, d.bidx);
     punchBlock(vol, dir, d.bidx);
-  } else writePage(vol, dir, d.bidx, encodeBlockArea(area));
+  } else writePage(vol, dir, d.bidx, area.raw);
 }
 
 /** f2fs_set_link: points an existing entry at another inode, in place. */
 export function setLink(vol: Volume, dirIno: number, d: Dentry, ino: number, fileType: number): void {
   const dir = vol.inode(dirIno);
   if (d.bidx < 0) {
-    const area = inlineArea(dir);
-    area.dentry[d.slot] = { ...area.dentry[d.slot], ino, file_type: fileType };
-    encodeInlineArea(vol.nm.nodeForUpdate(dirIno), dir, area);
+    const area = inlineArea(dir, vol.nm.nodeForUpdate(dirIno));
+    area.setEntry(d.slot, { ...area.entry(d.slot), ino, file_type: fileType });
     return;
   }
   const { blkaddr } = vol.data.bmap(dir, d.bidx);
-  const area = areaOfBlock(vol.data.blockData(dirIno, d.bidx, blkaddr));
-  area.dentry[d.slot] = { ...area.dentry[d.slot], ino, file_type: fileType };
-  writePage(vol, dir, d.bidx, encodeBlockArea(area));
+  const area = blockForUpdate(vol, dir, d.bidx, blkaddr);
+  area.setEntry(d.slot, { ...area.entry(d.slot), ino, file_type: fileType });
+  writePage(vol, dir, d.bidx, area.raw);
 }

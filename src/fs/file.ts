@@ -30,7 +30,7 @@ export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, t
       }
       for (const { bidx, blockPos, from, to } of blockSpans(pos, end)) {
         // A partial block starts from its current content (zeros past EOF and in holes).
-        const page = to - from === BLKSIZE ? Buffer.alloc(BLKSIZE) : Buffer.concat([vol.data.read(info, blockPos, BLKSIZE)], BLKSIZE);
+        const page = to - from === BLKSIZE ? Buffer.allocUnsafe(BLKSIZE) : Buffer.concat([vol.data.read(info, blockPos, BLKSIZE)], BLKSIZE);
         data.copy(page, from - blockPos, from - pos, to - pos);
         writePage(vol, info, bidx, page);
         info = vol.inode(ino);

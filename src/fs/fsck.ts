@@ -29,7 +29,7 @@ import {
   isNodeSegType,
 } from './layout/constants.js';
 import { CpFlag, type CheckpointHead } from './layout/checkpoint.js';
-import { FileType, fileTypeOfMode, slotsFor, type DentryArea } from './layout/dentry.js';
+import { FileType, blockArea, fileTypeOfMode, slotsFor, type DentryArea } from './layout/dentry.js';
 import { dentryHash } from './layout/hash.js';
 import { NatEntry } from './layout/nat.js';
 import { InlineFlag, NODE_DIND_OFS, NODE_FOOTER_OFFSET, NODE_IND1_OFS, NODE_IND2_OFS } from './layout/node.js';
@@ -37,8 +37,8 @@ import { SitEntry, sitType, sitValidBlocks } from './layout/sit.js';
 import { bitLsb, bitMsb, popcount } from './layout/struct.js';
 import { SUM_TYPE_DATA, SUM_TYPE_NODE, type SummaryBlock } from './layout/summary.js';
 import { Feature, type Superblock } from './layout/superblock.js';
-import { areaOfBlock, bucketBlocks, dirBlockIndex, dirBuckets, inlineArea } from './dir.js';
-import { gcFailures, isDir, type InodeInfo } from './inode.js';
+import { bucketBlocks, dirBlockIndex, dirBuckets, inlineArea } from './dir.js';
+import { gcFailures, inodeAddr, inodeNid, isDir, type InodeInfo } from './inode.js';
 import { dumpNat } from './inspect.js';
 import { ALLOC_SSR } from './segment.js';
 import { Volume } from './volume.js';
@@ -693,7 +693,7 @@ class FsckRun {
     if (fs.dir && !dup) {
       const dir = fs.dir;
       this.guard('CHECK_ABORTED', `dentry block ${addr} of directory ${fs.ino}`, where(), () =>
-        this.checkDentries(areaOfBlock(this.vol.dev.readBlock(addr)), dir, pgofs, addr),
+        this.checkDentries(blockArea(this.vol.dev.readBlock(addr)), dir, pgofs, addr),
       );
     }
   }
@@ -703,9 +703,8 @@ class FsckRun {
   /** Walks the inode's own slots, then its five node subtrees, with node offsets as get_node_path numbers them. */
   private walkTree(info: InodeInfo, self: NodeRef, fs: FileState): void {
     const A = info.addrsPerInode;
-    const addrs = info.inode.i_addr;
     for (let k = 0; k < A; k++) {
-      const a = addrs[info.extraWords + k];
+      const a = inodeAddr(info, k);
       if (fs.ext.active) fs.ext.slot(a, k);
       if (a !== NULL_ADDR) this.dataSlot(a, self, k, k, fs);
     }
@@ -717,7 +716,7 @@ class FsckRun {
       ['dind', NODE_DIND_OFS, A + 2 * B + 2 * B * N],
     ];
     spans.forEach(([kind, ofs, base], k) => {
-      const nid = info.inode.i_nid[k];
+      const nid = inodeNid(info, k);
       if (nid) this.walkNode(nid, kind, ofs, base, fs);
     });
   }
@@ -813,7 +812,7 @@ class FsckRun {
       this.checkInlineData(info, at);
     } else if (i.i_inline & InlineFlag.DENTRY) {
       inline = true;
-      const reserved = i.i_addr[info.extraWords];
+      const reserved = inodeAddr(info, 0);
       if (reserved !== 0) this.add('INLINE_DENTRY', `inode ${ino}: inline dentry reserved slot holds ${reserved}`, at);
       if (fs.dir) {
         const dir = fs.dir;
@@ -840,7 +839,7 @@ class FsckRun {
   private checkInlineData(info: InodeInfo, at: Where): void {
     const i = info.inode;
     const ino = info.ino;
-    const reserved = i.i_addr[info.extraWords];
+    const reserved = inodeAddr(info, 0);
     if (reserved !== 0) this.add('INLINE_DATA', `inode ${ino}: inline data reserved slot holds ${reserved}`, at);
     if (i.i_size > info.maxInlineData) this.add('INLINE_DATA', `inode ${ino}: inline i_size ${i.i_size} exceeds ${info.maxInlineData}`, at);
     if (!(i.i_inline & InlineFlag.DATA_EXIST)) {
@@ -856,7 +855,7 @@ class FsckRun {
       this.add('SYMLINK_SIZE', `symlink ${info.ino}: i_size ${size} is outside 1..${SYMLINK_MAX}`, at);
       return;
     }
-    if (!(i.i_inline & InlineFlag.DATA) && i.i_addr[info.extraWords] === NULL_ADDR)
+    if (!(i.i_inline & InlineFlag.DATA) && inodeAddr(info, 0) === NULL_ADDR)
       this.add('SYMLINK_SIZE', `symlink ${info.ino}: i_size ${size} but no data block holds the target`, at);
   }
 
@@ -870,7 +869,7 @@ class FsckRun {
         i++;
         continue;
       }
-      const de = area.dentry[i];
+      const de = area.entry(i);
       const at = { ino: dir.ino, path: dir.path, blkaddr };
       const slotDesc = `directory ${dir.ino} ${pgofs === null ? 'inline' : `block ${pgofs}`} slot ${i}`;
       if (de.ino >= this.maxNid) {

@@ -2,7 +2,8 @@
 import { BLKSIZE } from './layout/constants.js';
 import { InlineFlag } from './layout/node.js';
 import { editInode, type InodeInfo } from './inode.js';
-import { encodeBlockArea, emptyBlockArea, inlineArea } from './dir.js';
+import { inlineArea } from './dir.js';
+import { blockArea } from './layout/dentry.js';
 import { writePage } from './data.js';
 import type { Volume } from './volume.js';
 
@@ -36,9 +37,9 @@ export function convertInlineData(vol: Volume, info: InodeInfo): void {
 /** f2fs_move_inline_dirents (dir_level 0): the inline slots go slot-for-slot into dentry block 0. */
 export function convertInlineDentry(vol: Volume, info: InodeInfo): void {
   const src = inlineArea(info);
-  const dst = emptyBlockArea();
+  const dst = blockArea(Buffer.alloc(BLKSIZE));
   src.bitmap.copy(dst.bitmap, 0, 0, src.bitmap.length);
-  for (let s = 0; s < src.slots; s++) dst.dentry[s] = src.dentry[s];
+  for (let s = 0; s < src.slots; s++) dst.setEntry(s, src.entry(s));
   src.filename.copy(dst.filename, 0);
   // Bits past the inline slot count are padding in the inline bitmap: never valid slots in the block.
   for (let s = src.slots; s < src.bitmap.length * 8; s++) dst.bitmap[s >> 3] &= ~(1 << (s & 7));
@@ -49,5 +50,5 @@ export function convertInlineDentry(vol: Volume, info: InodeInfo): void {
     if (i.i_size < BLKSIZE) i.i_size = BLKSIZE;
   });
   // Without inline xattrs the 50 words kept for the dentry layout become address slots again: readInodeInfo derives that from the flags.
-  writePage(vol, vol.inode(info.ino), 0, encodeBlockArea(dst));
+  writePage(vol, vol.inode(info.ino), 0, dst.raw);
 }

@@ -1,8 +1,8 @@
 // Inode reading (do_read_inode): the decoded f2fs_inode plus the derived layout every reader needs (extra area, inline areas, address slots).
 import { fail } from '../errors.js';
-import { DEFAULT_INLINE_XATTR_ADDRS, DEF_ADDRS_PER_INODE, MAX_INLINE_XATTR_SIZE_WORDS } from './layout/constants.js';
+import { DEFAULT_INLINE_XATTR_ADDRS, DEF_ADDRS_PER_INODE, DEF_NIDS_PER_INODE, MAX_INLINE_XATTR_SIZE_WORDS } from './layout/constants.js';
 import { Feature } from './layout/superblock.js';
-import { I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, InodeHead, MAX_EXTRA_ISIZE, extraFieldFits } from './layout/node.js';
+import { I_ADDR_OFFSET, InlineFlag, InodeCore, InodeExtra, InodeHead, MAX_EXTRA_ISIZE, extraFieldFits, readSlot, slotOffset } from './layout/node.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from './layout/dentry.js';
 import type { NodePage } from './node.js';
 
@@ -11,7 +11,7 @@ const DEF_INLINE_RESERVED_SIZE = 1;
 export interface InodeInfo {
   ino: number;
   page: NodePage;
-  inode: Inode;
+  inode: InodeCore; // i_addr/i_nid are read from page.raw (inodeAddr, inodeNid): decoding 928 slots per edit was the import hot spot
   extra: InodeExtra | null;
   extraIsize: number; // bytes
   extraWords: number;
@@ -25,7 +25,7 @@ export interface InodeInfo {
 
 export function readInodeInfo(page: NodePage, features: number, checksumOk: (p: NodePage, extraIsize: number, hasExtra: boolean) => boolean | null): InodeInfo {
   if (page.footer.nid !== page.footer.ino) fail('CORRUPT', `node ${page.nid} is not an inode (footer ino ${page.footer.ino})`);
-  const inode = Inode.decode(page.raw);
+  const inode = InodeCore.decode(page.raw);
   const hasExtra = (inode.i_inline & InlineFlag.EXTRA_ATTR) !== 0;
   let extra: InodeExtra | null = null;
   let extraIsize = 0;
@@ -61,7 +61,11 @@ export function readInodeInfo(page: NodePage, features: number, checksumOk: (p: 
 }
 
 /** File block slot `i` of the inode's own address array (after the extra words). */
-export const inodeAddr = (info: InodeInfo, i: number) => info.inode.i_addr[info.extraWords + i];
+export const inodeAddr = (info: InodeInfo, i: number) => readSlot(info.page.raw, slotOffset.inodeAddr(info.extraWords, i));
+
+/** i_nid[k]: the inode's direct (0, 1), indirect (2, 3) and double indirect (4) node ids. */
+export const inodeNid = (info: InodeInfo, k: number) => readSlot(info.page.raw, slotOffset.inodeNid(k));
+export const inodeNids = (info: InodeInfo) => Array.from({ length: DEF_NIDS_PER_INODE }, (_, k) => inodeNid(info, k));
 
 export const hasInlineData = (info: InodeInfo) => (info.inode.i_inline & InlineFlag.DATA) !== 0;
 export const hasInlineDentry = (info: InodeInfo) => (info.inode.i_inline & InlineFlag.DENTRY) !== 0;

@@ -7,8 +7,8 @@
 import type { BlockDevice } from '../device/types.js';
 import { during, fail } from '../errors.js';
 import { cpCurseg, packStatuses, readCheckpoint, readOrphans, type Checkpoint, type PackStatus } from './checkpoint.js';
-import { areaEntries, areaOfBlock, type Dentry } from './dir.js';
-import { deviceNumber, gcFailures, hasInlineData, hasInlineDentry, isDir, isSymlink, modeString, readInodeInfo, type InodeInfo } from './inode.js';
+import { areaEntries, type Dentry } from './dir.js';
+import { deviceNumber, gcFailures, hasInlineData, hasInlineDentry, inodeAddr, inodeNids, isDir, isSymlink, modeString, readInodeInfo, type InodeInfo } from './inode.js';
 import { CP_BITMAP_OFFSET, CheckpointHead, CpFlag, OrphanBlock, checkpointCrc, cpFlagNames } from './layout/checkpoint.js';
 import {
   BLKSIZE,
@@ -23,7 +23,7 @@ import {
   SUPER_OFFSET,
   isNodeSegType,
 } from './layout/constants.js';
-import { FILE_TYPE_NAMES, fileTypeOfMode } from './layout/dentry.js';
+import { FILE_TYPE_NAMES, blockArea, fileTypeOfMode } from './layout/dentry.js';
 import { NatBlock, NatEntry } from './layout/nat.js';
 import { DirectNode, IndirectNode, NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, footerOfs, isDnodeOfs, isXattrOfs, startBidxOfNode } from './layout/node.js';
 import { SitBlock, sitType, sitValidBlocks } from './layout/sit.js';
@@ -306,7 +306,7 @@ export function statInode(vol: Volume, info: InodeInfo) {
     checksum: e && info.extraIsize >= 12 ? { value: e.i_inode_checksum, ok: info.checksumOk } : null,
     addrsPerInode: info.addrsPerInode,
     device: devnum,
-    nids: i.i_nid,
+    nids: inodeNids(info),
     node: {
       nid: info.page.nid,
       blkaddr: info.page.blkaddr,
@@ -488,7 +488,7 @@ export function icheck(vol: Volume, blkaddr: number): IcheckResult {
     let bidx: number;
     if (page.nid === ino) {
       const inode = vol.inode(ino);
-      slotAddr = inode.inode.i_addr[inode.extraWords + entry.ofs_in_node];
+      slotAddr = inodeAddr(inode, entry.ofs_in_node);
       bidx = entry.ofs_in_node;
     } else {
       if (!isDnodeOfs(page.ofs) || isXattrOfs(page.ofs)) return { ...held, verified: false, why: `node ${entry.nid} (offset ${page.ofs}) is not a direct node` };
@@ -685,7 +685,7 @@ export function decodeNodeBlock(vol: Volume, raw: Buffer, blkaddr: number, nid?:
       const ii = guard('inode', () => readInodeInfo(page, vol.sb.feature, (p, e, h) => vol.nm.checksumOk(p, e, h)));
       if (!ii) return { ...base, kind: 'inode' as const, inode: null, inline: null, addrs: [], nids: [] };
       const inline = hasInlineData(ii) || hasInlineDentry(ii);
-      const addrs = inline ? [] : ii.inode.i_addr.slice(ii.extraWords, ii.extraWords + ii.addrsPerInode).flatMap((a, slot) => (a === NULL_ADDR ? [] : [{ slot, bidx: slot, blkaddr: a }]));
+      const addrs = inline ? [] : Array.from({ length: ii.addrsPerInode }, (_, slot) => ({ slot, bidx: slot, blkaddr: inodeAddr(ii, slot) })).filter((a) => a.blkaddr !== NULL_ADDR);
       const stat = guard('inode', () => statInode(vol, ii));
       return {
         ...base,
@@ -693,7 +693,7 @@ export function decodeNodeBlock(vol: Volume, raw: Buffer, blkaddr: number, nid?:
         inode: stat,
         inline: inline ? { bytes: hasInlineData(ii) ? ii.inode.i_size : ii.maxInlineData, offset: ii.inlineDataOffset } : null,
         addrs,
-        nids: ii.inode.i_nid.map((n, i) => ({ slot: i, nid: n })).filter((x) => x.nid !== 0),
+        nids: inodeNids(ii).map((n, i) => ({ slot: i, nid: n })).filter((x) => x.nid !== 0),
       };
     }
     case 'direct': {
@@ -829,7 +829,7 @@ export function describeBlock(vol: Volume, blkaddr: number) {
       if (owner.kind === 'data' && owner.verified && owner.ino !== null) {
         const o = vol.inode(owner.ino);
         if (isDir(o.inode.i_mode)) {
-          dentries = [...areaEntries(areaOfBlock(raw), owner.bidx ?? 0, vol.check, `directory ${o.ino}`)].map((d) => ({
+          dentries = [...areaEntries(blockArea(raw), owner.bidx ?? 0, vol.check, `directory ${o.ino}`)].map((d) => ({
             name: d.name.toString(),
             ino: d.ino,
             fileType: FILE_TYPE_NAMES[d.fileType] ?? `type${d.fileType}`,

@@ -3,10 +3,10 @@ import { fail } from '../errors.js';
 import { MAX_NAME_LEN, ROOT_INO } from './layout/constants.js';
 import { randomBytes } from 'node:crypto';
 import { editInode, hasInlineData, hasInlineDentry, isDir, isReg, isSymlink, now, setTimes, type InodeInfo, type Timespec } from './inode.js';
-import { addEntry, deleteEntry, encodeInlineArea, inlineArea, putEntry, setLink, type Dentry } from './dir.js';
+import { addEntry, deleteEntry, inlineArea, putEntry, setLink, type Dentry } from './dir.js';
 import { DEFAULT_INLINE_XATTR_ADDRS } from './layout/constants.js';
 import { FileType, fileTypeOfMode } from './layout/dentry.js';
-import { Advise, I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, MAX_EXTRA_ISIZE } from './layout/node.js';
+import { Advise, I_ADDR_OFFSET, InlineFlag, InodeExtra, InodeHead, MAX_EXTRA_ISIZE, slotOffset, writeSlot } from './layout/node.js';
 import { Feature, extensionList } from './layout/superblock.js';
 import { truncateBlocks } from './node.js';
 import type { Volume } from './volume.js';
@@ -112,8 +112,12 @@ function hasExtension(name: string, ext: string): boolean {
   return false;
 }
 
+/** Decoded once per superblock: every file creation consults it. */
+const extensionCache = new WeakMap<Volume['sb'], string[]>();
+
 function temperature(vol: Volume, name: string): number {
-  const exts = extensionList(vol.sb);
+  let exts = extensionCache.get(vol.sb);
+  if (!exts) extensionCache.set(vol.sb, (exts = extensionList(vol.sb)));
   const idx = exts.findIndex((e) => e && hasExtension(name, e));
   if (idx < 0) return 0;
   return idx < vol.sb.extension_count ? Advise.COLD : Advise.HOT;
@@ -142,7 +146,8 @@ function newInode(vol: Volume, dir: InodeInfo, mode: number, name: Buffer, opts:
   if (extra) inline |= InlineFlag.EXTRA_ATTR;
   const inherited = dir.inode.i_flags & INHERITED_FLAGS;
   const flags = dirMode ? inherited | INDEX_FL : isReg(mode) ? inherited & REG_FLMASK : inherited & OTHER_FLMASK;
-  const inode = Inode.decode(raw);
+  // Only the head: the new block's address slots are already zero.
+  const inode = InodeHead.decode(raw);
   Object.assign(inode, {
     i_mode: mode,
     i_advise: isReg(mode) ? temperature(vol, name.toString()) : 0,
@@ -162,11 +167,11 @@ function newInode(vol: Volume, dir: InodeInfo, mode: number, name: Buffer, opts:
   setTimes(inode, { a: t, m: t, c: t });
   if (opts.rdev) {
     const [a0, a1] = encodeDev(opts.rdev);
-    const base = extra ? MAX_EXTRA_ISIZE / 4 : 0;
-    inode.i_addr[base] = a0;
-    inode.i_addr[base + 1] = a1;
+    const extraWords = extra ? MAX_EXTRA_ISIZE / 4 : 0;
+    writeSlot(raw, slotOffset.inodeAddr(extraWords, 0), a0);
+    writeSlot(raw, slotOffset.inodeAddr(extraWords, 1), a1);
   }
-  Inode.encode(inode, raw);
+  InodeHead.encode(inode, raw);
   if (extra) {
     const e: InodeExtra = { ...InodeExtra.decode(Buffer.alloc(InodeExtra.size)), i_extra_isize: MAX_EXTRA_ISIZE, i_inline_xattr_size: flexible ? DEFAULT_INLINE_XATTR_ADDRS : 0, i_crtime: t.sec, i_crtime_nsec: t.nsec };
     InodeExtra.encode(e, raw, I_ADDR_OFFSET);
@@ -178,11 +183,10 @@ function newInode(vol: Volume, dir: InodeInfo, mode: number, name: Buffer, opts:
 /** f2fs_make_empty_inline_dir: '.' and '..' in the inline area, i_size = MAX_INLINE_DATA. */
 function makeEmptyDir(vol: Volume, ino: number, parent: number): void {
   const info = vol.inode(ino);
-  const area = inlineArea(info);
+  const raw = vol.nm.nodeForUpdate(ino);
+  const area = inlineArea(info, raw);
   putEntry(area, 0, Buffer.from('.'), ino, FileType.DIR, 0);
   putEntry(area, 1, Buffer.from('..'), parent, FileType.DIR, 0);
-  const raw = vol.nm.nodeForUpdate(ino);
-  encodeInlineArea(raw, info, area);
   editInode(raw, (i) => {
     i.i_size = info.maxInlineData;
   });

@@ -180,6 +180,7 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
   const stats: ImportStats = { files: 0, dirs: 0, symlinks: 0, specials: 0, bytes: 0, skipped: [] };
   const top = mkdir(vol, imagePath, { parents: true });
   const ts = (ms: number): Timespec => ({ sec: Math.floor(ms / 1000), nsec: Math.round((ms % 1000) * 1e6) });
+  const chunk = Buffer.allocUnsafe(1 << 20); // one read buffer for the whole import: writeFile copies what it keeps
   const visit = (host: string, dir: number) => {
     let names: Buffer[];
     try {
@@ -207,7 +208,6 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
         const ino = createNode(vol, dir, name, S_IFREG | (st.mode & 0o7777), owner);
         const fd = fs.openSync(hp, 'r');
         try {
-          const chunk = Buffer.alloc(1 << 20);
           for (let pos = 0; ; ) {
             const n2 = fs.readSync(fd, chunk, 0, chunk.length, pos);
             if (!n2) break;

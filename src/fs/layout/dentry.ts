@@ -20,13 +20,40 @@ export const DentryBlock = struct('f2fs_dentry_block', [
 ]);
 export type DentryBlock = Of<typeof DentryBlock>;
 
-/** A view over any dentry area (regular block or inline): the same logic walks both. */
-export interface DentryArea {
-  slots: number;
-  bitmap: Buffer; // LSB-first
-  dentry: DirEntry[];
-  filename: Buffer; // slots * 8 bytes
+/**
+ * A view over any dentry area (a 4 KiB block or the inline area of an inode) in place: entries are read and
+ * written one slot at a time, so a lookup touches only the slots it visits and an insert only the slots it fills.
+ */
+export class DentryArea {
+  /** LSB-first slot bitmap and the 8-byte name slots: views sharing `raw`. */
+  readonly bitmap: Buffer;
+  readonly filename: Buffer;
+  private readonly dentryAt: number;
+
+  constructor(
+    readonly raw: Buffer,
+    readonly slots: number,
+    base: number,
+    geometry: { bitmapSize: number; dentryOffset: number; filenameOffset: number },
+  ) {
+    this.bitmap = raw.subarray(base, base + geometry.bitmapSize);
+    this.filename = raw.subarray(base + geometry.filenameOffset, base + geometry.filenameOffset + slots * SLOT_LEN);
+    this.dentryAt = base + geometry.dentryOffset;
+  }
+
+  entry(i: number): DirEntry {
+    return DirEntry.decode(this.raw, this.dentryAt + i * SIZE_OF_DIR_ENTRY);
+  }
+
+  setEntry(i: number, de: DirEntry): void {
+    DirEntry.encode(de, this.raw, this.dentryAt + i * SIZE_OF_DIR_ENTRY);
+  }
 }
+
+const BLOCK_GEOMETRY = { bitmapSize: DENTRY_BITMAP_SIZE, dentryOffset: DentryBlock.offsets.dentry, filenameOffset: DentryBlock.offsets.filename };
+
+/** The dentry area of a whole block (writes go to `block`). */
+export const blockArea = (block: Buffer) => new DentryArea(block, NR_DENTRY_IN_BLOCK, 0, BLOCK_GEOMETRY);
 
 /** Geometry of an inline dentry area of `size` bytes (MAX_INLINE_DATA). */
 export function inlineDentryGeometry(size: number) {
@@ -36,21 +63,10 @@ export function inlineDentryGeometry(size: number) {
   return { slots, bitmapSize, reserved, dentryOffset: bitmapSize + reserved, filenameOffset: bitmapSize + reserved + SIZE_OF_DIR_ENTRY * slots };
 }
 
-/** Inline dentry codec for an area of `size` bytes, built from its geometry (cached per size). */
-const inlineStructs = new Map<number, ReturnType<typeof makeInlineStruct>>();
-function makeInlineStruct(size: number) {
+/** The inline dentry area of `size` bytes at `offset` of an inode block (writes go to `raw`). */
+export function inlineArea(raw: Buffer, offset: number, size: number): DentryArea {
   const g = inlineDentryGeometry(size);
-  return struct(`f2fs_inline_dentry_${size}`, [
-    ['dentry_bitmap', bytes(g.bitmapSize)],
-    ['reserved', bytes(g.reserved)],
-    ['dentry', array(DirEntry, g.slots)],
-    ['filename', bytes(g.slots * SLOT_LEN)],
-  ]);
-}
-export function inlineDentryStruct(size: number) {
-  let s = inlineStructs.get(size);
-  if (!s) inlineStructs.set(size, (s = makeInlineStruct(size)));
-  return s;
+  return new DentryArea(raw, g.slots, offset, g);
 }
 
 export const slotsFor = (nameLen: number) => Math.ceil(nameLen / SLOT_LEN);

@@ -66,6 +66,10 @@ export type Inode = Of<typeof Inode>;
 export type InodeHead = Omit<Inode, 'i_ext' | 'i_addr' | 'i_nid'>;
 export const InodeHead = prefix<InodeHead>(Inode as Struct<unknown>, 'i_ext');
 
+/** Everything but the address arrays: what readers keep decoded (slots are read from the raw block when needed). */
+export type InodeCore = Omit<Inode, 'i_addr' | 'i_nid'>;
+export const InodeCore = prefix<InodeCore>(Inode as Struct<unknown>, 'i_addr');
+
 /** The extra attribute area; it overlays the start of i_addr when i_inline has EXTRA_ATTR. */
 export const InodeExtra = struct('f2fs_inode_extra', [
   ['i_extra_isize', 'u16'],
