@@ -38,9 +38,9 @@ function throwsCode(fn: () => unknown, code: ErrorCode): void {
 /** Records what reaches the backing store, to observe flush order and coalescing. */
 class RecordingMemDevice extends MemDevice {
   raw: Array<[number, number]> = [];
-  protected override writeRaw(blkaddr: number, data: Buffer): void {
-    this.raw.push([blkaddr, data.length / BLOCK_SIZE]);
-    super.writeRaw(blkaddr, data);
+  protected override writeRaw(blkaddr: number, blocks: Buffer[]): void {
+    this.raw.push([blkaddr, blocks.length]);
+    super.writeRaw(blkaddr, blocks);
   }
 }
 

@@ -69,13 +69,15 @@ export class FileDevice extends CachedDevice {
     return page;
   }
 
-  protected writeRaw(blkaddr: number, data: Buffer): void {
+  protected writeRaw(blkaddr: number, blocks: Buffer[]): void {
     const pos = blkaddr * BLOCK_SIZE;
-    let done = 0;
-    while (done < data.length) {
-      done += hostIo(`writing block ${blkaddr + Math.floor(done / BLOCK_SIZE)} of ${this.path}`, () =>
-        fs.writeSync(this.fd, data, done, data.length - done, pos + done),
-      );
+    const total = blocks.length * BLOCK_SIZE;
+    let done = hostIo(`writing blocks ${blkaddr}..${blkaddr + blocks.length - 1} of ${this.path}`, () => fs.writevSync(this.fd, blocks, pos));
+    // A short write (signal, full host disk) is finished block by block; a real error is raised by hostIo.
+    while (done < total) {
+      const i = Math.floor(done / BLOCK_SIZE);
+      const off = done % BLOCK_SIZE;
+      done += hostIo(`writing block ${blkaddr + i} of ${this.path}`, () => fs.writeSync(this.fd, blocks[i], off, BLOCK_SIZE - off, pos + done));
     }
   }
 

@@ -25,7 +25,7 @@ export class MemDevice extends CachedDevice {
   /** A device holding a copy of `buf`; a trailing partial block is dropped, as for image files. */
   static fromBuffer(buf: Buffer, opts: DeviceOptions = {}): MemDevice {
     const dev = new MemDevice(Math.floor(buf.length / BLOCK_SIZE), opts);
-    dev.writeRaw(0, buf.subarray(0, dev.blockCount * BLOCK_SIZE));
+    for (let blk = 0; blk < dev.blockCount; blk++) dev.durable.set(blk, Buffer.from(buf.subarray(blk * BLOCK_SIZE, (blk + 1) * BLOCK_SIZE)));
     return dev;
   }
 
@@ -79,10 +79,8 @@ export class MemDevice extends CachedDevice {
     return page === undefined ? Buffer.alloc(BLOCK_SIZE) : Buffer.from(page);
   }
 
-  protected writeRaw(blkaddr: number, data: Buffer): void {
-    for (let off = 0; off < data.length; off += BLOCK_SIZE) {
-      this.durable.set(blkaddr + off / BLOCK_SIZE, Buffer.from(data.subarray(off, off + BLOCK_SIZE)));
-    }
+  protected writeRaw(blkaddr: number, blocks: Buffer[]): void {
+    blocks.forEach((b, i) => this.durable.set(blkaddr + i, Buffer.from(b)));
   }
 
   /** Writes to memory are durable as soon as they are made. */

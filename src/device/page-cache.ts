@@ -2,6 +2,7 @@
 
 import { F2fsError } from '../errors.js';
 import { BLOCK_SIZE, type BlockDevice, type IoStats, type TraceEvent } from './types.js';
+import { copyPage } from './page-alloc.js';
 
 export const DEFAULT_CACHE_MB = 64;
 /** Upper bound of one coalesced backing-store write (1 MiB), so a long run never needs a huge temporary buffer. */
@@ -81,8 +82,8 @@ export abstract class CachedDevice implements BlockDevice {
 
   /** Reads one whole block from the backing store (a fresh buffer the cache may keep). */
   protected abstract readRaw(blkaddr: number): Buffer;
-  /** Writes `data` (a whole number of blocks) starting at `blkaddr`. */
-  protected abstract writeRaw(blkaddr: number, data: Buffer): void;
+  /** Writes consecutive blocks starting at `blkaddr` (one gathered write: no copy into a run buffer). */
+  protected abstract writeRaw(blkaddr: number, blocks: Buffer[]): void;
   /** Makes every completed writeRaw durable. */
   protected abstract syncRaw(): void;
   /** Releases the backing store; called once. */
@@ -113,19 +114,23 @@ export abstract class CachedDevice implements BlockDevice {
     return page;
   }
 
+  writeBlock(blkaddr: number, data: Buffer, tag?: string): void {
+    this.adoptBlock(blkaddr, data.length === BLOCK_SIZE ? copyPage(data) : data, tag);
+  }
+
   /**
    * A re-write of a block that is already pending moves it to the end of the queue: the later
    * write happened after everything queued in between, and a crash part-way through the flush
    * must never expose it without them (e.g. a checkpoint block rewritten after the data it covers).
    */
-  writeBlock(blkaddr: number, data: Buffer, tag?: string): void {
+  adoptBlock(blkaddr: number, data: Buffer, tag?: string): void {
     this.check(blkaddr);
     if (this.readOnly) throw new F2fsError('EROFS', `write to block ${blkaddr} on a read-only device`, { blkaddr });
     if (data.length !== BLOCK_SIZE) {
       throw new F2fsError('EINVAL', `block write of ${data.length} bytes, expected ${BLOCK_SIZE}`, { blkaddr });
     }
     this.dirty.delete(blkaddr);
-    this.dirty.set(blkaddr, Buffer.from(data));
+    this.dirty.set(blkaddr, data);
     this.trace?.push({ op: 'write', blkaddr, tag: tag ?? 'data' });
   }
 
@@ -143,7 +148,7 @@ export abstract class CachedDevice implements BlockDevice {
     if (this.dirty.size === 0) return;
     let run: number[] = [];
     const writeRun = () => {
-      this.writeRaw(run[0], Buffer.concat(run.map((a) => this.dirty.get(a) as Buffer)));
+      this.writeRaw(run[0], run.map((a) => this.dirty.get(a) as Buffer));
       this.stats.blocksWritten += run.length;
       run = [];
     };

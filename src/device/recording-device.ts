@@ -36,6 +36,11 @@ export class RecordingDevice implements BlockDevice {
     this.log.push({ op: 'write', blkaddr, data: Buffer.from(data), tag });
   }
 
+  adoptBlock(blkaddr: number, data: Buffer, tag = 'data'): void {
+    this.inner.adoptBlock(blkaddr, data, tag);
+    this.log.push({ op: 'write', blkaddr, data: Buffer.from(data), tag });
+  }
+
   flush(tag = 'flush'): void {
     this.inner.flush(tag);
     this.log.push({ op: 'flush', tag });

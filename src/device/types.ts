@@ -28,6 +28,8 @@ export interface BlockDevice {
   readBlock(blkaddr: number): Buffer;
   /** Queues a block write (copied); it reaches the backing store at the next flush, in queue order. `tag` labels it for traces. */
   writeBlock(blkaddr: number, data: Buffer, tag?: string): void;
+  /** writeBlock without the copy: the caller hands `data` over and never touches it again (bulk data writeback). */
+  adoptBlock(blkaddr: number, data: Buffer, tag?: string): void;
   /** Barrier: writes back every queued block in order, then makes them durable. */
   flush(tag?: string): void;
   /** Drops every queued write without writing it: a power cut. */

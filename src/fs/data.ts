@@ -245,7 +245,7 @@ export function writeback(vol: Volume, ino?: number): void {
       if (old === NULL_ADDR) fail('CORRUPT', `inode ${i} block ${bidx} is dirty but not reserved`);
       const version = vol.nm.getNat(dn!.nid).version;
       const blkaddr = vol.sm.allocate(type, { nid: dn!.nid, version, ofs_in_node: dn!.ofsInNode });
-      vol.dev.writeBlock(blkaddr, page, 'data');
+      vol.dev.adoptBlock(blkaddr, page, 'data'); // pages in DirtyPages are private copies, taken out above
       if (old !== NEW_ADDR) vol.sm.invalidate(vol.check.mainBlkaddr(old, `inode ${i} block ${bidx}`));
       writeSlot(vol.nm.nodeForUpdate(dn!.nid), dn!.off, blkaddr);
     }

@@ -4,6 +4,7 @@ import { BLKSIZE } from './layout/constants.js';
 import { editInode, hasInlineData, isDir, isReg, isSymlink, now, setTimes, type InodeInfo, type Timespec } from './inode.js';
 import { convertInlineData, truncateInline, writeInline } from './inline.js';
 import { blockSpans, dropExtent, writePage, writeback } from './data.js';
+import { allocPage } from '../device/index.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { Advise } from './layout/node.js';
 import { fsyncNodes, maxFileBlocks, needDentryMark, truncateBlocks } from './node.js';
@@ -28,12 +29,12 @@ export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, t
         convertInlineData(vol, info);
         info = vol.inode(ino);
       }
+      // `info` stays valid through the loop: block writes change slots and i_blocks, which are read from the node blocks.
       for (const { bidx, blockPos, from, to } of blockSpans(pos, end)) {
         // A partial block starts from its current content (zeros past EOF and in holes).
-        const page = to - from === BLKSIZE ? Buffer.allocUnsafe(BLKSIZE) : Buffer.concat([vol.data.read(info, blockPos, BLKSIZE)], BLKSIZE);
+        const page = to - from === BLKSIZE ? allocPage() : Buffer.concat([vol.data.read(info, blockPos, BLKSIZE)], BLKSIZE);
         data.copy(page, from - blockPos, from - pos, to - pos);
         writePage(vol, info, bidx, page);
-        info = vol.inode(ino);
       }
     }
   }

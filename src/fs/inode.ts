@@ -105,15 +105,11 @@ export function now(): Timespec {
   return { sec: Math.floor(Date.now() / 1000), nsec: Number(ns) };
 }
 
-/** Decodes the inode from its dirty block, lets `fn` change fields, encodes it back (extra area only as far as i_extra_isize). */
-export function editInode(raw: Buffer, fn: (i: InodeHead, e: InodeExtra | null) => void): void {
+/** Decodes the head of the inode from its dirty block, lets `fn` change fields, encodes it back. */
+export function editInode(raw: Buffer, fn: (i: InodeHead) => void): void {
   const i = InodeHead.decode(raw);
-  const hasExtra = (i.i_inline & InlineFlag.EXTRA_ATTR) !== 0;
-  const e = hasExtra ? InodeExtra.decode(raw, I_ADDR_OFFSET) : null;
-  const isize = e?.i_extra_isize ?? 0;
-  fn(i, e);
+  fn(i);
   InodeHead.encode(i, raw);
-  if (e) InodeExtra.encode(e).copy(raw, I_ADDR_OFFSET, 0, isize);
 }
 
 export function setTimes(i: InodeHead, which: { a?: Timespec; m?: Timespec; c?: Timespec }): void {

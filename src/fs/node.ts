@@ -1,7 +1,8 @@
 // Node manager: NAT lookups (journal over the current NAT copy), node block reads with footer checks, and the file block → node path.
 import type { BlockDevice } from '../device/types.js';
+import { copyPage, zeroedPage } from '../device/index.js';
 import { during, fail } from '../errors.js';
-import { ADDRS_PER_BLOCK, BLKSIZE, BLOCKS_PER_SEG, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, RESERVED_NODE_NUM } from './layout/constants.js';
+import { ADDRS_PER_BLOCK, BLOCKS_PER_SEG, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, RESERVED_NODE_NUM } from './layout/constants.js';
 import { NatEntry } from './layout/nat.js';
 import {
   DirectNode,
@@ -150,7 +151,7 @@ export class NodeManager {
   newNode(nid: number, ino: number, ofs: number, cold: boolean): Buffer {
     const cur = this.getNat(nid);
     this.bump(nid);
-    const raw = Buffer.alloc(BLKSIZE);
+    const raw = zeroedPage();
     NodeFooter.encode({ nid, ino, flag: makeFooterFlag(ofs, cold ? NodeFlag.COLD : 0), cp_ver: 0n, next_blkaddr: 0 }, raw, NODE_FOOTER_OFFSET);
     this.dirtyNodes.set(nid, raw);
     this.natDirty.set(nid, { version: cur.version, ino, block_addr: NEW_ADDR });
@@ -163,7 +164,7 @@ export class NodeManager {
     this.bump(nid);
     let raw = this.dirtyNodes.get(nid);
     if (!raw) {
-      raw = Buffer.from(this.readNode(nid).raw);
+      raw = copyPage(this.readNode(nid).raw);
       this.dirtyNodes.set(nid, raw);
     }
     return raw;
@@ -421,7 +422,8 @@ export function writeNode(vol: Volume, nid: number, marks = 0, tag = 'node'): nu
   footer.next_blkaddr = vol.sm.nextBlkaddr(type);
   NodeFooter.encode(footer, raw, NODE_FOOTER_OFFSET);
   vol.nm.setChecksum(raw);
-  vol.dev.writeBlock(blkaddr, raw, tag);
+  // The dirty copy leaves the node manager here, so the device can keep it: a later edit copies it again (nodeForUpdate).
+  vol.dev.adoptBlock(blkaddr, raw, tag);
   if (old !== NEW_ADDR && old !== NULL_ADDR) vol.sm.invalidate(old);
   vol.nm.setNodeAddr(nid, footer.ino, blkaddr);
   vol.nm.dirtyNodes.delete(nid);

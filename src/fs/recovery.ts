@@ -3,7 +3,7 @@ import { during, fail } from '../errors.js';
 import { ADDRS_PER_BLOCK, BLKSIZE, BLOCKS_PER_SEG, CursegType, NEW_ADDR, NULL_ADDR, XATTR_NODE_OFFSET } from './layout/constants.js';
 import { CpFlag } from './layout/checkpoint.js';
 import { fileTypeOfMode } from './layout/dentry.js';
-import { Advise, I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, NODE_BODY_SIZE, NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, footerOfs, isDnodeOfs, isXattrOfs, readSlot, slotOffset, startBidxOfNode, writeSlot } from './layout/node.js';
+import { Advise, I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, InodeHead, NODE_BODY_SIZE, NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, footerOfs, isDnodeOfs, isXattrOfs, readSlot, slotOffset, startBidxOfNode, writeSlot } from './layout/node.js';
 import { Feature } from './layout/superblock.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { addEntry } from './dir.js';
@@ -40,7 +40,7 @@ function recoverable(vol: Volume, cpVer: bigint): boolean {
 }
 
 /** Walks the warm-node log from its next free block through next_blkaddr links while nodes are recoverable (find_fsync_dnodes). */
-export function walkChain(vol: Volume): Chain {
+export function walkChain(vol: Volume, onNode?: (count: number) => void): Chain {
   const c = vol.sm.cursegs[CursegType.WARM_NODE];
   const start = vol.sm.segBlkaddr(c.segno) + c.blkoff;
   const freeBlocks = vol.geo.mainSegments * BLOCKS_PER_SEG - vol.cp.head.valid_block_count;
@@ -53,6 +53,7 @@ export function walkChain(vol: Volume): Chain {
     const ofs = footerOfs(f.flag);
     const kind = f.nid === f.ino && ofs === 0 ? 'inode' : isXattrOfs(ofs) ? 'xattr' : isDnodeOfs(ofs) ? 'direct' : 'indirect';
     nodes.push({ blkaddr, nid: f.nid, ino: f.ino, ofs, kind, fsync: (f.flag & NodeFlag.FSYNC) !== 0, dent: (f.flag & NodeFlag.DENT) !== 0, next: f.next_blkaddr });
+    onNode?.(nodes.length);
     if (nodes.length >= freeBlocks || f.next_blkaddr === blkaddr) return { start, nodes, end: { blkaddr, why: `looped node chain (next ${f.next_blkaddr})` }, looped: true };
     blkaddr = f.next_blkaddr;
   }
@@ -103,15 +104,21 @@ function recoverInodePage(vol: Volume, page: Buffer): void {
   vol.counts.inodes++;
 }
 
+const extraIsize = InodeExtra.field('i_extra_isize');
+const projid = InodeExtra.field('i_projid');
+
 /** recover_inode: attributes of the fsync'd inode block onto the live inode. */
 function recoverInode(vol: Volume, ino: number, page: Buffer): void {
   const ri = Inode.decode(page);
   const extra = ri.i_inline & InlineFlag.EXTRA_ATTR ? InodeExtra.decode(page, I_ADDR_OFFSET) : null;
-  editInode(vol.nm.nodeForUpdate(ino), (i, e) => {
+  const raw = vol.nm.nodeForUpdate(ino);
+  // i_projid sits in the extra area: both inodes must have one that reaches it.
+  const liveIsize = InodeHead.field('i_inline').get(raw) & InlineFlag.EXTRA_ATTR ? extraIsize.get(raw, I_ADDR_OFFSET) : 0;
+  if (extra && vol.sb.feature & Feature.PRJQUOTA && extra.i_extra_isize >= 8 && liveIsize >= 8) projid.set(raw, extra.i_projid, I_ADDR_OFFSET);
+  editInode(raw, (i) => {
     i.i_mode = ri.i_mode;
     i.i_uid = ri.i_uid;
     i.i_gid = ri.i_gid;
-    if (e && extra && vol.sb.feature & Feature.PRJQUOTA && extra.i_extra_isize >= 8) e.i_projid = extra.i_projid;
     i.i_size = ri.i_size;
     [i.i_atime, i.i_ctime, i.i_mtime] = [ri.i_atime, ri.i_ctime, ri.i_mtime];
     [i.i_atime_nsec, i.i_ctime_nsec, i.i_mtime_nsec] = [ri.i_atime_nsec, ri.i_ctime_nsec, ri.i_mtime_nsec];
@@ -273,17 +280,24 @@ function recoverData(vol: Volume, ino: number, page: Buffer, rec: RecoveredInode
   dropExtent(vol, ino);
 }
 
+/** Where recovery is: the phase, and items done of `total` (none while the chain's length is still unknown). */
+export type RecoveryProgress = (phase: 'orphans' | 'walking the node chain' | 'replaying' | 'checkpoint', done: number, total?: number) => void;
+
 /** Orphan processing, then the two chain passes, then fresh segments for every log and a checkpoint (f2fs_recover_fsync_data). */
-export function recover(vol: Volume, opts: { dryRun?: boolean } = {}): RecoveryReport {
+export function recover(vol: Volume, opts: { dryRun?: boolean; progress?: RecoveryProgress } = {}): RecoveryReport {
   const dryRun = opts.dryRun ?? false;
+  const progress = opts.progress;
   if (!dryRun) vol.requireWritable();
   return during('while recovering', () => {
     const orphans = vol.orphanList();
     if (!dryRun) {
-      for (const ino of orphans) if (vol.inodeAllocated(ino)) freeInode(vol, ino);
+      orphans.forEach((ino, i) => {
+        progress?.('orphans', i, orphans.length);
+        if (vol.inodeAllocated(ino)) freeInode(vol, ino);
+      });
       vol.orphanSet.clear();
     }
-    const chain = walkChain(vol);
+    const chain = walkChain(vol, progress && ((n) => progress('walking the node chain', n)));
     if (chain.looped && !dryRun) fail('CORRUPT', `roll-forward: ${chain.end.why} at block ${chain.end.blkaddr}`);
     const entries = new Map<number, RecoveredInode & { lastDentry: number }>();
     const skipped: RecoveryReport['skipped'] = [];
@@ -312,7 +326,8 @@ export function recover(vol: Volume, opts: { dryRun?: boolean } = {}): RecoveryR
       }
     }
     const done = new Set<number>();
-    for (const n of chain.nodes) {
+    for (const [i, n] of chain.nodes.entries()) {
+      progress?.('replaying', i, chain.nodes.length);
       const e = entries.get(n.ino);
       if (!e || done.has(n.ino)) continue;
       e.nodes++;
@@ -329,6 +344,7 @@ export function recover(vol: Volume, opts: { dryRun?: boolean } = {}): RecoveryR
     let checkpoint: RecoveryReport['checkpoint'] = null;
     if (!dryRun && (entries.size || orphans.length)) {
       if (entries.size) vol.sm.allocateNewSegments();
+      progress?.('checkpoint', 0);
       const cp = writeCheckpoint(vol, { umount: false });
       checkpoint = { version: cp.head.checkpoint_ver.toString(), pack: cp.pack };
     }
