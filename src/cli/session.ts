@@ -31,6 +31,19 @@ export interface SessionOptions {
   stderr?: (line: string) => void;
   /** Asks before destructive lines (shell on a terminal); undefined: never asks. */
   confirm?: (message: string) => Promise<boolean>;
+  /**
+   * `run --json`: each line's outcome comes back as data instead of being printed (commands run with --json, their
+   * document kept as the result; no echo, no error lines on stderr).
+   */
+  json?: boolean;
+}
+
+/** What one line did. */
+export interface LineOutcome {
+  status: number;
+  /** With `json`: the command's --json document (a session command's own small result), when it produced one. */
+  result?: unknown;
+  error?: F2fsError;
 }
 
 /** Commands the session handles itself (plus `help`, which the shell adds). */
@@ -216,91 +229,107 @@ export class Session {
 
   /** Runs one line; returns its status (0 for blank lines and comments). Never throws. */
   async exec(line: string): Promise<number> {
+    return (await this.execLine(line))?.status ?? 0;
+  }
+
+  /** Runs one line and says what it did; null for a blank line or a comment. Never throws. */
+  async execLine(line: string): Promise<LineOutcome | null> {
     let words: string[];
     try {
       words = splitWords(line);
     } catch (e) {
       return this.fail(e);
     }
-    if (words.length === 0) return 0;
-    if (!this.opts.quiet) this.err(`${BIN}: ${line.trim()}`);
+    if (words.length === 0) return null;
+    if (!this.opts.quiet && !this.opts.json) this.err(`${BIN}: ${line.trim()}`);
     try {
-      const status = await this.dispatch(words[0], words.slice(1));
-      if (status && !this.firstFailure) this.firstFailure = status;
-      return status;
+      const outcome = await this.dispatch(words[0], words.slice(1));
+      if (outcome.status && !this.firstFailure) this.firstFailure = outcome.status;
+      return outcome;
     } catch (e) {
       return this.fail(e);
     }
   }
 
-  private fail(e: unknown): number {
+  private fail(e: unknown): LineOutcome {
     const { error, status } = classifyError(e);
-    this.err(`${BIN}: ${error.describe()}`);
+    if (!this.opts.json) this.err(`${BIN}: ${error.describe()}`);
     if (!this.firstFailure) this.firstFailure = status;
-    return status;
+    return { status, error };
   }
 
-  private async dispatch(name: string, argv: string[]): Promise<number> {
+  /** A session command done: its line for humans, or its result with `json`. */
+  private done(result: object, text?: string): LineOutcome {
+    if (this.opts.json) return { status: 0, result };
+    if (text !== undefined) this.out(text);
+    return { status: 0 };
+  }
+
+  private async dispatch(name: string, argv: string[]): Promise<LineOutcome> {
     switch (name) {
       case 'pwd':
         this.requireVol();
-        this.out(this.cwd);
-        return 0;
+        return this.done({ cwd: this.cwd }, this.cwd);
       case 'cd': {
         const vol = this.requireVol();
         const target = path.posix.normalize(this.absolute(argv[0] ?? '/'));
         const r = vol.resolve(target, { follow: true });
         if (!isDir(vol.inode(r.ino).inode.i_mode)) throw new F2fsError('ENOTDIR', `${target} is not a directory`);
         this.cwd = target.length > 1 ? target.replace(/\/+$/, '') : '/';
-        return 0;
+        return this.done({ cwd: this.cwd });
       }
-      case 'crash':
+      case 'crash': {
         if (this.readOnly) throw new F2fsError('EROFS', 'crash: the image is open read-only (nothing to lose)');
-        if (this.opts.confirm && !(await this.opts.confirm('Power cut now: drop everything not yet written?'))) return 0;
+        if (this.opts.confirm && !(await this.opts.confirm('Power cut now: drop everything not yet written?'))) return { status: 0 };
         this.crash();
-        this.out(`power cut: unwritten blocks dropped, ${this.image} reopened at checkpoint ${this.vol!.cp.head.checkpoint_ver}`);
-        return 0;
+        const version = this.vol!.cp.head.checkpoint_ver;
+        return this.done({ image: this.image, checkpoint: { version, pack: this.vol!.cp.pack } }, `power cut: unwritten blocks dropped, ${this.image} reopened at checkpoint ${version}`);
+      }
       case 'open':
         if (!argv[0]) throw new F2fsError('USAGE', 'open IMAGE');
         await this.open(argv[0]);
-        this.out(`opened ${argv[0]}${this.readOnly ? ' (read-only)' : ''}`);
-        return 0;
+        return this.done({ image: argv[0], readOnly: this.readOnly }, `opened ${argv[0]}${this.readOnly ? ' (read-only)' : ''}`);
       case 'close': {
         this.requireVol();
         const { checkpointed } = this.close(!argv.includes('--no-checkpoint'));
-        this.out(checkpointed ? 'checkpointed and closed' : 'closed');
-        return 0;
+        return this.done({ checkpointed }, checkpointed ? 'checkpointed and closed' : 'closed');
       }
       case 'quit':
       case 'exit':
       case 'q':
         this.ended = true;
         if (argv.includes('--no-checkpoint')) this.close(false);
-        return 0;
+        return { status: 0 };
       default:
         return this.runCommand(name, argv);
     }
   }
 
-  private async runCommand(name: string, argv: string[]): Promise<number> {
+  private async runCommand(name: string, argv: string[]): Promise<LineOutcome> {
     const cls = await this.commandClass(name);
     if (!cls) throw new F2fsError('USAGE', `unknown command '${name}' (try help)`);
     // mkfs takes its own IMAGE; every other command runs on the session's volume.
     const isVolumeCmd = name !== 'mkfs';
-    if (this.opts.confirm && (await this.needsConfirm(name, argv)) && !(await this.opts.confirm(`Run '${[name, ...argv].join(' ')}'?`))) return 0;
-    const ctx = { config: this.opts.config, stdout: this.out, stderr: this.err };
+    if (this.opts.confirm && (await this.needsConfirm(name, argv)) && !(await this.opts.confirm(`Run '${[name, ...argv].join(' ')}'?`))) return { status: 0 };
+    // json: the command prints its own --json document (errors included) here instead of on stdout.
+    const printed: string[] = [];
+    const ctx = { config: this.opts.config, stdout: this.opts.json ? (s: string) => void printed.push(s) : this.out, stderr: this.err };
+    const flags = this.opts.json ? ['--json'] : [];
+    let outcome: RunOutcome<object>;
     if (!isVolumeCmd) {
       // mkfs and friends take their own IMAGE: let go of it first when it is the session's image.
       const target = argv.find((a) => !a.startsWith('-'));
       const mine = this.image && target && path.resolve(target) === path.resolve(this.image);
       if (mine && this.vol) this.close(false);
-      const outcome = await cls.runWith(ctx, argv);
+      outcome = await cls.runWith(ctx, [...flags, ...argv]);
       if (mine) await this.open(this.image!);
-      return outcome.status;
+    } else {
+      const vol = this.requireVol();
+      outcome = await cls.runWith({ ...ctx, vol }, [...flags, ...this.resolveArgv(name, cls, argv, true)]);
     }
-    const vol = this.requireVol();
-    const outcome = await cls.runWith({ ...ctx, vol }, this.resolveArgv(name, cls, argv, true));
-    return outcome.status;
+    const { status, error } = outcome;
+    // The document of a failed command is its {"error"}: kept as `error` itself.
+    return { status, error, result: this.opts.json && !error && printed.length ? JSON.parse(printed.join('\n')) : undefined };
   }
 
   /** Destructive lines that the shell confirms on a terminal (rm -r, recover; mkfs asks by itself). */
@@ -311,18 +340,41 @@ export class Session {
   }
 }
 
-/** Runs lines from an async source until the end, `quit`, or the first failure (unless keepGoing). */
-export async function runLines(session: Session, lines: AsyncIterable<string> | Iterable<string>, opts: { keepGoing?: boolean }): Promise<{ lines: number; failed: number }> {
+/** One executed script line, as `run --json` reports it (docs/json.md). */
+export interface LineRecord {
+  /** Line number in the script (blank lines and comments counted). */
+  line: number;
+  /** The line as written (trimmed). */
+  command: string;
+  ok: boolean;
+  status: number;
+  result: unknown;
+  error: Record<string, unknown> | null;
+}
+
+/**
+ * Runs lines from an async source until the end, `quit`, or the first failure (unless keepGoing); `records` receives
+ * one record per line executed. `lines` counts the lines read, `ran` those executed (not blank, not comments).
+ */
+export async function runLines(
+  session: Session,
+  lines: AsyncIterable<string> | Iterable<string>,
+  opts: { keepGoing?: boolean; records?: LineRecord[] },
+): Promise<{ lines: number; ran: number; failed: number }> {
   let n = 0;
+  let ran = 0;
   let failed = 0;
   for await (const line of lines) {
     n++;
-    const status = await session.exec(line);
-    if (status) {
+    const o = await session.execLine(line);
+    if (!o) continue;
+    ran++;
+    opts.records?.push({ line: n, command: line.trim(), ok: o.status === 0, status: o.status, result: o.result ?? null, error: o.error ? (o.error.toJSON().error as Record<string, unknown>) : null });
+    if (o.status) {
       failed++;
       if (!opts.keepGoing) break;
     }
     if (session.ended) break;
   }
-  return { lines: n, failed };
+  return { lines: n, ran, failed };
 }

@@ -72,7 +72,8 @@ export default class CrashExplore extends F2fsCommand<typeof CrashExplore, Explo
     const base = MemDevice.fromFile(args.image, { readOnly: false });
     const bar = this.progress('exploring cuts');
     try {
-      const report = await explore(base, steps, { maxCuts: flags['max-cuts'], dropWrites: flags['drop-writes'], progress: (d, t) => bar?.update(d, t) });
+      const progress = bar && ((done: number, total: number, bad: number) => bar.update(done, total, bad ? `${bad} VIOLATION(S)` : '0 violations'));
+      const report = await explore(base, steps, { maxCuts: flags['max-cuts'], dropWrites: flags['drop-writes'], progress });
       return { image: args.image, ...report };
     } finally {
       bar?.end();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Args } from '@oclif/core';
 import { VolumeCommand, imageArg } from '../cli/base.js';
 import { humanSize } from '../cli/render.js';
-import { rdump, type RdumpStats } from '../fs/extract.js';
+import { rdump, treeEntries, type RdumpProgress, type RdumpStats } from '../fs/extract.js';
 import { resolveFile } from '../fs/inspect.js';
 import { parseInoSpec, splitPath } from '../fs/namei.js';
 import type { Volume } from '../fs/volume.js';
@@ -18,7 +18,7 @@ export interface RdumpResult extends RdumpStats {
 export default class Rdump extends VolumeCommand<typeof Rdump, RdumpResult> {
   static override summary = 'Copy a directory tree from the image to a host directory.';
   static override description =
-    'Writes HOSTDIR/<last name of PATH> (the root, or an <ino>, goes into HOSTDIR itself), made as needed. Regular files (sparse), symlinks and directories are recreated with their modes and times; hard links become copies; device nodes, fifos and sockets are skipped and listed.';
+    'Writes HOSTDIR/<last name of PATH> (the root, or an <ino>, goes into HOSTDIR itself), made as needed. Regular files (sparse), symlinks and directories are recreated with their modes and times; hard links become copies; device nodes, fifos and sockets are skipped and listed. Progress is shown on a terminal.';
   static override examples = ['<%= config.bin %> rdump disk.img /etc ./out', '<%= config.bin %> rdump disk.img / ./whole-image'];
   static override args = {
     image: imageArg(),
@@ -30,7 +30,15 @@ export default class Rdump extends VolumeCommand<typeof Rdump, RdumpResult> {
     const r = resolveFile(vol, this.args.path, { follow: false });
     const name = r.name;
     const dest = name && r.ino !== vol.sb.root_ino ? path.join(this.args.hostdir, name) : this.args.hostdir;
-    return { ino: r.ino, dest, ...rdump(vol, r.ino, dest, { srcPath: parseInoSpec(this.args.path) === null ? `/${splitPath(this.args.path).join('/')}` : `<${r.ino}>` }) };
+    const srcPath = parseInoSpec(this.args.path) === null ? `/${splitPath(this.args.path).join('/')}` : `<${r.ino}>`;
+    const bar = this.progress('dumping');
+    try {
+      const total = bar ? treeEntries(vol, r.ino) : 0;
+      const progress = bar && ((p: RdumpProgress) => bar.update(p.entries, total, `${p.path}, ${humanSize(p.bytes)} written`));
+      return { ino: r.ino, dest, ...rdump(vol, r.ino, dest, { srcPath, progress }) };
+    } finally {
+      bar?.end();
+    }
   }
 
   protected override render(r: RdumpResult): void {

@@ -19,7 +19,12 @@ export default class Recover extends VolumeCommand<typeof Recover, RecoveryRepor
   }
 
   protected async execute(vol: Volume, _args: unknown, flags: CmdFlags<typeof Recover>): Promise<RecoveryReport> {
-    return recover(vol, { dryRun: flags['dry-run'] });
+    const bar = this.progress('recovering');
+    try {
+      return recover(vol, { dryRun: flags['dry-run'], progress: bar && ((phase, done, total) => bar.update(done, total, phase)) });
+    } finally {
+      bar?.end();
+    }
   }
 
   protected override render(r: RecoveryReport): void {

@@ -4,16 +4,23 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { Args, Flags } from '@oclif/core';
 import { F2fsCommand, globalFlags, type CmdArgs, type CmdFlags } from '../cli/base.js';
-import { Session, runLines } from '../cli/session.js';
+import { Session, runLines, type LineRecord } from '../cli/session.js';
 import { F2fsError, toF2fsError } from '../errors.js';
 
 export interface RunResult {
+  /** Lines read (blank lines and comments included). */
   lines: number;
   failed: number;
   /** Status of the first failed line (0: none failed). */
   status: number;
   /** A checkpoint was written at the end (the volume was dirty). */
   checkpointed: boolean;
+}
+
+/** run's result: also the lines executed, and with --json one record per line (docs/json.md `run`). */
+export interface BatchResult extends RunResult {
+  ran: number;
+  records?: LineRecord[];
 }
 
 /** Script lines from a file or stdin, read line by line (a 10,000-line script is never held as one string per line twice). */
@@ -43,12 +50,13 @@ export const sessionFlags = {
   }),
 };
 
-export default class Run extends F2fsCommand<typeof Run, RunResult> {
+export default class Run extends F2fsCommand<typeof Run, BatchResult> {
   static override summary = 'Run a script of f2fsdbg command lines on one image, opened once (like debugfs -f).';
   static override description =
     'Each line is a command without the IMAGE argument (`write /a --data x`, `cat /a`, `cd /d`, `checkpoint`, `crash`, `recover`; `#` starts a comment). ' +
     'Work stays in memory between lines (mutating commands default to --sync keep) until checkpoint, fsync, atomic-commit or the end of the script, which checkpoints a dirty image unless --no-checkpoint. ' +
-    'Each line is echoed as `f2fsdbg: LINE` on stderr (not with --quiet); the run stops at the first failing line (not with --keep-going) and exits with its status. Without -f the script is read from stdin.';
+    'Each line is echoed as `f2fsdbg: LINE` on stderr (not with --quiet); the run stops at the first failing line (not with --keep-going) and exits with its status. Without -f the script is read from stdin. ' +
+    'With --json, nothing is echoed or printed per line: one document lists every line executed with its status and its own --json result or error.';
   static override examples = [
     '<%= config.bin %> run disk.img -f script.txt',
     'printf "write /a --data hi\\ncat /a\\n" | <%= config.bin %> run disk.img',
@@ -61,7 +69,7 @@ export default class Run extends F2fsCommand<typeof Run, RunResult> {
   };
   static override baseFlags = globalFlags;
 
-  protected async invoke(args: CmdArgs<typeof Run>, flags: CmdFlags<typeof Run>): Promise<RunResult> {
+  protected async invoke(args: CmdArgs<typeof Run>, flags: CmdFlags<typeof Run>): Promise<BatchResult> {
     if (flags.file === undefined && process.stdin.isTTY) throw new F2fsError('USAGE', 'no script: give -f SCRIPT or pipe the lines on stdin (or use `shell` for an interactive session)');
     const lines = scriptLines(flags.file);
     const session = new Session({
@@ -72,20 +80,22 @@ export default class Run extends F2fsCommand<typeof Run, RunResult> {
       wait: flags.wait,
       stdout: this.ctx?.stdout,
       stderr: this.ctx?.stderr,
+      json: flags.json,
     });
     await session.open(args.image);
-    let ran: { lines: number; failed: number };
+    const records: LineRecord[] | undefined = flags.json ? [] : undefined;
+    let ran: { lines: number; ran: number; failed: number };
     let checkpointed = false;
     try {
-      ran = await runLines(session, lines, { keepGoing: flags['keep-going'] });
+      ran = await runLines(session, lines, { keepGoing: flags['keep-going'], records });
     } finally {
       // End of script (or stop at a failure): like quit.
       if (session.vol) checkpointed = session.close(flags.checkpoint).checkpointed;
     }
-    return { ...ran, status: session.firstFailure, checkpointed };
+    return { ...ran, status: session.firstFailure, checkpointed, records };
   }
 
-  protected override exitStatus(r: RunResult): number {
+  protected override exitStatus(r: BatchResult): number {
     return r.status;
   }
 

@@ -139,7 +139,8 @@ export interface ExploreOptions {
   maxCuts?: number;
   /** Also lose each unflushed write of the window before a cut, one at a time (bounded per cut). */
   dropWrites?: number;
-  progress?: (done: number, total: number) => void;
+  /** After each cut point (all its variants checked), with the violating crash images so far. */
+  progress?: (done: number, total: number, violations: number) => void;
 }
 
 function chooseCuts(log: RecordedOp[], max: number): number[] {
@@ -167,6 +168,8 @@ export async function explore(base: MemDevice, steps: Step[], opts: ExploreOptio
   const cuts = chooseCuts(log, opts.maxCuts ?? 200);
   const results: CutResult[] = [];
   let done = 0;
+  let violations = 0;
+  opts.progress?.(0, cuts.length, 0); // the total is known once the session is recorded
   for (const cut of cuts) {
     const variants: (number | undefined)[] = [undefined];
     let w = cut;
@@ -182,9 +185,10 @@ export async function explore(base: MemDevice, steps: Step[], opts: ExploreOptio
         r.violations = [toF2fsError(e).describe()];
       }
       r.ok = r.violations.length === 0;
+      if (!r.ok) violations++;
       results.push(r);
     }
-    opts.progress?.(++done, cuts.length);
+    opts.progress?.(++done, cuts.length, violations);
   }
   return {
     steps: steps.length,
@@ -192,7 +196,7 @@ export async function explore(base: MemDevice, steps: Step[], opts: ExploreOptio
     writes: log.filter((o) => o.op === 'write').length,
     flushes: log.filter((o) => o.op === 'flush').length,
     cuts: results,
-    violations: results.filter((r) => !r.ok).length,
+    violations,
     ms: Date.now() - t0,
   };
 }

@@ -7,6 +7,7 @@ import { fail, toF2fsError } from '../errors.js';
 import { BLKSIZE } from './layout/constants.js';
 import { FILE_TYPE_NAMES, fileTypeOfMode } from './layout/dentry.js';
 import { hasInlineData, isDir, isReg, isSymlink, type InodeInfo } from './inode.js';
+import { walkTree } from './inspect.js';
 import type { Volume } from './volume.js';
 
 const CHUNK = 256 * BLKSIZE; // 1 MiB per read: bounded memory for any file size
@@ -61,8 +62,11 @@ export function requireContent(info: InodeInfo, what: string): void {
   if (isDir(info.inode.i_mode)) fail('EISDIR', `${what} is a directory`);
 }
 
-/** Writes a regular file (or a symlink's target bytes) to a host path, leaving holes sparse. */
-export function dumpToHost(vol: Volume, info: InodeInfo, hostPath: string): number {
+/**
+ * Writes a regular file (or a symlink's target bytes) to a host path, leaving holes sparse. `progress` gets the bytes
+ * of the file done after each 1 MiB chunk (a large file moves a progress bar too).
+ */
+export function dumpToHost(vol: Volume, info: InodeInfo, hostPath: string, progress?: (bytes: number) => void): number {
   if (!isReg(info.inode.i_mode) && !isSymlink(info.inode.i_mode)) fail('EINVAL', `inode ${info.ino} is not a regular file`);
   let fd: number;
   try {
@@ -72,8 +76,8 @@ export function dumpToHost(vol: Volume, info: InodeInfo, hostPath: string): numb
   }
   try {
     for (const c of fileChunks(vol, info)) {
-      if (c.hole) continue;
-      fs.writeSync(fd, c.data, 0, c.data.length, c.pos);
+      if (!c.hole) fs.writeSync(fd, c.data, 0, c.data.length, c.pos);
+      progress?.(c.pos + c.data.length);
     }
     fs.ftruncateSync(fd, info.inode.i_size);
     return info.inode.i_size;
@@ -105,17 +109,33 @@ export function preserveMeta(hostPath: string, info: InodeInfo, link = false): v
   fs.utimesSync(hostPath, atime, mtime);
 }
 
+/** Where an rdump is: the entry being copied, how many entries came before it, and the file bytes written so far. */
+export interface RdumpProgress {
+  path: string;
+  entries: number;
+  bytes: number;
+}
+
+/** Entries rdump visits from `ino`: itself and everything below it (a progress total; names it skips count too). */
+export function treeEntries(vol: Volume, ino: number): number {
+  let n = 1;
+  if (isDir(vol.inode(ino).inode.i_mode)) walkTree(vol, () => n++, ino);
+  return n;
+}
+
 /**
  * rdump: recreates the tree of `srcIno` at `dest` (a directory made if missing; the source's content goes inside
  * it). Device nodes, fifos and sockets are listed as skipped (by image path: `srcPath` + the path below it). Hard
- * links become separate copies.
+ * links become separate copies. `progress` is called as each entry starts and after each chunk of a file.
  */
-export function rdump(vol: Volume, srcIno: number, dest: string, opts: { srcPath?: string; progress?: (path: string) => void } = {}): RdumpStats {
+export function rdump(vol: Volume, srcIno: number, dest: string, opts: { srcPath?: string; progress?: (p: RdumpProgress) => void } = {}): RdumpStats {
   const progress = opts.progress;
   const stats: RdumpStats = { dirs: 0, files: 0, symlinks: 0, skipped: [], bytes: 0 };
   const dirsToStamp: [string, InodeInfo][] = [];
+  let entries = 0;
   const copy = (info: InodeInfo, hostPath: string, rel: string) => {
-    progress?.(rel || '/');
+    const at = { path: rel || '/', entries: entries++ };
+    progress?.({ ...at, bytes: stats.bytes });
     const mode = info.inode.i_mode;
     try {
       if (isDir(mode)) {
@@ -133,7 +153,8 @@ export function rdump(vol: Volume, srcIno: number, dest: string, opts: { srcPath
         // Directory modes and times are set after their content is written (deepest first: pushed after children).
         dirsToStamp.push([hostPath, info]);
       } else if (isReg(mode)) {
-        stats.bytes += dumpToHost(vol, info, hostPath);
+        const before = stats.bytes;
+        stats.bytes += dumpToHost(vol, info, hostPath, progress && ((b) => progress({ ...at, bytes: before + b })));
         preserveMeta(hostPath, info);
         stats.files++;
       } else if (isSymlink(mode)) {
