@@ -5,7 +5,7 @@
 //   npm run bench                    build, then run everything (several minutes)
 //   node bench/run.mjs [options]     the built CLI (dist/) as it is
 //     --quick            smaller workloads, 1 run of the heavy steps (a smoke test, not numbers to quote)
-//     --only 1,3,6       run only these steps
+//     --only 1,3,6       run only these steps (1-8)
 //     --runs N           runs of each start-up measurement (default 11)
 //     --heavy-runs N     runs of each heavy measurement (default 3)
 //     --tree DIR         host tree for step 2 (default: a generated tree of ~2,000 files / 100 MiB)
@@ -593,6 +593,30 @@ await step(7, 'batch of small writes (`run -f`)', () => {
   const perLine = median(times) / BATCH_LINES;
   row(7, `\`run -f\`, ${BATCH_LINES.toLocaleString('en')} writes: per line vs one-shot`, perLine, median(one), 'ms', `whole batch ${(median(times) / 1000).toFixed(1)} s (median of ${HEAVY})`);
   rmrf(img);
+});
+
+await step(8, 'import memory as the tree grows', () => {
+  // Same-shaped trees (1 dir per 40 files, 256 B - 2 MiB, 8 KiB on average) at 1x and 8x the file count: peak RSS
+  // that stays put while files, inodes and data grow 8x is what "bounded" means here.
+  const counts = QUICK ? [1000, 8000] : [5000, 40000];
+  const rss = [];
+  const ms = [];
+  for (const files of counts) {
+    const dir = sp(`grow-${files}`);
+    fs.mkdirSync(dir);
+    const bytes = makeTree(dir, files, files * 8 * 1024);
+    const img = sp(`grow-${files}.img`);
+    f2(['mkfs', img, '--size', String(imageSizeFor(bytes))]);
+    const r = f2(['import', img, dir, '/', '--json'], { rss: true });
+    const got = JSON.parse(r.stdout).files;
+    if (got !== files) throw new Error(`imported ${got} files of ${files}`);
+    rss.push(r.rss == null ? null : r.rss / 1024);
+    ms.push(r.ms);
+    rmrf(img);
+    rmrf(dir);
+  }
+  const [small, big] = counts.map((n) => n.toLocaleString('en'));
+  row(8, `\`import\` peak RSS: ${big} files vs ${small} files`, rss[1], rss[0], 'MiB', `same tree shape, 8 KiB files on average; ${(ms[0] / 1000).toFixed(1)} s and ${(ms[1] / 1000).toFixed(1)} s`);
 });
 
 console.log(`f2fsdbg bench — ${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cores, scratch ${path.dirname(SCRATCH)}, ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -2,7 +2,6 @@
 
 import { F2fsError } from '../errors.js';
 import { BLOCK_SIZE, type BlockDevice, type IoStats, type TraceEvent } from './types.js';
-import { copyPage } from './page-alloc.js';
 
 export const DEFAULT_CACHE_MB = 64;
 /** Upper bound of one coalesced backing-store write (1 MiB), so a long run never needs a huge temporary buffer. */
@@ -115,7 +114,7 @@ export abstract class CachedDevice implements BlockDevice {
   }
 
   writeBlock(blkaddr: number, data: Buffer, tag?: string): void {
-    this.adoptBlock(blkaddr, data.length === BLOCK_SIZE ? copyPage(data) : data, tag);
+    this.adoptBlock(blkaddr, Buffer.from(data), tag);
   }
 
   /**

@@ -1,6 +1,5 @@
 // Directories: walking dentry areas (blocks and inline), the multi-level hash lookup, and listing.
 import { during, fail } from '../errors.js';
-import { copyPage, zeroedPage } from '../device/index.js';
 import type { Volume } from './volume.js';
 import { editInode } from './inode.js';
 import { writePage } from './data.js';
@@ -149,7 +148,7 @@ export function clearEntry(area: DentryArea, pos: number, nameLen: number): void
 }
 
 /** A private copy of dentry block `bidx` to edit (the cached block stays as read until the page is written back). */
-const blockForUpdate = (vol: Volume, dir: InodeInfo, bidx: number, blkaddr: number) => blockArea(copyPage(vol.data.blockData(dir.ino, bidx, blkaddr)));
+const blockForUpdate = (vol: Volume, dir: InodeInfo, bidx: number, blkaddr: number) => blockArea(Buffer.from(vol.data.blockData(dir.ino, bidx, blkaddr)));
 
 export const isEmptyArea = (area: DentryArea) => area.bitmap.every((b) => b === 0);
 
@@ -183,7 +182,7 @@ export function addEntry(vol: Volume, dirIno: number, name: Buffer, ino: number,
       const seen = blkaddr ? blockArea(vol.data.blockData(dirIno, bidx, blkaddr)) : null;
       const pos = seen ? roomForFilename(seen.bitmap, slots, NR_DENTRY_IN_BLOCK) : 0;
       if (pos >= NR_DENTRY_IN_BLOCK) continue;
-      const area = blkaddr ? blockForUpdate(vol, dir, bidx, blkaddr) : blockArea(zeroedPage());
+      const area = blkaddr ? blockForUpdate(vol, dir, bidx, blkaddr) : blockArea(Buffer.alloc(BLKSIZE));
       putEntry(area, pos, name, ino, fileType, hash);
       writePage(vol, dir, bidx, area.raw);
       editInode(vol.nm.nodeForUpdate(dirIno), (i) => {

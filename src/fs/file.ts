@@ -3,7 +3,7 @@ import { fail } from '../errors.js';
 import { BLKSIZE } from './layout/constants.js';
 import { editInode, hasInlineData, isDir, isReg, isSymlink, now, setTimes, type InodeInfo, type Timespec } from './inode.js';
 import { convertInlineData, truncateInline, writeInline } from './inline.js';
-import { blockSpans, dropExtent, writePage, writeback } from './data.js';
+import { balanceFs, blockSpans, dropExtent, writePage, writeback } from './data.js';
 import { allocPage } from '../device/index.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { Advise } from './layout/node.js';
@@ -18,6 +18,7 @@ function requireFile(info: InodeInfo): void {
 /** Writes `data` at byte `pos` (f2fs_file_write_iter): inline while it fits, block pages otherwise; i_size grows, m/ctime change. */
 export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, times: Timespec = now()): void {
   vol.requireWritable();
+  balanceFs(vol);
   let info = vol.inode(ino);
   requireFile(info);
   const end = pos + data.length;
@@ -132,6 +133,12 @@ export function fsyncFile(vol: Volume, ino: number, opts: { atomic?: boolean } =
   // A new inode must reach the chain (with its dentry mark) even when only its data changed.
   if (needDentryMark(vol, ino)) vol.nm.nodeForUpdate(ino);
   const nodes = fsyncNodes(vol, ino, opts.atomic ?? false);
+  // f2fs_need_inode_block_update: nodes of this file went out unmarked since (balanceFs) and nothing marked came
+  // after them; an inode block with the fsync mark makes roll-forward replay them.
+  if (vol.nm.lastWriteUnsynced.has(ino)) {
+    vol.nm.nodeForUpdate(ino);
+    nodes.push(...fsyncNodes(vol, ino, opts.atomic ?? false));
+  }
   vol.dev.flush(opts.atomic ? 'fua' : 'fsync');
   return { ino, method: 'nodes', reason: null, nodes };
 }

@@ -9,6 +9,7 @@ import { FileType, fileTypeOfMode } from './layout/dentry.js';
 import { Advise, I_ADDR_OFFSET, InlineFlag, InodeExtra, InodeHead, MAX_EXTRA_ISIZE, slotOffset, writeSlot } from './layout/node.js';
 import { Feature, extensionList } from './layout/superblock.js';
 import { truncateBlocks } from './node.js';
+import { balanceFs } from './data.js';
 import type { Volume } from './volume.js';
 
 const MAX_SYMLINK_FOLLOW = 40; // the kernel's MAXSYMLINKS
@@ -216,6 +217,7 @@ function link(vol: Volume, dirIno: number, name: Buffer, ino: number, mode: numb
 /** create/mkdir/mknod/symlink: a new inode named `name` in `dirIno`. */
 export function createNode(vol: Volume, dirIno: number, name: Buffer, mode: number, opts: CreateOptions = {}): number {
   vol.requireWritable();
+  balanceFs(vol);
   const dir = vol.inode(dirIno);
   requireNewName(vol, dir, name);
   const t = opts.times ?? now();

@@ -1,8 +1,7 @@
 // Node manager: NAT lookups (journal over the current NAT copy), node block reads with footer checks, and the file block → node path.
 import type { BlockDevice } from '../device/types.js';
-import { copyPage, zeroedPage } from '../device/index.js';
 import { during, fail } from '../errors.js';
-import { ADDRS_PER_BLOCK, BLOCKS_PER_SEG, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, RESERVED_NODE_NUM } from './layout/constants.js';
+import { ADDRS_PER_BLOCK, BLKSIZE, BLOCKS_PER_SEG, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, RESERVED_NODE_NUM } from './layout/constants.js';
 import { NatEntry } from './layout/nat.js';
 import {
   DirectNode,
@@ -51,6 +50,8 @@ export class NodeManager {
   readonly newSinceCp = new Set<number>();
   /** Inodes whose block went out with an fsync mark since the last checkpoint (HAS_FSYNCED_INODE). */
   readonly fsyncedInodes = new Set<number>();
+  /** Inodes whose latest node write since the checkpoint carried no fsync mark (HAS_LAST_FSYNC clear). */
+  readonly lastWriteUnsynced = new Set<number>();
   private nidHint: number;
   private readonly gens = new Map<number, number>();
 
@@ -151,7 +152,7 @@ export class NodeManager {
   newNode(nid: number, ino: number, ofs: number, cold: boolean): Buffer {
     const cur = this.getNat(nid);
     this.bump(nid);
-    const raw = zeroedPage();
+    const raw = Buffer.alloc(BLKSIZE);
     NodeFooter.encode({ nid, ino, flag: makeFooterFlag(ofs, cold ? NodeFlag.COLD : 0), cp_ver: 0n, next_blkaddr: 0 }, raw, NODE_FOOTER_OFFSET);
     this.dirtyNodes.set(nid, raw);
     this.natDirty.set(nid, { version: cur.version, ino, block_addr: NEW_ADDR });
@@ -164,7 +165,7 @@ export class NodeManager {
     this.bump(nid);
     let raw = this.dirtyNodes.get(nid);
     if (!raw) {
-      raw = copyPage(this.readNode(nid).raw);
+      raw = Buffer.from(this.readNode(nid).raw);
       this.dirtyNodes.set(nid, raw);
     }
     return raw;
@@ -207,6 +208,7 @@ export class NodeManager {
     this.freedSinceCp.clear();
     this.newSinceCp.clear();
     this.fsyncedInodes.clear();
+    this.lastWriteUnsynced.clear();
     natBitmap.copy(this.natBitmap);
     this.nidHint = nextFreeNid;
   }
@@ -427,6 +429,9 @@ export function writeNode(vol: Volume, nid: number, marks = 0, tag = 'node'): nu
   if (old !== NEW_ADDR && old !== NULL_ADDR) vol.sm.invalidate(old);
   vol.nm.setNodeAddr(nid, footer.ino, blkaddr);
   vol.nm.dirtyNodes.delete(nid);
+  // set_node_addr's fsync_done: any node write of an inode decides whether its latest write is recoverable.
+  if (marks & NodeFlag.FSYNC && isDnodeOfs(footerOfs(footer.flag))) vol.nm.lastWriteUnsynced.delete(footer.ino);
+  else vol.nm.lastWriteUnsynced.add(footer.ino);
   return blkaddr;
 }
 
