@@ -51,6 +51,17 @@ module.exports = new Proxy({}, { get: (_, k) => (k === '__esModule' ? false : fa
   },
 };
 
+// One ejs in the bundle: @oclif/plugin-autocomplete pins ejs 3 beside oclif's ejs 6, and only calls render() (the
+// same in both, and only for its zsh-with-spaces and PowerShell scripts). 17 KiB less to load at every start.
+const oneEjs = {
+  name: 'one-ejs',
+  setup(b) {
+    b.onResolve({ filter: /^ejs$/ }, (a) =>
+      a.resolveDir.includes(`${path.sep}plugin-autocomplete${path.sep}`) ? b.resolve('ejs', { resolveDir: root, kind: 'require-call' }) : undefined,
+    );
+  },
+};
+
 const outfile = path.join(root, 'dist/cli.cjs');
 const t = performance.now();
 const result = await esbuild.build({
@@ -72,7 +83,7 @@ const result = await esbuild.build({
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,
-  plugins: [stubPlugin],
+  plugins: [stubPlugin, oneEjs],
 });
 fs.rmSync(path.join(root, 'dist/cli.cjs.cache'), { force: true }); // the V8 code cache of the previous bundle
 const size = fs.statSync(outfile).size;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Regenerates the command table of README.md (between <!-- commands:start --> and <!-- commands:end -->) from the
-// COMMANDS map of the built CLI (dist/cli.cjs): one row per command, its usage line (args and own flags) and summary.
+// COMMANDS map of the built CLI (dist/cli.cjs): one row per command not hidden, its usage line (args and own flags) and summary.
 //   node scripts/readme-commands.mjs           rewrite README.md
 //   node scripts/readme-commands.mjs --check   exit 1 if README.md is not up to date (prints nothing else)
 import fs from 'node:fs';
@@ -41,7 +41,9 @@ function usage(id, cmd) {
   return parts.join(' ');
 }
 
-const rows = Object.entries(COMMANDS).map(([id, cmd]) => `| \`${usage(id, cmd)}\` | ${(cmd.summary ?? cmd.description ?? '').split('\n')[0].replaceAll('|', '\\|')} |`);
+const rows = Object.entries(COMMANDS)
+  .filter(([, cmd]) => !cmd.hidden)
+  .map(([id, cmd]) => `| \`${usage(id, cmd)}\` | ${(cmd.summary ?? cmd.description ?? '').split('\n')[0].replaceAll('|', '\\|')} |`);
 const table = ['| command | summary |', '|---|---|', ...rows].join('\n');
 
 const text = fs.readFileSync(readme, 'utf8');

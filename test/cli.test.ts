@@ -7,10 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { Args, Command, Config } from '@oclif/core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { isInImage } from '../src/cli/args.js';
 import { F2fsCommand, VolumeCommand, imageArg, type CmdArgs } from '../src/cli/base.js';
 import { confirm } from '../src/cli/prompt.js';
 import { hexdump, humanSize, kv, table, toJsonValue } from '../src/cli/render.js';
+import Cat from '../src/commands/cat.js';
 import DumpSb from '../src/commands/dump-sb.js';
+import Write from '../src/commands/write.js';
 import { F2fsError } from '../src/errors.js';
 import { Volume } from '../src/fs/volume.js';
 import { EXTRA_FEATURES, mkfsImage, sha256, tmpPath } from './helpers/images.js';
@@ -154,6 +157,64 @@ test('--help lists dump-sb and the global flags', () => {
   for (const f of ['--json', '--io-stats', '--cache-mb']) assert.match(sub.stdout, f);
 });
 
+test('a missing arg without a terminal: the usage error, no prompt', () => {
+  const cases: [string[], string][] = [
+    [['cat', plain], 'Missing 1 required arg: filespec (see f2fsdbg cat --help)'],
+    [['write', plain, '--data', 'x'], 'Missing 1 required arg: path (see f2fsdbg write --help)'],
+    [['cat'], 'Missing 2 required args: image; filespec (see f2fsdbg cat --help)'],
+  ];
+  for (const [args, message] of cases) {
+    const r = cli(args);
+    assert.is(r.status, 2, args.join(' '));
+    assert.is(r.stdout, '');
+    assert.is(r.stderr, `f2fsdbg: USAGE: ${message}\n`);
+  }
+});
+
+const BASH_COMPLETION = '/usr/share/bash-completion/bash_completion';
+const hasZsh = spawnSync('zsh', ['-c', 'true']).status === 0;
+
+/** What bash offers for the last of `words` (a completion as Tab sees it), with the script sourced. */
+function bashComplete(script: string, words: string[]): string[] {
+  const body = `source ${BASH_COMPLETION}; source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=\${#COMP_LINE}; _f2fsdbg_autocomplete; printf '%s\\n' "\${COMPREPLY[@]}"`;
+  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', body, 'bash', script, ...words], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+test('autocomplete: bash and zsh scripts complete our commands and their flags', () => {
+  const cache = tmpPath('ac-cache');
+  const env = { XDG_CACHE_HOME: cache };
+  for (const shell of ['bash', 'zsh']) {
+    const r = cli(['autocomplete', shell], env);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, `f2fsdbg autocomplete script ${shell}`, 'setup instructions');
+    const s = cli(['autocomplete', 'script', shell], env);
+    assert.is(s.status, 0, s.stderr);
+    assert.match(s.stdout, `F2FSDBG_AC_${shell.toUpperCase()}_SETUP_PATH=${cache}/f2fsdbg/autocomplete/${shell}_setup`);
+  }
+  const functions = path.join(cache, 'f2fsdbg/autocomplete/functions');
+  const bash = path.join(functions, 'bash/f2fsdbg.bash');
+  const bashText = fs.readFileSync(bash, 'utf8');
+  assert.match(bashText, /^cat --json --io-stats --trace-io --wait --cache-mb --staged$/m);
+  assert.match(bashText, /^write [^\n]* --sync --from --data --offset --append --truncate --mode$/m);
+  assert.not.match(bashText, /^autocomplete:script/m, 'hidden commands left out');
+  const zsh = path.join(functions, 'zsh/_f2fsdbg');
+  const zshText = fs.readFileSync(zsh, 'utf8');
+  assert.match(zshText, /^"cat:Write a file's content to stdout\."$/m);
+  const catCase = zshText.slice(zshText.indexOf('\ncat)\n'), zshText.indexOf(';;', zshText.indexOf('\ncat)\n')));
+  assert.match(catCase, /^\s*"--staged\[/m, 'cat) lists --staged');
+  if (fs.existsSync(BASH_COMPLETION)) {
+    assert.equal(bashComplete(bash, ['f2fsdbg', 'wr']), ['write']);
+    assert.equal(bashComplete(bash, ['f2fsdbg', 'ls', '/tmp/disk.img', '--j']), ['--json'], 'a flag after IMAGE');
+    assert.equal(bashComplete(bash, ['f2fsdbg', 'cat', 'disk.img', '/a/b', '--st']), ['--staged']);
+  }
+  if (hasZsh) {
+    const check = spawnSync('zsh', ['-n', zsh], { encoding: 'utf8' });
+    assert.is(check.status, 0, `zsh -n: ${check.stderr}`);
+  }
+});
+
 // ---- programmatic use (shell / batch runner) ----
 
 async function testConfig(): Promise<Config> {
@@ -183,6 +244,22 @@ test('runWith on an open volume: no IMAGE arg, output captured, volume left open
   } finally {
     vol.close();
   }
+});
+
+test('a missing arg under runWith outside the interactive shell: the usage error, no prompt', async () => {
+  const config = await testConfig();
+  const vol = Volume.open(plain, { readOnly: true });
+  try {
+    const err: string[] = [];
+    const r = await Cat.runWith({ config, vol, stdout: () => {}, stderr: (s) => err.push(s) }, []);
+    assert.is(r.status, 2);
+    assert.is(err.length, 1);
+    assert.match(err[0], /^f2fsdbg: USAGE: Missing 1 required arg: filespec\b/);
+  } finally {
+    vol.close();
+  }
+  assert.ok(isInImage(Cat.args.filespec) && isInImage(Write.args.path), 'paths in the image get the picker');
+  assert.not.ok(isInImage(Cat.args.image), 'IMAGE is a host file');
 });
 
 /** A VolumeCommand as a real one would be written: IMAGE plus one arg, one operation, a render. */

@@ -13,8 +13,22 @@ export function parseNumber(text: string, what: string): number {
 /** A numeric positional (decimal or 0x hex); `multiple` makes it variadic (icheck BLKADDR...). */
 export const numberArg = Args.custom<number>({ parse: async (input: string, _ctx, opts) => parseNumber(input, opts.name ?? 'argument') });
 
+/** Args naming something inside the image: on a terminal, a missing one is asked for with the file picker. */
+const inImageArgs = new WeakSet<object>();
+
+/** Marks `arg` as naming something inside the image (see inImageArgs). */
+export function inImage<A extends object>(arg: A): A {
+  inImageArgs.add(arg);
+  return arg;
+}
+
+export const isInImage = (arg: object): boolean => inImageArgs.has(arg);
+
 /** A FILESPEC positional: an absolute path, or `<ino>`. */
-export const filespecArg = (description = 'path in the image, or <ino>') => Args.string({ description, required: true });
+export const filespecArg = (description = 'path in the image, or <ino>') => inImage(Args.string({ description, required: true }));
+
+/** A path in the image (absolute, or relative to the root) for a mutating command. */
+export const pathArg = (description = 'path in the image') => inImage(Args.string({ description, required: true }));
 
 /** Half-open range [start, end) of a table, parsed from dump.f2fs's `A~B` syntax. */
 export interface TableRange {

@@ -43,8 +43,10 @@ import { fsyncFile, type FsyncResult } from '../fs/file.js';
 import { isReg } from '../fs/inode.js';
 import { F2fsError } from '../errors.js';
 import { Volume } from '../fs/volume.js';
+import { isInImage } from './args.js';
 import { formatJson } from './render.js';
 import { acquireLock as takeLock } from './lock.js';
+import { askText, canPrompt, imageFiles, pickPath, sessionCanPrompt } from './prompt.js';
 
 /** The image lock as something openVolume's close list can release. */
 function acquireLock(image: string, opts: { exclusive: boolean; wait?: boolean }): { close(): void } {
@@ -186,6 +188,34 @@ export function reportError(
 
 export function formatIo(io: IoStats): string {
   return `io: blocks read ${io.blocksRead}, blocks written ${io.blocksWritten}, flushes ${io.flushes}, cache hits ${io.cacheHits}`;
+}
+
+interface MissingArg {
+  name: string;
+  description?: string;
+  multiple?: boolean;
+}
+
+/** What a RequiredArgsError (not exported by @oclif/core) carries: the missing args and what was parsed; else undefined. */
+function missingArgs(e: unknown): { args: MissingArg[]; parse: { output: { args: Record<string, unknown> } } } | undefined {
+  const err = e as { args?: unknown; parse?: { output?: { args?: Record<string, unknown> } } };
+  if (!(e instanceof Errors.CLIError) || !Array.isArray(err.args) || !err.parse?.output?.args) return undefined;
+  return { args: err.args as MissingArg[], parse: { output: { args: err.parse.output.args } } };
+}
+
+/** The files of an image not open yet, read under a shared lock let go before the question (the user may take a while). */
+function filesOf(image: string): string[] {
+  const lock = takeLock(image, { exclusive: false });
+  try {
+    const vol = Volume.open(image, { readOnly: true });
+    try {
+      return imageFiles(vol);
+    } finally {
+      vol.close();
+    }
+  } finally {
+    lock.release();
+  }
 }
 
 const processStdout = (s: string) => void process.stdout.write(`${s}\n`);
@@ -360,8 +390,39 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
     return rest;
   }
 
+  /**
+   * oclif's parse, except that on a terminal a required arg left out is asked for instead of failing: one naming
+   * something in the image (inImage) with the file picker, any other as a line of text. The answers are parsed as if
+   * typed after a `--`. Without a terminal (or in a script), or when a question is cancelled, the usage error stands.
+   */
+  private async parseOrAsk(opts: Interfaces.Input<Record<string, unknown>, Record<string, unknown>, Record<string, unknown>>) {
+    try {
+      return await this.parse(opts);
+    } catch (e) {
+      const missing = missingArgs(e);
+      if (!missing || !(this.ctx ? sessionCanPrompt() : canPrompt())) throw e;
+      let image = missing.parse.output.args.image as string | undefined;
+      const answers: string[] = [];
+      for (const arg of missing.args) {
+        const answer = await this.askFor(arg, image);
+        if (answer === undefined) throw e;
+        if (arg.name === 'image') image = answer;
+        answers.push(...(arg.multiple ? answer.trim().split(/\s+/) : [answer]));
+      }
+      return this.parse(opts, [...this.argv, ...(this.argv.includes('--') ? [] : ['--']), ...answers]);
+    }
+  }
+
+  /** Asks for one missing arg; undefined when cancelled. */
+  private async askFor(arg: MissingArg, image: string | undefined): Promise<string | undefined> {
+    const message = `${arg.name.toUpperCase()}${arg.description ? `: ${arg.description}` : ''}`;
+    const vol = this.ctx?.vol;
+    if (!isInImage(arg) || (!vol && !image)) return askText(message);
+    return pickPath(vol ? imageFiles(vol) : filesOf(image!), message);
+  }
+
   override async run(): Promise<R> {
-    const parsed = await this.parse({
+    const parsed = await this.parseOrAsk({
       args: this.argSpec(),
       flags: this.ctor.flags,
       baseFlags: this.ctor.baseFlags,
@@ -659,7 +720,9 @@ export abstract class MutatingCommand<T extends typeof Command, R extends object
       case 'none':
         if (!this.isShared(vol)) {
           vol.finish('none');
-          if (!this.flags.json && mode === 'none') this.note(`${BIN}: --sync none: not checkpointed, the image is as it was at its last checkpoint`);
+          // Not for a command whose own ending is none (fsync): what it wrote did reach the image, and it says so.
+          const own = (this.constructor as typeof MutatingCommand).defaultSync === 'none';
+          if (!this.flags.json && !own) this.note(`${BIN}: --sync none: not checkpointed, the image is as it was at its last checkpoint`);
         }
         return { mode, checkpoint: null };
       default: {
@@ -724,9 +787,6 @@ export function formatTrace(events: TraceEvent[]): string {
   return parts.join(' ').replace(/\| \|/g, '|').replace(/^\| /, '').replace(/ \|$/, '');
 }
 
-/** A path in the image (absolute, or relative to the root) for a mutating command. */
-export const pathArg = (description = 'path in the image') => Args.string({ description, required: true });
-
 /** Whether `p` names something in the image (ENOENT → false; other errors, like ENOTDIR, propagate). */
 export function pathExists(vol: Volume, p: string, follow = true): boolean {
   try {
@@ -739,4 +799,4 @@ export function pathExists(vol: Volume, p: string, follow = true): boolean {
 }
 
 // Shared args/flags of the commands (numbers, FILESPECs, dump.f2fs ranges) live in args.ts; re-exported for convenience.
-export { filespecArg, numberArg, parseNumber, parseRange, rangeFlag, type TableRange } from './args.js';
+export { filespecArg, inImage, numberArg, parseNumber, parseRange, pathArg, rangeFlag, type TableRange } from './args.js';

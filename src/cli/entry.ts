@@ -26,6 +26,9 @@ export async function run(argv: string[], opts: EntryOptions): Promise<number> {
   // The target is exact: never let oclif look for ts-node/tsx or remap dist/ to src/.
   settings.enableAutoTranspile = false;
   if (opts.importModule) setImporter(opts.importModule);
+  // `autocomplete`: our commands are one word, so take the plugin's plain bash script. Its "topics with spaces" one
+  // reads every word after the command as a subcommand: no flags after IMAGE, a sed error on any word with a '/'.
+  process.env.OCLIF_AUTOCOMPLETE_TOPIC_SEPARATOR ??= 'colon';
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     // `f2fsdbg … | head`: the reader left; stop quietly.
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);

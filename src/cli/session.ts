@@ -308,6 +308,8 @@ export class Session {
   private async runCommand(name: string, argv: string[]): Promise<LineOutcome> {
     const cls = await this.commandClass(name);
     if (!cls) throw new F2fsError('USAGE', `unknown command '${name}' (try help)`);
+    // Commands from plugins (autocomplete) are oclif's, not ours: they need a shell of their own.
+    if (!('runWith' in cls)) throw new F2fsError('USAGE', `'${name}' runs only as its own command: ${BIN} ${name}`);
     // mkfs takes its own IMAGE; every other command runs on the session's volume.
     const isVolumeCmd = name !== 'mkfs';
     if (this.opts.confirm && (await this.needsConfirm(name, argv)) && !(await this.opts.confirm(`Run '${[name, ...argv].join(' ')}'?`))) return { status: 0 };

@@ -1,8 +1,8 @@
 /*
  * The interactive shell: node:readline as the line editor (history in ~/.f2fsdbg_history, Tab completion of command
  * names, of the current command's flags and of paths inside the image), each line run by a Session.
- * inquirer is imported lazily, only for a confirmation or the `pick` file picker; the readline interface is closed
- * while such a prompt owns the terminal and reopened afterwards with the same history.
+ * inquirer (prompt.ts, imported lazily) asks confirmations, missing args and `pick`; while the shell runs it lends
+ * prompts the terminal: the readline interface is closed meanwhile and reopened afterwards with the same history.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,9 +11,7 @@ import readline from 'node:readline';
 import { Help } from '@oclif/core';
 import { F2fsError } from '../errors.js';
 import { isDir } from '../fs/inode.js';
-import { walkTree } from '../fs/inspect.js';
-import { lazyImport } from './lazy.js';
-import { confirm } from './prompt.js';
+import { confirm, imageFiles, lendTerminal, pickPath } from './prompt.js';
 import { SESSION_COMMANDS, Session, splitWords } from './session.js';
 
 const HISTORY_MAX = 1000;
@@ -64,7 +62,7 @@ export class Shell {
 
   /** Every name the shell accepts as a first word. */
   commandNames(): string[] {
-    const ids = this.session.opts.config.commandIDs.map((id) => id.replaceAll(':', ' '));
+    const ids = this.commands().map((c) => c.id.replaceAll(':', ' '));
     return [...new Set([...ids, ...Object.keys(SESSION_COMMANDS), 'help', 'pick'])].sort();
   }
 
@@ -164,67 +162,39 @@ export class Shell {
     });
   }
 
-  /** Runs `fn` with the terminal handed over to an inquirer prompt. */
-  async withoutReadline<T>(fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` with the terminal handed over to an inquirer prompt (the shell's TerminalLender). */
+  private async withoutReadline<T>(fn: () => Promise<T>): Promise<T> {
     const rl = this.rl;
     if (rl) {
       this.history = [...(rl as unknown as { history: string[] }).history];
       this.rl = undefined;
-      rl.close(); // (its own 'close' handler detaches it from stdin: keep it)
+      rl.close(); // (its own 'close' handler detaches it from stdin: keep it); the next readLine() reopens it
     }
-    try {
-      return await fn();
-    } finally {
-      // the next readLine() reopens the line editor
-    }
+    return fn();
   }
 
   async confirm(message: string): Promise<boolean> {
-    return this.withoutReadline(async () => {
-      try {
-        return await confirm(message, { default: false });
-      } catch (e) {
-        if ((e as Error).name === 'ExitPromptError') return false; // ^C at the prompt
-        throw e;
-      }
-    });
+    return confirm(message, { default: false });
   }
 
-  /** Fuzzy file picker over the image's paths (@inquirer/search); undefined when cancelled. */
+  /** Fuzzy file picker over the image's paths; undefined when cancelled. */
   async pick(message = 'file'): Promise<string | undefined> {
-    const vol = this.session.requireVol();
-    const paths: string[] = [];
-    walkTree(vol, (p: string, d: { fileType: number }) => {
-      if (d.fileType !== 2) paths.push(p);
-    });
-    const { default: search } = await lazyImport<{ default: (cfg: object, ctx?: object) => Promise<string> }>('@inquirer/search');
-    return this.withoutReadline(async () => {
-      try {
-        return await search(
-          {
-            message,
-            source: (term: string | undefined) => {
-              const t = (term ?? '').toLowerCase();
-              return paths.filter((p) => fuzzy(p.toLowerCase(), t)).slice(0, 200).map((p) => ({ name: p, value: p }));
-            },
-          },
-          { output: process.stderr },
-        );
-      } catch (e) {
-        if ((e as Error).name === 'ExitPromptError') return undefined;
-        throw e;
-      }
-    });
+    return pickPath(imageFiles(this.session.requireVol()), message);
+  }
+
+  /** The commands to list and complete (the hidden ones, like `autocomplete script`, left out). */
+  private commands() {
+    return this.session.opts.config.commands.filter((c) => !c.hidden);
   }
 
   async help(id?: string): Promise<void> {
     const out = this.session.out;
     if (!id) {
       out('Commands (run any of them without the IMAGE argument; `help COMMAND` for its flags):');
-      for (const c of this.session.opts.config.commands.slice().sort((a, b) => a.id.localeCompare(b.id))) out(`  ${c.id.padEnd(16)} ${c.summary ?? ''}`);
+      for (const c of this.commands().sort((a, b) => a.id.localeCompare(b.id))) out(`  ${c.id.padEnd(16)} ${c.summary ?? ''}`);
       out('Session:');
       for (const [k, v] of Object.entries(SESSION_COMMANDS)) out(`  ${k.padEnd(16)} ${v.replace(/^[^:]*: /, '')}`);
-      out(`  ${'pick'.padEnd(16)} choose a file with a fuzzy finder and print its path (cat without a path uses it)`);
+      out(`  ${'pick'.padEnd(16)} choose a file with a fuzzy finder and print its path (a command missing a path asks with it)`);
       out(`  ${'help [COMMAND]'.padEnd(16)} this list, or a command's help`);
       return;
     }
@@ -239,6 +209,17 @@ export class Shell {
 
   /** The read-eval-print loop; resolves at quit or Ctrl-D. */
   async loop(): Promise<void> {
+    lendTerminal((fn) => this.withoutReadline(fn));
+    try {
+      await this.readEvalPrint();
+    } finally {
+      lendTerminal(undefined);
+      this.rl?.close();
+      this.rl = undefined;
+    }
+  }
+
+  private async readEvalPrint(): Promise<void> {
     const s = this.session;
     for (;;) {
       const line = await this.readLine();
@@ -262,11 +243,6 @@ export class Shell {
           if (p) s.out(p);
           continue;
         }
-        if (words[0] === 'cat' && words.length === 1 && s.vol) {
-          const p = await this.pick('cat');
-          if (p) await s.exec(`cat '${p.replaceAll("'", "'\\''")}'`);
-          continue;
-        }
       } catch (e) {
         s.err(`f2fsdbg: ${e instanceof F2fsError ? e.describe() : (e as Error).message}`);
         continue;
@@ -274,14 +250,5 @@ export class Shell {
       await s.exec(line);
       if (s.ended) break;
     }
-    this.rl?.close();
-    this.rl = undefined;
   }
-}
-
-/** Subsequence match: every character of `term` in order. */
-function fuzzy(text: string, term: string): boolean {
-  let i = 0;
-  for (const c of text) if (c === term[i]) i++;
-  return i >= term.length;
 }

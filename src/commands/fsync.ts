@@ -1,7 +1,7 @@
 // fsync IMAGE PATH: the file's data, then its dnodes into the warm-node log with fsync marks — or a checkpoint where Linux takes one.
 
 import { Flags } from '@oclif/core';
-import { BIN, MutatingCommand, filespecArg, imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { MutatingCommand, filespecArg, imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
 import { fsyncFile, type FsyncResult } from '../fs/file.js';
 import type { Volume } from '../fs/volume.js';
 
@@ -26,12 +26,4 @@ export default class Fsync extends MutatingCommand<typeof Fsync, FsyncResult & {
     else this.out(`${r.path} (ino ${r.ino}): ${r.nodes.length} node block(s) written with fsync marks at ${r.nodes.join(', ')}`);
   }
 
-  /**
-   * --sync none is how an fsync ends (the power cut it is meant to survive), and the base's note for it, "the image is
-   * as it was at its last checkpoint", is untrue here: the fsync's nodes, or its fallback checkpoint, reached the
-   * image. The line above already says what was written.
-   */
-  protected override note(text: string): void {
-    if (!text.startsWith(`${BIN}: --sync none:`)) super.note(text);
-  }
 }

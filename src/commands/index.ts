@@ -60,6 +60,12 @@ import CrashExplore from './crash-explore.js';
 import Heatmap from './heatmap.js';
 import Demo from './demo.js';
 
+// Shell completion (bash, zsh) from @oclif/plugin-autocomplete: its commands are bundled and registered here like ours,
+// not declared as an oclif plugin, which oclif would look up and load from node_modules at every start-up. Its
+// package.json "exports" hides the command files (oclif loads plugins by path), hence the path into node_modules.
+import Autocomplete from '../../node_modules/@oclif/plugin-autocomplete/lib/commands/autocomplete/index.js';
+import AutocompleteScript from '../../node_modules/@oclif/plugin-autocomplete/lib/commands/autocomplete/script.js';
+
 export const COMMANDS: Record<string, typeof Command> = {
   fsync: Fsync,
   'atomic-begin': AtomicBegin,
@@ -112,4 +118,6 @@ export const COMMANDS: Record<string, typeof Command> = {
   'crash-explore': CrashExplore,
   heatmap: Heatmap,
   demo: Demo,
+  autocomplete: Autocomplete,
+  'autocomplete:script': AutocompleteScript,
 };
