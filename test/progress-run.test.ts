@@ -77,6 +77,9 @@ test('run --json: one record per line executed (results, errors, session command
     ],
   );
   const [mkdir, write, cd, pwd, cat, missing, unknown, cp, fsck] = j.records;
+  const plugin = JSON.parse(cli(['run', img, '--json'], { input: 'autocomplete bash\n' }).stdout).records[0];
+  assert.equal([plugin.ok, plugin.error.code], [false, 'USAGE'], 'oclif plugin commands run only on their own');
+  assert.match(plugin.error.message, /runs only as its own command/);
   // A command's record holds its own --json document; a session command, its small result.
   assert.equal(mkdir.result, { path: '/d', ino: mkdir.result.ino, created: true, sync: { mode: 'keep', checkpoint: null } });
   assert.equal([write.result.path, write.result.bytes, write.result.created], ['/d/a', 2, true]);
