@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Args } from '@oclif/core';
-import { MutatingCommand, imageArg, type CmdArgs } from '../cli/base.js';
+import { MutatingCommand, imageArg, pathArg, type CmdArgs } from '../cli/base.js';
 import { F2fsError, toF2fsError } from '../errors.js';
 import { importTree, type ImportStats } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
@@ -41,7 +41,7 @@ export default class Import extends MutatingCommand<typeof Import, ImportResult>
   static override args = {
     image: imageArg(),
     hostdir: Args.string({ description: 'host directory to copy', required: true }),
-    imagepath: Args.string({ description: 'directory in the image to copy into (created with its parents if missing)', required: true }),
+    imagepath: pathArg('directory in the image to copy into (created with its parents if missing)'),
   };
 
   protected async mutate(vol: Volume, args: CmdArgs<typeof Import>): Promise<ImportResult> {

@@ -1,7 +1,6 @@
 // ln IMAGE TARGET LINK: a hard link, another name for an existing non-directory.
 
-import { Args } from '@oclif/core';
-import { MutatingCommand, imageArg, type CmdArgs } from '../cli/base.js';
+import { MutatingCommand, filespecArg, imageArg, pathArg, type CmdArgs } from '../cli/base.js';
 import { link } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 
@@ -18,8 +17,8 @@ export default class Ln extends MutatingCommand<typeof Ln, LnResult> {
   static override examples = ['<%= config.bin %> ln disk.img /etc/hosts /etc/hosts.bak'];
   static override args = {
     image: imageArg(),
-    target: Args.string({ description: 'existing file (path or <ino>); not a directory', required: true }),
-    link: Args.string({ description: 'new name', required: true }),
+    target: filespecArg('existing file (path or <ino>); not a directory'),
+    link: pathArg('new name'),
   };
 
   protected async mutate(vol: Volume, args: CmdArgs<typeof Ln>): Promise<LnResult> {

@@ -1,7 +1,6 @@
 // mv IMAGE SRC DST: renames within or across directories, over an existing name of the same kind, or into a directory.
 
-import { Args } from '@oclif/core';
-import { MutatingCommand, imageArg, type CmdArgs } from '../cli/base.js';
+import { MutatingCommand, filespecArg, imageArg, pathArg, type CmdArgs } from '../cli/base.js';
 import { move } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 
@@ -21,8 +20,8 @@ export default class Mv extends MutatingCommand<typeof Mv, MvResult> {
   static override examples = ['<%= config.bin %> mv disk.img /a.txt /b.txt', '<%= config.bin %> mv disk.img /a.txt /docs'];
   static override args = {
     image: imageArg(),
-    src: Args.string({ description: 'existing name', required: true }),
-    dst: Args.string({ description: 'new name, or a directory to move into', required: true }),
+    src: filespecArg('existing name'),
+    dst: pathArg('new name, or a directory to move into'),
   };
 
   protected async mutate(vol: Volume, args: CmdArgs<typeof Mv>): Promise<MvResult> {

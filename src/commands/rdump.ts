@@ -2,7 +2,7 @@
 
 import path from 'node:path';
 import { Args } from '@oclif/core';
-import { VolumeCommand, imageArg } from '../cli/base.js';
+import { VolumeCommand, filespecArg, imageArg } from '../cli/base.js';
 import { humanSize } from '../cli/render.js';
 import { rdump, treeEntries, type RdumpProgress, type RdumpStats } from '../fs/extract.js';
 import { resolveFile } from '../fs/inspect.js';
@@ -22,7 +22,7 @@ export default class Rdump extends VolumeCommand<typeof Rdump, RdumpResult> {
   static override examples = ['<%= config.bin %> rdump disk.img /etc ./out', '<%= config.bin %> rdump disk.img / ./whole-image'];
   static override args = {
     image: imageArg(),
-    path: Args.string({ description: 'directory (or file) in the image, or <ino>', required: true }),
+    path: filespecArg('directory (or file) in the image, or <ino>'),
     hostdir: Args.string({ description: 'host directory to write into', required: true }),
   };
 
