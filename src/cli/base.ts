@@ -101,6 +101,8 @@ export interface RunContext {
   stdout?: (line: string) => void;
   /** Receives each diagnostic line; default process.stderr. */
   stderr?: (line: string) => void;
+  /** A session's working directory applied to an image path typed at a prompt (args on the line are resolved before). */
+  absolute?: (p: string) => string;
 }
 
 export interface RunOutcome<R> {
@@ -417,8 +419,9 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
   private async askFor(arg: MissingArg, image: string | undefined): Promise<string | undefined> {
     const message = `${arg.name.toUpperCase()}${arg.description ? `: ${arg.description}` : ''}`;
     const vol = this.ctx?.vol;
-    if (!isInImage(arg) || (!vol && !image)) return askText(message);
-    return pickPath(vol ? imageFiles(vol) : filesOf(image!), message);
+    if (!isInImage(arg)) return askText(message);
+    const answer = !vol && !image ? await askText(message) : await pickPath(vol ? imageFiles(vol) : filesOf(image!), message);
+    return answer === undefined || !this.ctx?.absolute ? answer : this.ctx.absolute(answer);
   }
 
   override async run(): Promise<R> {

@@ -17,6 +17,7 @@ import { isDir } from '../fs/inode.js';
 import { Volume } from '../fs/volume.js';
 import { BIN, checkImageWritable, classifyError, type RunOutcome } from './base.js';
 import { acquireLock, type ImageLock } from './lock.js';
+import { isInImage } from './args.js';
 
 export interface SessionOptions {
   config: Config;
@@ -55,12 +56,6 @@ export const SESSION_COMMANDS: Record<string, string> = {
   close: 'close [--no-checkpoint]: checkpoint the image if dirty (unless --no-checkpoint) and close it',
   quit: 'quit [--no-checkpoint]: end the session (a dirty image is checkpointed first, unless --no-checkpoint)',
   exit: 'exit: same as quit',
-};
-
-/** Positional args that name something inside the image, relative to the cwd when not absolute (per command, '*' = all). */
-const PATH_ARGS: Record<string, string[]> = {
-  '*': ['path', 'filespec', 'src', 'dst', 'link', 'imagepath', 'dir'],
-  ln: ['target'],
 };
 
 /**
@@ -198,9 +193,10 @@ export class Session {
   }
 
   /** argv with the positional path args of `cls` made absolute against the cwd. */
-  resolveArgv(id: string, cls: CommandClass, argv: string[], shared: boolean): string[] {
+  resolveArgv(cls: CommandClass, argv: string[], shared: boolean): string[] {
     const names = Object.keys(cls.args ?? {}).filter((n) => !(shared && n === 'image'));
-    const pathy = new Set([...PATH_ARGS['*'], ...(PATH_ARGS[id] ?? [])]);
+    // Args marked as naming something in the image (inImage) are relative to the cwd when not absolute.
+    const pathy = new Set(names.filter((n) => isInImage((cls.args as Record<string, object>)[n])));
     const flags = { ...(cls.baseFlags ?? {}), ...(cls.flags ?? {}) } as Record<string, { type: string; char?: string }>;
     const takesValue = (tok: string): boolean => {
       if (tok.includes('=')) return false;
@@ -315,7 +311,7 @@ export class Session {
     if (this.opts.confirm && (await this.needsConfirm(name, argv)) && !(await this.opts.confirm(`Run '${[name, ...argv].join(' ')}'?`))) return { status: 0 };
     // json: the command prints its own --json document (errors included) here instead of on stdout.
     const printed: string[] = [];
-    const ctx = { config: this.opts.config, stdout: this.opts.json ? (s: string) => void printed.push(s) : this.out, stderr: this.err };
+    const ctx = { config: this.opts.config, stdout: this.opts.json ? (s: string) => void printed.push(s) : this.out, stderr: this.err, absolute: (p: string) => this.absolute(p) };
     const flags = this.opts.json ? ['--json'] : [];
     let outcome: RunOutcome<object>;
     if (!isVolumeCmd) {
@@ -327,7 +323,7 @@ export class Session {
       if (mine) await this.open(this.image!);
     } else {
       const vol = this.requireVol();
-      outcome = await cls.runWith({ ...ctx, vol }, [...flags, ...this.resolveArgv(name, cls, argv, true)]);
+      outcome = await cls.runWith({ ...ctx, vol }, [...flags, ...this.resolveArgv(cls, argv, true)]);
     }
     const { status, error } = outcome;
     // The document of a failed command is its {"error"}: kept as `error` itself.

@@ -1,7 +1,7 @@
 // atomic-status IMAGE [PATH]: atomic writes in progress (their staging inodes on the orphan list).
 
 import { Args } from '@oclif/core';
-import { VolumeCommand, imageArg, type CmdArgs } from '../cli/base.js';
+import { VolumeCommand, imageArg, inImage, type CmdArgs } from '../cli/base.js';
 import { table } from '../cli/render.js';
 import { sessions, type AtomicSession } from '../fs/atomic.js';
 import { ncheck } from '../fs/inspect.js';
@@ -14,7 +14,7 @@ interface StatusResult {
 export default class AtomicStatus extends VolumeCommand<typeof AtomicStatus, StatusResult> {
   static override summary = 'List atomic writes in progress (or the one on PATH).';
   static override examples = ['<%= config.bin %> atomic-status disk.img', '<%= config.bin %> atomic-status disk.img /app.db --json'];
-  static override args = { image: imageArg(), path: Args.string({ description: 'only this file (path or <ino>)' }) };
+  static override args = { image: imageArg(), path: inImage(Args.string({ description: 'only this file (path or <ino>)' })) };
 
   protected async execute(vol: Volume, args: CmdArgs<typeof AtomicStatus>): Promise<StatusResult> {
     const only = args.path === undefined ? null : vol.resolve(args.path, { follow: true }).ino;

@@ -1,7 +1,7 @@
 // ls IMAGE [PATH] [-l]: directory entries in storage order, with inode numbers; -l adds mode, links, owner, size, mtime.
 
 import { Args, Flags } from '@oclif/core';
-import { VolumeCommand, imageArg } from '../cli/base.js';
+import { VolumeCommand, imageArg, inImage } from '../cli/base.js';
 import { columns } from '../cli/render.js';
 import { isDir } from '../fs/inode.js';
 import { ls, lsSelf, type LsEntry, resolveFile } from '../fs/inspect.js';
@@ -22,7 +22,7 @@ export default class Ls extends VolumeCommand<typeof Ls, LsResult> {
   static override description =
     "PATH (default /) is a path in the image or <ino>; symlinks on the way and at the end are followed. Entries come in storage order, '.' and '..' included; a non-directory lists itself.";
   static override examples = ['<%= config.bin %> ls disk.img', '<%= config.bin %> ls disk.img /etc -l', '<%= config.bin %> ls disk.img "<3>" --json'];
-  static override args = { image: imageArg(), path: Args.string({ description: 'directory (path or <ino>)', default: '/' }) };
+  static override args = { image: imageArg(), path: inImage(Args.string({ description: 'directory (path or <ino>)', default: '/' })) };
   static override flags = { long: Flags.boolean({ char: 'l', description: 'Long listing: mode, links, uid, gid, size, mtime (and symlink targets).' }) };
 
   protected async execute(vol: Volume): Promise<LsResult> {

@@ -1,7 +1,7 @@
 // symlink IMAGE TARGET LINK: a symbolic link LINK whose content is TARGET (not checked: it may dangle).
 
 import { Args } from '@oclif/core';
-import { MutatingCommand, imageArg, type CmdArgs } from '../cli/base.js';
+import { MutatingCommand, imageArg, pathArg, type CmdArgs } from '../cli/base.js';
 import { symlink } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 
@@ -17,7 +17,7 @@ export default class Symlink extends MutatingCommand<typeof Symlink, SymlinkResu
   static override args = {
     image: imageArg(),
     target: Args.string({ description: 'what the link points at, stored as given', required: true }),
-    link: Args.string({ description: 'new name', required: true }),
+    link: pathArg('new name'),
   };
 
   protected async mutate(vol: Volume, args: CmdArgs<typeof Symlink>): Promise<SymlinkResult> {
