@@ -204,15 +204,14 @@ test('autocomplete: bash and zsh scripts complete our commands and their flags',
   assert.match(zshText, /^"cat:Write a file's content to stdout\."$/m);
   const catCase = zshText.slice(zshText.indexOf('\ncat)\n'), zshText.indexOf(';;', zshText.indexOf('\ncat)\n')));
   assert.match(catCase, /^\s*"--staged\[/m, 'cat) lists --staged');
-  if (fs.existsSync(BASH_COMPLETION)) {
-    assert.equal(bashComplete(bash, ['f2fsdbg', 'wr']), ['write']);
-    assert.equal(bashComplete(bash, ['f2fsdbg', 'ls', '/tmp/disk.img', '--j']), ['--json'], 'a flag after IMAGE');
-    assert.equal(bashComplete(bash, ['f2fsdbg', 'cat', 'disk.img', '/a/b', '--st']), ['--staged']);
-  }
-  if (hasZsh) {
-    const check = spawnSync('zsh', ['-n', zsh], { encoding: 'utf8' });
-    assert.is(check.status, 0, `zsh -n: ${check.stderr}`);
-  }
+  // README line 2 installs both shells' pieces: without them this test fails rather than passing unchecked.
+  assert.ok(fs.existsSync(BASH_COMPLETION), `${BASH_COMPLETION} missing (package bash-completion)`);
+  assert.equal(bashComplete(bash, ['f2fsdbg', 'wr']), ['write']);
+  assert.equal(bashComplete(bash, ['f2fsdbg', 'ls', '/tmp/disk.img', '--j']), ['--json'], 'a flag after IMAGE');
+  assert.equal(bashComplete(bash, ['f2fsdbg', 'cat', 'disk.img', '/a/b', '--st']), ['--staged']);
+  assert.ok(hasZsh, 'zsh missing (package zsh)');
+  const check = spawnSync('zsh', ['-n', zsh], { encoding: 'utf8' });
+  assert.is(check.status, 0, `zsh -n: ${check.stderr}`);
 });
 
 // ---- programmatic use (shell / batch runner) ----
@@ -249,6 +248,10 @@ test('runWith on an open volume: no IMAGE arg, output captured, volume left open
 test('a missing arg under runWith outside the interactive shell: the usage error, no prompt', async () => {
   const config = await testConfig();
   const vol = Volume.open(plain, { readOnly: true });
+  // As if on a terminal: only the missing interactive shell (no terminal lender) stops the prompt here.
+  const tty = [process.stdin.isTTY, process.stderr.isTTY];
+  process.stdin.isTTY = true;
+  process.stderr.isTTY = true;
   try {
     const err: string[] = [];
     const r = await Cat.runWith({ config, vol, stdout: () => {}, stderr: (s) => err.push(s) }, []);
@@ -256,6 +259,7 @@ test('a missing arg under runWith outside the interactive shell: the usage error
     assert.is(err.length, 1);
     assert.match(err[0], /^f2fsdbg: USAGE: Missing 1 required arg: filespec\b/);
   } finally {
+    [process.stdin.isTTY, process.stderr.isTTY] = tty;
     vol.close();
   }
   assert.ok(isInImage(Cat.args.filespec) && isInImage(Write.args.path), 'paths in the image get the picker');

@@ -131,8 +131,9 @@ test('one-shot fsync: says what it wrote, no "--sync none: not checkpointed" not
   assert.is.not(sha256(img), before);
   const j = JSON.parse(ok(cli(['fsync', img, '/f', '--json']), 'fsync --json').stdout);
   assert.equal(j, { path: '/f', ino: j.ino, method: 'nodes', reason: null, nodes: [], sync: { mode: 'none', checkpoint: null } });
-  // Other commands keep the note: for them it is true.
+  // Other commands keep the note: for them it is true; --sync keep one-shot is silent as before.
   assert.match(cli(['write', img, '/lost', '--data', 'y', '--sync', 'none']).stderr, /--sync none: not checkpointed/);
+  assert.is(ok(cli(['write', img, '/kept', '--data', 'y', '--sync', 'keep']), 'write --sync keep').stderr, '');
   clean(img);
 });
 
@@ -160,31 +161,35 @@ test('no progress line when stderr is not a terminal: rdump, recover and crash-e
   clean(img);
 });
 
-if (HAS_SCRIPT) {
-  test('on a terminal: rdump, recover and crash-explore draw a progress line and clear it; none with --json', () => {
-    const img = treeImage('tty.img');
-    const r = inPty(['rdump', img, '/t', tmpPath('tty-out')]);
-    assert.is(r.status, 0, r.out);
-    assert.match(r.out, /\r\x1b\[Kdumping {2}\d+% \(\d+\/24\) {2}\/t/);
-    assert.match(r.out, /\r\x1b\[K[^\r\n]*t: 2 directories, 21 files/, 'the line is cleared before the result');
-    const j = inPty(['rdump', img, '/t', tmpPath('tty-out-json'), '--json']);
-    assert.is(j.status, 0, j.out);
-    assert.not.match(j.out, /dumping|\x1b\[K/);
-    assert.is(JSON.parse(j.out).files, 21);
+test('on a terminal: rdump, recover and crash-explore draw a progress line and clear it; none with --json', () => {
+  assert.ok(HAS_SCRIPT, 'script(1) from util-linux gives the pseudo-terminal (README line 2 installs it)');
+  const img = treeImage('tty.img');
+  const r = inPty(['rdump', img, '/t', tmpPath('tty-out')]);
+  assert.is(r.status, 0, r.out);
+  assert.match(r.out, /\r\x1b\[Kdumping {2}\d+% \(\d+\/24\) {2}\/t/);
+  assert.match(r.out, /\r\x1b\[K[^\r\n]*t: 2 directories, 21 files/, 'the line is cleared before the result');
+  const j = inPty(['rdump', img, '/t', tmpPath('tty-out-json'), '--json']);
+  assert.is(j.status, 0, j.out);
+  assert.not.match(j.out, /dumping|\x1b\[K/);
+  assert.is(JSON.parse(j.out).files, 21);
 
-    const rec = needsRecovery('tty-rec.img');
-    const rr = inPty(['recover', rec]);
-    assert.is(rr.status, 0, rr.out);
-    // needsRecovery leaves an fsync chain and no orphans: the first phase drawn is the chain walk (a count, no total).
-    assert.match(rr.out, /\r\x1b\[Krecovering {2}\d+ {2}walking the node chain/);
-    assert.match(rr.out, /checkpoint \d+ written/);
-    clean(rec);
+  // Extra words are not missing ones: the usage error, not a prompt.
+  const extra = inPty(['cat', img, '/t', 'extra']);
+  assert.is(extra.status, 2, extra.out);
+  assert.match(extra.out, /USAGE: Unexpected argument: extra/);
 
-    const ce = inPty(['crash-explore', img, '-f', script('tty-ce.txt', ['write /c --data 1', 'fsync /c']), '--max-cuts', '4', '--drop-writes', '0']);
-    assert.is(ce.status, 0, ce.out);
-    assert.match(ce.out, /\r\x1b\[Kexploring cuts {2}\d+% \(\d+\/\d+\) {2}0 violations/);
-    clean(img);
-  });
-}
+  const rec = needsRecovery('tty-rec.img');
+  const rr = inPty(['recover', rec]);
+  assert.is(rr.status, 0, rr.out);
+  // needsRecovery leaves an fsync chain and no orphans: the first phase drawn is the chain walk (a count, no total).
+  assert.match(rr.out, /\r\x1b\[Krecovering {2}\d+ {2}walking the node chain/);
+  assert.match(rr.out, /checkpoint \d+ written/);
+  clean(rec);
+
+  const ce = inPty(['crash-explore', img, '-f', script('tty-ce.txt', ['write /c --data 1', 'fsync /c']), '--max-cuts', '4', '--drop-writes', '0']);
+  assert.is(ce.status, 0, ce.out);
+  assert.match(ce.out, /\r\x1b\[Kexploring cuts {2}\d+% \(\d+\/\d+\) {2}0 violations/);
+  clean(img);
+});
 
 test.run();

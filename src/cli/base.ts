@@ -202,6 +202,8 @@ interface MissingArg {
 function missingArgs(e: unknown): { args: MissingArg[]; parse: { output: { args: Record<string, unknown> } } } | undefined {
   const err = e as { args?: unknown; parse?: { output?: { args?: Record<string, unknown> } } };
   if (!(e instanceof Errors.CLIError) || !Array.isArray(err.args) || !err.parse?.output?.args) return undefined;
+  // UnexpectedArgsError carries args too, as strings (the extra words): only arg definitions mean "missing".
+  if (!err.args.every((a) => typeof (a as MissingArg | null)?.name === 'string')) return undefined;
   return { args: err.args as MissingArg[], parse: { output: { args: err.parse.output.args } } };
 }
 
@@ -725,7 +727,7 @@ export abstract class MutatingCommand<T extends typeof Command, R extends object
           vol.finish('none');
           // Not for a command whose own ending is none (fsync): what it wrote did reach the image, and it says so.
           const own = (this.constructor as typeof MutatingCommand).defaultSync === 'none';
-          if (!this.flags.json && !own) this.note(`${BIN}: --sync none: not checkpointed, the image is as it was at its last checkpoint`);
+          if (!this.flags.json && mode === 'none' && !own) this.note(`${BIN}: --sync none: not checkpointed, the image is as it was at its last checkpoint`);
         }
         return { mode, checkpoint: null };
       default: {

@@ -258,6 +258,28 @@ function dataSummaryBlocks(vol: Volume, natJ: Buffer, sitJ: Buffer): { blocks: B
  * f2fs_write_checkpoint: dirty data and nodes go to their logs, NAT and SIT are flushed, and a new pack is written
  * into the pack not in use with version+1 — tail block last, behind flush barriers, so a cut leaves the old pack valid.
  */
+/** Dirty node blocks held in memory before a background checkpoint (16 MiB). */
+const MAX_DIRTY_NODES = 4096;
+const DIRTY_NATS_RATIO = 10; // % of max_nid (excess_dirty_nats)
+const REC_PREFREE_SEGMENTS = 5; // % of main segments (excess_prefree_segs)
+
+/**
+ * f2fs_balance_fs_bg, where an operation starts (no buffer held): past a bound on dirty nodes or NAT entries, with
+ * too many prefree segments, or when the free pool is nearly gone but prefree segments could refill it, Linux takes a
+ * checkpoint (f2fs_sync_fs) and so do we. It keeps memory flat in long imports and sessions, and returns rewritten
+ * segments to the free pool before rewrites run out of them (there is no GC yet). Work up to that point survives a
+ * power cut, as it would under Linux.
+ */
+export function balanceFs(vol: Volume): void {
+  const { nm, sm, geo } = vol;
+  const excessNodes = nm.dirtyNodes.size > MAX_DIRTY_NODES;
+  const excessNats = nm.natDirty.size >= (geo.maxNid * DIRTY_NATS_RATIO) / 100;
+  const excessPrefree = sm.prefree.size > (geo.mainSegments * REC_PREFREE_SEGMENTS) / 100;
+  // What a checkpoint needs for the dirty nodes and pages (Volume.reserveBlocks keeps it), with room to spare.
+  const short = sm.prefree.size > 0 && sm.freeSegments < 2 * (Math.ceil((nm.dirtyNodes.size + vol.pages.size) / BLOCKS_PER_SEG) + CUR_SEG_TYPES);
+  if (excessNodes || excessNats || excessPrefree || short) writeCheckpoint(vol, { umount: false });
+}
+
 export function writeCheckpoint(vol: Volume, opts: CheckpointOptions): Checkpoint {
   vol.requireWritable();
   const old = vol.cp;

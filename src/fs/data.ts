@@ -9,7 +9,7 @@ import type { Validator } from './validate.js';
 import type { Volume } from './volume.js';
 import { CursegType } from './layout/constants.js';
 import { Advise, Inode, readSlot, writeSlot } from './layout/node.js';
-import { getDnode, reserveSlot, writeNode } from './node.js';
+import { getDnode, reserveSlot } from './node.js';
 
 /** Who holds a data slot: the node (inode or direct node) and the slot index, as SSA entries record it. */
 export interface SlotOwner {
@@ -209,21 +209,6 @@ const iExt = Inode.field('i_ext');
 export function dropExtent(vol: Volume, ino: number): void {
   const raw = vol.nm.readNode(ino).raw;
   if (iExt.get(raw).len !== 0) iExt.set(vol.nm.nodeForUpdate(ino), { fofs: 0, blk: 0, len: 0 });
-}
-
-const MAX_DIRTY_NODES = 4096; // 16 MiB
-
-/**
- * f2fs_balance_fs_bg, called where an operation starts (no node buffer is held): past the dirty-node bound, dirty
- * data and then every dirty node go out, without a checkpoint, as the kernel's writeback does. Crash-safe: they land
- * in segments free at the last checkpoint, the durable NAT still names the old blocks, and roll-forward replays only
- * chains that end in an fsync mark. This is what keeps memory flat however big an import or session grows.
- */
-export function balanceFs(vol: Volume): void {
-  if (vol.nm.dirtyNodes.size <= MAX_DIRTY_NODES) return;
-  writeback(vol);
-  for (const nid of [...vol.nm.dirtyNodes.keys()].sort((a, b) => a - b)) writeNode(vol, nid);
-  vol.dev.flush('writeback');
 }
 
 /** f2fs_write_begin/end: stages `page` as file block `bidx`; a hole gets a NEW_ADDR reservation charged to the file. */

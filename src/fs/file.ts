@@ -3,9 +3,9 @@ import { fail } from '../errors.js';
 import { BLKSIZE } from './layout/constants.js';
 import { editInode, hasInlineData, isDir, isReg, isSymlink, now, setTimes, type InodeInfo, type Timespec } from './inode.js';
 import { convertInlineData, truncateInline, writeInline } from './inline.js';
-import { balanceFs, blockSpans, dropExtent, writePage, writeback } from './data.js';
+import { blockSpans, dropExtent, writePage, writeback } from './data.js';
 import { allocPage } from '../device/index.js';
-import { writeCheckpoint } from './checkpoint.js';
+import { balanceFs, writeCheckpoint } from './checkpoint.js';
 import { Advise } from './layout/node.js';
 import { fsyncNodes, maxFileBlocks, needDentryMark, truncateBlocks } from './node.js';
 import type { Volume } from './volume.js';
@@ -133,12 +133,6 @@ export function fsyncFile(vol: Volume, ino: number, opts: { atomic?: boolean } =
   // A new inode must reach the chain (with its dentry mark) even when only its data changed.
   if (needDentryMark(vol, ino)) vol.nm.nodeForUpdate(ino);
   const nodes = fsyncNodes(vol, ino, opts.atomic ?? false);
-  // f2fs_need_inode_block_update: nodes of this file went out unmarked since (balanceFs) and nothing marked came
-  // after them; an inode block with the fsync mark makes roll-forward replay them.
-  if (vol.nm.lastWriteUnsynced.has(ino)) {
-    vol.nm.nodeForUpdate(ino);
-    nodes.push(...fsyncNodes(vol, ino, opts.atomic ?? false));
-  }
   vol.dev.flush(opts.atomic ? 'fua' : 'fsync');
   return { ino, method: 'nodes', reason: null, nodes };
 }

@@ -9,7 +9,7 @@ import { FileType, fileTypeOfMode } from './layout/dentry.js';
 import { Advise, I_ADDR_OFFSET, InlineFlag, InodeExtra, InodeHead, MAX_EXTRA_ISIZE, slotOffset, writeSlot } from './layout/node.js';
 import { Feature, extensionList } from './layout/superblock.js';
 import { truncateBlocks } from './node.js';
-import { balanceFs } from './data.js';
+import { balanceFs } from './checkpoint.js';
 import type { Volume } from './volume.js';
 
 const MAX_SYMLINK_FOLLOW = 40; // the kernel's MAXSYMLINKS

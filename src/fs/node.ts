@@ -50,8 +50,6 @@ export class NodeManager {
   readonly newSinceCp = new Set<number>();
   /** Inodes whose block went out with an fsync mark since the last checkpoint (HAS_FSYNCED_INODE). */
   readonly fsyncedInodes = new Set<number>();
-  /** Inodes whose latest node write since the checkpoint carried no fsync mark (HAS_LAST_FSYNC clear). */
-  readonly lastWriteUnsynced = new Set<number>();
   private nidHint: number;
   private readonly gens = new Map<number, number>();
 
@@ -208,7 +206,6 @@ export class NodeManager {
     this.freedSinceCp.clear();
     this.newSinceCp.clear();
     this.fsyncedInodes.clear();
-    this.lastWriteUnsynced.clear();
     natBitmap.copy(this.natBitmap);
     this.nidHint = nextFreeNid;
   }
@@ -429,9 +426,6 @@ export function writeNode(vol: Volume, nid: number, marks = 0, tag = 'node'): nu
   if (old !== NEW_ADDR && old !== NULL_ADDR) vol.sm.invalidate(old);
   vol.nm.setNodeAddr(nid, footer.ino, blkaddr);
   vol.nm.dirtyNodes.delete(nid);
-  // set_node_addr's fsync_done: any node write of an inode decides whether its latest write is recoverable.
-  if (marks & NodeFlag.FSYNC && isDnodeOfs(footerOfs(footer.flag))) vol.nm.lastWriteUnsynced.delete(footer.ino);
-  else vol.nm.lastWriteUnsynced.add(footer.ino);
   return blkaddr;
 }
 

@@ -252,11 +252,13 @@ export class SegmentManager {
     if (!this.writable) fail('EROFS', 'volume is read-only');
     const c = this.cursegs[type];
     const sum = this.cursegSummary(type);
+    // The block that fills the segment also opens the next one: find it first, so ENOSPC leaves the log as it was.
+    const next = c.blkoff + 1 >= BLOCKS_PER_SEG ? this.findFreeSegment(c.segno) : -1;
     const blkaddr = this.segBlkaddr(c.segno) + c.blkoff;
     this.markValid(blkaddr, type);
     sum.entries[c.blkoff] = { ...entry };
     c.blkoff++;
-    if (c.blkoff >= BLOCKS_PER_SEG) this.newCurseg(type);
+    if (next >= 0) this.newCurseg(type, next);
     return blkaddr;
   }
 
@@ -310,11 +312,10 @@ export class SegmentManager {
   }
 
   /** new_curseg: persists the full segment's summary to the SSA and opens a free segment for the log. */
-  private newCurseg(type: CursegType): void {
+  private newCurseg(type: CursegType, segno = this.findFreeSegment(this.cursegs[type].segno)): void {
     const c = this.cursegs[type];
     this.putSsa(c.segno, this.cursegSummary(type));
     const old = c.segno;
-    const segno = this.findFreeSegment(old);
     c.segno = segno;
     c.blkoff = 0;
     c.allocType = ALLOC_LFS;

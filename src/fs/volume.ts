@@ -164,9 +164,9 @@ export class Volume implements NameOps {
     return fsyncs;
   }
 
-  /** Inodes changed since the last checkpoint (dirty node blocks or pages, or nodes written back unmarked), linked ones only. */
+  /** Inodes changed since the last checkpoint (dirty node blocks or pages), linked ones only. */
   touchedInodes(): number[] {
-    const inos = new Set<number>([...this.pages.inodes(), ...this.nm.lastWriteUnsynced]);
+    const inos = new Set<number>(this.pages.inodes());
     for (const raw of this.nm.dirtyNodes.values()) inos.add(NodeFooter.decode(raw, NODE_FOOTER_OFFSET).ino);
     return [...inos].filter((ino) => !this.orphanSet.has(ino) && this.nm.getNat(ino).block_addr !== 0).sort((a, b) => a - b);
   }
