@@ -181,7 +181,8 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
   const top = mkdir(vol, imagePath, { parents: true });
   const ts = (ms: number): Timespec => ({ sec: Math.floor(ms / 1000), nsec: Math.round((ms % 1000) * 1e6) });
   const chunk = Buffer.allocUnsafe(1 << 20); // one read buffer for the whole import: writeFile copies what it keeps
-  const visit = (host: string, dir: number) => {
+  // `fresh`: the directory was made by this import, so nothing in it can exist yet (no lookup needed).
+  const visit = (host: string, dir: number, fresh: boolean) => {
     let names: Buffer[];
     try {
       // Buffers: host names need not be UTF-8, and they are stored byte for byte.
@@ -196,11 +197,11 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
       const st = fs.lstatSync(hp);
       const name = raw;
       const owner = { uid: st.uid, gid: st.gid, times: ts(st.mtimeMs) };
-      const existing = vol.lookup(vol.inode(dir), name);
+      const existing = fresh ? null : vol.lookup(vol.inode(dir), name);
       if (st.isDirectory()) {
         const ino = existing ? existing.ino : createNode(vol, dir, name, S_IFDIR | (st.mode & 0o7777), owner);
         if (!existing) stats.dirs++;
-        visit(hp, ino);
+        visit(hp, ino, !existing);
         setAttr(vol, ino, { atime: ts(st.atimeMs), mtime: ts(st.mtimeMs) });
       } else if (existing) {
         stats.skipped.push({ path: hp, why: 'already exists in the image' });
@@ -231,6 +232,6 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
       }
     }
   };
-  visit(hostDir, top);
+  visit(hostDir, top, false);
   return stats;
 }
