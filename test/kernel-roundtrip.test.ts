@@ -353,9 +353,7 @@ const up = '$(cut -d" " -f1 /proc/uptime)';
 /* ---------------- the tests ---------------- */
 
 if (!vm.ok) {
-  test(`kernel round trip SKIPPED: no test VM here (${vm.why})`, () => {
-    console.log(`\n  SKIPPED: kernel round trip needs the Linux test VM: ${vm.why}`);
-  });
+  test('kernel round trip: the Linux test VM can run here', () => assert.ok(vm.ok, `no test VM: ${vm.why}`));
 } else {
   test('step 1: our mkfs and write path build both images; fsck (ours and fsck.f2fs) and our reader agree with the model', () => {
     const t0 = performance.now();
