@@ -275,8 +275,8 @@ export function balanceFs(vol: Volume): void {
   const excessNodes = nm.dirtyNodes.size > MAX_DIRTY_NODES;
   const excessNats = nm.natDirty.size >= (geo.maxNid * DIRTY_NATS_RATIO) / 100;
   const excessPrefree = sm.prefree.size > (geo.mainSegments * REC_PREFREE_SEGMENTS) / 100;
-  // What a checkpoint needs for the dirty nodes and pages (Volume.reserveBlocks keeps it), with room to spare.
-  const short = sm.prefree.size > 0 && sm.freeSegments < 2 * (Math.ceil((nm.dirtyNodes.size + vol.pages.size) / BLOCKS_PER_SEG) + CUR_SEG_TYPES);
+  // Twice what a checkpoint needs (Volume.reserveBlocks keeps the once): room to spare.
+  const short = sm.prefree.size > 0 && sm.freeSegments < 2 * vol.checkpointSegments();
   if (excessNodes || excessNats || excessPrefree || short) writeCheckpoint(vol, { umount: false });
 }
 

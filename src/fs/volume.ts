@@ -141,13 +141,17 @@ export class Volume implements NameOps {
     if (this.dev.readOnly) fail('EROFS', 'image is open read-only');
   }
 
+  /** Free segments a checkpoint needs to write every dirty node and page (and `more` blocks), a fresh one per log included. */
+  checkpointSegments(more = 0): number {
+    return Math.ceil((this.nm.dirtyNodes.size + this.pages.size + more) / BLOCKS_PER_SEG) + CUR_SEG_TYPES;
+  }
+
   /** inc_valid_block_count: charges `n` blocks, refusing past user_block_count. */
   reserveBlocks(n: number): void {
     this.requireWritable();
     if (this.counts.blocks + n > this.cp.head.user_block_count) fail('ENOSPC', `no space left: ${this.counts.blocks} of ${this.cp.head.user_block_count} blocks in use`);
     // Without garbage collection, free segments are the real limit: keep enough for a checkpoint to write every dirty node and page.
-    const needed = Math.ceil((this.nm.dirtyNodes.size + this.pages.size + n) / BLOCKS_PER_SEG) + CUR_SEG_TYPES;
-    if (this.sm.freeSegments < needed) fail('ENOSPC', `no free segment left for new blocks (${this.sm.freeSegments} free; garbage collection is not implemented yet)`);
+    if (this.sm.freeSegments < this.checkpointSegments(n)) fail('ENOSPC', `no free segment left for new blocks (${this.sm.freeSegments} free; garbage collection is not implemented yet)`);
     this.counts.blocks += n;
   }
 
