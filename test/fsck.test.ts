@@ -6,7 +6,6 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fsck, fsckImage, type FsckCode, type FsckReport } from '../src/fs/fsck.js';
-import { Volume } from '../src/fs/volume.js';
 import { CheckpointHead, checkpointCrc } from '../src/fs/layout/checkpoint.js';
 import { NatEntry } from '../src/fs/layout/nat.js';
 import { SitEntry, sitVblocks, sitValidBlocks, sitType } from '../src/fs/layout/sit.js';
@@ -18,7 +17,7 @@ import { Feature } from '../src/fs/layout/superblock.js';
 import { BLOCKS_PER_SEG, NAT_ENTRY_PER_BLOCK, SIT_ENTRY_PER_BLOCK } from '../src/fs/layout/constants.js';
 import { bitMsb, bitLsb } from '../src/fs/layout/struct.js';
 import { CpFlag } from '../src/fs/layout/checkpoint.js';
-import { EXTRA_FEATURES, mkfsImage, tmpPath } from './helpers/images.js';
+import { EXTRA_FEATURES, mkfsImage, tmpPath, withVol } from './helpers/images.js';
 import { runInVm, vmAvailable } from './helpers/vm.js';
 
 /* ---------- images ---------- */
@@ -81,15 +80,6 @@ function copy(src: string, name: string): string {
   const p = tmpPath(name);
   fs.copyFileSync(src, p);
   return p;
-}
-
-function withVol<T>(img: string, fn: (vol: Volume) => T): T {
-  const vol = Volume.open(img, { readOnly: true });
-  try {
-    return fn(vol);
-  } finally {
-    vol.close();
-  }
 }
 
 function check(img: string): FsckReport {

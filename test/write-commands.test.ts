@@ -10,8 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fsckImage } from '../src/fs/fsck.js';
-import { Volume } from '../src/fs/volume.js';
-import { EXTRA_FEATURES, mkfsImage, sha256, tmpPath } from './helpers/images.js';
+import { EXTRA_FEATURES, mkfsImage, sha256, tmpPath, withVol } from './helpers/images.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUN = path.join(ROOT, 'bin/run.js');
@@ -79,15 +78,6 @@ function bytes(n: number, seed: number): Buffer {
 }
 
 const md5 = (b: Buffer) => crypto.createHash('md5').update(b).digest('hex');
-
-function withVol<T>(img: string, fn: (vol: Volume) => T): T {
-  const vol = Volume.open(img, { readOnly: true });
-  try {
-    return fn(vol);
-  } finally {
-    vol.close();
-  }
-}
 
 /* ---- host inputs ---- */
 

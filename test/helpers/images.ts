@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Volume } from '../../src/fs/volume.js';
 
 export const EXTRA_FEATURES = 'extra_attr,inode_checksum,flexible_inline_xattr,inode_crtime,sb_checksum,lost_found';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'f2fsdbg-test-'));
@@ -26,4 +27,14 @@ export function mkfsImage(name: string, sizeMb = 64, features?: string): string 
 
 export function sha256(file: string): string {
   return execFileSync('sha256sum', [file]).toString().split(' ')[0];
+}
+
+/** Runs `fn` on the image opened read-only, closing it after. */
+export function withVol<T>(img: string, fn: (vol: Volume) => T): T {
+  const vol = Volume.open(img, { readOnly: true });
+  try {
+    return fn(vol);
+  } finally {
+    vol.close();
+  }
 }
