@@ -11,7 +11,8 @@ const DEF_INLINE_RESERVED_SIZE = 1;
 export interface InodeInfo {
   ino: number;
   page: NodePage;
-  inode: InodeCore; // i_addr/i_nid are read from page.raw (inodeAddr, inodeNid): decoding 928 slots per edit was the import hot spot
+  /** A live view of page.raw (InodeCore.view); i_addr/i_nid are read from page.raw too (inodeAddr, inodeNid). */
+  inode: InodeCore;
   extra: InodeExtra | null;
   extraIsize: number; // bytes
   extraWords: number;
@@ -24,8 +25,8 @@ export interface InodeInfo {
 }
 
 export function readInodeInfo(page: NodePage, features: number, checksumOk: (p: NodePage, extraIsize: number, hasExtra: boolean) => boolean | null): InodeInfo {
-  if (page.footer.nid !== page.footer.ino) fail('CORRUPT', `node ${page.nid} is not an inode (footer ino ${page.footer.ino})`);
-  const inode = InodeCore.decode(page.raw);
+  if (page.nid !== page.ino) fail('CORRUPT', `node ${page.nid} is not an inode (footer ino ${page.ino})`);
+  const inode = InodeCore.view(page.raw); // live: reads come from the block, no decode per inode lookup
   const hasExtra = (inode.i_inline & InlineFlag.EXTRA_ATTR) !== 0;
   let extra: InodeExtra | null = null;
   let extraIsize = 0;
@@ -105,11 +106,9 @@ export function now(): Timespec {
   return { sec: Math.floor(Date.now() / 1000), nsec: Number(ns) };
 }
 
-/** Decodes the head of the inode from its dirty block, lets `fn` change fields, encodes it back. */
+/** Lets `fn` change fields of the inode head in its dirty block, in place (a live view: only touched fields are coded). */
 export function editInode(raw: Buffer, fn: (i: InodeHead) => void): void {
-  const i = InodeHead.decode(raw);
-  fn(i);
-  InodeHead.encode(i, raw);
+  fn(InodeHead.view(raw));
 }
 
 export function setTimes(i: InodeHead, which: { a?: Timespec; m?: Timespec; c?: Timespec }): void {

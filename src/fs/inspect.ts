@@ -30,7 +30,7 @@ import { SitBlock, sitType, sitValidBlocks } from './layout/sit.js';
 import { bitMsb, popcount } from './layout/struct.js';
 import { SUM_TYPE_NODE, NatJournal, SitJournal, SummaryBlock, type SummaryEntry } from './layout/summary.js';
 import { Superblock, featureNames, volumeName, SB_GEOMETRY_FIELDS, uuidString } from './layout/superblock.js';
-import type { NodePage } from './node.js';
+import { NodePage } from './node.js';
 import { parseInoSpec } from './namei.js';
 import type { Geometry } from './super.js';
 import type { Volume } from './volume.js';
@@ -681,7 +681,7 @@ export function decodeNodeBlock(vol: Volume, raw: Buffer, blkaddr: number, nid?:
   const base = { blkaddr, nid: who, footer, nat, problems };
   switch (footer.kind) {
     case 'inode': {
-      const page: NodePage = { nid: f.nid, blkaddr, footer: f, ofs: footer.ofs, raw };
+      const page = new NodePage(f.nid, blkaddr, f.ino, footer.ofs, raw);
       const ii = guard('inode', () => readInodeInfo(page, vol.sb.feature, (p, e, h) => vol.nm.checksumOk(p, e, h)));
       if (!ii) return { ...base, kind: 'inode' as const, inode: null, inline: null, addrs: [], nids: [] };
       const inline = hasInlineData(ii) || hasInlineDentry(ii);

@@ -1,6 +1,6 @@
 // Node manager: NAT lookups (journal over the current NAT copy), node block reads with footer checks, and the file block → node path.
 import type { BlockDevice } from '../device/types.js';
-import { during, fail } from '../errors.js';
+import { fail, withContext } from '../errors.js';
 import { ADDRS_PER_BLOCK, BLKSIZE, BLOCKS_PER_SEG, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, RESERVED_NODE_NUM } from './layout/constants.js';
 import { NatEntry } from './layout/nat.js';
 import {
@@ -30,12 +30,23 @@ import type { Volume } from './volume.js';
 import type { InodeInfo } from './inode.js';
 import type { DnodeSlot } from './data.js';
 
-export interface NodePage {
-  nid: number;
-  blkaddr: number;
-  footer: NodeFooter;
-  ofs: number;
-  raw: Buffer; // shared with the device cache: do not mutate
+const footerField = { nid: NodeFooter.field('nid'), ino: NodeFooter.field('ino'), flag: NodeFooter.field('flag') };
+
+/** A node block as read, its footer's nid and ino checked against the NAT; the whole footer is decoded on demand. */
+export class NodePage {
+  constructor(
+    readonly nid: number,
+    readonly blkaddr: number,
+    readonly ino: number,
+    /** Node offset (footer flag >> OFFSET_BIT_SHIFT). */
+    readonly ofs: number,
+    /** Shared with the device cache: do not mutate. */
+    readonly raw: Buffer,
+  ) {}
+
+  get footer(): NodeFooter {
+    return NodeFooter.decode(this.raw, NODE_FOOTER_OFFSET);
+  }
 }
 
 export class NodeManager {
@@ -99,20 +110,23 @@ export class NodeManager {
 
   /** Reads node `nid` and checks its footer names it (and, for inodes, the checksum when enabled). */
   readNode(nid: number, expectIno?: number): NodePage {
-    return during(`while reading node ${nid}`, () => {
+    try {
       const ne = this.getNat(nid);
       if (ne.block_addr === 0) fail('CORRUPT', `node ${nid} is not allocated in the NAT`, { nid });
       const dirty = this.dirtyNodes.get(nid);
       const blkaddr = dirty ? ne.block_addr : this.check.mainBlkaddr(ne.block_addr, `NAT entry of node ${nid}`);
       const raw = dirty ?? this.dev.readBlock(blkaddr);
-      const footer = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);
-      if (footer.nid !== nid) fail('CORRUPT', `node block at ${blkaddr} has footer nid ${footer.nid}, expected ${nid}`, { blkaddr });
-      if (footer.ino !== ne.ino) fail('CORRUPT', `node block at ${blkaddr} has footer ino ${footer.ino}, NAT says ${ne.ino}`, { blkaddr });
-      if (expectIno !== undefined && footer.ino !== expectIno) fail('CORRUPT', `node ${nid} belongs to inode ${footer.ino}, not ${expectIno}`);
-      const ofs = footerOfs(footer.flag);
-      if (nid === footer.ino && ofs !== 0) fail('CORRUPT', `inode block at ${blkaddr} has node offset ${ofs}`);
-      return { nid, blkaddr, footer, ofs, raw };
-    });
+      const fnid = footerField.nid.get(raw, NODE_FOOTER_OFFSET);
+      const fino = footerField.ino.get(raw, NODE_FOOTER_OFFSET);
+      if (fnid !== nid) fail('CORRUPT', `node block at ${blkaddr} has footer nid ${fnid}, expected ${nid}`, { blkaddr });
+      if (fino !== ne.ino) fail('CORRUPT', `node block at ${blkaddr} has footer ino ${fino}, NAT says ${ne.ino}`, { blkaddr });
+      if (expectIno !== undefined && fino !== expectIno) fail('CORRUPT', `node ${nid} belongs to inode ${fino}, not ${expectIno}`);
+      const ofs = footerOfs(footerField.flag.get(raw, NODE_FOOTER_OFFSET));
+      if (nid === fino && ofs !== 0) fail('CORRUPT', `inode block at ${blkaddr} has node offset ${ofs}`);
+      return new NodePage(nid, blkaddr, fino, ofs, raw);
+    } catch (e) {
+      throw withContext(e, `while reading node ${nid}`);
+    }
   }
 
   /** Inode checksum verdict for an inode block: null when checksums are off or the field does not fit. */
@@ -400,9 +414,9 @@ export function footerCpVer(cp: { head: { checkpoint_ver: bigint; ckpt_flags: nu
 
 /** The node log a block goes to (__get_segment_type_6): dnodes of files warm, of directories hot, indirect nodes cold. */
 export function nodeLogOf(raw: Buffer): number {
-  const f = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);
-  if (!isDnodeOfs(footerOfs(f.flag))) return 5; // CURSEG_COLD_NODE
-  return f.flag & NodeFlag.COLD ? 4 : 3;
+  const flag = footerField.flag.get(raw, NODE_FOOTER_OFFSET);
+  if (!isDnodeOfs(footerOfs(flag))) return 5; // CURSEG_COLD_NODE
+  return flag & NodeFlag.COLD ? 4 : 3;
 }
 
 /**
@@ -412,14 +426,13 @@ export function nodeLogOf(raw: Buffer): number {
 export function writeNode(vol: Volume, nid: number, marks = 0, tag = 'node'): number {
   const raw = vol.nm.dirtyNodes.get(nid);
   if (!raw) return fail('EINVAL', `node ${nid} is not dirty`);
-  const footer = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);
+  const footer = NodeFooter.view(raw, NODE_FOOTER_OFFSET); // edited in place
   const old = vol.nm.getNat(nid).block_addr;
   const type = nodeLogOf(raw);
   const blkaddr = vol.sm.allocate(type, { nid, version: 0, ofs_in_node: 0 });
   footer.flag = ((footer.flag & ~(NodeFlag.FSYNC | NodeFlag.DENT)) | marks) >>> 0;
   footer.cp_ver = footerCpVer(vol.cp);
   footer.next_blkaddr = vol.sm.nextBlkaddr(type);
-  NodeFooter.encode(footer, raw, NODE_FOOTER_OFFSET);
   vol.nm.setChecksum(raw);
   // The dirty copy leaves the node manager here, so the device can keep it: a later edit copies it again (nodeForUpdate).
   vol.dev.adoptBlock(blkaddr, raw, tag);

@@ -219,7 +219,7 @@ function detachFromPrevOwner(vol: Volume, dest: number, max: number): void {
   const sum = vol.sm.summaryOf(segno).sum.entries[(dest - vol.geo.mainBlkaddr) % BLOCKS_PER_SEG];
   if (sum.ofs_in_node >= max) fail('CORRUPT', `summary of block ${dest} has ofs_in_node ${sum.ofs_in_node}`);
   const owner = vol.nm.readNode(vol.check.nid(sum.nid, `summary of block ${dest}`));
-  const ownerIno = owner.footer.ino;
+  const ownerIno = owner.ino;
   const info = vol.inode(ownerIno);
   const bidx = startBidxOfNode(owner.ofs, info.addrsPerInode) + sum.ofs_in_node;
   const dn = getDnode(vol, info, bidx, false);

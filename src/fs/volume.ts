@@ -1,7 +1,7 @@
 // Volume: one opened F2FS image — superblock, chosen checkpoint, segment and node managers — and the read accessors built on them.
 import { openDevice } from '../device/index.js';
 import type { BlockDevice } from '../device/types.js';
-import { during, fail } from '../errors.js';
+import { during, fail, withContext } from '../errors.js';
 import { readCheckpoint, readOrphans, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { fsyncFile, type FsyncResult } from './file.js';
 import { NODE_FOOTER_OFFSET, NodeFooter, inodeChecksumSeed } from './layout/node.js';
@@ -11,7 +11,7 @@ import { isDir, isReg, isSymlink, readInodeInfo, type InodeInfo } from './inode.
 import { Feature } from './layout/superblock.js';
 import { BLOCKS_PER_SEG, CUR_SEG_TYPES } from './layout/constants.js';
 import { resolve, type NameOps, type Resolved } from './namei.js';
-import { NodeManager } from './node.js';
+import { NodeManager, type NodePage } from './node.js';
 import { SegmentManager } from './segment.js';
 import { geometryOf, readSuperblock, type Geometry, type SuperblockChoice } from './super.js';
 import { Validator } from './validate.js';
@@ -88,17 +88,20 @@ export class Volume implements NameOps {
     this.dev.close();
   }
 
+  private readonly checksumOk = (p: NodePage, extraIsize: number, hasExtra: boolean) => this.nm.checksumOk(p, extraIsize, hasExtra);
   /** Decoded inodes, reused until their block changes (node generations tell). */
   private readonly inodeCache = new Map<number, { gen: number; info: InodeInfo }>();
 
   inode(ino: number): InodeInfo {
     const hit = this.inodeCache.get(ino);
     if (hit && hit.gen === this.nm.generation(ino)) return hit.info;
-    const info = during(`while reading inode ${ino}`, () => {
+    let info: InodeInfo;
+    try {
       this.check.ino(ino, 'inode lookup');
-      const page = this.nm.readNode(ino);
-      return readInodeInfo(page, this.sb.feature, (p, e, h) => this.nm.checksumOk(p, e, h));
-    });
+      info = readInodeInfo(this.nm.readNode(ino), this.sb.feature, this.checksumOk);
+    } catch (e) {
+      throw withContext(e, `while reading inode ${ino}`);
+    }
     if (this.inodeCache.size >= INODE_CACHE_MAX) this.inodeCache.delete(this.inodeCache.keys().next().value!);
     this.inodeCache.set(ino, { gen: this.nm.generation(ino), info });
     return info;

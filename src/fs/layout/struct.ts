@@ -29,6 +29,12 @@ export interface Struct<T> {
   decode(buf: Buffer, off?: number): T;
   /** Accessor for one field, for hot paths that change a single field of a block in place. */
   field<K extends keyof T & string>(name: K): FieldAccess<T[K]>;
+  /**
+   * A live view of the struct at `off` in `buf`: reading a field decodes it, assigning one encodes it in place. For
+   * edits of a few fields of a block the caller owns (no whole decode and re-encode). `bytes` fields read as views
+   * of `buf`, not copies. Fields are prototype accessors: spreading a view copies nothing (decode for that).
+   */
+  view(buf: Buffer, off?: number): T;
   /** Writes `value` into `buf` at `off` (a new zeroed buffer of `size` bytes when absent) and returns the buffer. */
   encode(value: T, buf?: Buffer, off?: number): Buffer;
 }
@@ -40,6 +46,19 @@ export interface FieldAccess<V> {
 }
 
 const SCALAR_SIZE: Record<Scalar, number> = { u8: 1, u16: 2, u32: 4, u64: 8, u64n: 8 };
+const TWO32 = 4294967296;
+
+// u64n as two u32 halves: exact below 2^53 and rounded above, as Number(bigint) is, without a BigInt per field.
+function readU64n(buf: Buffer, off: number): number {
+  return buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) * TWO32;
+}
+
+function writeU64n(buf: Buffer, v: number, off: number): void {
+  if (!Number.isInteger(v) || v < 0 || v >= TWO32 * TWO32) throw new RangeError(`${v} is not a u64`);
+  const hi = Math.floor(v / TWO32);
+  buf.writeUInt32LE(v - hi * TWO32, off);
+  buf.writeUInt32LE(hi, off + 4);
+}
 
 function specSize(spec: Spec): number {
   if (typeof spec === 'string') return SCALAR_SIZE[spec];
@@ -48,21 +67,24 @@ function specSize(spec: Spec): number {
   return specSize(spec.array) * spec.count;
 }
 
+// Scalar readers and writers for field accessors and views (one call, no dispatch on the spec).
+const GET: Record<Scalar, (buf: Buffer, at: number) => unknown> = {
+  u8: (buf, at) => buf.readUInt8(at),
+  u16: (buf, at) => buf.readUInt16LE(at),
+  u32: (buf, at) => buf.readUInt32LE(at),
+  u64: (buf, at) => buf.readBigUInt64LE(at),
+  u64n: readU64n,
+};
+const SET: Record<Scalar, (buf: Buffer, v: unknown, at: number) => void> = {
+  u8: (buf, v, at) => void buf.writeUInt8(v as number, at),
+  u16: (buf, v, at) => void buf.writeUInt16LE(v as number, at),
+  u32: (buf, v, at) => void buf.writeUInt32LE(v as number, at),
+  u64: (buf, v, at) => void buf.writeBigUInt64LE(v as bigint, at),
+  u64n: (buf, v, at) => writeU64n(buf, v as number, at),
+};
+
 function decodeSpec(spec: Spec, buf: Buffer, off: number): unknown {
-  if (typeof spec === 'string') {
-    switch (spec) {
-      case 'u8':
-        return buf.readUInt8(off);
-      case 'u16':
-        return buf.readUInt16LE(off);
-      case 'u32':
-        return buf.readUInt32LE(off);
-      case 'u64':
-        return buf.readBigUInt64LE(off);
-      case 'u64n':
-        return Number(buf.readBigUInt64LE(off));
-    }
-  }
+  if (typeof spec === 'string') return GET[spec](buf, off);
   if ('kind' in spec) return spec.decode(buf, off);
   if ('bytes' in spec) {
     if (off + spec.bytes > buf.length) throw new RangeError(`field of ${spec.bytes} bytes at ${off} runs past ${buf.length}`);
@@ -81,23 +103,8 @@ function decodeSpec(spec: Spec, buf: Buffer, off: number): unknown {
 
 function encodeSpec(spec: Spec, value: unknown, buf: Buffer, off: number, where: string): void {
   if (typeof spec === 'string') {
-    switch (spec) {
-      case 'u8':
-        buf.writeUInt8(value as number, off);
-        return;
-      case 'u16':
-        buf.writeUInt16LE(value as number, off);
-        return;
-      case 'u32':
-        buf.writeUInt32LE(value as number, off);
-        return;
-      case 'u64':
-        buf.writeBigUInt64LE(value as bigint, off);
-        return;
-      case 'u64n':
-        buf.writeBigUInt64LE(BigInt(value as number), off);
-        return;
-    }
+    SET[spec](buf, value, off);
+    return;
   }
   if ('kind' in spec) {
     spec.encode(value, buf, off);
@@ -121,14 +128,14 @@ const READ: Record<Scalar, (at: string) => string> = {
   u16: (at) => `buf.readUInt16LE(${at})`,
   u32: (at) => `buf.readUInt32LE(${at})`,
   u64: (at) => `buf.readBigUInt64LE(${at})`,
-  u64n: (at) => `Number(buf.readBigUInt64LE(${at}))`,
+  u64n: (at) => `U64N(buf, ${at})`,
 };
 const WRITE: Record<Scalar, (v: string, at: string) => string> = {
   u8: (v, at) => `buf.writeUInt8(${v}, ${at});`,
   u16: (v, at) => `buf.writeUInt16LE(${v}, ${at});`,
   u32: (v, at) => `buf.writeUInt32LE(${v}, ${at});`,
   u64: (v, at) => `buf.writeBigUInt64LE(${v}, ${at});`,
-  u64n: (v, at) => `buf.writeBigUInt64LE(BigInt(${v}), ${at});`,
+  u64n: (v, at) => `W64N(buf, ${v}, ${at});`,
 };
 
 /**
@@ -156,30 +163,66 @@ function compile(name: string, fields: FieldList, offsets: Record<string, number
       enc += `E(${ref(spec)}, v[${key}], buf, ${at}, ${where});\n`;
     }
   }
-  const decode = new Function('R', 'D', `return function (buf, off) {\n${dec}return o;\n};`)(refs, decodeSpec) as (buf: Buffer, off: number) => unknown;
-  const encode = new Function('R', 'E', `return function (v, buf, off) {\n${enc}};`)(refs, encodeSpec) as (v: unknown, buf: Buffer, off: number) => void;
+  const decode = new Function('R', 'D', 'U64N', `return function (buf, off) {\n${dec}return o;\n};`)(refs, decodeSpec, readU64n) as (buf: Buffer, off: number) => unknown;
+  const encode = new Function('R', 'E', 'W64N', `return function (v, buf, off) {\n${enc}};`)(refs, encodeSpec, writeU64n) as (v: unknown, buf: Buffer, off: number) => void;
   return { decode, encode };
 }
 
 export function struct<const F extends FieldList>(name: string, fields: F): Struct<Shape<F>> {
   const offsets: Record<string, number> = {};
-  const specs = new Map<string, Spec>();
   let size = 0;
   for (const [field, spec] of fields) {
     offsets[field] = size;
-    specs.set(field, spec);
     size += specSize(spec);
   }
   const fast = compile(name, fields, offsets);
+  const access = new Map<string, FieldAccess<unknown>>();
+  for (const [field, spec] of fields) {
+    const offset = offsets[field];
+    const where = `${name}.${field}`;
+    if (typeof spec === 'string') {
+      const [get, set] = [GET[spec], SET[spec]];
+      access.set(field, { offset, get: (buf, structOff = 0) => get(buf, structOff + offset), set: (buf, value, structOff = 0) => set(buf, value, structOff + offset) });
+      continue;
+    }
+    access.set(field, {
+      offset,
+      get: (buf, structOff = 0) => decodeSpec(spec, buf, structOff + offset),
+      set: (buf, value, structOff = 0) => encodeSpec(spec, value, buf, structOff + offset, where),
+    });
+  }
+  // One class per struct, so V8 sees a single shape; `bytes` getters alias the buffer (see `view`).
+  class View {
+    constructor(
+      readonly $buf: Buffer,
+      readonly $off: number,
+    ) {}
+
+    toJSON() {
+      return fast.decode(this.$buf, this.$off);
+    }
+  }
+  for (const [field, spec] of fields) {
+    const { offset, set } = access.get(field)!;
+    const get = typeof spec === 'object' && 'bytes' in spec
+      ? (buf: Buffer, o: number) => buf.subarray(o + offset, o + offset + spec.bytes)
+      : access.get(field)!.get;
+    Object.defineProperty(View.prototype, field, {
+      get(this: View) {
+        return get(this.$buf, this.$off);
+      },
+      set(this: View, value: unknown) {
+        set(this.$buf, value, this.$off);
+      },
+    });
+  }
   return {
     field(fieldName) {
-      const spec = specs.get(fieldName)!;
-      const offset = offsets[fieldName];
-      return {
-        offset,
-        get: (buf, structOff = 0) => decodeSpec(spec, buf, structOff + offset) as never,
-        set: (buf, value, structOff = 0) => encodeSpec(spec, value, buf, structOff + offset, `${name}.${fieldName}`),
-      };
+      return access.get(fieldName) as FieldAccess<never>;
+    },
+    view(buf, off = 0) {
+      if (off < 0 || off + size > buf.length) throw new RangeError(`${name} at ${off} (${size} bytes) runs past a ${buf.length}-byte buffer`);
+      return new View(buf, off) as unknown as Shape<F>;
     },
     kind: 'struct',
     name,
