@@ -132,6 +132,23 @@ test('LRU keeps at most capacity clean pages and evicts the least recently used'
   throwsCode(() => FileDevice.open(file, { cacheMb: -1 }), 'USAGE');
 });
 
+test('a full LRU evicts its least recent sixteenth at once, in use order', () => {
+  const dev = new MemDevice(64, { cacheMb: 32 / 256 }); // 32 pages: 2 evicted per overflow
+  for (let b = 0; b < 32; b++) dev.writeBlock(b, page(b));
+  dev.flush();
+  assert.is(dev.cachedPages, 32);
+  dev.readBlock(0); // 0 becomes most recent: 1 and 2 are now the two oldest
+  dev.writeBlock(40, page(40));
+  dev.flush();
+  assert.is(dev.cachedPages, 31);
+  const reads = dev.stats.blocksRead;
+  for (const b of [0, 3, 31, 40]) dev.readBlock(b);
+  assert.is(dev.stats.blocksRead, reads); // kept
+  dev.readBlock(1);
+  dev.readBlock(2);
+  assert.is(dev.stats.blocksRead, reads + 2); // evicted
+});
+
 test('flushed pages stay cached but never push the cache past capacity', () => {
   const dev = new MemDevice(20, { cacheMb: 4 / 256 });
   for (let b = 0; b < 10; b++) dev.writeBlock(b, page(b));
