@@ -11,10 +11,17 @@ let used = 0;
 
 /** An uninitialised page, for a caller that fills all of it. */
 export function allocPage(): Buffer {
-  if (used === slab.length) {
+  return allocPages(1);
+}
+
+/** `count` contiguous uninitialised pages (one read can fill them); runs longer than a slab get their own store. */
+export function allocPages(count: number): Buffer {
+  const len = count * BLOCK_SIZE;
+  if (count > SLAB_PAGES) return Buffer.allocUnsafeSlow(len);
+  if (used + len > slab.length) {
     slab = Buffer.allocUnsafeSlow(SLAB_PAGES * BLOCK_SIZE);
     used = 0;
   }
-  used += BLOCK_SIZE;
-  return slab.subarray(used - BLOCK_SIZE, used);
+  used += len;
+  return slab.subarray(used - len, used);
 }

@@ -15,8 +15,12 @@ function requireFile(info: InodeInfo): void {
   if (!isReg(info.inode.i_mode) && !isSymlink(info.inode.i_mode)) fail('EINVAL', `inode ${info.ino} is not a regular file`);
 }
 
-/** Writes `data` at byte `pos` (f2fs_file_write_iter): inline while it fits, block pages otherwise; i_size grows, m/ctime change. */
-export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, times: Timespec = now()): void {
+/**
+ * Writes `data` at byte `pos` (f2fs_file_write_iter): inline while it fits, block pages otherwise; i_size grows, m/ctime change.
+ * `owned`: the caller hands the memory over (bulk import): it is page-aligned where `pos` is, zero past `data.length` up
+ * to the next page boundary, and never touched again, so whole pages are staged without a copy.
+ */
+export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, times: Timespec = now(), opts: { owned?: boolean } = {}): void {
   vol.requireWritable();
   balanceFs(vol);
   let info = vol.inode(ino);
@@ -30,11 +34,18 @@ export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, t
         convertInlineData(vol, info);
         info = vol.inode(ino);
       }
+      const oldSize = info.inode.i_size;
       // `info` stays valid through the loop: block writes change slots and i_blocks, which are read from the node blocks.
       for (const { bidx, blockPos, from, to } of blockSpans(pos, end)) {
-        // A partial block starts from its current content (zeros past EOF and in holes).
-        const page = to - from === BLKSIZE ? allocPage() : Buffer.concat([vol.data.read(info, blockPos, BLKSIZE)], BLKSIZE);
-        data.copy(page, from - blockPos, from - pos, to - pos);
+        let page: Buffer;
+        if (opts.owned && from === blockPos && (to === blockPos + BLKSIZE || oldSize <= to)) {
+          // The whole page is ours: data up to `to`, zeros after it (nothing of the file lies past `to` in this block).
+          page = Buffer.from(data.buffer, data.byteOffset + (from - pos), BLKSIZE);
+        } else {
+          // A partial block starts from its current content (zeros past EOF and in holes).
+          page = to - from === BLKSIZE ? allocPage() : Buffer.concat([vol.data.read(info, blockPos, BLKSIZE)], BLKSIZE);
+          data.copy(page, from - blockPos, from - pos, to - pos);
+        }
         writePage(vol, info, bidx, page);
       }
     }

@@ -104,6 +104,8 @@ export interface CreateOptions {
   gid?: number;
   times?: Timespec;
   rdev?: { major: number; minor: number };
+  /** The caller knows `name` is not in the directory (one a bulk import made and fills from a host listing): no lookup. */
+  absent?: boolean;
 }
 
 /** is_extension_exist with a temporary-extension tolerance (set_file_temperature). */
@@ -148,7 +150,7 @@ function newInode(vol: Volume, dir: InodeInfo, mode: number, name: Buffer, opts:
   const inherited = dir.inode.i_flags & INHERITED_FLAGS;
   const flags = dirMode ? inherited | INDEX_FL : isReg(mode) ? inherited & REG_FLMASK : inherited & OTHER_FLMASK;
   // Only the head: the new block's address slots are already zero.
-  const inode = InodeHead.decode(raw);
+  const inode = InodeHead.view(raw);
   Object.assign(inode, {
     i_mode: mode,
     i_advise: isReg(mode) ? temperature(vol, name.toString()) : 0,
@@ -172,10 +174,9 @@ function newInode(vol: Volume, dir: InodeInfo, mode: number, name: Buffer, opts:
     writeSlot(raw, slotOffset.inodeAddr(extraWords, 0), a0);
     writeSlot(raw, slotOffset.inodeAddr(extraWords, 1), a1);
   }
-  InodeHead.encode(inode, raw);
   if (extra) {
-    const e: InodeExtra = { ...InodeExtra.decode(Buffer.alloc(InodeExtra.size)), i_extra_isize: MAX_EXTRA_ISIZE, i_inline_xattr_size: flexible ? DEFAULT_INLINE_XATTR_ADDRS : 0, i_crtime: t.sec, i_crtime_nsec: t.nsec };
-    InodeExtra.encode(e, raw, I_ADDR_OFFSET);
+    // The rest of the extra area (projid 0, checksum set at write-out, no compression) is already zero.
+    Object.assign(InodeExtra.view(raw, I_ADDR_OFFSET), { i_extra_isize: MAX_EXTRA_ISIZE, i_inline_xattr_size: flexible ? DEFAULT_INLINE_XATTR_ADDRS : 0, i_crtime: t.sec, i_crtime_nsec: t.nsec });
   }
   if (dirMode) makeEmptyDir(vol, ino, dir.ino);
   return ino;
@@ -193,11 +194,14 @@ function makeEmptyDir(vol: Volume, ino: number, parent: number): void {
   });
 }
 
-function requireNewName(vol: Volume, dir: InodeInfo, name: Buffer): void {
+const DOT = Buffer.from('.');
+const DOTDOT = Buffer.from('..');
+
+function requireNewName(vol: Volume, dir: InodeInfo, name: Buffer, lookup = true): void {
   if (name.length === 0 || name.includes(0x2f) || name.includes(0)) fail('EINVAL', `invalid file name "${name.toString()}"`);
   if (name.length > MAX_NAME_LEN) fail('ENAMETOOLONG', `name of ${name.length} bytes is longer than ${MAX_NAME_LEN}`);
   if (!isDir(dir.inode.i_mode)) fail('ENOTDIR', `inode ${dir.ino} is not a directory`);
-  if (name.equals(Buffer.from('.')) || name.equals(Buffer.from('..')) || vol.lookup(dir, name)) fail('EEXIST', `${name.toString()} already exists`);
+  if (name.equals(DOT) || name.equals(DOTDOT) || (lookup && vol.lookup(dir, name))) fail('EEXIST', `${name.toString()} already exists`);
 }
 
 /** The parent's side of f2fs_add_link: entry, then i_pino/i_name of the child, then the parent's times and links. */
@@ -219,7 +223,7 @@ export function createNode(vol: Volume, dirIno: number, name: Buffer, mode: numb
   vol.requireWritable();
   balanceFs(vol);
   const dir = vol.inode(dirIno);
-  requireNewName(vol, dir, name);
+  requireNewName(vol, dir, name, !opts.absent);
   const t = opts.times ?? now();
   const ino = newInode(vol, dir, mode, name, { ...opts, times: t });
   link(vol, dirIno, name, ino, mode, t, isDir(mode));

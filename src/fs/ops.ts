@@ -8,6 +8,7 @@ import { createNode, hardLink, parseInoSpec, removeName, rename, splitPath, type
 import { setAttr, truncateFile, writeFile } from './file.js';
 import { setXattr } from './xattr.js';
 import { sessionOf, truncateStaged, writeStaged } from './atomic.js';
+import { allocPages } from '../device/index.js';
 import type { Volume } from './volume.js';
 
 export interface Where {
@@ -176,11 +177,14 @@ export interface ImportStats {
 }
 
 /** Bulk load of a host tree into an existing directory (like sload.f2fs, but into a live image): modes, owners, times kept. */
+/** Bytes read per host read during import (1 MiB). */
+const CHUNK = 1 << 20;
+
 export function importTree(vol: Volume, hostDir: string, imagePath: string, progress?: (hostPath: string) => void): ImportStats {
   const stats: ImportStats = { files: 0, dirs: 0, symlinks: 0, specials: 0, bytes: 0, skipped: [] };
   const top = mkdir(vol, imagePath, { parents: true });
   const ts = (ms: number): Timespec => ({ sec: Math.floor(ms / 1000), nsec: Math.round((ms % 1000) * 1e6) });
-  const chunk = Buffer.allocUnsafe(1 << 20); // one read buffer for the whole import: writeFile copies what it keeps
+  const scratch = Buffer.allocUnsafe(BLKSIZE);
   // `fresh`: the directory was made by this import, so nothing in it can exist yet (no lookup needed).
   const visit = (host: string, dir: number, fresh: boolean) => {
     let names: Buffer[];
@@ -196,7 +200,7 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
       progress?.(hp);
       const st = fs.lstatSync(hp);
       const name = raw;
-      const owner = { uid: st.uid, gid: st.gid, times: ts(st.mtimeMs) };
+      const owner = { uid: st.uid, gid: st.gid, times: ts(st.mtimeMs), absent: fresh };
       const existing = fresh ? null : vol.lookup(vol.inode(dir), name);
       if (st.isDirectory()) {
         const ino = existing ? existing.ino : createNode(vol, dir, name, S_IFDIR | (st.mode & 0o7777), owner);
@@ -209,11 +213,19 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
         const ino = createNode(vol, dir, name, S_IFREG | (st.mode & 0o7777), owner);
         const fd = fs.openSync(hp, 'r');
         try {
+          // Read straight into pages handed to writeFile (no copy); small files go through one reused buffer.
           for (let pos = 0; ; ) {
-            const n2 = fs.readSync(fd, chunk, 0, chunk.length, pos);
-            if (!n2) break;
-            writeFile(vol, ino, pos, chunk.subarray(0, n2), owner.times);
-            pos += n2;
+            const want = Math.min(CHUNK, Math.max(BLKSIZE, Math.ceil((st.size - pos) / BLKSIZE) * BLKSIZE));
+            const small = pos === 0 && st.size < BLKSIZE;
+            const buf = small ? scratch : allocPages(want / BLKSIZE);
+            const got = fs.readSync(fd, buf, 0, want, pos);
+            if (!got) break;
+            if (small) writeFile(vol, ino, pos, buf.subarray(0, got), owner.times);
+            else {
+              buf.fill(0, got);
+              writeFile(vol, ino, pos, buf.subarray(0, got), owner.times, { owned: true });
+            }
+            pos += got;
           }
         } finally {
           fs.closeSync(fd);
