@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { F2fsError, type ErrorCode } from '../src/errors.js';
-import { BLOCK_SIZE, FileDevice, MemDevice, openDevice } from '../src/device/index.js';
+import { BLOCK_SIZE, FileDevice, MemDevice, SLAB_PAGES, allocPages, openDevice } from '../src/device/index.js';
 
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'f2fsdbg-device-'));
 let nextFile = 0;
@@ -147,6 +147,30 @@ test('a full LRU evicts its least recent sixteenth at once, in use order', () =>
   dev.readBlock(1);
   dev.readBlock(2);
   assert.is(dev.stats.blocksRead, reads + 2); // evicted
+});
+
+test('allocator pages go back to it once flushed: not cached, their slab reused when all came back', () => {
+  const dev = new MemDevice(4 * SLAB_PAGES);
+  const run = allocPages(SLAB_PAGES); // a whole slab
+  const store = run.buffer;
+  for (let i = 0; i < SLAB_PAGES; i++) {
+    const p = run.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
+    p.fill(i + 1);
+    dev.adoptBlock(i, p);
+  }
+  const old = allocPages(1); // the slab is full: a new one
+  assert.is.not(old.buffer, store);
+  assert.ok(dev.readBlock(5).equals(page(6))); // pending pages read back until the flush
+  dev.flush();
+  assert.is(dev.cachedPages, 0);
+  run.fill(0xee); // nothing the device holds may alias the released pages
+  assert.ok(dev.readBlock(5).equals(page(6)));
+  assert.is(dev.stats.blocksRead, 1);
+  dev.adoptBlock(100, old.fill(7));
+  dev.flush();
+  const next = allocPages(SLAB_PAGES); // the second slab can't hold it: the released first one comes back
+  assert.is(next.buffer, store);
+  assert.ok(dev.readBlock(100).equals(page(7)));
 });
 
 test('flushed pages stay cached but never push the cache past capacity', () => {

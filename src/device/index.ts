@@ -7,7 +7,7 @@ import type { BlockDevice } from './types.js';
 export { BLOCK_SIZE, type BlockDevice, type IoStats, type TraceEvent } from './types.js';
 export { CachedDevice, DEFAULT_CACHE_MB, PageCache, type DeviceOptions } from './page-cache.js';
 export { FileDevice } from './file-device.js';
-export { allocPage, allocPages } from './page-alloc.js';
+export { SLAB_PAGES, allocPage, allocPages } from './page-alloc.js';
 export { MemDevice } from './mem-device.js';
 
 /** Opens an image file, or returns an already open device unchanged (`opts` apply to paths only). */

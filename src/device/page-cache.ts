@@ -1,6 +1,7 @@
 // The clean-page LRU cache and the device base class owning pending writes, trace, stats and bounds checks.
 
 import { F2fsError } from '../errors.js';
+import { isPooledPage, releasePage } from './page-alloc.js';
 import { BLOCK_SIZE, type BlockDevice, type IoStats, type TraceEvent } from './types.js';
 
 export const DEFAULT_CACHE_MB = 64;
@@ -54,6 +55,10 @@ export class PageCache {
         if (--n === 0) break;
       }
     }
+  }
+
+  delete(blkaddr: number): void {
+    this.pages.delete(blkaddr);
   }
 
   clear(): void {
@@ -163,7 +168,13 @@ export abstract class CachedDevice implements BlockDevice {
     }
     writeRun();
     this.syncRaw();
-    for (const [blkaddr, page] of this.dirty) this.cache.set(blkaddr, page);
+    for (const [blkaddr, page] of this.dirty) {
+      if (isPooledPage(page)) {
+        // File data from the page allocator goes back to it (a later read comes from the store).
+        this.cache.delete(blkaddr);
+        releasePage(page);
+      } else this.cache.set(blkaddr, page);
+    }
     this.dirty.clear();
   }
 

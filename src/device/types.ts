@@ -28,7 +28,11 @@ export interface BlockDevice {
   readBlock(blkaddr: number): Buffer;
   /** Queues a block write (copied); it reaches the backing store at the next flush, in queue order. `tag` labels it for traces. */
   writeBlock(blkaddr: number, data: Buffer, tag?: string): void;
-  /** writeBlock without the copy: the caller hands `data` over and never touches it again (bulk data writeback). */
+  /**
+   * writeBlock without the copy: the caller hands `data` over and never touches it again (bulk data writeback).
+   * A page from allocPages goes back to the allocator once flushed: a buffer readBlock returned for it is only
+   * good until the next flush.
+   */
   adoptBlock(blkaddr: number, data: Buffer, tag?: string): void;
   /** Barrier: writes back every queued block in order, then makes them durable. */
   flush(tag?: string): void;

@@ -8,7 +8,7 @@ import { createNode, hardLink, parseInoSpec, removeName, rename, splitPath, type
 import { setAttr, truncateFile, writeFile } from './file.js';
 import { setXattr } from './xattr.js';
 import { sessionOf, truncateStaged, writeStaged } from './atomic.js';
-import { allocPages } from '../device/index.js';
+import { SLAB_PAGES, allocPages } from '../device/index.js';
 import type { Volume } from './volume.js';
 
 export interface Where {
@@ -177,8 +177,8 @@ export interface ImportStats {
 }
 
 /** Bulk load of a host tree into an existing directory (like sload.f2fs, but into a live image): modes, owners, times kept. */
-/** Bytes read per host read during import (1 MiB). */
-const CHUNK = 1 << 20;
+/** Bytes read per host read during import: a slab of pages (256 KiB). */
+const CHUNK = SLAB_PAGES * BLKSIZE;
 
 export function importTree(vol: Volume, hostDir: string, imagePath: string, progress?: (hostPath: string) => void): ImportStats {
   const stats: ImportStats = { files: 0, dirs: 0, symlinks: 0, specials: 0, bytes: 0, skipped: [] };
@@ -215,8 +215,9 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
         try {
           // Read straight into pages handed to writeFile (no copy); small files go through one reused buffer.
           for (let pos = 0; ; ) {
-            const want = Math.min(CHUNK, Math.max(BLKSIZE, Math.ceil((st.size - pos) / BLKSIZE) * BLKSIZE));
-            const small = pos === 0 && st.size < BLKSIZE;
+            // Less than a page left (or the check for EOF): the reused buffer, so that no page is cut and left unused.
+            const small = st.size - pos < BLKSIZE;
+            const want = small ? BLKSIZE : Math.min(CHUNK, Math.ceil((st.size - pos) / BLKSIZE) * BLKSIZE);
             const buf = small ? scratch : allocPages(want / BLKSIZE);
             const got = fs.readSync(fd, buf, 0, want, pos);
             if (!got) break;
@@ -226,6 +227,7 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
               writeFile(vol, ino, pos, buf.subarray(0, got), owner.times, { owned: true });
             }
             pos += got;
+            if (got < want) break; // a short read is the end of the file
           }
         } finally {
           fs.closeSync(fd);
