@@ -41,6 +41,8 @@ const KERNEL_SCENARIOS: Record<string, string> = {
   // The truncate frees direct nodes that the last checkpoint still holds: only the inode block is fsynced.
   'truncate-dnodes-fsync': 'dd if=/dev/urandom of=/mnt/t3k bs=4096 count=3000 status=none && sync && truncate -s 40960 /mnt/t3k && f2fs_io fsync /mnt/t3k',
   'rename-fsync': 'mv /mnt/a /mnt/dir/a2 && f2fs_io fsync /mnt/dir/a2',
+  // The removal of the old x is not durable: recovery finds its entry under the name and replaces it.
+  'replace-name-fsync': 'echo old > /mnt/dir/x && sync && rm /mnt/dir/x && echo new > /mnt/dir/x && f2fs_io fsync /mnt/dir/x',
   'new-dir': 'mkdir /mnt/nd && echo in-new-dir > /mnt/nd/f && f2fs_io fsync /mnt/nd/f',
   'atomic-mid': '(f2fs_io write 1 0 64 rand atomic_commit /mnt/db 20000 >/dev/null 2>&1 &) ; sleep 3',
   'atomic-commit': 'f2fs_io write 1 0 64 inc_num atomic_commit /mnt/db >/dev/null',

@@ -5,7 +5,7 @@ import { MemDevice } from '../src/device/index.js';
 import { fsyncFile } from '../src/fs/file.js';
 import { NODE_FOOTER_OFFSET, NodeFooter } from '../src/fs/layout/node.js';
 import { mkfs } from '../src/fs/mkfs.js';
-import { mkdir, truncatePath, writePath } from '../src/fs/ops.js';
+import { mkdir, remove, truncatePath, writePath } from '../src/fs/ops.js';
 import { recover, walkChain } from '../src/fs/recovery.js';
 import { Volume } from '../src/fs/volume.js';
 import { fsckBoth } from './helpers/fsck.js';
@@ -90,6 +90,32 @@ test('past the dirty-node bound a background checkpoint is taken: a power cut ke
   assert.throws(() => v2.resolve('/late'), /no such file or directory/);
   v2.finish('checkpoint');
   const img = scratchPath('balance-recovered.img');
+  dev.saveTo(img);
+  assert.equal(fsckBoth(img).problems, []);
+});
+
+test('an fsynced new file whose name still points at a removed one takes the name over (recover_dentry)', () => {
+  const dev = new MemDevice((64 << 20) / 4096);
+  mkfs(dev, { seed: 5, timestamp: 1700000000 });
+  dev.flush();
+  const v = Volume.open(dev, { readOnly: false });
+  mkdir(v, '/d');
+  const old = writePath(v, '/d/x', Buffer.from('old')).ino;
+  v.finish('checkpoint');
+  remove(v, '/d/x');
+  const x = writePath(v, '/d/x', Buffer.from('new')).ino;
+  assert.is.not(x, old);
+  fsyncFile(v, x); // a node chain: /d was checkpointed; the removal was not
+  v.finish('none');
+
+  const v2 = Volume.open(dev, { readOnly: false });
+  assert.is(v2.resolve('/d/x').ino, old);
+  assert.equal(recover(v2).inodes.map((r) => r.ino), [x]);
+  assert.is(v2.resolve('/d/x').ino, x);
+  assert.is(v2.data.read(v2.inode(x), 0, 10).toString(), 'new');
+  assert.is(v2.inodeAllocated(old), false, 'the replaced inode lost its only link and is freed');
+  v2.finish('checkpoint');
+  const img = scratchPath('replaced-name-recovered.img');
   dev.saveTo(img);
   assert.equal(fsckBoth(img).problems, []);
 });

@@ -136,10 +136,9 @@ function recoverDentry(vol: Volume, ino: number, page: Buffer): void {
   if (ri.i_namelen > 255) fail('CORRUPT', `inode ${ino}: i_namelen ${ri.i_namelen}`);
   const name = ri.i_name.subarray(0, ri.i_namelen);
   const pino = ri.i_pino;
-  const dir = vol.inode(pino);
   const t = now();
   for (;;) {
-    const d = vol.lookup(dir, name);
+    const d = vol.lookup(vol.inode(pino), name); // re-read: dropping a name can move the directory to a new dirty block
     if (d && d.ino === ino) return;
     if (!d) break;
     // Another inode holds the name: its entry goes and it loses that link (f2fs_delete_entry).
