@@ -77,6 +77,24 @@ for (const [name, img] of [['default', plain], ['extra', extra]] as const) {
   });
 }
 
+test('struct views read and write the buffer in place; u64n is exact below 2^53; a bytes field can be set from a view of itself', () => {
+  const raw = Buffer.alloc(4096);
+  const v = Inode.view(raw);
+  v.i_size = 2 ** 53 - 1;
+  v.i_blocks = 2 ** 32 + 5;
+  assert.is(raw.readBigUInt64LE(Inode.offsets.i_size), 2n ** 53n - 1n);
+  assert.is(raw.readBigUInt64LE(Inode.offsets.i_blocks), 2n ** 32n + 5n);
+  assert.is(Inode.decode(raw).i_blocks, 2 ** 32 + 5);
+  assert.throws(() => (v.i_size = -1), RangeError);
+  assert.throws(() => (v.i_size = 1.5), RangeError);
+  v.i_name = Buffer.from('abcdef');
+  v.i_name = v.i_name.subarray(2, 4); // a view of the field itself: 'cd' then zeros
+  assert.equal(raw.subarray(Inode.offsets.i_name, Inode.offsets.i_name + 3), Buffer.from('cd\0'));
+  raw.writeUInt16LE(0o100644, Inode.offsets.i_mode);
+  assert.is(v.i_mode, 0o100644); // live: no snapshot
+  assert.is(JSON.parse(JSON.stringify(v)).i_mode, 0o100644); // toJSON decodes
+});
+
 test('inode checksum matches what mkfs.f2fs wrote', () => {
   const sb = Superblock.decode(block(extra, 0), 1024);
   const vol = Volume.open(extra, { readOnly: true });

@@ -113,8 +113,9 @@ function encodeSpec(spec: Spec, value: unknown, buf: Buffer, off: number, where:
   if ('bytes' in spec) {
     const src = value as Buffer;
     if (src.length > spec.bytes) throw new RangeError(`${where}: ${src.length} bytes do not fit in ${spec.bytes}`);
-    buf.fill(0, off, off + spec.bytes);
+    // Copy, then zero the rest: `src` may be a view of this very field (views hand out aliases).
     src.copy(buf, off);
+    buf.fill(0, off + src.length, off + spec.bytes);
     return;
   }
   const arr = value as unknown[];
