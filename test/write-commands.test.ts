@@ -551,6 +551,30 @@ for (const flavour of FLAVOURS) {
   });
 }
 
+test('import keeps host names and symlink targets byte for byte, also when they are not UTF-8', () => {
+  const host = tmpPath('host-bytes');
+  fs.rmSync(host, { recursive: true, force: true });
+  fs.mkdirSync(path.join(host, 'd'), { recursive: true });
+  const at = (...name: number[]) => Buffer.concat([Buffer.from(`${host}/d/`), Buffer.from(name)]);
+  // U+FFFD is what a lossy decoding makes of 0xff: both names must stay apart.
+  fs.symlinkSync(Buffer.from([0x74, 0xfe]), at(0xef, 0xbf, 0xbd));
+  fs.writeFileSync(at(0xff), 'x'.repeat(5000));
+  fs.writeFileSync(at(0xc3, 0x28), 'small');
+  const img = mkfsImage('import-bytes.img', 64);
+  const r = mut(img, ['import', host, '/imp']);
+  assert.equal([r.files, r.symlinks], [2, 1]);
+  withVol(img, (v) => {
+    const dir = v.inode(v.resolve('/imp/d').ino);
+    const got = [...v.dirs.entries(dir)].map((e) => e.name.toString('hex')).sort();
+    assert.equal(got, ['2e', '2e2e', 'c328', 'efbfbd', 'ff']);
+    const byName = (hex: string) => v.inode([...v.dirs.entries(dir)].find((e) => e.name.toString('hex') === hex)!.ino);
+    assert.equal(v.readlink(byName('efbfbd')), Buffer.from([0x74, 0xfe]));
+    const ff = byName('ff');
+    assert.ok(v.data.read(ff, 0, 5000).equals(Buffer.from('x'.repeat(5000))));
+    assert.is(v.data.read(byName('c328'), 0, 10).toString(), 'small');
+  });
+});
+
 test('fsck command: findings table and exit 1 on a damaged image', () => {
   const img = mkfsImage('damaged.img', 64);
   mut(img, ['write', '/f', '--data', 'x'.repeat(5000)]);

@@ -17,8 +17,9 @@ function requireFile(info: InodeInfo): void {
 
 /**
  * Writes `data` at byte `pos` (f2fs_file_write_iter): inline while it fits, block pages otherwise; i_size grows, m/ctime change.
- * `owned`: the caller hands the memory over (bulk import): it is page-aligned where `pos` is, zero past `data.length` up
- * to the next page boundary, and never touched again, so whole pages are staged without a copy.
+ * `owned`: the caller hands the memory over (bulk import): `pos` is a multiple of the page size, `data` starts a page
+ * of its memory, that memory is zero past `data.length` up to the next page boundary and never touched again, so
+ * whole pages are staged without a copy.
  */
 export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, times: Timespec = now(), opts: { owned?: boolean } = {}): void {
   vol.requireWritable();
@@ -38,7 +39,7 @@ export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, t
       // `info` stays valid through the loop: block writes change slots and i_blocks, which are read from the node blocks.
       for (const { bidx, blockPos, from, to } of blockSpans(pos, end)) {
         let page: Buffer;
-        if (opts.owned && from === blockPos && (to === blockPos + BLKSIZE || oldSize <= to)) {
+        if (opts.owned && pos % BLKSIZE === 0 && from === blockPos && (to === blockPos + BLKSIZE || oldSize <= to)) {
           // The whole page is ours: data up to `to`, zeros after it (nothing of the file lies past `to` in this block).
           page = Buffer.from(data.buffer, data.byteOffset + (from - pos), BLKSIZE);
         } else {

@@ -130,21 +130,37 @@ export function link(vol: Volume, target: string, linkPath: string, opts: Where 
   return ino;
 }
 
-export function symlink(vol: Volume, target: string, linkPath: string, opts: Where & CreateOptions = {}): number {
-  if (!target.length) fail('EINVAL', 'empty symlink target');
-  if (Buffer.byteLength(target) >= BLKSIZE) fail('ENAMETOOLONG', `symlink target of ${Buffer.byteLength(target)} bytes is too long`);
-  const { dir, name } = parentOf(vol, linkPath, opts);
+/** A symlink target as stored (the link's data): not empty, shorter than a block. */
+function symlinkTarget(target: string | Buffer): Buffer {
+  const t = Buffer.from(target);
+  if (!t.length) fail('EINVAL', 'empty symlink target');
+  if (t.length >= BLKSIZE) fail('ENAMETOOLONG', `symlink target of ${t.length} bytes is too long`);
+  return t;
+}
+
+function symlinkIn(vol: Volume, dir: number, name: Buffer, target: Buffer, opts: CreateOptions): number {
   const ino = createNode(vol, dir, name, S_IFLNK | 0o777, opts);
-  writeFile(vol, ino, 0, Buffer.from(target), opts.times);
+  writeFile(vol, ino, 0, target, opts.times);
   return ino;
 }
 
-export const NODE_TYPES = { fifo: S_IFIFO, socket: S_IFSOCK, char: S_IFCHR, block: S_IFBLK } as const;
+export function symlink(vol: Volume, target: string, linkPath: string, opts: Where & CreateOptions = {}): number {
+  const t = symlinkTarget(target);
+  const { dir, name } = parentOf(vol, linkPath, opts);
+  return symlinkIn(vol, dir, name, t, opts);
+}
 
-export function mknod(vol: Volume, p: string, type: keyof typeof NODE_TYPES, opts: Where & CreateOptions & { mode?: number } = {}): number {
-  const { dir, name } = parentOf(vol, p, opts);
+export const NODE_TYPES = { fifo: S_IFIFO, socket: S_IFSOCK, char: S_IFCHR, block: S_IFBLK } as const;
+type NodeType = keyof typeof NODE_TYPES;
+
+function mknodIn(vol: Volume, dir: number, name: Buffer, type: NodeType, opts: CreateOptions & { mode?: number }): number {
   if ((type === 'char' || type === 'block') && !opts.rdev) fail('USAGE', `${type} devices need a major and a minor number`);
   return createNode(vol, dir, name, NODE_TYPES[type] | ((opts.mode ?? 0o644) & 0o7777), { ...opts, rdev: type === 'char' || type === 'block' ? opts.rdev : undefined });
+}
+
+export function mknod(vol: Volume, p: string, type: NodeType, opts: Where & CreateOptions & { mode?: number } = {}): number {
+  const { dir, name } = parentOf(vol, p, opts);
+  return mknodIn(vol, dir, name, type, opts);
 }
 
 export function truncatePath(vol: Volume, p: string, size: number, opts: Where = {}): { staged: boolean } {
@@ -177,6 +193,17 @@ export interface ImportStats {
 }
 
 /** Bulk load of a host tree into an existing directory (like sload.f2fs, but into a live image): modes, owners, times kept. */
+const SLASH = Buffer.from('/');
+
+/** A host call whose Node error becomes an F2fsError (IO, ENOENT, ...). */
+function fromHost<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw toF2fsError(e);
+  }
+}
+
 /** Bytes read per host read during import: a slab of pages (256 KiB). */
 const CHUNK = SLAB_PAGES * BLKSIZE;
 
@@ -186,20 +213,13 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
   const ts = (ms: number): Timespec => ({ sec: Math.floor(ms / 1000), nsec: Math.round((ms % 1000) * 1e6) });
   const scratch = Buffer.allocUnsafe(BLKSIZE);
   // `fresh`: the directory was made by this import, so nothing in it can exist yet (no lookup needed).
-  const visit = (host: string, dir: number, fresh: boolean) => {
-    let names: Buffer[];
-    try {
-      // Buffers: host names need not be UTF-8, and they are stored byte for byte.
-      names = fs.readdirSync(host, { encoding: 'buffer' }).sort(Buffer.compare);
-    } catch (e) {
-      throw toF2fsError(e);
-    }
-    for (const raw of names) {
-      const n = raw.toString();
-      const hp = Buffer.concat([Buffer.from(host), Buffer.from('/'), raw]).toString();
-      progress?.(hp);
-      const st = fs.lstatSync(hp);
-      const name = raw;
+  // Host paths stay Buffers: names need not be UTF-8, and they are stored byte for byte.
+  const visit = (host: Buffer, dir: number, fresh: boolean) => {
+    const names = fromHost(() => fs.readdirSync(host, { encoding: 'buffer' })).sort(Buffer.compare);
+    for (const name of names) {
+      const hp = Buffer.concat([host, SLASH, name]);
+      progress?.(hp.toString());
+      const st = fromHost(() => fs.lstatSync(hp));
       const owner = { uid: st.uid, gid: st.gid, times: ts(st.mtimeMs), absent: fresh };
       const existing = fresh ? null : vol.lookup(vol.inode(dir), name);
       if (st.isDirectory()) {
@@ -208,26 +228,27 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
         visit(hp, ino, !existing);
         setAttr(vol, ino, { atime: ts(st.atimeMs), mtime: ts(st.mtimeMs) });
       } else if (existing) {
-        stats.skipped.push({ path: hp, why: 'already exists in the image' });
+        stats.skipped.push({ path: hp.toString(), why: 'already exists in the image' });
       } else if (st.isFile()) {
         const ino = createNode(vol, dir, name, S_IFREG | (st.mode & 0o7777), owner);
-        const fd = fs.openSync(hp, 'r');
+        const fd = fromHost(() => fs.openSync(hp, 'r'));
         try {
-          // Read straight into pages handed to writeFile (no copy); small files go through one reused buffer.
           for (let pos = 0; ; ) {
-            // Less than a page left (or the check for EOF): the reused buffer, so that no page is cut and left unused.
-            const small = st.size - pos < BLKSIZE;
-            const want = small ? BLKSIZE : Math.min(CHUNK, Math.ceil((st.size - pos) / BLKSIZE) * BLKSIZE);
-            const buf = small ? scratch : allocPages(want / BLKSIZE);
-            const got = fs.readSync(fd, buf, 0, want, pos);
+            // Whole pages are read straight into pages handed to writeFile (no copy). A tail under a page, the check
+            // for EOF, and a stretch left unaligned by a short read go through the reused buffer instead.
+            const left = st.size - pos;
+            const direct = pos % BLKSIZE === 0 && left >= BLKSIZE;
+            const want = direct ? Math.min(CHUNK, Math.ceil(left / BLKSIZE) * BLKSIZE) : BLKSIZE - (pos % BLKSIZE);
+            const buf = direct ? allocPages(want / BLKSIZE) : scratch;
+            const got = fromHost(() => fs.readSync(fd, buf, 0, want, pos));
             if (!got) break;
-            if (small) writeFile(vol, ino, pos, buf.subarray(0, got), owner.times);
-            else {
+            if (direct) {
               buf.fill(0, got);
               writeFile(vol, ino, pos, buf.subarray(0, got), owner.times, { owned: true });
-            }
+            } else writeFile(vol, ino, pos, buf.subarray(0, got), owner.times);
             pos += got;
-            if (got < want) break; // a short read is the end of the file
+            // Short of the size lstat gave: read on until 0 (a file that grew, or a read cut short).
+            if (got < want && pos >= st.size) break;
           }
         } finally {
           fs.closeSync(fd);
@@ -236,16 +257,16 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
         stats.files++;
         stats.bytes += st.size;
       } else if (st.isSymbolicLink()) {
-        symlink(vol, fs.readlinkSync(hp), n, { cwd: dir, ...owner });
+        symlinkIn(vol, dir, name, symlinkTarget(fromHost(() => fs.readlinkSync(hp, { encoding: 'buffer' }))), owner);
         stats.symlinks++;
       } else {
         const type = st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : st.isCharacterDevice() ? 'char' : 'block';
         const rdev = { major: ((st.rdev >> 8) & 0xfff) | (Math.floor(st.rdev / 2 ** 32) & ~0xfff), minor: (st.rdev & 0xff) | ((st.rdev >> 12) & ~0xff & 0xfffff) };
-        mknod(vol, n, type, { cwd: dir, mode: st.mode, rdev, ...owner });
+        mknodIn(vol, dir, name, type, { mode: st.mode, rdev, ...owner });
         stats.specials++;
       }
     }
   };
-  visit(hostDir, top, false);
+  visit(Buffer.from(hostDir), top, false);
   return stats;
 }
