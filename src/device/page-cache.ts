@@ -23,9 +23,16 @@ export function cacheCapacity(cacheMb: number = DEFAULT_CACHE_MB): number {
   return Math.floor(cacheMb * (1024 * 1024 / BLOCK_SIZE));
 }
 
-/** LRU of clean pages: a Map iterates in insertion order, so re-inserting on use makes the first key the least recent. */
+/**
+ * Clean pages, evicted in least-recently-used order approximated by CLOCK: the Map keeps insertion order, a hit only
+ * marks the page referenced, and eviction gives a referenced page a second chance (moves it to the end) instead of
+ * dropping it. Moving a page on every hit (delete + set) made each hit slower the more often its key was touched:
+ * V8 keeps deleted entries in the key's hash chain until the table is rebuilt (measured: 4.2 us per hit on a
+ * 16,384-page cache cycling 5 hot keys; NAT blocks during recovery are such keys).
+ */
 export class PageCache {
   private readonly pages = new Map<number, Buffer>();
+  private readonly referenced = new Set<number>();
 
   constructor(readonly capacity: number) {}
 
@@ -35,34 +42,42 @@ export class PageCache {
 
   get(blkaddr: number): Buffer | undefined {
     const page = this.pages.get(blkaddr);
-    if (page !== undefined) {
-      this.pages.delete(blkaddr);
-      this.pages.set(blkaddr, page);
-    }
+    if (page !== undefined) this.referenced.add(blkaddr);
     return page;
   }
 
   set(blkaddr: number, page: Buffer): void {
-    this.pages.delete(blkaddr);
     if (this.capacity === 0) return;
-    this.pages.set(blkaddr, page);
-    if (this.pages.size > this.capacity) {
-      // Evict a sixteenth at once through one iterator: a fresh iterator per eviction rescans the deleted slots at
-      // the front of the Map's table each time (measured: 4.3 us per insert at 16,384 pages, 0.13 us in batches).
-      let n = Math.max(1, this.capacity >> 4);
-      for (const old of this.pages.keys()) {
-        this.pages.delete(old);
-        if (--n === 0) break;
-      }
+    if (this.pages.has(blkaddr)) {
+      this.pages.set(blkaddr, page);
+      this.referenced.add(blkaddr);
+      return;
     }
+    this.pages.set(blkaddr, page);
+    if (this.pages.size > this.capacity) this.evict();
   }
 
   delete(blkaddr: number): void {
     this.pages.delete(blkaddr);
+    this.referenced.delete(blkaddr);
   }
 
   clear(): void {
     this.pages.clear();
+    this.referenced.clear();
+  }
+
+  /**
+   * Drops a sixteenth of the capacity in one pass: a fresh iterator per eviction rescans the deleted slots at the
+   * front of the table each time (measured: 4.3 us per insert into a full 16,384-page cache, 0.13 us in batches).
+   */
+  private evict(): void {
+    let n = Math.max(1, this.capacity >> 4);
+    for (const [blkaddr, page] of this.pages) {
+      this.pages.delete(blkaddr);
+      if (this.referenced.delete(blkaddr)) this.pages.set(blkaddr, page); // second chance: to the end, unmarked
+      else if (--n === 0) break;
+    }
   }
 }
 

@@ -83,12 +83,10 @@ function recoverInodePage(vol: Volume, page: Buffer): void {
   const ino = f.ino;
   if (vol.nm.getNat(ino).block_addr !== NULL_ADDR) fail('CORRUPT', `recovering inode ${ino}, which is still allocated`);
   const raw = vol.nm.newNode(ino, ino, 0, true);
-  const src = Inode.decode(page);
   // memcpy up to i_ext, then the kernel's resets.
   page.copy(raw, 0, 0, Inode.offsets.i_ext);
-  const dst = Inode.decode(raw);
-  Object.assign(dst, { i_size: 0, i_blocks: 1, i_links: 1, i_xattr_nid: 0, i_inline: src.i_inline & (InlineFlag.XATTR | InlineFlag.EXTRA_ATTR) });
-  Inode.encode(dst, raw);
+  const dst = InodeHead.view(raw);
+  Object.assign(dst, { i_size: 0, i_blocks: 1, i_links: 1, i_xattr_nid: 0, i_inline: dst.i_inline & (InlineFlag.XATTR | InlineFlag.EXTRA_ATTR) });
   if (dst.i_inline & InlineFlag.EXTRA_ATTR) {
     const se = InodeExtra.decode(page, I_ADDR_OFFSET);
     const de = InodeExtra.decode(Buffer.alloc(InodeExtra.size));
@@ -109,7 +107,7 @@ const projid = InodeExtra.field('i_projid');
 
 /** recover_inode: attributes of the fsync'd inode block onto the live inode. */
 function recoverInode(vol: Volume, ino: number, page: Buffer): void {
-  const ri = Inode.decode(page);
+  const ri = InodeHead.view(page);
   const extra = ri.i_inline & InlineFlag.EXTRA_ATTR ? InodeExtra.decode(page, I_ADDR_OFFSET) : null;
   const raw = vol.nm.nodeForUpdate(ino);
   // i_projid sits in the extra area: both inodes must have one that reaches it.
@@ -132,7 +130,7 @@ function recoverInode(vol: Volume, ino: number, page: Buffer): void {
 
 /** recover_dentry: the name in i_pino is made to point at this inode (replacing another inode's entry of that name). */
 function recoverDentry(vol: Volume, ino: number, page: Buffer): void {
-  const ri = Inode.decode(page);
+  const ri = InodeHead.view(page);
   if (ri.i_namelen > 255) fail('CORRUPT', `inode ${ino}: i_namelen ${ri.i_namelen}`);
   const name = ri.i_name.subarray(0, ri.i_namelen);
   const pino = ri.i_pino;
@@ -155,7 +153,7 @@ function recoverDentry(vol: Volume, ino: number, page: Buffer): void {
 
 /** f2fs_recover_inline_xattr: the inline xattr area (and its flag) of the fsync'd inode block. */
 function recoverInlineXattr(vol: Volume, info: InodeInfo, page: Buffer): void {
-  const ri = Inode.decode(page);
+  const ri = InodeHead.view(page);
   const raw = vol.nm.nodeForUpdate(info.ino);
   if (ri.i_inline & InlineFlag.XATTR) {
     editInode(raw, (i) => void (i.i_inline |= InlineFlag.XATTR));
@@ -186,7 +184,7 @@ function recoverXattrNode(vol: Volume, info: InodeInfo, page: Buffer): void {
 /** f2fs_recover_inline_data: returns true when the node was fully handled as inline data. */
 function recoverInlineData(vol: Volume, ino: number, page: Buffer, isInodePage: boolean): boolean {
   const cur = vol.inode(ino);
-  const ri = isInodePage ? Inode.decode(page) : null;
+  const ri = isInodePage ? InodeHead.view(page) : null;
   const pageInline = ri !== null && (ri.i_inline & InlineFlag.DATA) !== 0;
   const copyInline = () => {
     const now = vol.inode(ino);
