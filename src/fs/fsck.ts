@@ -42,6 +42,7 @@ import { gcFailures, inodeAddr, inodeNid, isDir, type InodeInfo } from './inode.
 import { dumpNat } from './inspect.js';
 import { ALLOC_SSR } from './segment.js';
 import { Volume } from './volume.js';
+import { trimOldest } from '../util/bounded-map.js';
 
 /** Every finding code this checker can report. */
 export type FsckCode =
@@ -563,7 +564,7 @@ class FsckRun {
       s = null;
     }
     this.summaries.set(segno, s);
-    if (this.summaries.size > SUMMARY_CACHE) this.summaries.delete(this.summaries.keys().next().value as number);
+    trimOldest(this.summaries, SUMMARY_CACHE);
     this.lastSegno = segno;
     this.lastSummary = s;
     return s;

@@ -15,6 +15,7 @@ import { NodeManager, type NodePage } from './node.js';
 import { SegmentManager } from './segment.js';
 import { geometryOf, readSuperblock, type Geometry, type SuperblockChoice } from './super.js';
 import { Validator } from './validate.js';
+import { trimOldest } from '../util/bounded-map.js';
 import { listXattrs, type Xattr } from './xattr.js';
 
 const INODE_CACHE_MAX = 4096;
@@ -102,8 +103,8 @@ export class Volume implements NameOps {
     } catch (e) {
       throw withContext(e, `while reading inode ${ino}`);
     }
-    if (this.inodeCache.size >= INODE_CACHE_MAX) this.inodeCache.delete(this.inodeCache.keys().next().value!);
     this.inodeCache.set(ino, { gen: this.nm.generation(ino), info });
+    trimOldest(this.inodeCache, INODE_CACHE_MAX);
     return info;
   }
 
