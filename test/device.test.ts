@@ -173,6 +173,27 @@ test('allocator pages go back to it once flushed: not cached, their slab reused 
   assert.ok(dev.readBlock(100).equals(page(7)));
 });
 
+test('readBlocks copies a run: pending and cached blocks from memory, the gaps in one read each, nothing cached', () => {
+  const file = makeImage(12);
+  const dev = FileDevice.open(file, { readOnly: false });
+  dev.readBlock(3); // cached
+  dev.writeBlock(5, page(0xaa)); // pending
+  const reads = dev.stats.blocksRead;
+  const out = Buffer.alloc(10 * BLOCK_SIZE + 1, 0xff);
+  dev.readBlocks(1, 10, out, 1);
+  for (let b = 1; b <= 10; b++) {
+    const want = b === 5 ? page(0xaa) : page(b + 1);
+    assert.ok(out.subarray(1 + (b - 1) * BLOCK_SIZE, 1 + b * BLOCK_SIZE).equals(want), `block ${b}`);
+  }
+  assert.is(out[0], 0xff);
+  assert.is(dev.stats.blocksRead - reads, 8);
+  assert.is(dev.stats.cacheHits, 1);
+  assert.is(dev.cachedPages, 1); // the streamed blocks were not cached
+  throwsCode(() => dev.readBlocks(8, 5, Buffer.alloc(5 * BLOCK_SIZE), 0), 'EINVAL'); // past the device
+  throwsCode(() => dev.readBlocks(0, 2, Buffer.alloc(BLOCK_SIZE), 0), 'EINVAL'); // past the buffer
+  dev.close();
+});
+
 test('flushed pages stay cached but never push the cache past capacity', () => {
   const dev = new MemDevice(20, { cacheMb: 4 / 256 });
   for (let b = 0; b < 10; b++) dev.writeBlock(b, page(b));

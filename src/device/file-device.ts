@@ -51,22 +51,20 @@ export class FileDevice extends CachedDevice {
     }
   }
 
-  protected readRaw(blkaddr: number): Buffer {
-    const page = Buffer.alloc(BLOCK_SIZE);
+  protected readRawInto(blkaddr: number, count: number, out: Buffer, off: number): void {
     const pos = blkaddr * BLOCK_SIZE;
+    const len = count * BLOCK_SIZE;
     let done = 0;
-    while (done < BLOCK_SIZE) {
-      const n = hostIo(`reading block ${blkaddr} of ${this.path}`, () =>
-        fs.readSync(this.fd, page, done, BLOCK_SIZE - done, pos + done),
-      );
+    while (done < len) {
+      const n = hostIo(`reading block ${blkaddr + Math.floor(done / BLOCK_SIZE)} of ${this.path}`, () => fs.readSync(this.fd, out, off + done, len - done, pos + done));
       if (n === 0) {
-        throw new F2fsError('IO', `short read of block ${blkaddr} of ${this.path}: ${done} of ${BLOCK_SIZE} bytes (file truncated?)`, {
-          blkaddr,
+        const at = blkaddr + Math.floor(done / BLOCK_SIZE);
+        throw new F2fsError('IO', `short read of block ${at} of ${this.path}: ${done % BLOCK_SIZE} of ${BLOCK_SIZE} bytes (file truncated?)`, {
+          blkaddr: at,
         });
       }
       done += n;
     }
-    return page;
   }
 
   protected writeRaw(blkaddr: number, blocks: Buffer[]): void {

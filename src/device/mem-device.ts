@@ -73,10 +73,14 @@ export class MemDevice extends CachedDevice {
     return out;
   }
 
-  protected readRaw(blkaddr: number): Buffer {
-    // A copy, so the cache never aliases durable storage.
-    const page = this.durable.get(blkaddr);
-    return page === undefined ? Buffer.alloc(BLOCK_SIZE) : Buffer.from(page);
+  protected readRawInto(blkaddr: number, count: number, out: Buffer, off: number): void {
+    // Copies, so the cache never aliases durable storage.
+    for (let i = 0; i < count; i++) {
+      const at = off + i * BLOCK_SIZE;
+      const page = this.durable.get(blkaddr + i);
+      if (page === undefined) out.fill(0, at, at + BLOCK_SIZE);
+      else page.copy(out, at);
+    }
   }
 
   protected writeRaw(blkaddr: number, blocks: Buffer[]): void {

@@ -105,8 +105,8 @@ export abstract class CachedDevice implements BlockDevice {
     this.cache = new PageCache(cacheCapacity(cacheMb));
   }
 
-  /** Reads one whole block from the backing store (a fresh buffer the cache may keep). */
-  protected abstract readRaw(blkaddr: number): Buffer;
+  /** Reads `count` whole blocks from the backing store into `out` at `off`. */
+  protected abstract readRawInto(blkaddr: number, count: number, out: Buffer, off: number): void;
   /** Writes consecutive blocks starting at `blkaddr` (one gathered write: no copy into a run buffer). */
   protected abstract writeRaw(blkaddr: number, blocks: Buffer[]): void;
   /** Makes every completed writeRaw durable. */
@@ -133,10 +133,41 @@ export abstract class CachedDevice implements BlockDevice {
       this.stats.cacheHits++;
       return cached;
     }
-    const page = this.readRaw(blkaddr);
+    const page = Buffer.alloc(BLOCK_SIZE);
+    this.readRawInto(blkaddr, 1, page, 0);
     this.stats.blocksRead++;
     this.cache.set(blkaddr, page);
     return page;
+  }
+
+  readBlocks(blkaddr: number, count: number, out: Buffer, outOff: number): void {
+    if (count <= 0) return;
+    this.check(blkaddr);
+    this.check(blkaddr + count - 1);
+    if (outOff < 0 || outOff + count * BLOCK_SIZE > out.length) {
+      throw new F2fsError('EINVAL', `reading ${count} blocks at byte ${outOff} of a ${out.length}-byte buffer`, { blkaddr });
+    }
+    let missing = -1; // first block of the current run that is in neither the queue nor the cache
+    const readMissing = (end: number) => {
+      if (missing < 0) return;
+      this.readRawInto(missing, end - missing, out, outOff + (missing - blkaddr) * BLOCK_SIZE);
+      this.stats.blocksRead += end - missing;
+      missing = -1;
+    };
+    for (let b = blkaddr; b < blkaddr + count; b++) {
+      let page = this.dirty.get(b);
+      if (page === undefined) {
+        page = this.cache.get(b);
+        if (page === undefined) {
+          if (missing < 0) missing = b;
+          continue;
+        }
+        this.stats.cacheHits++;
+      }
+      readMissing(b);
+      page.copy(out, outOff + (b - blkaddr) * BLOCK_SIZE);
+    }
+    readMissing(blkaddr + count);
   }
 
   writeBlock(blkaddr: number, data: Buffer, tag?: string): void {

@@ -31,6 +31,10 @@ export class RecordingDevice implements BlockDevice {
     return this.inner.readBlock(blkaddr);
   }
 
+  readBlocks(blkaddr: number, count: number, out: Buffer, outOff: number): void {
+    this.inner.readBlocks(blkaddr, count, out, outOff);
+  }
+
   writeBlock(blkaddr: number, data: Buffer, tag = 'data'): void {
     this.inner.writeBlock(blkaddr, data, tag);
     this.log.push({ op: 'write', blkaddr, data: Buffer.from(data), tag });

@@ -26,6 +26,11 @@ export interface BlockDevice {
    * The returned buffer is shared with the cache: callers must not mutate it.
    */
   readBlock(blkaddr: number): Buffer;
+  /**
+   * Copies `count` consecutive blocks into `out` at byte `outOff`: pending and cached blocks from memory, the others
+   * straight from the store in as few reads as possible and not cached (streaming reads of file data).
+   */
+  readBlocks(blkaddr: number, count: number, out: Buffer, outOff: number): void;
   /** Queues a block write (copied); it reaches the backing store at the next flush, in queue order. `tag` labels it for traces. */
   writeBlock(blkaddr: number, data: Buffer, tag?: string): void;
   /**

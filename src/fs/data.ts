@@ -122,13 +122,30 @@ export class DataReader {
     }
     const first = Math.floor(pos / BLKSIZE);
     const last = Math.ceil(end / BLKSIZE);
+    // Whole blocks at consecutive addresses are read as one run straight into `out` (no page per block).
+    let run = { bidx: -1, blkaddr: 0, count: 0 };
+    const readRun = () => {
+      if (run.count) this.dev.readBlocks(run.blkaddr, run.count, out, run.bidx * BLKSIZE - pos);
+      run = { bidx: -1, blkaddr: 0, count: 0 };
+    };
     this.walk(info, first, last, (bidx, blkaddr) => {
-      const block = this.blockData(info.ino, bidx, blkaddr);
       const blockPos = bidx * BLKSIZE;
+      const whole = blockPos >= pos && blockPos + BLKSIZE <= end;
+      if (whole && blkaddr !== NEW_ADDR && blkaddr !== COMPRESS_ADDR && !this.pages.get(info.ino, bidx)) {
+        if (run.count && bidx === run.bidx + run.count && blkaddr === run.blkaddr + run.count) run.count++;
+        else {
+          readRun();
+          run = { bidx, blkaddr, count: 1 };
+        }
+        return;
+      }
+      readRun();
+      const block = this.blockData(info.ino, bidx, blkaddr);
       const from = Math.max(pos, blockPos);
       const to = Math.min(end, blockPos + BLKSIZE);
       block.copy(out, from - pos, from - blockPos, to - blockPos);
     });
+    readRun();
     return out;
   }
 }
