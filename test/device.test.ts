@@ -194,6 +194,34 @@ test('readBlocks copies a run: pending and cached blocks from memory, the gaps i
   dev.close();
 });
 
+test('a page just read stays cached even when every older page was hit since (CLOCK makes room first)', () => {
+  const dev = new MemDevice(64, { cacheMb: 16 / 256 }); // 16 pages
+  for (let b = 0; b < 16; b++) dev.readBlock(b);
+  for (let b = 0; b < 16; b++) dev.readBlock(b); // all marked
+  dev.readBlock(40);
+  const reads = dev.stats.blocksRead;
+  dev.readBlock(40);
+  assert.is(dev.stats.blocksRead, reads);
+  assert.is(dev.cachedPages, 16);
+});
+
+test('readBlocks reads a long gap from the store in pieces of at most 256 blocks (1 MiB)', () => {
+  class Counting extends MemDevice {
+    readonly pieces: number[] = [];
+    protected readRawInto(blkaddr: number, count: number, out: Buffer, off: number): void {
+      this.pieces.push(count);
+      super.readRawInto(blkaddr, count, out, off);
+    }
+  }
+  const dev = new Counting(1000);
+  dev.writeBlock(599, page(9));
+  dev.flush();
+  const out = Buffer.alloc(600 * BLOCK_SIZE);
+  dev.readBlocks(0, 600, out, 0);
+  assert.equal(dev.pieces, [256, 256, 87]); // block 599 comes from the cache (kept at its flush)
+  assert.ok(out.subarray(599 * BLOCK_SIZE).equals(page(9)));
+});
+
 test('flushed pages stay cached but never push the cache past capacity', () => {
   const dev = new MemDevice(20, { cacheMb: 4 / 256 });
   for (let b = 0; b < 10; b++) dev.writeBlock(b, page(b));

@@ -5,7 +5,7 @@ import { isPooledPage, releasePage } from './page-alloc.js';
 import { BLOCK_SIZE, type BlockDevice, type IoStats, type TraceEvent } from './types.js';
 
 export const DEFAULT_CACHE_MB = 64;
-/** Upper bound of one coalesced backing-store write (1 MiB), so a long run never needs a huge temporary buffer. */
+/** Upper bound of one coalesced backing-store write or read (1 MiB). */
 const MAX_RUN_BLOCKS = 256;
 
 export interface DeviceOptions {
@@ -53,8 +53,9 @@ export class PageCache {
       this.referenced.add(blkaddr);
       return;
     }
+    // Room first: a page evicted by its own insertion would never be kept once every older page was hit.
+    if (this.pages.size >= this.capacity) this.evict();
     this.pages.set(blkaddr, page);
-    if (this.pages.size > this.capacity) this.evict();
   }
 
   delete(blkaddr: number): void {
@@ -150,8 +151,12 @@ export abstract class CachedDevice implements BlockDevice {
     let missing = -1; // first block of the current run that is in neither the queue nor the cache
     const readMissing = (end: number) => {
       if (missing < 0) return;
-      this.readRawInto(missing, end - missing, out, outOff + (missing - blkaddr) * BLOCK_SIZE);
-      this.stats.blocksRead += end - missing;
+      // In pieces of MAX_RUN_BLOCKS: one host read must stay far below 2 GiB.
+      for (let b = missing; b < end; b += MAX_RUN_BLOCKS) {
+        const n = Math.min(MAX_RUN_BLOCKS, end - b);
+        this.readRawInto(b, n, out, outOff + (b - blkaddr) * BLOCK_SIZE);
+        this.stats.blocksRead += n;
+      }
       missing = -1;
     };
     for (let b = blkaddr; b < blkaddr + count; b++) {

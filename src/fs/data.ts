@@ -1,6 +1,6 @@
 // File data: walking an inode's block map (i_addr, direct, indirect, double indirect), bmap, and reads with holes and inline data.
 import type { BlockDevice } from '../device/types.js';
-import { during, fail } from '../errors.js';
+import { during, fail, withContext } from '../errors.js';
 import { ADDRS_PER_BLOCK, BLKSIZE, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, COMPRESS_ADDR } from './layout/constants.js';
 import { NODE_DIND_OFS, NODE_IND1_OFS, NODE_IND2_OFS } from './layout/node.js';
 import { hasInlineData, inodeAddr, inodeNids, type InodeInfo } from './inode.js';
@@ -125,7 +125,13 @@ export class DataReader {
     // Whole blocks at consecutive addresses are read as one run straight into `out` (no page per block).
     let run = { bidx: -1, blkaddr: 0, count: 0 };
     const readRun = () => {
-      if (run.count) this.dev.readBlocks(run.blkaddr, run.count, out, run.bidx * BLKSIZE - pos);
+      if (run.count) {
+        try {
+          this.dev.readBlocks(run.blkaddr, run.count, out, run.bidx * BLKSIZE - pos);
+        } catch (e) {
+          throw withContext(e, `while reading blocks ${run.bidx}..${run.bidx + run.count - 1} of inode ${info.ino}`);
+        }
+      }
       run = { bidx: -1, blkaddr: 0, count: 0 };
     };
     this.walk(info, first, last, (bidx, blkaddr) => {

@@ -232,8 +232,9 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
       } else if (st.isFile()) {
         const ino = createNode(vol, dir, name, S_IFREG | (st.mode & 0o7777), owner);
         const fd = fromHost(() => fs.openSync(hp, 'r'));
+        let pos = 0;
         try {
-          for (let pos = 0; ; ) {
+          for (;;) {
             // Whole pages are read straight into pages handed to writeFile (no copy). A tail under a page, the check
             // for EOF, and a stretch left unaligned by a short read go through the reused buffer instead.
             const left = st.size - pos;
@@ -255,7 +256,7 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
         }
         setAttr(vol, ino, { atime: ts(st.atimeMs), mtime: ts(st.mtimeMs) });
         stats.files++;
-        stats.bytes += st.size;
+        stats.bytes += pos; // what was read: the file may have changed since lstat
       } else if (st.isSymbolicLink()) {
         symlinkIn(vol, dir, name, symlinkTarget(fromHost(() => fs.readlinkSync(hp, { encoding: 'buffer' }))), owner);
         stats.symlinks++;
