@@ -208,7 +208,7 @@ test('a page just read stays cached even when every older page was hit since (CL
 test('readBlocks reads a long gap from the store in pieces of at most 256 blocks (1 MiB)', () => {
   class Counting extends MemDevice {
     readonly pieces: number[] = [];
-    protected readRawInto(blkaddr: number, count: number, out: Buffer, off: number): void {
+    protected override readRawInto(blkaddr: number, count: number, out: Buffer, off: number): void {
       this.pieces.push(count);
       super.readRawInto(blkaddr, count, out, off);
     }
