@@ -11,12 +11,24 @@ import { Volume } from '../src/fs/volume.js';
 import { fsckBoth } from './helpers/fsck.js';
 import { scratchPath } from './helpers/scratch.js';
 
+/** A freshly formatted in-memory image of `mb` MiB, open for writing. */
+function freshVolume(mb: number, seed: number): { dev: MemDevice; v: Volume } {
+  const dev = new MemDevice((mb << 20) / 4096);
+  mkfs(dev, { seed, timestamp: 1700000000 });
+  dev.flush();
+  return { dev, v: Volume.open(dev, { readOnly: false }) };
+}
+
+/** The device's durable content saved as `name`: our fsck and fsck.f2fs --dry-run must both be clean. */
+function expectBothClean(dev: MemDevice, name: string): void {
+  const img = scratchPath(name);
+  dev.saveTo(img);
+  assert.equal(fsckBoth(img).problems, []);
+}
+
 /** An image whose warm-node chain holds two fsync'd files after its checkpoint. */
 function crashed(): MemDevice {
-  const dev = new MemDevice((64 << 20) / 4096);
-  mkfs(dev, { seed: 5, timestamp: 1700000000 });
-  dev.flush();
-  const v = Volume.open(dev, { readOnly: false });
+  const { dev, v } = freshVolume(64, 5);
   writePath(v, '/a', Buffer.from('a'.repeat(5000)));
   writePath(v, '/b', Buffer.from('b'.repeat(9000)));
   v.finish('checkpoint');
@@ -58,10 +70,7 @@ test('a looped chain (a node naming itself as next) is detected and refused with
 });
 
 test('past the dirty-node bound a background checkpoint is taken: a power cut keeps the work before it, fsyncs after it roll forward', () => {
-  const dev = new MemDevice((256 << 20) / 4096);
-  mkfs(dev, { seed: 6, timestamp: 1700000000 });
-  dev.flush();
-  const v = Volume.open(dev, { readOnly: false });
+  const { dev, v } = freshVolume(256, 6);
   const f = writePath(v, '/f', Buffer.from('x'.repeat(10000))).ino;
   const g = writePath(v, '/g', Buffer.alloc(10 * 4096, 0x41)).ino;
   v.finish('checkpoint');
@@ -89,16 +98,11 @@ test('past the dirty-node bound a background checkpoint is taken: a power cut ke
   assert.is(v2.resolve(`/d/f${i - 1}`).ino > 0, true, 'files made before the background checkpoint survive');
   assert.throws(() => v2.resolve('/late'), /no such file or directory/);
   v2.finish('checkpoint');
-  const img = scratchPath('balance-recovered.img');
-  dev.saveTo(img);
-  assert.equal(fsckBoth(img).problems, []);
+  expectBothClean(dev, 'balance-recovered.img');
 });
 
 test('an fsynced new file whose name still points at a removed one takes the name over (recover_dentry)', () => {
-  const dev = new MemDevice((64 << 20) / 4096);
-  mkfs(dev, { seed: 5, timestamp: 1700000000 });
-  dev.flush();
-  const v = Volume.open(dev, { readOnly: false });
+  const { dev, v } = freshVolume(64, 5);
   mkdir(v, '/d');
   const old = writePath(v, '/d/x', Buffer.from('old')).ino;
   v.finish('checkpoint');
@@ -115,25 +119,18 @@ test('an fsynced new file whose name still points at a removed one takes the nam
   assert.is(v2.data.read(v2.inode(x), 0, 10).toString(), 'new');
   assert.is(v2.inodeAllocated(old), false, 'the replaced inode lost its only link and is freed');
   v2.finish('checkpoint');
-  const img = scratchPath('replaced-name-recovered.img');
-  dev.saveTo(img);
-  assert.equal(fsckBoth(img).problems, []);
+  expectBothClean(dev, 'replaced-name-recovered.img');
 });
 
 test('rewriting every file of a small image again and again never runs out of segments (prefree segments come back at background checkpoints)', () => {
-  const dev = new MemDevice((128 << 20) / 4096);
-  mkfs(dev, { seed: 6, timestamp: 1700000000 });
-  dev.flush();
-  const v = Volume.open(dev, { readOnly: false });
+  const { dev, v } = freshVolume(128, 6);
   mkdir(v, '/d');
   for (let i = 0; i < 4200; i++) writePath(v, `/d/f${i}`, Buffer.alloc(5000, 0x78));
   v.finish('checkpoint');
   for (let round = 0; round < 4; round++) for (let i = 0; i < 4200; i++) writePath(v, `/d/f${i}`, Buffer.from(String(round)));
   assert.is(v.data.read(v.inode(v.resolve('/d/f4199').ino), 0, 2).toString(), '3x');
   v.finish('checkpoint');
-  const img = scratchPath('rewrites.img');
-  dev.saveTo(img);
-  assert.equal(fsckBoth(img).problems, []);
+  expectBothClean(dev, 'rewrites.img');
 });
 
 test.run();
