@@ -101,6 +101,15 @@ export function withContext(e: unknown, what: string): unknown {
   return e;
 }
 
+/** Runs a host call (fs.*): a Node error escaping it becomes an F2fsError (ENOENT, EISDIR, ... or IO). */
+export function fromHost<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw toF2fsError(e);
+  }
+}
+
 /** Wraps any thrown value as an F2fsError (host errors become IO). */
 export function toF2fsError(e: unknown): F2fsError {
   if (e instanceof F2fsError) return e;

@@ -7,7 +7,7 @@ import { table } from '../cli/render.js';
 import { Session, splitWords } from '../cli/session.js';
 import { explore, type ExploreReport, type Step } from '../crash/explore.js';
 import { MemDevice } from '../device/index.js';
-import { F2fsError, toF2fsError } from '../errors.js';
+import { F2fsError, fromHost } from '../errors.js';
 import type { Volume } from '../fs/volume.js';
 
 const REFUSED = new Set(['crash', 'open', 'close', 'quit', 'exit', 'q', 'mkfs', 'recover']);
@@ -29,12 +29,7 @@ export default class CrashExplore extends F2fsCommand<typeof CrashExplore, Explo
   static override baseFlags = globalFlags;
 
   protected async invoke(args: CmdArgs<typeof CrashExplore>, flags: CmdFlags<typeof CrashExplore>) {
-    let text: string;
-    try {
-      text = fs.readFileSync(flags.file, 'utf8');
-    } catch (e) {
-      throw toF2fsError(e);
-    }
+    const text = fromHost(() => fs.readFileSync(flags.file, 'utf8'));
     const session = new Session({ config: this.config, readOnly: false, quiet: true, stdout: () => {}, stderr: () => {} });
     const steps: Step[] = [];
     text.split('\n').forEach((line, i) => {

@@ -6,7 +6,7 @@ import { Flags } from '@oclif/core';
 import { VolumeCommand, imageArg, type CmdFlags } from '../cli/base.js';
 import { CURSEG_NAMES, isNodeSegType } from '../fs/layout/constants.js';
 import type { Volume } from '../fs/volume.js';
-import { toF2fsError } from '../errors.js';
+import { fromHost } from '../errors.js';
 
 export interface HeatmapResult {
   segments: number;
@@ -86,12 +86,9 @@ export default class Heatmap extends VolumeCommand<typeof Heatmap, HeatmapResult
             rgb[o + 2] = base[2] * k;
           }
       }
-      try {
-        fs.writeFileSync(flags.png, encodePng(w * px, h * px, rgb));
-      } catch (e) {
-        throw toF2fsError(e);
-      }
-      r.png = flags.png;
+      const png = flags.png;
+      fromHost(() => fs.writeFileSync(png, encodePng(w * px, h * px, rgb)));
+      r.png = png;
     }
     return r;
   }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Args } from '@oclif/core';
 import { MutatingCommand, imageArg, pathArg, type CmdArgs } from '../cli/base.js';
-import { F2fsError, toF2fsError } from '../errors.js';
+import { F2fsError, fromHost } from '../errors.js';
 import { importTree, type ImportStats } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 
@@ -45,12 +45,7 @@ export default class Import extends MutatingCommand<typeof Import, ImportResult>
   };
 
   protected async mutate(vol: Volume, args: CmdArgs<typeof Import>): Promise<ImportResult> {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(args.hostdir);
-    } catch (e) {
-      throw toF2fsError(e);
-    }
+    const st = fromHost(() => fs.statSync(args.hostdir));
     if (!st.isDirectory()) throw new F2fsError('ENOTDIR', `${args.hostdir} is not a directory`);
     const bar = this.progress('importing');
     try {

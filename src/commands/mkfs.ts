@@ -6,7 +6,7 @@ import { F2fsCommand, checkImageWritable, imageArg, parseSize, type CmdArgs, typ
 import { acquireLock } from '../cli/lock.js';
 import { canPrompt, confirm } from '../cli/prompt.js';
 import { humanSize, kv } from '../cli/render.js';
-import { F2fsError, toF2fsError } from '../errors.js';
+import { F2fsError, fromHost, toF2fsError } from '../errors.js';
 import { SUPER_OFFSET } from '../fs/layout/constants.js';
 import { F2FS_MAGIC } from '../fs/layout/crc.js';
 import { mkfsImage, type MkfsReport } from '../fs/mkfs.js';
@@ -23,12 +23,7 @@ const DEFAULT_SIZE = '256M';
 
 /** Whether an existing file holds an F2FS superblock magic (either copy), as blkid would see it. */
 function hasF2fsMagic(image: string): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync(image, 'r');
-  } catch (e) {
-    throw toF2fsError(e);
-  }
+  const fd = fromHost(() => fs.openSync(image, 'r'));
   try {
     const b = Buffer.alloc(4);
     for (const at of [SUPER_OFFSET, 4096 + SUPER_OFFSET]) {

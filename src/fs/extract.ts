@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fail, toF2fsError } from '../errors.js';
+import { fail, fromHost, toF2fsError } from '../errors.js';
 import { BLKSIZE } from './layout/constants.js';
 import { FILE_TYPE_NAMES, fileTypeOfMode } from './layout/dentry.js';
 import { hasInlineData, isDir, isReg, isSymlink, type InodeInfo } from './inode.js';
@@ -68,12 +68,7 @@ export function requireContent(info: InodeInfo, what: string): void {
  */
 export function dumpToHost(vol: Volume, info: InodeInfo, hostPath: string, progress?: (bytes: number) => void): number {
   if (!isReg(info.inode.i_mode) && !isSymlink(info.inode.i_mode)) fail('EINVAL', `inode ${info.ino} is not a regular file`);
-  let fd: number;
-  try {
-    fd = fs.openSync(hostPath, 'w', info.inode.i_mode & 0o777);
-  } catch (e) {
-    throw toF2fsError(e);
-  }
+  const fd = fromHost(() => fs.openSync(hostPath, 'w', info.inode.i_mode & 0o777));
   try {
     for (const c of fileChunks(vol, info)) {
       if (!c.hole) fs.writeSync(fd, c.data, 0, c.data.length, c.pos);

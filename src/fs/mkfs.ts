@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { FileDevice } from '../device/file-device.js';
 import type { BlockDevice } from '../device/types.js';
-import { F2fsError, fail, toF2fsError } from '../errors.js';
+import { F2fsError, fail, fromHost, toF2fsError } from '../errors.js';
 import { CP_BITMAP_OFFSET, CP_CHKSUM_OFFSET, CheckpointHead, CpFlag, checkpointCrc, cpFlagNames } from './layout/checkpoint.js';
 import {
   BLKSIZE,
@@ -832,12 +832,7 @@ export function mkfsImage(path: string, opts: MkfsOptions & { progress?: Progres
   if (!st) {
     if (opts.sizeBytes === undefined) fail('USAGE', `${path} does not exist: give sizeBytes to create it`);
     const plan = planMkfs(blocksToFormat(Number.MAX_SAFE_INTEGER, opts.sizeBytes, 'a new file'), opts);
-    let fd: number;
-    try {
-      fd = fs.openSync(path, 'wx');
-    } catch (e) {
-      throw toF2fsError(e);
-    }
+    const fd = fromHost(() => fs.openSync(path, 'wx'));
     try {
       try {
         fs.ftruncateSync(fd, opts.sizeBytes);
@@ -864,12 +859,7 @@ export function mkfsImage(path: string, opts: MkfsOptions & { progress?: Progres
   const zeroTotal = ranges.reduce((n, [, len]) => n + len, 0);
   const total = zeroTotal + metadataBlocks(plan);
   let zeroed = 0;
-  let fd: number;
-  try {
-    fd = fs.openSync(path, 'r+');
-  } catch (e) {
-    throw toF2fsError(e);
-  }
+  const fd = fromHost(() => fs.openSync(path, 'r+'));
   try {
     const chunk = Buffer.alloc(Math.min(ZERO_CHUNK, zeroTotal * BLKSIZE));
     for (const [start, len] of ranges) {

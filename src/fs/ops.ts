@@ -1,6 +1,6 @@
 // Path-level operations behind the mutating commands: resolve names (debugfs filespecs), then one namespace or file operation.
 import fs from 'node:fs';
-import { fail, toF2fsError } from '../errors.js';
+import { fail, fromHost } from '../errors.js';
 import { BLKSIZE } from './layout/constants.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK } from './layout/dentry.js';
 import { isDir, now, type Timespec } from './inode.js';
@@ -192,21 +192,11 @@ export interface ImportStats {
   skipped: { path: string; why: string }[];
 }
 
-/** Bulk load of a host tree into an existing directory (like sload.f2fs, but into a live image): modes, owners, times kept. */
 const SLASH = Buffer.from('/');
-
-/** A host call whose Node error becomes an F2fsError (IO, ENOENT, ...). */
-function fromHost<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw toF2fsError(e);
-  }
-}
-
 /** Bytes read per host read during import: a slab of pages (256 KiB). */
 const CHUNK = SLAB_PAGES * BLKSIZE;
 
+/** Bulk load of a host tree into an existing directory (like sload.f2fs, but into a live image): modes, owners, times kept. */
 export function importTree(vol: Volume, hostDir: string, imagePath: string, progress?: (hostPath: string) => void): ImportStats {
   const stats: ImportStats = { files: 0, dirs: 0, symlinks: 0, specials: 0, bytes: 0, skipped: [] };
   const top = mkdir(vol, imagePath, { parents: true });
