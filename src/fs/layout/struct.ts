@@ -177,21 +177,9 @@ export function struct<const F extends FieldList>(name: string, fields: F): Stru
     size += specSize(spec);
   }
   const fast = compile(name, fields, offsets);
-  const access = new Map<string, FieldAccess<unknown>>();
-  for (const [field, spec] of fields) {
-    const offset = offsets[field];
-    const where = `${name}.${field}`;
-    if (typeof spec === 'string') {
-      const [get, set] = [GET[spec], SET[spec]];
-      access.set(field, { offset, get: (buf, structOff = 0) => get(buf, structOff + offset), set: (buf, value, structOff = 0) => set(buf, value, structOff + offset) });
-      continue;
-    }
-    access.set(field, {
-      offset,
-      get: (buf, structOff = 0) => decodeSpec(spec, buf, structOff + offset),
-      set: (buf, value, structOff = 0) => encodeSpec(spec, value, buf, structOff + offset, where),
-    });
-  }
+  const inBounds = (buf: Buffer, off: number) => {
+    if (off < 0 || off + size > buf.length) throw new RangeError(`${name} at ${off} (${size} bytes) runs past a ${buf.length}-byte buffer`);
+  };
   // One class per struct, so V8 sees a single shape; `bytes` getters alias the buffer (see `view`).
   class View {
     constructor(
@@ -203,17 +191,26 @@ export function struct<const F extends FieldList>(name: string, fields: F): Stru
       return fast.decode(this.$buf, this.$off);
     }
   }
+  const access = new Map<string, FieldAccess<unknown>>();
   for (const [field, spec] of fields) {
-    const { offset, set } = access.get(field)!;
-    const get = typeof spec === 'object' && 'bytes' in spec
-      ? (buf: Buffer, o: number) => buf.subarray(o + offset, o + offset + spec.bytes)
-      : access.get(field)!.get;
+    const offset = offsets[field];
+    const where = `${name}.${field}`;
+    const one: FieldAccess<unknown> =
+      typeof spec === 'string'
+        ? { offset, get: (buf, structOff = 0) => GET[spec](buf, structOff + offset), set: (buf, value, structOff = 0) => SET[spec](buf, value, structOff + offset) }
+        : {
+            offset,
+            get: (buf, structOff = 0) => decodeSpec(spec, buf, structOff + offset),
+            set: (buf, value, structOff = 0) => encodeSpec(spec, value, buf, structOff + offset, where),
+          };
+    access.set(field, one);
+    const viewGet = typeof spec === 'object' && 'bytes' in spec ? (buf: Buffer, o: number) => buf.subarray(o + offset, o + offset + spec.bytes) : one.get;
     Object.defineProperty(View.prototype, field, {
       get(this: View) {
-        return get(this.$buf, this.$off);
+        return viewGet(this.$buf, this.$off);
       },
       set(this: View, value: unknown) {
-        set(this.$buf, value, this.$off);
+        one.set(this.$buf, value, this.$off);
       },
     });
   }
@@ -222,7 +219,7 @@ export function struct<const F extends FieldList>(name: string, fields: F): Stru
       return access.get(fieldName) as FieldAccess<never>;
     },
     view(buf, off = 0) {
-      if (off < 0 || off + size > buf.length) throw new RangeError(`${name} at ${off} (${size} bytes) runs past a ${buf.length}-byte buffer`);
+      inBounds(buf, off);
       return new View(buf, off) as unknown as Shape<F>;
     },
     kind: 'struct',
@@ -231,11 +228,11 @@ export function struct<const F extends FieldList>(name: string, fields: F): Stru
     size,
     offsets: offsets as Struct<Shape<F>>['offsets'],
     decode(buf, off = 0) {
-      if (off < 0 || off + size > buf.length) throw new RangeError(`${name} at ${off} (${size} bytes) runs past a ${buf.length}-byte buffer`);
+      inBounds(buf, off);
       return fast.decode(buf, off) as Shape<F>;
     },
     encode(value, buf = Buffer.alloc(size), off = 0) {
-      if (off < 0 || off + size > buf.length) throw new RangeError(`${name} at ${off} (${size} bytes) runs past a ${buf.length}-byte buffer`);
+      inBounds(buf, off);
       fast.encode(value, buf, off);
       return buf;
     },
