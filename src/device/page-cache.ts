@@ -1,4 +1,4 @@
-// The clean-page LRU cache and the device base class owning pending writes, trace, stats and bounds checks.
+// The clean-page cache (CLOCK, batch eviction) and the device base class owning pending writes, trace, stats and bounds checks.
 
 import { F2fsError } from '../errors.js';
 import { isPooledPage, releasePage } from './page-alloc.js';
@@ -125,15 +125,19 @@ export abstract class CachedDevice implements BlockDevice {
     return this.dirty.size;
   }
 
-  readBlock(blkaddr: number): Buffer {
-    this.check(blkaddr);
+  /** The block's content held in memory: its pending write, else its cached page (a hit). */
+  private inMemory(blkaddr: number): Buffer | undefined {
     const pending = this.dirty.get(blkaddr);
     if (pending !== undefined) return pending;
     const cached = this.cache.get(blkaddr);
-    if (cached !== undefined) {
-      this.stats.cacheHits++;
-      return cached;
-    }
+    if (cached !== undefined) this.stats.cacheHits++;
+    return cached;
+  }
+
+  readBlock(blkaddr: number): Buffer {
+    this.check(blkaddr);
+    const held = this.inMemory(blkaddr);
+    if (held !== undefined) return held;
     const page = Buffer.alloc(BLOCK_SIZE);
     this.readRawInto(blkaddr, 1, page, 0);
     this.stats.blocksRead++;
@@ -160,14 +164,10 @@ export abstract class CachedDevice implements BlockDevice {
       missing = -1;
     };
     for (let b = blkaddr; b < blkaddr + count; b++) {
-      let page = this.dirty.get(b);
+      const page = this.inMemory(b);
       if (page === undefined) {
-        page = this.cache.get(b);
-        if (page === undefined) {
-          if (missing < 0) missing = b;
-          continue;
-        }
-        this.stats.cacheHits++;
+        if (missing < 0) missing = b;
+        continue;
       }
       readMissing(b);
       page.copy(out, outOff + (b - blkaddr) * BLOCK_SIZE);
