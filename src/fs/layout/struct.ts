@@ -195,9 +195,10 @@ export function struct<const F extends FieldList>(name: string, fields: F): Stru
   for (const [field, spec] of fields) {
     const offset = offsets[field];
     const where = `${name}.${field}`;
+    const [get, set] = typeof spec === 'string' ? [GET[spec], SET[spec]] : [null, null];
     const one: FieldAccess<unknown> =
-      typeof spec === 'string'
-        ? { offset, get: (buf, structOff = 0) => GET[spec](buf, structOff + offset), set: (buf, value, structOff = 0) => SET[spec](buf, value, structOff + offset) }
+      get && set
+        ? { offset, get: (buf, structOff = 0) => get(buf, structOff + offset), set: (buf, value, structOff = 0) => set(buf, value, structOff + offset) }
         : {
             offset,
             get: (buf, structOff = 0) => decodeSpec(spec, buf, structOff + offset),
