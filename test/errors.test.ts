@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fsckImage } from '../src/fs/fsck.js';
+import { fsckImage } from '../src/fsck/fsck.js';
 import { EXTRA_FEATURES, mkfsImage, sha256, tmpPath } from './helpers/images.js';
 import { cli as run, type Ran } from './helpers/cli.js';
 

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fsck, fsckImage, type FsckCode, type FsckReport } from '../src/fs/fsck.js';
+import { fsck, fsckImage, type FsckCode, type FsckReport } from '../src/fsck/fsck.js';
 import { CheckpointHead, checkpointCrc } from '../src/fs/layout/checkpoint.js';
 import { NatEntry } from '../src/fs/layout/nat.js';
 import { SitEntry, sitVblocks, sitValidBlocks, sitType } from '../src/fs/layout/sit.js';

@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixtureListing, loadFixture, type FixtureEntry } from '../fixtures/load.js';
-import { fileDigest, rdump } from '../src/fs/extract.js';
-import { ls, resolveFile, statInode, type StatResult } from '../src/fs/inspect.js';
+import { fileDigest, rdump } from '../src/debugfs/extract.js';
+import { resolveFile } from '../src/debugfs/filespec.js';
+import { ls, statInode, type StatResult } from '../src/debugfs/inode.js';
 import { Volume } from '../src/fs/volume.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

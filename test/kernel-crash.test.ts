@@ -12,7 +12,7 @@ import { mkdir, writePath } from '../src/fs/ops.js';
 import { fsyncFile } from '../src/fs/file.js';
 import { atomicBegin, writeStaged, atomicCommit } from '../src/fs/atomic.js';
 import { recover } from '../src/fs/recovery.js';
-import { walkTree } from '../src/fs/inspect.js';
+import { walkTree } from '../src/debugfs/reverse.js';
 import { isReg } from '../src/fs/inode.js';
 
 const fill = (n: number, seed: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 13 + seed) & 0xff));

@@ -5,11 +5,11 @@ import { Superblock, superblockCrc, Feature } from '../src/fs/layout/superblock.
 import { CheckpointHead, checkpointCrc } from '../src/fs/layout/checkpoint.js';
 import { NatBlock } from '../src/fs/layout/nat.js';
 import { SummaryBlock, NatJournal, SitJournal } from '../src/fs/layout/summary.js';
-import { Inode, InodeExtra, inodeChecksum, inodeChecksumSeed, I_ADDR_OFFSET, startBidxOfNode, isDnodeOfs } from '../src/fs/layout/node.js';
+import { Inode, InodeExtra, inodeChecksum, inodeChecksumSeed, I_ADDR_OFFSET, isDnodeOfs } from '../src/fs/layout/node.js';
 import { DentryBlock, inlineDentryGeometry } from '../src/fs/layout/dentry.js';
 import { dentryHash } from '../src/fs/layout/hash.js';
 import { f2fsCrc32 } from '../src/fs/layout/crc.js';
-import { nodePath } from '../src/fs/node.js';
+import { nodePath, startBidxOfNode } from '../src/fs/node.js';
 import { Volume } from '../src/fs/volume.js';
 import { EXTRA_FEATURES, mkfsImage } from './helpers/images.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fsckImage } from '../src/fs/fsck.js';
+import { fsckImage } from '../src/fsck/fsck.js';
 import { EXTRA_FEATURES, mkfsImage, sha256, tmpPath, withVol } from './helpers/images.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

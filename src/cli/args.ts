@@ -55,3 +55,50 @@ export function parseRange(spec: string | undefined, limit: number, what: string
 
 export const rangeFlag = (what: string) =>
   Flags.string({ description: `Only ${what} from A to B (B excluded), like dump.f2fs: A, A~B, A~-1 (to the end).`, helpValue: 'A~B' });
+
+/** A byte count with an optional binary suffix: 4096, 64K, 256M, 9G, 1T (also KiB/MB forms; all powers of 1024). */
+export function parseSize(text: string, what: string): number {
+  const m = /^\s*(\d+)\s*(?:([kmgtp])(?:i?b)?|b)?\s*$/i.exec(text);
+  const mult = m?.[2] ? 1024 ** ('kmgtp'.indexOf(m[2].toLowerCase()) + 1) : 1;
+  const n = m ? Number(m[1]) * mult : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw new F2fsError('USAGE', `${what}: '${text}' is not a size (bytes, or with a K, M, G or T suffix)`);
+  return n;
+}
+
+/** Permission bits in octal: 644, 0755, 4755. */
+export function parseMode(text: string, what = 'mode'): number {
+  if (!/^\s*[0-7]{1,5}\s*$/.test(text) || Number.parseInt(text, 8) > 0o7777) {
+    throw new F2fsError('USAGE', `${what}: '${text}' is not an octal mode (e.g. 644, 0755, 4755)`);
+  }
+  return Number.parseInt(text, 8);
+}
+
+/** A time as epoch seconds (`1700000000`, `1700000000.25`) or ISO 8601 (`2024-01-02T03:04:05Z`). */
+export function parseTime(text: string, what: string): { sec: number; nsec: number } {
+  const t = text.trim();
+  const epoch = /^(\d+)(?:\.(\d{1,9}))?$/.exec(t);
+  if (epoch) {
+    const sec = Number(epoch[1]);
+    if (Number.isSafeInteger(sec)) return { sec, nsec: Number((epoch[2] ?? '').padEnd(9, '0')) };
+  } else if (/^\d{4}-\d\d-\d\d/.test(t)) {
+    const ms = Date.parse(t);
+    if (Number.isFinite(ms) && ms >= 0) {
+      // Date keeps milliseconds: take finer digits from the text when given.
+      const frac = /T\d\d:\d\d:\d\d\.(\d+)/.exec(t)?.[1];
+      return { sec: Math.floor(ms / 1000), nsec: frac ? Number(frac.slice(0, 9).padEnd(9, '0')) : (ms % 1000) * 1e6 };
+    }
+  }
+  throw new F2fsError('USAGE', `${what}: '${text}' is not a time (epoch seconds, or ISO 8601 like 2024-01-02T03:04:05Z)`);
+}
+
+/** `UID`, `UID:GID` or `:GID`, numeric (u32). */
+export function parseOwner(text: string): { uid?: number; gid?: number } {
+  const m = /^\s*(\d+)?(?::(\d+))?\s*$/.exec(text);
+  const uid = m?.[1] === undefined ? undefined : Number(m[1]);
+  const gid = m?.[2] === undefined ? undefined : Number(m[2]);
+  const ok = (n: number | undefined) => n === undefined || n <= 0xffffffff;
+  if (!m || (uid === undefined && gid === undefined) || !ok(uid) || !ok(gid)) {
+    throw new F2fsError('USAGE', `owner: '${text}' is not UID, UID:GID or :GID (numbers below 2^32)`);
+  }
+  return { uid, gid };
+}

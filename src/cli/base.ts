@@ -38,12 +38,12 @@
 import fs from 'node:fs';
 import { Args, Command, Errors, Flags, type Config, type Interfaces } from '@oclif/core';
 import { DEFAULT_CACHE_MB, openDevice, type BlockDevice, type IoStats } from '../device/index.js';
-import type { TraceEvent } from '../device/types.js';
-import { fsyncFile, type FsyncResult } from '../fs/file.js';
-import { isReg } from '../fs/inode.js';
 import { F2fsError } from '../errors.js';
 import { Volume } from '../fs/volume.js';
 import { isInImage } from './args.js';
+import { classifyError, reportError } from './errors.js';
+import { ProgressLine } from './progress.js';
+import { formatIo, formatTrace } from './trace.js';
 import { formatJson } from './render.js';
 import { acquireLock as takeLock } from './lock.js';
 import { askText, canPrompt, imageFiles, pickPath, sessionCanPrompt } from './prompt.js';
@@ -54,9 +54,6 @@ function acquireLock(image: string, opts: { exclusive: boolean; wait?: boolean }
   return { close: () => lock.release() };
 }
 
-export const BIN = 'f2fsdbg';
-/** Exit status for an unexpected exception (sysexits EX_SOFTWARE). */
-export const EXIT_INTERNAL = 70;
 
 /** Flags every command accepts. */
 export const globalFlags = {
@@ -119,78 +116,6 @@ interface IoSource {
 }
 
 const ZERO_IO: IoStats = { blocksRead: 0, blocksWritten: 0, flushes: 0, cacheHits: 0 };
-
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;]*m/g;
-
-/** One line from an oclif parse error ("Missing 1 required arg:\nimage  F2FS image file\nSee more help with --help"). */
-function parseErrorLine(message: string): string {
-  const lines = message
-    .replace(ANSI, '')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !/^See more help with --help$/.test(l) && !/^Alternatively, you can use/.test(l));
-  if (lines.length <= 1) return lines[0] ?? 'invalid arguments';
-  const [head, ...rest] = lines;
-  const items = rest.map((l) => l.replace(/^(\S+)\s{2,}.*$/, '$1'));
-  return `${head.replace(/:$/, '')}: ${items.join('; ')}`;
-}
-
-/**
- * Classifies anything thrown into what the user sees: an F2fsError (printed without a stack) and a status.
- * `internal` marks an unexpected exception (status 70; the stack goes out only with F2FSDBG_DEBUG=1).
- */
-export function classifyError(e: unknown, commandId?: string): { error: F2fsError; status: number; internal?: Error; silent?: boolean } {
-  if (e instanceof F2fsError) return { error: e, status: e.exitCode };
-  if (e instanceof Errors.ExitError) {
-    // this.exit(n): a deliberate exit, nothing to print.
-    return { error: new F2fsError('USAGE', `exit ${e.oclif.exit}`), status: e.oclif.exit ?? 1, silent: true };
-  }
-  if (e instanceof Errors.CLIError) {
-    const cli = e as Errors.CLIError & { parse?: unknown };
-    const notFound = /^command (.+) not found$/.exec(cli.message);
-    if (notFound) {
-      // With topicSeparator ' ', oclif glues the following args into the id ("frob:disk.img"): keep the command words.
-      const words = notFound[1].split(':');
-      const n = words.findIndex((w) => !/^[a-z][a-z0-9-]*$/i.test(w));
-      const id = (n <= 0 ? words.slice(0, 1) : words.slice(0, n)).join(' ');
-      return { error: new F2fsError('USAGE', `unknown command '${id}' (see ${BIN} --help)`), status: 2 };
-    }
-    if (cli.parse !== undefined || /^(Parsing|Expected|Missing|Unexpected|Nonexistent)/.test(cli.message)) {
-      const hint = commandId ? ` (see ${BIN} ${commandId.replaceAll(':', ' ')} --help)` : '';
-      return { error: new F2fsError('USAGE', parseErrorLine(cli.message) + hint), status: 2 };
-    }
-    // this.error() from a command: a deliberate, user-facing message.
-    return { error: new F2fsError('EINVAL', cli.message.replace(ANSI, '').split('\n')[0]), status: cli.oclif?.exit ?? 1 };
-  }
-  const err = e instanceof Error ? e : new Error(String(e));
-  const wrapped = new F2fsError('EINVAL', `${err.name === 'Error' ? '' : `${err.name}: `}${err.message.split('\n')[0]}`);
-  // Shown as "INTERNAL: …" (not one of the on-disk error codes; status 70).
-  Object.defineProperty(wrapped, 'code', { value: 'INTERNAL' });
-  return { error: wrapped, status: EXIT_INTERNAL, internal: err };
-}
-
-/** Writes the error report (one line, or JSON) through `out`/`err`; returns the status. */
-export function reportError(
-  e: unknown,
-  opts: { json: boolean; commandId?: string; io?: IoStats; stdout: (s: string) => void; stderr: (s: string) => void },
-): number {
-  const { error, status, internal, silent } = classifyError(e, opts.commandId);
-  if (silent) return status;
-  if (opts.json) {
-    const body = error.toJSON();
-    opts.stdout(formatJson(opts.io ? { ...body, io: opts.io } : body).trimEnd());
-  } else {
-    opts.stderr(`${BIN}: ${error.describe()}`);
-    if (opts.io) opts.stderr(formatIo(opts.io));
-  }
-  if (internal && process.env.F2FSDBG_DEBUG === '1' && internal.stack) opts.stderr(internal.stack);
-  return status;
-}
-
-export function formatIo(io: IoStats): string {
-  return `io: blocks read ${io.blocksRead}, blocks written ${io.blocksWritten}, flushes ${io.flushes}, cache hits ${io.cacheHits}`;
-}
 
 interface MissingArg {
   name: string;
@@ -526,41 +451,6 @@ export abstract class VolumeCommand<T extends typeof Command, R extends object =
   }
 }
 
-/* ---- write support: mutating commands ---- */
-
-/**
- * `label  42% (420/1000)  detail` on one terminal line, redrawn at most 10 times a second (and always for the last
- * step). Deliberately tiny: no dependency, no timers, nothing left on screen after `end()`.
- */
-export class ProgressLine {
-  private last = 0;
-  private shown = false;
-
-  constructor(
-    private readonly label: string,
-    private readonly stream: { write(s: string): unknown; columns?: number },
-  ) {}
-
-  /** `total` unknown: shows the count only. */
-  update(done: number, total?: number, detail = ''): void {
-    const now = Date.now();
-    const final = total !== undefined && done >= total;
-    if (!final && now - this.last < 100) return;
-    this.last = now;
-    const pct = total ? `  ${Math.min(100, Math.floor((done * 100) / total))}% (${done}/${total})` : `  ${done}`;
-    const head = `${this.label}${pct}`;
-    const room = Math.max(0, (this.stream.columns || 80) - 1 - head.length - 2);
-    const tail = !detail || room < 8 ? '' : `  ${detail.length > room ? `…${detail.slice(detail.length - room + 1)}` : detail}`;
-    this.stream.write(`\r\x1b[K${head}${tail}`);
-    this.shown = true;
-  }
-
-  end(): void {
-    if (this.shown) this.stream.write('\r\x1b[K');
-    this.shown = false;
-  }
-}
-
 /**
  * A mutating command must not touch an image the user made read-only. Checked before opening, so the message names
  * the cause instead of a bare EACCES: no write bit at all (refused even for root, who could write it anyway), or no
@@ -586,212 +476,6 @@ export function checkImageWritable(image: string): void {
   }
 }
 
-/** A byte count with an optional binary suffix: 4096, 64K, 256M, 9G, 1T (also KiB/MB forms; all powers of 1024). */
-export function parseSize(text: string, what: string): number {
-  const m = /^\s*(\d+)\s*(?:([kmgtp])(?:i?b)?|b)?\s*$/i.exec(text);
-  const mult = m?.[2] ? 1024 ** ('kmgtp'.indexOf(m[2].toLowerCase()) + 1) : 1;
-  const n = m ? Number(m[1]) * mult : Number.NaN;
-  if (!Number.isSafeInteger(n)) throw new F2fsError('USAGE', `${what}: '${text}' is not a size (bytes, or with a K, M, G or T suffix)`);
-  return n;
-}
-
-/** Permission bits in octal: 644, 0755, 4755. */
-export function parseMode(text: string, what = 'mode'): number {
-  if (!/^\s*[0-7]{1,5}\s*$/.test(text) || Number.parseInt(text, 8) > 0o7777) {
-    throw new F2fsError('USAGE', `${what}: '${text}' is not an octal mode (e.g. 644, 0755, 4755)`);
-  }
-  return Number.parseInt(text, 8);
-}
-
-/** A time as epoch seconds (`1700000000`, `1700000000.25`) or ISO 8601 (`2024-01-02T03:04:05Z`). */
-export function parseTime(text: string, what: string): { sec: number; nsec: number } {
-  const t = text.trim();
-  const epoch = /^(\d+)(?:\.(\d{1,9}))?$/.exec(t);
-  if (epoch) {
-    const sec = Number(epoch[1]);
-    if (Number.isSafeInteger(sec)) return { sec, nsec: Number((epoch[2] ?? '').padEnd(9, '0')) };
-  } else if (/^\d{4}-\d\d-\d\d/.test(t)) {
-    const ms = Date.parse(t);
-    if (Number.isFinite(ms) && ms >= 0) {
-      // Date keeps milliseconds: take finer digits from the text when given.
-      const frac = /T\d\d:\d\d:\d\d\.(\d+)/.exec(t)?.[1];
-      return { sec: Math.floor(ms / 1000), nsec: frac ? Number(frac.slice(0, 9).padEnd(9, '0')) : (ms % 1000) * 1e6 };
-    }
-  }
-  throw new F2fsError('USAGE', `${what}: '${text}' is not a time (epoch seconds, or ISO 8601 like 2024-01-02T03:04:05Z)`);
-}
-
-/** `UID`, `UID:GID` or `:GID`, numeric (u32). */
-export function parseOwner(text: string): { uid?: number; gid?: number } {
-  const m = /^\s*(\d+)?(?::(\d+))?\s*$/.exec(text);
-  const uid = m?.[1] === undefined ? undefined : Number(m[1]);
-  const gid = m?.[2] === undefined ? undefined : Number(m[2]);
-  const ok = (n: number | undefined) => n === undefined || n <= 0xffffffff;
-  if (!m || (uid === undefined && gid === undefined) || !ok(uid) || !ok(gid)) {
-    throw new F2fsError('USAGE', `owner: '${text}' is not UID, UID:GID or :GID (numbers below 2^32)`);
-  }
-  return { uid, gid };
-}
-
-/**
- * How a mutating command ends (--sync): one table. A new mode (issue 4: `fsync`) is one entry here and one case in
- * MutatingCommand.endWrite, which does not compile until every mode is handled.
- */
-export const SYNC_MODES = {
-  checkpoint: 'write a checkpoint after the operation, like an unmount: the next process sees the work',
-  fsync: 'fsync the files the operation touched, as Linux would (no checkpoint), then stop like a power cut: they survive through roll-forward recovery',
-  none: 'stop right after the operation, like a power cut: nothing since the last checkpoint reaches the image',
-  keep: 'leave the work pending in memory for a later checkpoint, fsync or quit (the default in shell and run sessions; one-shot: like none)',
-} as const;
-export type SyncMode = keyof typeof SYNC_MODES;
-/** Default of a one-shot command (a command may choose another: `static defaultSync`); sessions default to 'keep'. */
-export const DEFAULT_SYNC: SyncMode = 'checkpoint';
-
-/** Flags of every mutating command (shown as WRITE in help). */
-export const writeFlags = {
-  // No parse-time default: unset means the command's defaultSync, or 'keep' in a shell/run session.
-  sync: Flags.option({
-    options: Object.keys(SYNC_MODES) as SyncMode[],
-    description: `How the command ends (default: checkpoint; in shell and run sessions: keep). ${Object.entries(SYNC_MODES)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join('; ')}.`,
-    helpGroup: 'WRITE',
-  })(),
-};
-
-/** What `--sync` did, in every mutating command's result (`"sync"` in the JSON). */
-export interface SyncOutcome {
-  mode: SyncMode;
-  /** The checkpoint written (version as a decimal string in JSON), or null when none was. */
-  checkpoint: { version: bigint; pack: 1 | 2 } | null;
-  /** --sync fsync: the inodes fsynced and how (a fallback checkpoint shows as 'checkpoint'). */
-  fsynced?: { ino: number; method: string }[];
-}
-
-/**
- * A command that changes the image. The base opens IMAGE read-write (refusing a read-only file), runs `mutate`, then
- * ends the way --sync says (default: a checkpoint, like an unmount). If `mutate` throws, nothing is written: the queued
- * blocks are dropped and no checkpoint is taken, so the image stays exactly as it was at its last checkpoint.
- *
- * Under runWith() on a shared volume (the shell), `--sync none` leaves the work pending in that volume for its owner
- * to checkpoint or cut, and a failed `mutate` leaves the volume's in-memory state as the operation left it (the device
- * queue is not dropped either: blocks already handed to it may be referenced by that state). Reopen the image to be sure.
- */
-export abstract class MutatingCommand<T extends typeof Command, R extends object = object> extends VolumeCommand<T, R & { sync: SyncOutcome }> {
-  static override baseFlags = { ...globalFlags, ...writeFlags };
-  static override write = true;
-  /** How a one-shot run ends without --sync (fsync: 'none', a checkpoint afterwards would make it pointless). */
-  static defaultSync: SyncMode = DEFAULT_SYNC;
-
-  /** The operation; its result gains `sync`. */
-  protected abstract mutate(vol: Volume, args: CmdArgs<T>, flags: CmdFlags<T>): Promise<R>;
-
-  protected override wantsWrite(): boolean {
-    return true;
-  }
-
-  protected syncMode(): SyncMode {
-    const explicit = (this.flags as { sync?: SyncMode }).sync;
-    if (explicit) return explicit;
-    if (this.ctx?.vol) return 'keep'; // a session: metadata stays in memory until checkpoint, fsync, commit or quit
-    return (this.constructor as typeof MutatingCommand).defaultSync ?? DEFAULT_SYNC;
-  }
-
-  private isShared(vol: Volume): boolean {
-    return this.ctx?.vol === vol;
-  }
-
-  protected async execute(vol: Volume, args: CmdArgs<T>, flags: CmdFlags<T>): Promise<R & { sync: SyncOutcome }> {
-    let result: R;
-    try {
-      result = await this.mutate(vol, args, flags);
-    } catch (e) {
-      if (!this.isShared(vol)) vol.finish('none'); // drop every queued block; close() would too, this says it
-      throw e;
-    }
-    return { ...result, sync: this.endWrite(vol, this.syncMode()) };
-  }
-
-  private endWrite(vol: Volume, mode: SyncMode): SyncOutcome {
-    switch (mode) {
-      case 'checkpoint':
-        vol.finish('checkpoint');
-        return { mode, checkpoint: { version: vol.cp.head.checkpoint_ver, pack: vol.cp.pack } };
-      case 'fsync': {
-        const done = this.isShared(vol) ? fsyncTouchedKeep(vol) : vol.finish('fsync');
-        return { mode, checkpoint: null, fsynced: done.map((f) => ({ ino: f.ino, method: f.method })) };
-      }
-      case 'keep':
-      case 'none':
-        if (!this.isShared(vol)) {
-          vol.finish('none');
-          // Not for a command whose own ending is none (fsync): what it wrote did reach the image, and it says so.
-          const own = (this.constructor as typeof MutatingCommand).defaultSync === 'none';
-          if (!this.flags.json && mode === 'none' && !own) this.note(`${BIN}: --sync none: not checkpointed, the image is as it was at its last checkpoint`);
-        }
-        return { mode, checkpoint: null };
-      default: {
-        const unknown: never = mode;
-        throw new F2fsError('USAGE', `--sync: unknown mode ${String(unknown)}`);
-      }
-    }
-  }
-}
-
-/** --sync fsync on a shared volume: Volume.finish('fsync')'s fsyncs, without its power cut (the session goes on). */
-function fsyncTouchedKeep(vol: Volume): FsyncResult[] {
-  const out: FsyncResult[] = [];
-  const touched = vol.touchedInodes();
-  const files = touched.filter((ino) => isReg(vol.inode(ino).inode.i_mode));
-  for (const ino of files.length ? files : touched) {
-    if (!vol.dirty) break;
-    out.push(fsyncFile(vol, ino));
-  }
-  return out;
-}
-
-const TRACE_TAGS: Record<string, string> = {
-  data: 'D',
-  node: 'N',
-  'node-fsync': 'Nf',
-  ssa: 'SSA',
-  nat: 'NAT',
-  sit: 'SIT',
-  cp: 'CP',
-  'cp-tail': 'CPt',
-  sum: 'SUM',
-  orphan: 'ORPH',
-};
-
-/**
- * A trace as one line: writes by kind in order (D data, N node, Nf node with fsync mark, SSA, NAT, SIT, CP, CPt the
- * checkpoint's last block, SUM, ORPH), a run of 3 or more shown as `D×12`; each flush as `| FLUSH(tag) |`.
- */
-export function formatTrace(events: TraceEvent[]): string {
-  if (events.length === 0) return '(no I/O)';
-  const parts: string[] = [];
-  let run = '';
-  let n = 0;
-  const end = () => {
-    if (n >= 3) parts.push(`${run}×${n}`);
-    else for (let i = 0; i < n; i++) parts.push(run);
-    n = 0;
-  };
-  for (const e of events) {
-    if (e.op === 'flush') {
-      end();
-      parts.push(`| FLUSH(${e.tag}) |`);
-      continue;
-    }
-    const t = TRACE_TAGS[e.tag] ?? e.tag;
-    if (t !== run) end();
-    run = t;
-    n++;
-  }
-  end();
-  return parts.join(' ').replace(/\| \|/g, '|').replace(/^\| /, '').replace(/ \|$/, '');
-}
-
 /** Whether `p` names something in the image (ENOENT → false; other errors, like ENOTDIR, propagate). */
 export function pathExists(vol: Volume, p: string, follow = true): boolean {
   try {
@@ -803,5 +487,3 @@ export function pathExists(vol: Volume, p: string, follow = true): boolean {
   }
 }
 
-// Shared args/flags of the commands (numbers, FILESPECs, dump.f2fs ranges) live in args.ts; re-exported for convenience.
-export { filespecArg, inImage, numberArg, parseNumber, parseRange, pathArg, rangeFlag, type TableRange } from './args.js';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { run as oclifRun, settings, type Interfaces } from '@oclif/core';
-import { reportError } from './base.js';
+import { reportError } from './errors.js';
 import { setImporter } from './lazy.js';
 
 export { COMMANDS } from '../commands/index.js';

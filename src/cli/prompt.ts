@@ -2,7 +2,7 @@
 // Prompts write to stderr (stdout stays machine-readable) and refuse to run without a terminal: with piped
 // stdin inquirer swallows the rest of the input (see docs/toolchain-notes.md); pass an explicit flag instead.
 import { F2fsError } from '../errors.js';
-import { walkTree } from '../fs/inspect.js';
+import { walkTree } from '../debugfs/reverse.js';
 import type { Volume } from '../fs/volume.js';
 import { lazyImport } from './lazy.js';
 

@@ -15,7 +15,8 @@ import type { Command, Config } from '@oclif/core';
 import { F2fsError } from '../errors.js';
 import { isDir } from '../fs/inode.js';
 import { Volume } from '../fs/volume.js';
-import { BIN, checkImageWritable, classifyError, type RunOutcome } from './base.js';
+import { BIN, classifyError } from './errors.js';
+import { checkImageWritable, type RunOutcome } from './base.js';
 import { acquireLock, type ImageLock } from './lock.js';
 import { isInImage } from './args.js';
 

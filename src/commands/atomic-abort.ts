@@ -1,6 +1,8 @@
 // atomic-abort IMAGE PATH: F2FS_IOC_ABORT_ATOMIC_WRITE — the staged copy is dropped, the file stays as it was.
 
-import { MutatingCommand, filespecArg, imageArg, type CmdArgs } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { filespecArg } from '../cli/args.js';
+import { imageArg, type CmdArgs } from '../cli/base.js';
 import { atomicAbort, type AtomicSession } from '../fs/atomic.js';
 import type { Volume } from '../fs/volume.js';
 

@@ -1,7 +1,9 @@
 // atomic-begin IMAGE PATH: F2FS_IOC_START_ATOMIC_WRITE — later writes and truncates of PATH go to a staged copy.
 
 import { Flags } from '@oclif/core';
-import { MutatingCommand, filespecArg, imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { filespecArg } from '../cli/args.js';
+import { imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
 import { atomicBegin, type AtomicSession } from '../fs/atomic.js';
 import type { Volume } from '../fs/volume.js';
 

@@ -1,6 +1,8 @@
 // atomic-commit IMAGE PATH: F2FS_IOC_COMMIT_ATOMIC_WRITE — staged blocks remapped into the file, then an atomic fsync.
 
-import { MutatingCommand, filespecArg, imageArg, type CmdArgs } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { filespecArg } from '../cli/args.js';
+import { imageArg, type CmdArgs } from '../cli/base.js';
 import { atomicCommit, type CommitResult } from '../fs/atomic.js';
 import type { Volume } from '../fs/volume.js';
 

@@ -1,10 +1,11 @@
 // atomic-status IMAGE [PATH]: atomic writes in progress (their staging inodes on the orphan list).
 
 import { Args } from '@oclif/core';
-import { VolumeCommand, imageArg, inImage, type CmdArgs } from '../cli/base.js';
+import { VolumeCommand, imageArg, type CmdArgs } from '../cli/base.js';
+import { inImage } from '../cli/args.js';
 import { table } from '../cli/render.js';
 import { sessions, type AtomicSession } from '../fs/atomic.js';
-import { ncheck } from '../fs/inspect.js';
+import { ncheck } from '../debugfs/reverse.js';
 import type { Volume } from '../fs/volume.js';
 
 interface StatusResult {

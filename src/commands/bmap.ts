@@ -4,7 +4,8 @@ import { VolumeCommand, imageArg } from '../cli/base.js';
 import { filespecArg, numberArg } from '../cli/args.js';
 import { columns, kv } from '../cli/render.js';
 import { hasInlineData, hasInlineDentry } from '../fs/inode.js';
-import { bmap, bmapOne, bmapRuns, type BmapEntry, type BmapRun, resolveFile } from '../fs/inspect.js';
+import { resolveFile } from '../debugfs/filespec.js';
+import { bmap, bmapOne, bmapRuns, type BmapEntry, type BmapRun } from '../debugfs/inode.js';
 import type { Volume } from '../fs/volume.js';
 
 export type BmapResult =

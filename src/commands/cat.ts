@@ -4,9 +4,9 @@ import { VolumeCommand, imageArg } from '../cli/base.js';
 import { filespecArg } from '../cli/args.js';
 import { createHash } from 'node:crypto';
 import { Flags } from '@oclif/core';
-import { fileChunks, requireContent } from '../fs/extract.js';
+import { fileChunks, requireContent } from '../debugfs/extract.js';
 import { requireSession, stagedChunks } from '../fs/atomic.js';
-import { resolveFile } from '../fs/inspect.js';
+import { resolveFile } from '../debugfs/filespec.js';
 import type { Volume } from '../fs/volume.js';
 
 export interface CatResult {

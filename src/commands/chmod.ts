@@ -1,7 +1,9 @@
 // chmod IMAGE MODE PATH: sets the permission bits (octal; the file type is kept).
 
 import { Args } from '@oclif/core';
-import { MutatingCommand, filespecArg, imageArg, parseMode, type CmdArgs } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { filespecArg, parseMode } from '../cli/args.js';
+import { imageArg, type CmdArgs } from '../cli/base.js';
 import { setAttrPath } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 

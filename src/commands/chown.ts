@@ -1,7 +1,9 @@
 // chown IMAGE UID[:GID] PATH: sets the owner and/or group (numeric).
 
 import { Args } from '@oclif/core';
-import { MutatingCommand, filespecArg, imageArg, parseOwner, type CmdArgs } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { filespecArg, parseOwner } from '../cli/args.js';
+import { imageArg, type CmdArgs } from '../cli/base.js';
 import { setAttrPath } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 

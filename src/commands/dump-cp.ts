@@ -3,7 +3,7 @@
 import { Flags } from '@oclif/core';
 import { F2fsCommand, imageArg } from '../cli/base.js';
 import { kv, table } from '../cli/render.js';
-import { dumpCp, type DumpCpResult } from '../fs/inspect.js';
+import { dumpCp, type DumpCpResult } from '../debugfs/info.js';
 import { geometryOf, readSuperblock } from '../fs/super.js';
 
 const list = (a: number[]) => (a.length === 0 ? '(none)' : a.length > 2 && a[a.length - 1] - a[0] === a.length - 1 ? `${a[0]}..${a[a.length - 1]}` : a.join(' '));

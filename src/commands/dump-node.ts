@@ -3,7 +3,7 @@
 import { VolumeCommand, imageArg } from '../cli/base.js';
 import { numberArg } from '../cli/args.js';
 import { columns, kv } from '../cli/render.js';
-import { dumpNode, type DumpNodeResult, type NodeDump } from '../fs/inspect.js';
+import { dumpNode, type DumpNodeResult, type NodeDump } from '../debugfs/block.js';
 import type { Volume } from '../fs/volume.js';
 import { statRows, xattrValueText } from './stat.js';
 

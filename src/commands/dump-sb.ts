@@ -4,46 +4,7 @@ import { F2fsCommand, imageArg } from '../cli/base.js';
 import { kv, numHex } from '../cli/render.js';
 import { readSuperblock } from '../fs/super.js';
 import { BLKSIZE, SUPER_OFFSET } from '../fs/layout/constants.js';
-import { cString, extensionList, featureNames, volumeName, type Superblock, SB_GEOMETRY_FIELDS, uuidString } from '../fs/layout/superblock.js';
-
-/** include/linux/f2fs_fs.h enum stop_cp_reason: s_stop_reason[i] counts stops for reason i. */
-const STOP_REASONS = [
-  'shutdown',
-  'fault_inject',
-  'meta_page',
-  'write_fail',
-  'corrupted_summary',
-  'update_inode',
-  'flush_fail',
-  'no_segment',
-  'corrupted_free_bitmap',
-  'corrupted_nid',
-  'read_meta',
-  'read_node',
-  'read_data',
-];
-
-/** include/linux/f2fs_fs.h enum f2fs_error: bit i of s_errors (little-endian bit order). */
-const FS_ERRORS = [
-  'corrupted_cluster',
-  'fail_decompression',
-  'invalid_blkaddr',
-  'corrupted_dirent',
-  'corrupted_inode',
-  'inconsistent_summary',
-  'inconsistent_footer',
-  'inconsistent_sum_type',
-  'corrupted_journal',
-  'inconsistent_node_count',
-  'inconsistent_block_count',
-  'invalid_curseg',
-  'inconsistent_sit',
-  'corrupted_verity_xattr',
-  'corrupted_xattr',
-  'invalid_node_reference',
-  'inconsistent_nat',
-  'inconsistent_orphan',
-];
+import { FS_ERRORS, STOP_REASONS, cString, extensionList, superblockDevices, featureNames, volumeName, type Superblock, SB_GEOMETRY_FIELDS, uuidString } from '../fs/layout/superblock.js';
 
 /** The u32/u16/u8/u64n scalar fields, in on-disk order (all decode to number). */
 const NUMERIC_FIELDS = SB_GEOMETRY_FIELDS;
@@ -86,16 +47,6 @@ export interface DumpSbResult {
   superblock: DecodedSuperblock;
 }
 
-function devices(raw: Buffer): { path: string; total_segments: number }[] {
-  const out: { path: string; total_segments: number }[] = [];
-  for (let off = 0; off + 68 <= raw.length; off += 68) {
-    const path = cString(raw.subarray(off, off + 64));
-    const total = raw.readUInt32LE(off + 64);
-    if (path || total) out.push({ path, total_segments: total });
-  }
-  return out;
-}
-
 export function decodeSuperblock(sb: Superblock): DecodedSuperblock {
   const numeric = Object.fromEntries(NUMERIC_FIELDS.map((f) => [f, sb[f]])) as Record<NumericField, number>;
   const stop: Record<string, number> = {};
@@ -119,7 +70,7 @@ export function decodeSuperblock(sb: Superblock): DecodedSuperblock {
     features: featureNames(sb.feature),
     encryption_level: sb.encryption_level,
     encrypt_pw_salt: sb.encrypt_pw_salt.toString('hex'),
-    devs: devices(sb.devs),
+    devs: superblockDevices(sb.devs),
     qf_ino: sb.qf_ino,
     hot_ext_count: sb.hot_ext_count,
     s_encoding: sb.s_encoding,

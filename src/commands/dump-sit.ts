@@ -4,7 +4,7 @@ import { Flags } from '@oclif/core';
 import { VolumeCommand } from '../cli/base.js';
 import { parseRange, rangeFlag, type TableRange } from '../cli/args.js';
 import { columns } from '../cli/render.js';
-import { dumpSit, type DumpSitResult } from '../fs/inspect.js';
+import { dumpSit, type DumpSitResult } from '../debugfs/tables.js';
 import type { Volume } from '../fs/volume.js';
 
 export interface DumpSitCmdResult extends DumpSitResult {

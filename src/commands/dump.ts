@@ -4,8 +4,8 @@ import { Args, Flags } from '@oclif/core';
 import { VolumeCommand, imageArg } from '../cli/base.js';
 import { filespecArg } from '../cli/args.js';
 import { humanSize } from '../cli/render.js';
-import { dumpToHost, preserveMeta, requireContent } from '../fs/extract.js';
-import { resolveFile } from '../fs/inspect.js';
+import { dumpToHost, preserveMeta, requireContent } from '../debugfs/extract.js';
+import { resolveFile } from '../debugfs/filespec.js';
 import type { Volume } from '../fs/volume.js';
 
 export interface DumpResult {

@@ -4,7 +4,7 @@ import { Flags } from '@oclif/core';
 import { VolumeCommand, type CmdFlags } from '../cli/base.js';
 import { table } from '../cli/render.js';
 import { F2fsError } from '../errors.js';
-import { fsck, fsckImage, type FsckReport } from '../fs/fsck.js';
+import { fsck, fsckImage, type FsckReport } from '../fsck/fsck.js';
 import type { Volume } from '../fs/volume.js';
 
 export type FsckResult = FsckReport;

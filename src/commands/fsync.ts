@@ -1,7 +1,9 @@
 // fsync IMAGE PATH: the file's data, then its dnodes into the warm-node log with fsync marks — or a checkpoint where Linux takes one.
 
 import { Flags } from '@oclif/core';
-import { MutatingCommand, filespecArg, imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { filespecArg } from '../cli/args.js';
+import { imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
 import { fsyncFile, type FsyncResult } from '../fs/file.js';
 import type { Volume } from '../fs/volume.js';
 

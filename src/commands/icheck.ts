@@ -3,7 +3,7 @@
 import { VolumeCommand, imageArg } from '../cli/base.js';
 import { numberArg } from '../cli/args.js';
 import { columns } from '../cli/render.js';
-import { icheck, type IcheckResult } from '../fs/inspect.js';
+import { icheck, type IcheckResult } from '../debugfs/reverse.js';
 import type { Volume } from '../fs/volume.js';
 
 export interface IcheckCmdResult {

@@ -3,9 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Args } from '@oclif/core';
-import { MutatingCommand, imageArg, pathArg, type CmdArgs } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { imageArg, type CmdArgs } from '../cli/base.js';
+import { pathArg } from '../cli/args.js';
 import { F2fsError, fromHost } from '../errors.js';
-import { importTree, type ImportStats } from '../fs/ops.js';
+import { importTree, type ImportStats } from '../debugfs/import.js';
 import type { Volume } from '../fs/volume.js';
 
 export interface ImportResult extends ImportStats {

@@ -2,7 +2,7 @@
 
 import { VolumeCommand } from '../cli/base.js';
 import { humanSize, kv, table } from '../cli/render.js';
-import { info, type InfoResult } from '../fs/inspect.js';
+import { info, type InfoResult } from '../debugfs/info.js';
 import type { Volume } from '../fs/volume.js';
 
 export default class Info extends VolumeCommand<typeof Info, InfoResult> {

@@ -1,6 +1,8 @@
 // ln IMAGE TARGET LINK: a hard link, another name for an existing non-directory.
 
-import { MutatingCommand, filespecArg, imageArg, pathArg, type CmdArgs } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { filespecArg, pathArg } from '../cli/args.js';
+import { imageArg, type CmdArgs } from '../cli/base.js';
 import { link } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 

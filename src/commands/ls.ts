@@ -1,10 +1,12 @@
 // ls IMAGE [PATH] [-l]: directory entries in storage order, with inode numbers; -l adds mode, links, owner, size, mtime.
 
 import { Args, Flags } from '@oclif/core';
-import { VolumeCommand, imageArg, inImage } from '../cli/base.js';
+import { VolumeCommand, imageArg } from '../cli/base.js';
+import { inImage } from '../cli/args.js';
 import { columns } from '../cli/render.js';
 import { isDir } from '../fs/inode.js';
-import { ls, lsSelf, type LsEntry, resolveFile } from '../fs/inspect.js';
+import { resolveFile } from '../debugfs/filespec.js';
+import { ls, lsSelf, type LsEntry } from '../debugfs/inode.js';
 import type { Volume } from '../fs/volume.js';
 
 export interface LsResult {

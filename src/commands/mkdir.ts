@@ -1,7 +1,9 @@
 // mkdir IMAGE PATH [-p] [--mode]: creates a directory (with -p: its missing parents too, and no error if it exists).
 
 import { Flags } from '@oclif/core';
-import { MutatingCommand, imageArg, parseMode, pathArg, pathExists, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { imageArg, pathExists, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { parseMode, pathArg } from '../cli/args.js';
 import { F2fsError } from '../errors.js';
 import { isDir } from '../fs/inode.js';
 import { mkdir } from '../fs/ops.js';

@@ -2,12 +2,14 @@
 
 import fs from 'node:fs';
 import { Flags } from '@oclif/core';
-import { F2fsCommand, checkImageWritable, imageArg, parseSize, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { F2fsCommand, checkImageWritable, imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { parseSize } from '../cli/args.js';
 import { acquireLock } from '../cli/lock.js';
 import { canPrompt, confirm } from '../cli/prompt.js';
 import { humanSize, kv } from '../cli/render.js';
 import { F2fsError, fromHost, toF2fsError } from '../errors.js';
-import { SUPER_OFFSET } from '../fs/layout/constants.js';
+import { BLKSIZE, SUPER_OFFSET } from '../fs/layout/constants.js';
+import { Superblock } from '../fs/layout/superblock.js';
 import { F2FS_MAGIC } from '../fs/layout/crc.js';
 import { mkfsImage, type MkfsReport } from '../fs/mkfs.js';
 
@@ -21,13 +23,15 @@ export interface MkfsResult extends MkfsReport {
 
 const DEFAULT_SIZE = '256M';
 
+const magic = Superblock.field('magic');
+
 /** Whether an existing file holds an F2FS superblock magic (either copy), as blkid would see it. */
 function hasF2fsMagic(image: string): boolean {
   const fd = fromHost(() => fs.openSync(image, 'r'));
   try {
     const b = Buffer.alloc(4);
-    for (const at of [SUPER_OFFSET, 4096 + SUPER_OFFSET]) {
-      if (fs.readSync(fd, b, 0, 4, at) === 4 && b.readUInt32LE(0) === F2FS_MAGIC) return true;
+    for (const at of [SUPER_OFFSET, BLKSIZE + SUPER_OFFSET]) {
+      if (fs.readSync(fd, b, 0, 4, at + Superblock.offsets.magic) === 4 && magic.get(b) === F2FS_MAGIC) return true;
     }
     return false;
   } finally {

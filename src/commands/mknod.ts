@@ -1,7 +1,9 @@
 // mknod IMAGE PATH TYPE [MAJOR MINOR]: a FIFO (p), character device (c), block device (b) or socket (s).
 
 import { Args, Flags } from '@oclif/core';
-import { MutatingCommand, imageArg, parseMode, parseNumber, pathArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { parseMode, parseNumber, pathArg } from '../cli/args.js';
 import { F2fsError } from '../errors.js';
 import { mknod, NODE_TYPES } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';

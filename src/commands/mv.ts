@@ -1,6 +1,8 @@
 // mv IMAGE SRC DST: renames within or across directories, over an existing name of the same kind, or into a directory.
 
-import { MutatingCommand, filespecArg, imageArg, pathArg, type CmdArgs } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { filespecArg, pathArg } from '../cli/args.js';
+import { imageArg, type CmdArgs } from '../cli/base.js';
 import { move } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 

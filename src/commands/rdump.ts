@@ -2,10 +2,11 @@
 
 import path from 'node:path';
 import { Args } from '@oclif/core';
-import { VolumeCommand, filespecArg, imageArg } from '../cli/base.js';
+import { VolumeCommand, imageArg } from '../cli/base.js';
+import { filespecArg } from '../cli/args.js';
 import { humanSize } from '../cli/render.js';
-import { rdump, treeEntries, type RdumpProgress, type RdumpStats } from '../fs/extract.js';
-import { resolveFile } from '../fs/inspect.js';
+import { rdump, treeEntries, type RdumpProgress, type RdumpStats } from '../debugfs/extract.js';
+import { resolveFile } from '../debugfs/filespec.js';
 import { parseInoSpec, splitPath } from '../fs/namei.js';
 import type { Volume } from '../fs/volume.js';
 

@@ -2,7 +2,7 @@
 
 import { VolumeCommand, imageArg } from '../cli/base.js';
 import { filespecArg } from '../cli/args.js';
-import { resolveFile } from '../fs/inspect.js';
+import { resolveFile } from '../debugfs/filespec.js';
 import type { Volume } from '../fs/volume.js';
 
 export interface ReadlinkResult {

@@ -1,7 +1,9 @@
 // rm IMAGE PATH [-r]: removes a name (a file's last name frees it); -r removes a directory tree.
 
 import { Flags } from '@oclif/core';
-import { MutatingCommand, imageArg, pathArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { pathArg } from '../cli/args.js';
 import { remove } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 

@@ -1,6 +1,8 @@
 // rmdir IMAGE PATH: removes an empty directory.
 
-import { MutatingCommand, imageArg, pathArg, type CmdArgs } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { imageArg, type CmdArgs } from '../cli/base.js';
+import { pathArg } from '../cli/args.js';
 import { remove } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 

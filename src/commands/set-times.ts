@@ -1,7 +1,9 @@
 // set-times IMAGE PATH [--atime T] [--mtime T]: sets access and/or modification times (ctime becomes now, as utimes does).
 
 import { Flags } from '@oclif/core';
-import { MutatingCommand, filespecArg, imageArg, parseTime, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { filespecArg, parseTime } from '../cli/args.js';
+import { imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
 import { F2fsError } from '../errors.js';
 import { setAttrPath } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';

@@ -3,7 +3,8 @@
 import { VolumeCommand, imageArg } from '../cli/base.js';
 import { filespecArg } from '../cli/args.js';
 import { kv, type Cell } from '../cli/render.js';
-import { statInode, type StatResult, resolveFile } from '../fs/inspect.js';
+import { resolveFile } from '../debugfs/filespec.js';
+import { statInode, type StatResult } from '../debugfs/inode.js';
 import type { Volume } from '../fs/volume.js';
 
 const ts = (t: { sec: number; nsec: number; iso: string }) => `${t.sec}.${String(t.nsec).padStart(9, '0')}  ${t.iso}`;

@@ -1,7 +1,9 @@
 // symlink IMAGE TARGET LINK: a symbolic link LINK whose content is TARGET (not checked: it may dangle).
 
 import { Args } from '@oclif/core';
-import { MutatingCommand, imageArg, pathArg, type CmdArgs } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { imageArg, type CmdArgs } from '../cli/base.js';
+import { pathArg } from '../cli/args.js';
 import { symlink } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 

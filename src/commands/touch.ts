@@ -1,7 +1,9 @@
 // touch IMAGE PATH: creates an empty file, or sets the times of an existing one to now.
 
 import { Flags } from '@oclif/core';
-import { MutatingCommand, imageArg, parseMode, pathArg, pathExists, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { imageArg, pathExists, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { parseMode, pathArg } from '../cli/args.js';
 import { touch, writePath } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 

@@ -1,7 +1,9 @@
 // truncate IMAGE PATH SIZE: sets a file's size, freeing blocks past it or extending it with a hole.
 
 import { Args } from '@oclif/core';
-import { MutatingCommand, filespecArg, imageArg, parseSize, type CmdArgs } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { filespecArg, parseSize } from '../cli/args.js';
+import { imageArg, type CmdArgs } from '../cli/base.js';
 import { truncatePath } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 

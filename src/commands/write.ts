@@ -2,7 +2,9 @@
 
 import fs from 'node:fs';
 import { Flags } from '@oclif/core';
-import { MutatingCommand, imageArg, parseMode, parseSize, pathArg, pathExists, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { imageArg, pathExists, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { parseMode, parseSize, pathArg } from '../cli/args.js';
 import { F2fsError, toF2fsError } from '../errors.js';
 import { isDir } from '../fs/inode.js';
 import { writePath } from '../fs/ops.js';

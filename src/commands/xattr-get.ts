@@ -5,7 +5,7 @@ import { VolumeCommand, imageArg } from '../cli/base.js';
 import { filespecArg } from '../cli/args.js';
 import { hexdump } from '../cli/render.js';
 import { fail } from '../errors.js';
-import { resolveFile } from '../fs/inspect.js';
+import { resolveFile } from '../debugfs/filespec.js';
 import type { Volume } from '../fs/volume.js';
 
 export interface XattrGetResult {

@@ -3,7 +3,7 @@
 import { VolumeCommand, imageArg } from '../cli/base.js';
 import { filespecArg } from '../cli/args.js';
 import { columns } from '../cli/render.js';
-import { resolveFile } from '../fs/inspect.js';
+import { resolveFile } from '../debugfs/filespec.js';
 import type { Volume } from '../fs/volume.js';
 import { xattrValueText } from './stat.js';
 

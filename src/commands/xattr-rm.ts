@@ -1,7 +1,9 @@
 // xattr-rm IMAGE PATH NAME: removes an extended attribute (ENODATA when there is none by that name).
 
 import { Args } from '@oclif/core';
-import { MutatingCommand, filespecArg, imageArg, type CmdArgs } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { filespecArg } from '../cli/args.js';
+import { imageArg, type CmdArgs } from '../cli/base.js';
 import { xattrSetPath } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 

@@ -1,7 +1,9 @@
 // xattr-set IMAGE PATH NAME VALUE [--hex]: sets an extended attribute (inline area first, then the xattr node).
 
 import { Args, Flags } from '@oclif/core';
-import { MutatingCommand, filespecArg, imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { MutatingCommand } from '../cli/mutating.js';
+import { filespecArg } from '../cli/args.js';
+import { imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
 import { F2fsError } from '../errors.js';
 import { xattrSetPath } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';

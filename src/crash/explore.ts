@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { MemDevice, RecordingDevice, type RecordedOp } from '../device/index.js';
 import { F2fsError, toF2fsError } from '../errors.js';
 import { isReg } from '../fs/inode.js';
-import { walkTree } from '../fs/inspect.js';
-import { fsck } from '../fs/fsck.js';
+import { walkTree } from '../debugfs/reverse.js';
+import { fsck } from '../fsck/fsck.js';
 import { recover } from '../fs/recovery.js';
 import { Volume } from '../fs/volume.js';
 

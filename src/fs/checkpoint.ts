@@ -2,7 +2,7 @@
 import type { BlockDevice } from '../device/types.js';
 import { during, fail } from '../errors.js';
 import { BLKSIZE, BLOCKS_PER_SEG, CUR_SEG_TYPES, ORPHANS_PER_BLOCK } from './layout/constants.js';
-import { CP_BITMAP_OFFSET, CP_CHKSUM_OFFSET, CheckpointHead, CpFlag, OrphanBlock, checkpointCrc } from './layout/checkpoint.js';
+import { CP_BITMAP_OFFSET, CheckpointHead, CpFlag, OrphanBlock, checkpointCrc, cpCrcOffsetOk, cpStoredCrc } from './layout/checkpoint.js';
 import type { Superblock } from './layout/superblock.js';
 import type { Geometry } from './super.js';
 import type { Volume } from './volume.js';
@@ -48,9 +48,9 @@ export function cpCurseg(head: CheckpointHead, type: number) {
 
 function crcOf(block: Buffer, head: CheckpointHead): { ok: boolean; crc: number; why?: string } {
   const off = head.checksum_offset;
-  if (off < CP_BITMAP_OFFSET || off > CP_CHKSUM_OFFSET) return { ok: false, crc: 0, why: `checksum_offset ${off} out of range` };
+  if (!cpCrcOffsetOk(off)) return { ok: false, crc: 0, why: `checksum_offset ${off} out of range` };
   const crc = checkpointCrc(block, off);
-  const stored = block.readUInt32LE(off);
+  const stored = cpStoredCrc.get(block, off);
   return crc === stored ? { ok: true, crc } : { ok: false, crc, why: `crc 0x${stored.toString(16)} does not match 0x${crc.toString(16)}` };
 }
 
@@ -337,7 +337,7 @@ export function writeCheckpoint(vol: Volume, opts: CheckpointOptions): Checkpoin
   sitBitmap.copy(raw, sitOff);
   natBitmap.copy(raw, natOff);
   const crc = checkpointCrc(raw.subarray(0, BLKSIZE), head.checksum_offset);
-  raw.writeUInt32LE(crc, head.checksum_offset);
+  cpStoredCrc.set(raw, head.checksum_offset, crc);
 
   const pack: 1 | 2 = old.pack === 1 ? 2 : 1;
   const base = vol.geo.cpBlkaddr + (pack === 2 ? BLOCKS_PER_SEG : 0);

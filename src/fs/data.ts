@@ -1,10 +1,9 @@
 // File data: walking an inode's block map (i_addr, direct, indirect, double indirect), bmap, and reads with holes and inline data.
 import type { BlockDevice } from '../device/types.js';
-import { during, fail, withContext } from '../errors.js';
-import { ADDRS_PER_BLOCK, BLKSIZE, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, COMPRESS_ADDR } from './layout/constants.js';
-import { NODE_DIND_OFS, NODE_IND1_OFS, NODE_IND2_OFS } from './layout/node.js';
-import { hasInlineData, inodeAddr, inodeNids, type InodeInfo } from './inode.js';
-import { nodeAddrs, nodeNids, nodePath, type NodeManager } from './node.js';
+import { fail, withContext } from '../errors.js';
+import { BLKSIZE, NEW_ADDR, NULL_ADDR, COMPRESS_ADDR } from './layout/constants.js';
+import { hasInlineData, type InodeInfo } from './inode.js';
+import { nodePath, readChild, walkNodeTree, type NodeManager, type NodePage } from './node.js';
 import type { Validator } from './validate.js';
 import type { Volume } from './volume.js';
 import { CursegType } from './layout/constants.js';
@@ -20,8 +19,6 @@ export interface SlotOwner {
 
 export type BlockVisitor = (bidx: number, blkaddr: number, owner: SlotOwner) => void;
 
-const B = ADDRS_PER_BLOCK;
-const N = NIDS_PER_BLOCK;
 const ZERO_BLOCK = Buffer.alloc(BLKSIZE);
 
 export class DataReader {
@@ -46,58 +43,14 @@ export class DataReader {
    * Every node on the way is checked to belong to this inode at the node offset its position implies.
    */
   walk(info: InodeInfo, start: number, end: number, visit: BlockVisitor, visitNode?: (nid: number, ofs: number, blkaddr: number) => void): void {
-    const A = info.addrsPerInode;
     const ino = info.ino;
-    const self: SlotOwner = { nid: ino, ofsInNode: 0, nodeBlkaddr: info.page.blkaddr };
-    for (let i = Math.max(start, 0); i < Math.min(end, A); i++) {
-      const a = inodeAddr(info, i);
-      if (a !== NULL_ADDR) visit(i, this.check.dataAddr(a, `inode ${ino} slot ${i}`), { ...self, ofsInNode: i });
-    }
-    const nids = inodeNids(info);
-    const spans: [number, number, number, 'direct' | 'indirect' | 'dind'][] = [
-      [nids[0], A, 1, 'direct'],
-      [nids[1], A + B, 2, 'direct'],
-      [nids[2], A + 2 * B, NODE_IND1_OFS, 'indirect'],
-      [nids[3], A + 2 * B + B * N, NODE_IND2_OFS, 'indirect'],
-      [nids[4], A + 2 * B + 2 * B * N, NODE_DIND_OFS, 'dind'],
-    ];
-    for (const [nid, base, ofs, kind] of spans) {
-      const span = kind === 'direct' ? B : kind === 'indirect' ? B * N : B * N * N;
-      if (nid === 0 || end <= base || start >= base + span) continue;
-      this.walkNode(ino, nid, ofs, kind, base, start, end, visit, visitNode);
-    }
-  }
-
-  private walkNode(
-    ino: number,
-    nid: number,
-    ofs: number,
-    kind: 'direct' | 'indirect' | 'dind',
-    base: number,
-    start: number,
-    end: number,
-    visit: BlockVisitor,
-    visitNode?: (nid: number, ofs: number, blkaddr: number) => void,
-  ): void {
-    during(`while reading node ${nid} (offset ${ofs}) of inode ${ino}`, () => {
-      const page = this.nm.readNode(nid, ino);
-      if (page.ofs !== ofs) fail('CORRUPT', `node ${nid} has footer offset ${page.ofs}, expected ${ofs} from its position`);
-      visitNode?.(nid, ofs, page.blkaddr);
-      if (kind === 'direct') {
-        const addrs = nodeAddrs(page);
-        for (let i = Math.max(0, start - base); i < Math.min(B, end - base); i++) {
-          if (addrs[i] !== NULL_ADDR) visit(base + i, this.check.dataAddr(addrs[i], `node ${nid} slot ${i}`), { nid, ofsInNode: i, nodeBlkaddr: page.blkaddr });
-        }
-        return;
-      }
-      const children = nodeNids(page);
-      const childSpan = kind === 'indirect' ? B : B * N;
-      for (let c = Math.max(0, Math.floor((start - base) / childSpan)); c < N && base + c * childSpan < end; c++) {
-        if (children[c] === 0) continue;
-        // Node offsets number a subtree depth-first: an indirect node's children follow it; a double indirect's children are N+1 apart.
-        const childOfs = kind === 'dind' ? ofs + 1 + c * (N + 1) : ofs + 1 + c;
-        this.walkNode(ino, this.check.nid(children[c], `node ${nid} child ${c}`), childOfs, kind === 'dind' ? 'indirect' : 'direct', base + c * childSpan, start, end, visit, visitNode);
-      }
+    walkNodeTree<NodePage>(info, info.page, start, end, {
+      node: (nid, span) => {
+        const page = readChild(this.nm, this.check, ino, nid, span);
+        visitNode?.(nid, span.ofs, page.blkaddr);
+        return page;
+      },
+      slot: (bidx, addr, holder, k) => visit(bidx, this.check.dataAddr(addr, `${holder.nid === ino ? 'inode' : 'node'} ${holder.nid} slot ${k}`), { nid: holder.nid, ofsInNode: k, nodeBlkaddr: holder.blkaddr }),
     });
   }
 

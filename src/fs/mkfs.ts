@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { FileDevice } from '../device/file-device.js';
 import type { BlockDevice } from '../device/types.js';
 import { F2fsError, fail, fromHost, toF2fsError } from '../errors.js';
-import { CP_BITMAP_OFFSET, CP_CHKSUM_OFFSET, CheckpointHead, CpFlag, checkpointCrc, cpFlagNames } from './layout/checkpoint.js';
+import { CP_BITMAP_OFFSET, CP_CHKSUM_OFFSET, CheckpointHead, CpFlag, checkpointCrc, cpFlagNames, CpBlock, NatBitsHead, natBitsSize, natBitsStamp } from './layout/checkpoint.js';
 import {
   BLKSIZE,
   BLOCKS_PER_SEG,
@@ -36,7 +36,7 @@ import { dentryHash } from './layout/hash.js';
 import { NatBlock, type NatEntry } from './layout/nat.js';
 import { I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, NODE_FOOTER_OFFSET, NodeFooter, inodeChecksum, inodeChecksumSeed, makeFooterFlag } from './layout/node.js';
 import { sitVblocks } from './layout/sit.js';
-import { bitLsb, bitMsb, bytes, struct } from './layout/struct.js';
+import { bitLsb, bitMsb } from './layout/struct.js';
 import { COMPACT_FIRST_ENTRY_OFFSET, NatJournal, SitJournal, SUM_TYPE_NODE, SummaryBlock, SummaryEntry, type SitJournal as SitJournalT } from './layout/summary.js';
 import { FEATURE_MKFS_NAMES, Feature, Superblock, featureNames, superblockCrc } from './layout/superblock.js';
 
@@ -376,15 +376,6 @@ export function planMkfs(blockCount: number, opts: MkfsOptions = {}): MkfsPlan {
 
 /* ---------------------------------------------------------------- block builders ---------------------------------------------------------------- */
 
-/** A whole CP block: head, version bitmaps (all zero after mkfs: copy 0 everywhere), crc at 4092. */
-const CpBlock = struct('f2fs_checkpoint_block', [
-  ['head', CheckpointHead],
-  ['bitmaps', bytes(CP_CHKSUM_OFFSET - CP_BITMAP_OFFSET)],
-  ['crc', 'u32'],
-]);
-/** Bytes 0..7 of the first nat_bits block. */
-const NatBitsHead = struct('nat_bits_head', [['cp_ver_crc', 'u64']]);
-
 /** calc_extra_isize: the smallest extra area holding every field the features use. */
 function extraIsize(features: number): number {
   let end = InodeExtra.offsets.i_projid;
@@ -599,8 +590,7 @@ function buildWrites(plan: MkfsPlan, trimmed: boolean) {
   });
 
   // Checkpoint head.
-  const natBitsBytes = (g.natSegs * BLOCKS_PER_SEG) / 8;
-  const natBitsBlocks = Math.ceil((2 * natBitsBytes + 8) / BLKSIZE);
+  const { bytes: natBitsBytes, blocks: natBitsBlocks } = natBitsSize(g.natSegs * BLOCKS_PER_SEG);
   const packTotal = 6 + g.cpPayload;
   let flags = CpFlag.UMOUNT | CpFlag.COMPACT_SUM;
   if (packTotal <= BLOCKS_PER_SEG - natBitsBlocks) flags |= CpFlag.NAT_BITS;
@@ -681,8 +671,8 @@ function buildWrites(plan: MkfsPlan, trimmed: boolean) {
   if (flags & CpFlag.NAT_BITS) {
     // Header: this CP's version and crc; full bits all clear; empty bits all set but NAT block 0's.
     const bits = Buffer.alloc(natBitsBlocks * BLKSIZE);
-    NatBitsHead.encode({ cp_ver_crc: BigInt(plan.cpVersion) | (BigInt(cp1.crc) << 32n) }, bits, 0);
-    const empty = bits.subarray(8 + natBitsBytes, 8 + 2 * natBitsBytes);
+    NatBitsHead.encode({ cp_ver_crc: natBitsStamp(BigInt(plan.cpVersion), cp1.crc) }, bits, 0);
+    const empty = bits.subarray(NatBitsHead.size + natBitsBytes, NatBitsHead.size + 2 * natBitsBytes);
     empty.fill(0xff);
     bitLsb.clear(empty, 0);
     const first = base1 + BLOCKS_PER_SEG - natBitsBlocks;

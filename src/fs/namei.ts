@@ -6,7 +6,7 @@ import { editInode, hasInlineData, hasInlineDentry, isDir, isReg, isSymlink, now
 import { addEntry, deleteEntry, inlineArea, putEntry, setLink, type Dentry } from './dir.js';
 import { DEFAULT_INLINE_XATTR_ADDRS } from './layout/constants.js';
 import { FileType, fileTypeOfMode } from './layout/dentry.js';
-import { Advise, I_ADDR_OFFSET, InlineFlag, InodeExtra, InodeHead, MAX_EXTRA_ISIZE, slotOffset, writeSlot } from './layout/node.js';
+import { Advise, FsFlag, I_ADDR_OFFSET, InlineFlag, InodeExtra, InodeHead, MAX_EXTRA_ISIZE, slotOffset, writeSlot } from './layout/node.js';
 import { Feature, extensionList } from './layout/superblock.js';
 import { truncateBlocks } from './node.js';
 import { balanceFs } from './checkpoint.js';
@@ -94,10 +94,10 @@ function randomU32(): number {
   return pool.readUInt32LE(poolPos - 4);
 }
 
-const INHERITED_FLAGS = 0x08 | 0x40 | 0x80 | 0x10000 | 0x20000000 | 0x40000000; // F2FS_FL_INHERITED
-const REG_FLMASK = ~(0x10000 | 0x20000000 | 0x40000000);
-const OTHER_FLMASK = 0x40 | 0x80;
-const INDEX_FL = 0x1000;
+/** F2FS_FL_INHERITED, and what of it a regular file (F2FS_REG_FLMASK) or a special file (F2FS_OTHER_FLMASK) keeps. */
+const INHERITED_FLAGS = FsFlag.SYNC | FsFlag.NODUMP | FsFlag.NOATIME | FsFlag.DIRSYNC | FsFlag.PROJINHERIT | FsFlag.CASEFOLD;
+const REG_FLMASK = ~(FsFlag.DIRSYNC | FsFlag.PROJINHERIT | FsFlag.CASEFOLD);
+const OTHER_FLMASK = FsFlag.NODUMP | FsFlag.NOATIME;
 
 export interface CreateOptions {
   uid?: number;
@@ -148,7 +148,7 @@ function newInode(vol: Volume, dir: InodeInfo, mode: number, name: Buffer, opts:
   if (isReg(mode) || isSymlink(mode)) inline |= InlineFlag.DATA;
   if (extra) inline |= InlineFlag.EXTRA_ATTR;
   const inherited = dir.inode.i_flags & INHERITED_FLAGS;
-  const flags = dirMode ? inherited | INDEX_FL : isReg(mode) ? inherited & REG_FLMASK : inherited & OTHER_FLMASK;
+  const flags = dirMode ? inherited | FsFlag.INDEX : isReg(mode) ? inherited & REG_FLMASK : inherited & OTHER_FLMASK;
   // Only the head: the new block's address slots are already zero.
   const inode = InodeHead.view(raw);
   Object.assign(inode, {

@@ -3,25 +3,8 @@ import type { BlockDevice } from '../device/types.js';
 import { fail, withContext } from '../errors.js';
 import { ADDRS_PER_BLOCK, BLKSIZE, BLOCKS_PER_SEG, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, RESERVED_NODE_NUM } from './layout/constants.js';
 import { NatEntry } from './layout/nat.js';
-import {
-  DirectNode,
-  I_ADDR_OFFSET,
-  INODE_CHECKSUM_OFFSET,
-  IndirectNode,
-  InlineFlag,
-  Inode,
-  NODE_FOOTER_OFFSET,
-  NodeFlag,
-  NodeFooter,
-  footerOfs,
-  inodeChecksum,
-  isDnodeOfs,
-  isXattrOfs,
-  makeFooterFlag,
-  readSlot,
-  slotOffset,
-  writeSlot,
-} from './layout/node.js';
+import { CpFlag } from './layout/checkpoint.js';
+import { I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, NODE_DIND_OFS, NODE_FOOTER_OFFSET, NODE_IND1_OFS, NODE_IND2_OFS, NodeFlag, NodeFooter, footerOfs, inodeChecksum, isDnodeOfs, makeFooterFlag, readSlot, slotOffset, writeSlot } from './layout/node.js';
 import { NatJournal } from './layout/summary.js';
 import { bitMsb } from './layout/struct.js';
 import type { Geometry } from './super.js';
@@ -31,6 +14,8 @@ import type { InodeInfo } from './inode.js';
 import type { DnodeSlot } from './data.js';
 
 const footerField = { nid: NodeFooter.field('nid'), ino: NodeFooter.field('ino'), flag: NodeFooter.field('flag') };
+const extraField = { isize: InodeExtra.field('i_extra_isize'), checksum: InodeExtra.field('i_inode_checksum') };
+const iInline = Inode.field('i_inline');
 
 /** A node block as read, its footer's nid and ino checked against the NAT; the whole footer is decoded on demand. */
 export class NodePage {
@@ -132,7 +117,7 @@ export class NodeManager {
   /** Inode checksum verdict for an inode block: null when checksums are off or the field does not fit. */
   checksumOk(page: NodePage, extraIsize: number, hasExtra: boolean): boolean | null {
     if (this.inodeCsumSeed === null || !hasExtra || extraIsize < 12) return null;
-    return inodeChecksum(this.inodeCsumSeed, page.raw) === page.raw.readUInt32LE(INODE_CHECKSUM_OFFSET);
+    return inodeChecksum(this.inodeCsumSeed, page.raw) === extraField.checksum.get(page.raw, I_ADDR_OFFSET);
   }
 
   /* ---- write side ---- */
@@ -207,9 +192,8 @@ export class NodeManager {
     if (this.inodeCsumSeed === null) return;
     const f = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);
     if (f.nid !== f.ino || footerOfs(f.flag) !== 0) return;
-    const inline = raw[Inode.offsets.i_inline];
-    if (!(inline & InlineFlag.EXTRA_ATTR) || raw.readUInt16LE(I_ADDR_OFFSET) < 12) return;
-    raw.writeUInt32LE(inodeChecksum(this.inodeCsumSeed, raw), INODE_CHECKSUM_OFFSET);
+    if (!(iInline.get(raw) & InlineFlag.EXTRA_ATTR) || extraField.isize.get(raw, I_ADDR_OFFSET) < 12) return;
+    extraField.checksum.set(raw, inodeChecksum(this.inodeCsumSeed, raw), I_ADDR_OFFSET);
   }
 
   /** At checkpoint: the dirty NAT set is handed over (and forgotten after the CP); freed nids become reusable. */
@@ -229,15 +213,47 @@ export class NodeManager {
   }
 }
 
-/** Decoded children of a non-inode node. */
-export function nodeAddrs(page: NodePage): number[] {
-  if (!isDnodeOfs(page.ofs) || isXattrOfs(page.ofs)) fail('CORRUPT', `node ${page.nid} (offset ${page.ofs}) is not a direct node`);
-  return DirectNode.decode(page.raw).addr;
+/* ---- the node tree of a file: its geometry (get_node_path, start_bidx_of_node) and the one walk over it ---- */
+
+/**
+ * A subtree of a file's node tree: the node at footer offset `ofs`, of `depth` 0 (direct), 1 (indirect) or 2 (double
+ * indirect), mapping file blocks [base, base + span).
+ */
+export interface NodeSpan {
+  ofs: number;
+  depth: 0 | 1 | 2;
+  base: number;
+  span: number;
 }
-export function nodeNids(page: NodePage): number[] {
-  if (isDnodeOfs(page.ofs)) fail('CORRUPT', `node ${page.nid} (offset ${page.ofs}) is not an indirect node`);
-  return IndirectNode.decode(page.raw).nid;
+
+/** File blocks under a node of each depth. */
+const SPAN = [ADDRS_PER_BLOCK, ADDRS_PER_BLOCK * NIDS_PER_BLOCK, ADDRS_PER_BLOCK * NIDS_PER_BLOCK * NIDS_PER_BLOCK] as const;
+const INODE_CHILDREN: readonly [number, 0 | 1 | 2][] = [
+  [1, 0],
+  [2, 0],
+  [NODE_IND1_OFS, 1],
+  [NODE_IND2_OFS, 1],
+  [NODE_DIND_OFS, 2],
+];
+
+/** The subtrees under i_nid[0..4]: two direct nodes, two indirect nodes, one double indirect node. */
+export function inodeSpans(addrsPerInode: number): NodeSpan[] {
+  let base = addrsPerInode;
+  return INODE_CHILDREN.map(([ofs, depth]) => {
+    const s = { ofs, depth, base, span: SPAN[depth] };
+    base += SPAN[depth];
+    return s;
+  });
 }
+
+/** Child `c` of an indirect or double indirect node: node offsets number a subtree depth-first, so a double indirect's children are N+1 apart. */
+export function childSpan(p: NodeSpan, c: number): NodeSpan {
+  const depth = (p.depth - 1) as 0 | 1;
+  return { ofs: p.depth === 2 ? p.ofs + 1 + c * (NIDS_PER_BLOCK + 1) : p.ofs + 1 + c, depth, base: p.base + c * SPAN[depth], span: SPAN[depth] };
+}
+
+/** Number of file blocks addressable through an inode with `addrsPerInode` slots. */
+export const maxFileBlocks = (addrsPerInode: number) => addrsPerInode + 2 * SPAN[0] + 2 * SPAN[1] + SPAN[2];
 
 export interface NodePath {
   level: 0 | 1 | 2 | 3;
@@ -249,37 +265,85 @@ export interface NodePath {
 
 /** get_node_path: where file block `block` lives for a file whose inode holds `addrsPerInode` addresses. */
 export function nodePath(block: number, addrsPerInode: number): NodePath {
-  const B = ADDRS_PER_BLOCK;
-  const N = NIDS_PER_BLOCK;
-  const indirect = B * N;
   if (block < addrsPerInode) return { level: 0, offset: [block], noffset: [0] };
-  block -= addrsPerInode;
-  if (block < B) return { level: 1, offset: [0, block], noffset: [0, 1] };
-  block -= B;
-  if (block < B) return { level: 1, offset: [1, block], noffset: [0, 2] };
-  block -= B;
-  if (block < indirect) {
-    const c = Math.floor(block / B);
-    return { level: 2, offset: [2, c, block % B], noffset: [0, 3, 4 + c] };
+  const spans = inodeSpans(addrsPerInode);
+  const k = spans.findIndex((s) => block < s.base + s.span);
+  if (k < 0) return fail('EINVAL', `file block ${block} is beyond the largest file`);
+  let s = spans[k];
+  const offset = [k];
+  const noffset = [0, s.ofs];
+  while (s.depth > 0) {
+    const c = Math.floor((block - s.base) / SPAN[s.depth - 1]);
+    s = childSpan(s, c);
+    offset.push(c);
+    noffset.push(s.ofs);
   }
-  block -= indirect;
-  if (block < indirect) {
-    const c = Math.floor(block / B);
-    return { level: 2, offset: [3, c, block % B], noffset: [0, 4 + N, 5 + N + c] };
-  }
-  block -= indirect;
-  if (block < indirect * N) {
-    const x = Math.floor(block / indirect);
-    const y = Math.floor(block / B) % N;
-    return { level: 3, offset: [4, x, y, block % B], noffset: [0, 5 + 2 * N, 6 + 2 * N + x * (N + 1), 7 + 2 * N + x * (N + 1) + y] };
-  }
-  return fail('EINVAL', `file block ${block} is beyond the largest file`);
+  offset.push(block - s.base);
+  return { level: (noffset.length - 1) as 1 | 2 | 3, offset, noffset };
 }
 
-/** Number of file blocks addressable through an inode with `addrsPerInode` slots. */
-export const maxFileBlocks = (addrsPerInode: number) =>
-  addrsPerInode + 2 * ADDRS_PER_BLOCK + 2 * ADDRS_PER_BLOCK * NIDS_PER_BLOCK + ADDRS_PER_BLOCK * NIDS_PER_BLOCK * NIDS_PER_BLOCK;
+/** f2fs_start_bidx_of_node: first file block mapped by the direct node (or inode) with footer offset `ofs`. */
+export function startBidxOfNode(ofs: number, addrsPerInode: number): number {
+  const N = NIDS_PER_BLOCK;
+  if (ofs === 0) return 0;
+  let bidx: number;
+  if (ofs <= 2) bidx = ofs - 1;
+  else if (ofs <= 2 * N + 4) bidx = ofs - 2 - Math.floor((ofs - 4) / (N + 1));
+  else bidx = ofs - 5 - Math.floor((ofs - 2 * N - 7) / (N + 1));
+  return bidx * ADDRS_PER_BLOCK + addrsPerInode;
+}
 
+/** A node block as a walk sees it: reads pass NodePages, fsck its claimed references, truncate the dirty copies. */
+export interface TreeNode {
+  raw: Buffer;
+}
+
+/** What a walk over a file's node tree does at each step; the walk itself only follows the geometry. */
+export interface NodeTreeVisitor<P extends TreeNode> {
+  /** Node `nid` found at `span` (its pointer at byte `ptr` of `parent`): its block, or null to skip the subtree. */
+  node(nid: number, span: NodeSpan, parent: P, ptr: number): P | null;
+  /** Data slot `ofsInNode` of `holder` (the inode or a direct node), mapping file block `bidx`. */
+  slot(bidx: number, addr: number, holder: P, ofsInNode: number, off: number): void;
+  /** After a node's subtree was walked (post-order: truncate frees the node here). */
+  leave?(nid: number, span: NodeSpan, page: P, parent: P, ptr: number): void;
+}
+
+/**
+ * Walks file blocks [start, end) of `info` through its node tree: the inode's slots, then the five subtrees in file
+ * order, skipping subtrees outside the range and absent nodes (nid 0). NULL_ADDR slots are skipped unless `holes`.
+ */
+export function walkNodeTree<P extends TreeNode>(info: InodeInfo, inode: P, start: number, end: number, v: NodeTreeVisitor<P>, opts: { holes?: boolean } = {}): void {
+  const holes = opts.holes ?? false;
+  const A = info.addrsPerInode;
+  for (let i = Math.max(start, 0); i < Math.min(end, A); i++) {
+    const off = slotOffset.inodeAddr(info.extraWords, i);
+    const a = readSlot(inode.raw, off);
+    if (holes || a !== NULL_ADDR) v.slot(i, a, inode, i, off);
+  }
+  const walk = (nid: number, span: NodeSpan, parent: P, ptr: number): void => {
+    const page = v.node(nid, span, parent, ptr);
+    if (!page) return;
+    if (span.depth === 0) {
+      for (let i = Math.max(0, start - span.base); i < Math.min(ADDRS_PER_BLOCK, end - span.base); i++) {
+        const off = slotOffset.node(i);
+        const a = readSlot(page.raw, off);
+        if (holes || a !== NULL_ADDR) v.slot(span.base + i, a, page, i, off);
+      }
+    } else {
+      const childSize = SPAN[span.depth - 1];
+      for (let c = Math.max(0, Math.floor((start - span.base) / childSize)); c < NIDS_PER_BLOCK && span.base + c * childSize < end; c++) {
+        const child = readSlot(page.raw, slotOffset.node(c));
+        if (child) walk(child, childSpan(span, c), page, slotOffset.node(c));
+      }
+    }
+    v.leave?.(nid, span, page, parent, ptr);
+  };
+  inodeSpans(A).forEach((span, k) => {
+    if (end <= span.base || start >= span.base + span.span) return;
+    const nid = readSlot(inode.raw, slotOffset.inodeNid(k));
+    if (nid) walk(nid, span, inode, slotOffset.inodeNid(k));
+  });
+}
 
 /* ---- write side over a whole volume: dnode lookup with allocation, node charging, truncation ---- */
 
@@ -340,63 +404,33 @@ export function freeSlot(vol: Volume, ino: number, raw: Buffer, off: number): vo
   chargeInode(vol, ino, -1);
 }
 
-/** Frees node `nid` and its whole subtree (`depth` 0 = direct, 1 = indirect, 2 = double indirect). */
-function freeSubtree(vol: Volume, ino: number, nid: number, depth: number): void {
-  const raw = vol.nm.nodeForUpdate(nid);
-  for (let i = 0; i < (depth === 0 ? ADDRS_PER_BLOCK : NIDS_PER_BLOCK); i++) {
-    const v = readSlot(raw, slotOffset.node(i));
-    if (!v) continue;
-    if (depth === 0) freeSlot(vol, ino, raw, slotOffset.node(i));
-    else freeSubtree(vol, ino, vol.check.nid(v, `node ${nid} child`), depth - 1);
-  }
-  vol.nm.freeNode(nid, (a) => vol.sm.invalidate(a));
-  vol.counts.nodes--;
-  vol.counts.blocks--;
-  chargeInode(vol, ino, -1);
-}
-
-/** Frees the part of node `nid`'s subtree covering file blocks >= `from` (the subtree starts at `base`). */
-function truncateNode(vol: Volume, ino: number, nid: number, depth: number, base: number, from: number): void {
-  if (from <= base) {
-    freeSubtree(vol, ino, nid, depth);
-    return;
-  }
-  const raw = vol.nm.nodeForUpdate(nid);
-  if (depth === 0) {
-    for (let i = from - base; i < ADDRS_PER_BLOCK; i++) freeSlot(vol, ino, raw, slotOffset.node(i));
-    return;
-  }
-  const span = depth === 1 ? ADDRS_PER_BLOCK : ADDRS_PER_BLOCK * NIDS_PER_BLOCK;
-  for (let c = Math.floor((from - base) / span); c < NIDS_PER_BLOCK; c++) {
-    const child = readSlot(raw, slotOffset.node(c));
-    if (!child) continue;
-    const childBase = base + c * span;
-    truncateNode(vol, ino, vol.check.nid(child, `node ${nid} child`), depth - 1, childBase, from);
-    if (from <= childBase) writeSlot(vol.nm.nodeForUpdate(nid), slotOffset.node(c), 0);
-  }
-}
-
 /** f2fs_truncate_inode_blocks: frees every data block and node of the file at or after block `from`. */
 export function truncateBlocks(vol: Volume, info: InodeInfo, from: number): void {
   const ino = info.ino;
-  const A = info.addrsPerInode;
-  const iraw = vol.nm.nodeForUpdate(ino);
-  for (let i = from; i < A; i++) freeSlot(vol, ino, iraw, slotOffset.inodeAddr(info.extraWords, i));
-  const B = ADDRS_PER_BLOCK;
-  const N = NIDS_PER_BLOCK;
-  const kids: [number, number][] = [
-    [A, 0],
-    [A + B, 0],
-    [A + 2 * B, 1],
-    [A + 2 * B + B * N, 1],
-    [A + 2 * B + 2 * B * N, 2],
-  ];
-  kids.forEach(([base, depth], k) => {
-    const nid = readSlot(iraw, slotOffset.inodeNid(k));
-    if (!nid) return;
-    truncateNode(vol, ino, vol.check.nid(nid, `inode ${ino} i_nid[${k}]`), depth, base, from);
-    if (from <= base) writeSlot(vol.nm.nodeForUpdate(ino), slotOffset.inodeNid(k), 0);
+  const dirty = (nid: number): TreeNode => ({ raw: vol.nm.nodeForUpdate(nid) });
+  walkNodeTree(info, dirty(ino), from, Number.MAX_SAFE_INTEGER, {
+    node: (nid, span) => {
+      readChild(vol.nm, vol.check, ino, nid, span);
+      return dirty(nid);
+    },
+    slot: (_bidx, _addr, holder, _k, off) => freeSlot(vol, ino, holder.raw, off),
+    // A node whose whole subtree lies past `from` goes, and its parent forgets it.
+    leave: (nid, span, _page, parent, ptr) => {
+      if (from > span.base) return;
+      vol.nm.freeNode(nid, (a) => vol.sm.invalidate(a));
+      vol.counts.nodes--;
+      vol.counts.blocks--;
+      chargeInode(vol, ino, -1);
+      writeSlot(parent.raw, ptr, 0);
+    },
   });
+}
+
+/** A child node reached from its parent must be this file's, at the offset its position implies. */
+export function readChild(nm: NodeManager, check: Validator, ino: number, nid: number, span: NodeSpan): NodePage {
+  const page = nm.readNode(check.nid(nid, `node of inode ${ino} at offset ${span.ofs}`), ino);
+  if (page.ofs !== span.ofs) fail('CORRUPT', `node ${nid} has footer offset ${page.ofs}, expected ${span.ofs} from its position`);
+  return page;
 }
 
 /** f2fs_truncate_hole for one block: frees file block `bidx` (its node stays). */
@@ -409,7 +443,7 @@ export function punchBlock(vol: Volume, info: InodeInfo, bidx: number): void {
 /** cp_ver a node footer carries: the CP version, with the CP crc in the high half when CRC_RECOVERY is on. */
 export function footerCpVer(cp: { head: { checkpoint_ver: bigint; ckpt_flags: number }; crc: number }): bigint {
   const ver = cp.head.checkpoint_ver;
-  return cp.head.ckpt_flags & 0x40 ? (ver | (BigInt(cp.crc) << 32n)) & 0xffffffffffffffffn : ver;
+  return cp.head.ckpt_flags & CpFlag.CRC_RECOVERY ? (ver | (BigInt(cp.crc) << 32n)) & 0xffffffffffffffffn : ver;
 }
 
 /** The node log a block goes to (__get_segment_type_6): dnodes of files warm, of directories hot, indirect nodes cold. */

@@ -1,14 +1,12 @@
-// Path-level operations behind the mutating commands: resolve names (debugfs filespecs), then one namespace or file operation.
-import fs from 'node:fs';
-import { fail, fromHost } from '../errors.js';
+// Path-level operations behind the mutating commands: resolve names (filespecs), then one namespace or file operation.
+import { fail } from '../errors.js';
 import { BLKSIZE } from './layout/constants.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK } from './layout/dentry.js';
-import { isDir, now, type Timespec } from './inode.js';
+import { isDir, now } from './inode.js';
 import { createNode, hardLink, parseInoSpec, removeName, rename, splitPath, type CreateOptions } from './namei.js';
 import { setAttr, truncateFile, writeFile } from './file.js';
 import { setXattr } from './xattr.js';
 import { sessionOf, truncateStaged, writeStaged } from './atomic.js';
-import { SLAB_PAGES, allocPages } from '../device/index.js';
 import type { Volume } from './volume.js';
 
 export interface Where {
@@ -131,14 +129,14 @@ export function link(vol: Volume, target: string, linkPath: string, opts: Where 
 }
 
 /** A symlink target as stored (the link's data): not empty, shorter than a block. */
-function symlinkTarget(target: string | Buffer): Buffer {
+export function symlinkTarget(target: string | Buffer): Buffer {
   const t = Buffer.from(target);
   if (!t.length) fail('EINVAL', 'empty symlink target');
   if (t.length >= BLKSIZE) fail('ENAMETOOLONG', `symlink target of ${t.length} bytes is too long`);
   return t;
 }
 
-function symlinkIn(vol: Volume, dir: number, name: Buffer, target: Buffer, opts: CreateOptions): number {
+export function symlinkIn(vol: Volume, dir: number, name: Buffer, target: Buffer, opts: CreateOptions): number {
   const ino = createNode(vol, dir, name, S_IFLNK | 0o777, opts);
   writeFile(vol, ino, 0, target, opts.times);
   return ino;
@@ -153,7 +151,7 @@ export function symlink(vol: Volume, target: string, linkPath: string, opts: Whe
 export const NODE_TYPES = { fifo: S_IFIFO, socket: S_IFSOCK, char: S_IFCHR, block: S_IFBLK } as const;
 type NodeType = keyof typeof NODE_TYPES;
 
-function mknodIn(vol: Volume, dir: number, name: Buffer, type: NodeType, opts: CreateOptions & { mode?: number }): number {
+export function mknodIn(vol: Volume, dir: number, name: Buffer, type: NodeType, opts: CreateOptions & { mode?: number }): number {
   if ((type === 'char' || type === 'block') && !opts.rdev) fail('USAGE', `${type} devices need a major and a minor number`);
   return createNode(vol, dir, name, NODE_TYPES[type] | ((opts.mode ?? 0o644) & 0o7777), { ...opts, rdev: type === 'char' || type === 'block' ? opts.rdev : undefined });
 }
@@ -181,83 +179,4 @@ export function setAttrPath(vol: Volume, p: string, change: Parameters<typeof se
 
 export function xattrSetPath(vol: Volume, p: string, name: string, value: Buffer | null, opts: Where = {}): void {
   setXattr(vol, vol.resolve(p, { cwd: opts.cwd }).ino, name, value);
-}
-
-export interface ImportStats {
-  files: number;
-  dirs: number;
-  symlinks: number;
-  specials: number;
-  bytes: number;
-  skipped: { path: string; why: string }[];
-}
-
-const SLASH = Buffer.from('/');
-/** Bytes read per host read during import: a slab of pages (256 KiB). */
-const CHUNK = SLAB_PAGES * BLKSIZE;
-
-/** Bulk load of a host tree into an existing directory (like sload.f2fs, but into a live image): modes, owners, times kept. */
-export function importTree(vol: Volume, hostDir: string, imagePath: string, progress?: (hostPath: string) => void): ImportStats {
-  const stats: ImportStats = { files: 0, dirs: 0, symlinks: 0, specials: 0, bytes: 0, skipped: [] };
-  const top = mkdir(vol, imagePath, { parents: true });
-  const ts = (ms: number): Timespec => ({ sec: Math.floor(ms / 1000), nsec: Math.round((ms % 1000) * 1e6) });
-  const scratch = Buffer.allocUnsafe(BLKSIZE);
-  // `fresh`: the directory was made by this import, so nothing in it can exist yet (no lookup needed).
-  // Host paths stay Buffers: names need not be UTF-8, and they are stored byte for byte.
-  const visit = (host: Buffer, dir: number, fresh: boolean) => {
-    const names = fromHost(() => fs.readdirSync(host, { encoding: 'buffer' })).sort(Buffer.compare);
-    for (const name of names) {
-      const hp = Buffer.concat([host, SLASH, name]);
-      progress?.(hp.toString());
-      const st = fromHost(() => fs.lstatSync(hp));
-      const owner = { uid: st.uid, gid: st.gid, times: ts(st.mtimeMs), absent: fresh };
-      const existing = fresh ? null : vol.lookup(vol.inode(dir), name);
-      if (st.isDirectory()) {
-        const ino = existing ? existing.ino : createNode(vol, dir, name, S_IFDIR | (st.mode & 0o7777), owner);
-        if (!existing) stats.dirs++;
-        visit(hp, ino, !existing);
-        setAttr(vol, ino, { atime: ts(st.atimeMs), mtime: ts(st.mtimeMs) });
-      } else if (existing) {
-        stats.skipped.push({ path: hp.toString(), why: 'already exists in the image' });
-      } else if (st.isFile()) {
-        const ino = createNode(vol, dir, name, S_IFREG | (st.mode & 0o7777), owner);
-        const fd = fromHost(() => fs.openSync(hp, 'r'));
-        let pos = 0;
-        try {
-          for (;;) {
-            // Whole pages are read straight into pages handed to writeFile (no copy). A tail under a page, the check
-            // for EOF, and a stretch left unaligned by a short read go through the reused buffer instead.
-            const left = st.size - pos;
-            const direct = pos % BLKSIZE === 0 && left >= BLKSIZE;
-            const want = direct ? Math.min(CHUNK, Math.ceil(left / BLKSIZE) * BLKSIZE) : BLKSIZE - (pos % BLKSIZE);
-            const buf = direct ? allocPages(want / BLKSIZE) : scratch;
-            const got = fromHost(() => fs.readSync(fd, buf, 0, want, pos));
-            if (!got) break;
-            if (direct) {
-              buf.fill(0, got);
-              writeFile(vol, ino, pos, buf.subarray(0, got), owner.times, { owned: true });
-            } else writeFile(vol, ino, pos, buf.subarray(0, got), owner.times);
-            pos += got;
-            // Short of the size lstat gave: read on until 0 (a file that grew, or a read cut short).
-            if (got < want && pos >= st.size) break;
-          }
-        } finally {
-          fs.closeSync(fd);
-        }
-        setAttr(vol, ino, { atime: ts(st.atimeMs), mtime: ts(st.mtimeMs) });
-        stats.files++;
-        stats.bytes += pos; // what was read: the file may have changed since lstat
-      } else if (st.isSymbolicLink()) {
-        symlinkIn(vol, dir, name, symlinkTarget(fromHost(() => fs.readlinkSync(hp, { encoding: 'buffer' }))), owner);
-        stats.symlinks++;
-      } else {
-        const type = st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : st.isCharacterDevice() ? 'char' : 'block';
-        const rdev = { major: ((st.rdev >> 8) & 0xfff) | (Math.floor(st.rdev / 2 ** 32) & ~0xfff), minor: (st.rdev & 0xff) | ((st.rdev >> 12) & ~0xff & 0xfffff) };
-        mknodIn(vol, dir, name, type, { mode: st.mode, rdev, ...owner });
-        stats.specials++;
-      }
-    }
-  };
-  visit(Buffer.from(hostDir), top, false);
-  return stats;
 }

@@ -3,7 +3,7 @@ import { during, fail } from '../errors.js';
 import { ADDRS_PER_BLOCK, BLKSIZE, BLOCKS_PER_SEG, CursegType, NEW_ADDR, NULL_ADDR, XATTR_NODE_OFFSET } from './layout/constants.js';
 import { CpFlag } from './layout/checkpoint.js';
 import { fileTypeOfMode } from './layout/dentry.js';
-import { Advise, I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, InodeHead, NODE_BODY_SIZE, NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, footerOfs, isDnodeOfs, isXattrOfs, readSlot, slotOffset, startBidxOfNode, writeSlot } from './layout/node.js';
+import { Advise, I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, InodeHead, NODE_BODY_SIZE, NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, footerOfs, isDnodeOfs, isXattrOfs, readSlot, slotOffset, writeSlot } from './layout/node.js';
 import { Feature } from './layout/superblock.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { addEntry } from './dir.js';
@@ -11,6 +11,8 @@ import { dropExtent } from './data.js';
 import { editInode, hasInlineData, isDir, now, setTimes, type InodeInfo } from './inode.js';
 import { chargeInode, footerCpVer, freeSlot, getDnode, reserveSlot, truncateBlocks } from './node.js';
 import { dropName, freeInode } from './namei.js';
+import { startBidxOfNode } from './node.js';
+import { ownerOf } from './segment.js';
 import type { Volume } from './volume.js';
 
 export interface ChainNode {
@@ -47,7 +49,7 @@ export function walkChain(vol: Volume, onNode?: (count: number) => void): Chain 
   const nodes: ChainNode[] = [];
   let blkaddr = start;
   for (;;) {
-    if (blkaddr < vol.geo.mainBlkaddr || blkaddr >= vol.geo.mainEnd) return { start, nodes, end: { blkaddr, why: 'address outside the main area' }, looped: false };
+    if (!vol.check.isValidBlkaddr(blkaddr, 'main')) return { start, nodes, end: { blkaddr, why: 'address outside the main area' }, looped: false };
     const f = NodeFooter.decode(vol.dev.readBlock(blkaddr), NODE_FOOTER_OFFSET);
     if (!recoverable(vol, f.cp_ver)) return { start, nodes, end: { blkaddr, why: 'not a node of this checkpoint' }, looped: false };
     const ofs = footerOfs(f.flag);
@@ -212,16 +214,15 @@ function recoverInlineData(vol: Volume, ino: number, page: Buffer, isInodePage: 
 /** check_index_in_prev_nodes: a block about to be replayed is taken away from whichever slot still owns it. */
 function detachFromPrevOwner(vol: Volume, dest: number, max: number): void {
   if (!vol.sm.isBlockValid(dest)) return;
-  const segno = vol.sm.segnoOf(dest);
-  const sum = vol.sm.summaryOf(segno).sum.entries[(dest - vol.geo.mainBlkaddr) % BLOCKS_PER_SEG];
-  if (sum.ofs_in_node >= max) fail('CORRUPT', `summary of block ${dest} has ofs_in_node ${sum.ofs_in_node}`);
-  const owner = vol.nm.readNode(vol.check.nid(sum.nid, `summary of block ${dest}`));
-  const ownerIno = owner.ino;
-  const info = vol.inode(ownerIno);
-  const bidx = startBidxOfNode(owner.ofs, info.addrsPerInode) + sum.ofs_in_node;
-  const dn = getDnode(vol, info, bidx, false);
+  const owner = ownerOf(vol, dest);
+  if (owner.summary.ofs_in_node >= max) fail('CORRUPT', `summary of block ${dest} has ofs_in_node ${owner.summary.ofs_in_node}`);
+  // The kernel gives up when the owner's node cannot be read; a slot that moved on simply owns nothing.
+  if (owner.verdict === 'mismatched' && owner.ino === null) fail('CORRUPT', `owner of block ${dest}: ${owner.why}`);
+  if (owner.verdict !== 'valid' || owner.node) return;
+  // The slot is reached again through the inode's own tree, as f2fs_truncate_hole does.
+  const dn = getDnode(vol, vol.inode(owner.ino!), owner.bidx!, false);
   if (!dn || readSlot(vol.nm.readNode(dn.nid).raw, dn.off) !== dest) return;
-  freeSlot(vol, ownerIno, vol.nm.nodeForUpdate(dn.nid), dn.off);
+  freeSlot(vol, owner.ino!, vol.nm.nodeForUpdate(dn.nid), dn.off);
 }
 
 /** do_recover_data: xattrs, inline data and every address slot of one fsync'd dnode, replayed onto the live tree. */

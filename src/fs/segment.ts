@@ -1,9 +1,9 @@
 // Segment manager: SIT entries (journal over the current SIT copy), the six current segments and their summaries, SSA blocks.
 import type { BlockDevice } from '../device/types.js';
-import { during, fail } from '../errors.js';
-import { BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, ENTRIES_IN_SUM, SIT_ENTRY_PER_BLOCK } from './layout/constants.js';
+import { F2fsError, during, fail } from '../errors.js';
+import { ADDRS_PER_BLOCK, BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, ENTRIES_IN_SUM, SIT_ENTRY_PER_BLOCK, isNodeSegType } from './layout/constants.js';
 import { CpFlag } from './layout/checkpoint.js';
-import { NODE_FOOTER_OFFSET, NodeFooter } from './layout/node.js';
+import { NODE_FOOTER_OFFSET, NodeFooter, isDnodeOfs, isXattrOfs, readSlot, slotOffset } from './layout/node.js';
 import { SitEntry, sitType, sitValidBlocks, sitVblocks } from './layout/sit.js';
 import {
   COMPACT_ENTRY_LIMIT,
@@ -19,6 +19,9 @@ import { bitMsb, popcount } from './layout/struct.js';
 import { cpCurseg, type Checkpoint } from './checkpoint.js';
 import type { Geometry } from './super.js';
 import type { Validator } from './validate.js';
+import { inodeAddr } from './inode.js';
+import { startBidxOfNode } from './node.js';
+import type { Volume } from './volume.js';
 
 export const ALLOC_LFS = 0;
 const MAX_DIRTY_SSA = 1024; // 4 MiB of summaries
@@ -360,3 +363,82 @@ export class SegmentManager {
 }
 
 const isNodeType = (t: number) => t >= CursegType.HOT_NODE;
+
+/* ---- who owns a main-area block: the SSA entry, then the node it names, then the slot ---- */
+
+export interface BlockOwner {
+  blkaddr: number;
+  segno: number;
+  /** Block offset in its segment. */
+  offset: number;
+  segType: number;
+  /** The block's bit in the SIT. */
+  valid: boolean;
+  summarySource: 'curseg' | 'ssa';
+  summary: SummaryEntry;
+  /** Node or data, by the segment: its log's type when current, else the SIT type (the summary footer for an empty segment). */
+  node: boolean;
+  ino: number | null;
+  /** The node the summary names (data: the node holding the slot; node: the node itself). */
+  nid: number | null;
+  nodeOfs: number | null;
+  /** Data blocks: the slot in the owning node and the file block it maps. */
+  ofsInNode: number | null;
+  bidx: number | null;
+  /**
+   * valid: the SIT marks it and its owner points at it (a live block: GC moves it); stale: not valid in the SIT (an
+   * old copy, or never used); mismatched: valid in the SIT, but the owner its summary names does not point at it.
+   */
+  verdict: 'valid' | 'stale' | 'mismatched';
+  why: string | null;
+}
+
+/**
+ * The owner of main-area block `blkaddr`, each step checked: SSA entry (the log's own summary for a current segment),
+ * then the node through the NAT, then the slot (f2fs's is_alive and check_index_in_prev_nodes both start here).
+ */
+export function ownerOf(vol: Volume, blkaddr: number): BlockOwner {
+  vol.check.mainBlkaddr(blkaddr, 'owner lookup');
+  const sm = vol.sm;
+  const segno = sm.segnoOf(blkaddr);
+  const offset = (blkaddr - vol.geo.mainBlkaddr) % BLOCKS_PER_SEG;
+  const sit = sm.getSit(segno);
+  const valid = bitMsb.test(sit.valid_map, offset);
+  const { sum, source, curseg } = sm.summaryOf(segno);
+  const entry = sum.entries[offset];
+  const node = curseg !== undefined ? isNodeSegType(curseg) : isNodeSegType(sit.type) || (sit.valid === 0 && sum.footer.entry_type === SUM_TYPE_NODE);
+  const none = { ino: null, nid: null, nodeOfs: null, ofsInNode: null, bidx: null };
+  const base = { blkaddr, segno, offset, segType: sit.type, valid, summarySource: source, summary: { ...entry }, node, ...none };
+  if (!valid) return { ...base, verdict: 'stale', why: 'block is not valid in the SIT' };
+  const mismatched = (why: string, known: Partial<BlockOwner> = {}): BlockOwner => ({ ...base, ...known, verdict: 'mismatched', why });
+  try {
+    if (node) {
+      const ne = vol.nm.getNat(entry.nid);
+      if (ne.block_addr !== blkaddr) return mismatched(`NAT places node ${entry.nid} at ${ne.block_addr}`, { ino: ne.ino, nid: entry.nid });
+      const page = vol.nm.readNode(entry.nid);
+      return { ...base, ino: page.ino, nid: entry.nid, nodeOfs: page.ofs, verdict: 'valid', why: null };
+    }
+    const page = vol.nm.readNode(entry.nid);
+    const ino = page.ino;
+    const held = { ino, nid: entry.nid, nodeOfs: page.ofs, ofsInNode: entry.ofs_in_node };
+    let slotAddr: number;
+    let bidx: number;
+    if (page.nid === ino) {
+      const inode = vol.inode(ino);
+      if (entry.ofs_in_node >= inode.addrsPerInode) return mismatched(`summary names slot ${entry.ofs_in_node} of inode ${ino}, which has ${inode.addrsPerInode}`, held);
+      slotAddr = inodeAddr(inode, entry.ofs_in_node);
+      bidx = entry.ofs_in_node;
+    } else {
+      if (!isDnodeOfs(page.ofs) || isXattrOfs(page.ofs)) return mismatched(`node ${entry.nid} (offset ${page.ofs}) is not a direct node`, held);
+      if (entry.ofs_in_node >= ADDRS_PER_BLOCK) return mismatched(`summary names slot ${entry.ofs_in_node} of node ${entry.nid}`, held);
+      slotAddr = readSlot(page.raw, slotOffset.node(entry.ofs_in_node));
+      bidx = startBidxOfNode(page.ofs, vol.inode(ino).addrsPerInode) + entry.ofs_in_node;
+    }
+    if (slotAddr !== blkaddr) return mismatched(`node ${entry.nid} slot ${entry.ofs_in_node} holds ${slotAddr}`, { ...held, bidx });
+    return { ...base, ...held, bidx, verdict: 'valid', why: null };
+  } catch (e) {
+    // Bad data on the way (a typed error, or a field read past its block) is the verdict, not a failure.
+    if (!(e instanceof F2fsError || e instanceof RangeError)) throw e;
+    return mismatched(e.message);
+  }
+}

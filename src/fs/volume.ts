@@ -110,7 +110,7 @@ export class Volume implements NameOps {
 
   /** Whether `ino` names an allocated node in range (no exception for user-typed numbers). */
   inodeAllocated(ino: number): boolean {
-    return Number.isInteger(ino) && ino >= this.sb.root_ino && ino < this.geo.maxNid && this.nm.getNat(ino).block_addr !== 0;
+    return this.check.isValidIno(ino) && this.nm.getNat(ino).block_addr !== 0;
   }
 
   lookup(dir: InodeInfo, name: Buffer): Dentry | null {
@@ -182,8 +182,9 @@ export class Volume implements NameOps {
   /**
    * --sync fsync: the touched regular files are fsynced as Linux would (their parents are not: a user fsyncs files);
    * when only directories or special files changed, those are fsynced, which Linux turns into a checkpoint.
+   * A session calls it alone (no power cut after it).
    */
-  private fsyncTouched(): FsyncResult[] {
+  fsyncTouched(): FsyncResult[] {
     const out: FsyncResult[] = [];
     const touched = this.touchedInodes();
     const files = touched.filter((ino) => isReg(this.inode(ino).inode.i_mode));

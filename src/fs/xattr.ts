@@ -1,7 +1,7 @@
 // Extended attributes: the inline xattr area followed by the xattr node, parsed into (index, name, value) entries.
 import { during, fail } from '../errors.js';
 import { NODE_BODY_SIZE, isXattrOfs } from './layout/node.js';
-import { XATTR_MAGIC, XATTR_PREFIXES, XattrEntryHead, XattrHeader, xattrEntrySize, xattrFullName } from './layout/xattr.js';
+import { XATTR_MAGIC, XATTR_PREFIXES, XattrEntryHead, XattrHeader, isLastXattr, xattrEntrySize, xattrFullName } from './layout/xattr.js';
 import { editInode, hasInlineXattr, isDir, now, setTimes, type InodeInfo } from './inode.js';
 import { XATTR_NODE_OFFSET } from './layout/constants.js';
 import { chargeInode } from './node.js';
@@ -40,7 +40,7 @@ export function listXattrs(info: InodeInfo, nm: NodeManager): Xattr[] {
     if (header.h_magic !== XATTR_MAGIC) fail('CORRUPT', `bad xattr magic 0x${header.h_magic.toString(16)}`);
     const out: Xattr[] = [];
     let off = XattrHeader.size;
-    while (off + 4 <= buf.length && buf.readUInt32LE(off) !== 0) {
+    while (!isLastXattr(buf, off)) {
       if (off + XattrEntryHead.size > buf.length) fail('CORRUPT', `xattr entry at ${off} runs past the xattr area`);
       const e = XattrEntryHead.decode(buf, off);
       const size = xattrEntrySize(e.e_name_len, e.e_value_size);

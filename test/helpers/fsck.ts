@@ -4,7 +4,7 @@
  * ok, fsck.f2fs exit 0, and no "[Fail]" or "[ASSERT]" anywhere in its output.
  */
 import { spawnSync } from 'node:child_process';
-import { fsck, type FsckReport } from '../../src/fs/fsck.js';
+import { fsck, type FsckReport } from '../../src/fsck/fsck.js';
 import { Volume } from '../../src/fs/volume.js';
 
 export interface BothFsck {

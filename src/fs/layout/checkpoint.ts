@@ -1,7 +1,7 @@
 // Checkpoint block codec (struct f2fs_checkpoint head + version bitmaps), its crc, flags, and the orphan block.
 import { f2fsCrc32, F2FS_MAGIC } from './crc.js';
 import { BLKSIZE, ORPHANS_PER_BLOCK } from './constants.js';
-import { array, struct, type Of } from './struct.js';
+import { array, bytes, struct, type Of } from './struct.js';
 
 export const CheckpointHead = struct('f2fs_checkpoint', [
   ['checkpoint_ver', 'u64'],
@@ -60,6 +60,34 @@ export function checkpointCrc(block: Buffer, off: number): number {
   const head = f2fsCrc32(F2FS_MAGIC, block.subarray(0, off));
   return off < CP_CHKSUM_OFFSET ? f2fsCrc32(head, block.subarray(off + 4, BLKSIZE)) : head;
 }
+
+/** Whether a head's checksum_offset can hold the crc (f2fs_checkpoint_chksum's bounds). */
+export const cpCrcOffsetOk = (off: number) => off >= CP_MIN_CHKSUM_OFFSET && off <= CP_CHKSUM_OFFSET;
+
+/** The crc stored in a CP block at its checksum_offset (checked with cpCrcOffsetOk first). */
+export const cpStoredCrc = {
+  get: (block: Buffer, off: number) => block.readUInt32LE(off),
+  set: (block: Buffer, off: number, crc: number) => void block.writeUInt32LE(crc >>> 0, off),
+};
+
+/** A whole CP block as mkfs writes it: head, version bitmaps, crc at the default checksum_offset. */
+export const CpBlock = struct('f2fs_checkpoint_block', [
+  ['head', CheckpointHead],
+  ['bitmaps', bytes(CP_CHKSUM_OFFSET - CP_BITMAP_OFFSET)],
+  ['crc', 'u32'],
+]);
+
+/** nat_bits at the end of a CP segment: an 8-byte header (this CP's version and crc), then the full and empty bitmaps. */
+export const NatBitsHead = struct('nat_bits_head', [['cp_ver_crc', 'u64']]);
+
+/** Size of the nat_bits for `natBlocks` NAT blocks per copy: bytes of each bitmap, blocks in all (the kernel's nat_bits_blocks). */
+export function natBitsSize(natBlocks: number): { bytes: number; blocks: number } {
+  const bytes = natBlocks / 8;
+  return { bytes, blocks: Math.ceil((2 * bytes + NatBitsHead.size) / BLKSIZE) };
+}
+
+/** The header nat_bits must carry to be current: the CP version with its crc in the high half. */
+export const natBitsStamp = (checkpointVer: bigint, crc: number) => BigInt.asUintN(64, checkpointVer | (BigInt(crc) << 32n));
 
 export const OrphanBlock = struct('f2fs_orphan_block', [
   ['ino', array('u32', ORPHANS_PER_BLOCK)],

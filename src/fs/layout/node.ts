@@ -103,6 +103,21 @@ export const InlineFlag = {
   COMPRESS_RELEASED: 0x80,
 } as const;
 
+/** i_flags bits (F2FS_*_FL, the values FS_IOC_GETFLAGS reports). */
+export const FsFlag = {
+  COMPR: 0x00000004,
+  SYNC: 0x00000008,
+  IMMUTABLE: 0x00000010,
+  APPEND: 0x00000020,
+  NODUMP: 0x00000040,
+  NOATIME: 0x00000080,
+  NOCOMP: 0x00000400,
+  INDEX: 0x00001000,
+  DIRSYNC: 0x00010000,
+  PROJINHERIT: 0x20000000,
+  CASEFOLD: 0x40000000,
+} as const;
+
 export const Advise = { COLD: 0x01, LOST_PINO: 0x02, ENCRYPT: 0x04, ENC_NAME: 0x08, KEEP_SIZE: 0x10, HOT: 0x20, VERITY: 0x40, TRUNC: 0x80 } as const;
 
 export const DirectNode = struct('direct_node', [['addr', array('u32', ADDRS_PER_BLOCK)]]);
@@ -120,17 +135,6 @@ export function isDnodeOfs(ofs: number): boolean {
   return true;
 }
 export const isXattrOfs = (ofs: number) => ofs === XATTR_NODE_OFFSET;
-
-/** First file block index covered by the direct node with footer offset `ofs` (f2fs_start_bidx_of_node). */
-export function startBidxOfNode(ofs: number, addrsPerInode: number): number {
-  const N = NIDS_PER_BLOCK;
-  if (ofs === 0) return 0;
-  let bidx: number;
-  if (ofs <= 2) bidx = ofs - 1;
-  else if (ofs <= 2 * N + 4) bidx = ofs - 2 - Math.floor((ofs - 4) / (N + 1));
-  else bidx = ofs - 5 - Math.floor((ofs - 2 * N - 7) / (N + 1));
-  return bidx * ADDRS_PER_BLOCK + addrsPerInode;
-}
 
 /** Per-filesystem seed for inode checksums: crc32(~0, uuid). */
 export const inodeChecksumSeed = (uuid: Buffer) => f2fsCrc32(0xffffffff, uuid);

@@ -175,3 +175,59 @@ export function uuidString(u: Buffer): string {
   const h = u.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
+
+/** include/linux/f2fs_fs.h enum stop_cp_reason: s_stop_reason[i] counts stops for reason i. */
+export const STOP_REASONS = [
+  'shutdown',
+  'fault_inject',
+  'meta_page',
+  'write_fail',
+  'corrupted_summary',
+  'update_inode',
+  'flush_fail',
+  'no_segment',
+  'corrupted_free_bitmap',
+  'corrupted_nid',
+  'read_meta',
+  'read_node',
+  'read_data',
+];
+
+/** include/linux/f2fs_fs.h enum f2fs_error: bit i of s_errors (little-endian bit order). */
+export const FS_ERRORS = [
+  'corrupted_cluster',
+  'fail_decompression',
+  'invalid_blkaddr',
+  'corrupted_dirent',
+  'corrupted_inode',
+  'inconsistent_summary',
+  'inconsistent_footer',
+  'inconsistent_sum_type',
+  'corrupted_journal',
+  'inconsistent_node_count',
+  'inconsistent_block_count',
+  'invalid_curseg',
+  'inconsistent_sit',
+  'corrupted_verity_xattr',
+  'corrupted_xattr',
+  'invalid_node_reference',
+  'inconsistent_nat',
+  'inconsistent_orphan',
+];
+
+/** One entry of the multi-device table (struct f2fs_device, MAX_DEVICES of them in `devs`). */
+export const F2fsDevice = struct('f2fs_device', [
+  ['path', bytes(64)],
+  ['total_segments', 'u32'],
+]);
+
+/** The devices a superblock lists (empty entries left out). */
+export function superblockDevices(devs: Buffer): { path: string; total_segments: number }[] {
+  const out: { path: string; total_segments: number }[] = [];
+  for (let off = 0; off + F2fsDevice.size <= devs.length; off += F2fsDevice.size) {
+    const d = F2fsDevice.decode(devs, off);
+    const path = cString(d.path);
+    if (path || d.total_segments) out.push({ path, total_segments: d.total_segments });
+  }
+  return out;
+}

@@ -18,6 +18,9 @@ export const XattrEntryHead = struct('f2fs_xattr_entry', [
 ]);
 export type XattrEntryHead = Of<typeof XattrEntryHead>;
 
+/** IS_XATTR_LAST: the entry list ends at a zero word (or at the end of the area). */
+export const isLastXattr = (buf: Buffer, off: number) => off + 4 > buf.length || buf.readUInt32LE(off) === 0;
+
 export const xattrEntrySize = (nameLen: number, valueSize: number) => (XattrEntryHead.size + nameLen + valueSize + 3) & ~3;
 
 /** Name index → prefix shown to users (fs/f2fs/xattr.h). */

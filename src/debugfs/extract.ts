@@ -4,11 +4,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fail, fromHost, toF2fsError } from '../errors.js';
-import { BLKSIZE } from './layout/constants.js';
-import { FILE_TYPE_NAMES, fileTypeOfMode } from './layout/dentry.js';
-import { hasInlineData, isDir, isReg, isSymlink, type InodeInfo } from './inode.js';
-import { walkTree } from './inspect.js';
-import type { Volume } from './volume.js';
+import { BLKSIZE } from '../fs/layout/constants.js';
+import { FILE_TYPE_NAMES, fileTypeOfMode } from '../fs/layout/dentry.js';
+import { hasInlineData, isDir, isReg, isSymlink, type InodeInfo } from '../fs/inode.js';
+import { walkTree } from './reverse.js';
+import type { Volume } from '../fs/volume.js';
 
 const CHUNK = 256 * BLKSIZE; // 1 MiB per read: bounded memory for any file size
 const ZERO_CHUNK = Buffer.alloc(CHUNK);

@@ -1,0 +1,124 @@
+// fsck's directory phase: each dentry block or inline area (names, hashes, positions, dots, file types) and the children it names.
+import { MAX_DIR_HASH_DEPTH, MAX_NAME_LEN, SLOT_LEN } from '../fs/layout/constants.js';
+import { FileType, fileTypeOfMode, slotsFor, type DentryArea } from '../fs/layout/dentry.js';
+import { dentryHash } from '../fs/layout/hash.js';
+import { bitLsb } from '../fs/layout/struct.js';
+import { bucketBlocks, dirBlockIndex, dirBuckets } from '../fs/dir.js';
+import { isDir } from '../fs/inode.js';
+import { FsckRun, type DirState, type Where } from './state.js';
+import { claim, processInode } from './tree.js';
+import { Inode } from '../fs/layout/node.js';
+
+const iMode = Inode.field('i_mode');
+const iLinks = Inode.field('i_links');
+
+/** __get_current_level: the hash level a directory block index belongs to. */
+export function levelOfBlock(dirLevel: number, pgofs: number): number {
+  let bidx = 0;
+  let level = 0;
+  for (; level < MAX_DIR_HASH_DEPTH; level++) {
+    bidx += dirBuckets(level, dirLevel) * bucketBlocks(level);
+    if (bidx > pgofs) break;
+  }
+  return level;
+}
+
+/** __chk_dentries over one area: a dentry block at file block `pgofs`, or the inline area (`pgofs` null). */
+export function checkDentries(r: FsckRun, area: DentryArea, dir: DirState, pgofs: number | null, blkaddr: number): void {
+  let i = 0;
+  while (i < area.slots) {
+    if (!bitLsb.test(area.bitmap, i)) {
+      i++;
+      continue;
+    }
+    const de = area.entry(i);
+    const at = { ino: dir.ino, path: dir.path, blkaddr };
+    const slotDesc = `directory ${dir.ino} ${pgofs === null ? 'inline' : `block ${pgofs}`} slot ${i}`;
+    if (de.ino !== 0 && !r.vol.check.isValidNid(de.ino)) {
+      r.add('NID_INVALID', `${slotDesc}: entry names ino ${de.ino}, beyond ${r.maxNid - 1}`, at);
+      i++;
+      continue;
+    }
+    const ftype = de.file_type;
+    if (ftype < FileType.REG || ftype > FileType.SYMLINK) {
+      r.add('DENTRY_FILE_TYPE', `${slotDesc}: file_type ${ftype}`, at);
+      i++;
+      continue;
+    }
+    const len = de.name_len;
+    if (len === 0 || len > MAX_NAME_LEN || i + slotsFor(len) > area.slots) {
+      r.add('DENTRY_NAME_LEN', `${slotDesc}: name_len ${len}`, at);
+      i++;
+      continue;
+    }
+    const slots = slotsFor(len);
+    const name = area.filename.subarray(i * SLOT_LEN, i * SLOT_LEN + len);
+    const dot = len === 1 && name[0] === 0x2e;
+    const dotdot = len === 2 && name[0] === 0x2e && name[1] === 0x2e;
+    if (ftype === FileType.DIR && (dot || dotdot)) {
+      checkDot(r, de, dot, dir, area.filename[i * SLOT_LEN + len], slotDesc, at);
+      if (++dir.dots > 2) r.add('DOTS_DUPLICATE', `${slotDesc}: a further '${dot ? '.' : '..'}' entry`, at);
+      i++;
+      continue;
+    }
+    const shown = name.toString();
+    const path = dir.path === '/' ? `/${shown}` : `${dir.path}/${shown}`;
+    const hash = dentryHash(name);
+    if (hash !== de.hash_code) r.add('DENTRY_HASH', `"${path}": hash_code 0x${de.hash_code.toString(16)}, the name hashes to 0x${hash.toString(16)}`, { ...at, path });
+    if (pgofs !== null) {
+      const level = levelOfBlock(dir.dirLevel, pgofs);
+      const first = dirBlockIndex(level, dir.dirLevel, hash % dirBuckets(level, dir.dirLevel));
+      if (pgofs < first || pgofs >= first + bucketBlocks(level))
+        r.add('DENTRY_POSITION', `"${path}" is in block ${pgofs} (level ${level}), its hash selects blocks ${first}..${first + bucketBlocks(level) - 1}`, { ...at, path });
+    }
+    r.stats.dentries++;
+    visitChild(r, de.ino, ftype, dir, path);
+    i += slots;
+  }
+}
+
+/** __chk_dots_dentries: '.' names the directory, '..' its parent (and i_pino), both hash 0 and NUL padded. */
+export function checkDot(r: FsckRun, de: { ino: number; hash_code: number }, dot: boolean, dir: DirState, after: number, slotDesc: string, at: Where): void {
+  const root = r.sb.root_ino;
+  const name = dot ? "'.'" : "'..'";
+  if (dot) {
+    if (de.ino !== dir.ino) r.add('DOTS_WRONG', `${slotDesc}: '.' names inode ${de.ino}`, at);
+  } else if (dir.ino === root) {
+    if (de.ino !== root) r.add('DOTS_WRONG', `${slotDesc}: the root's '..' names inode ${de.ino}`, at);
+  } else if (de.ino !== dir.parent) {
+    r.add('DOTS_WRONG', `${slotDesc}: '..' names inode ${de.ino}, the directory is linked from ${dir.parent}`, at);
+  } else if (de.ino !== dir.pino) {
+    r.add('DOTS_WRONG', `${slotDesc}: '..' names inode ${de.ino} but i_pino is ${dir.pino}`, at);
+  }
+  if (de.hash_code !== 0) r.add('DENTRY_HASH', `${slotDesc}: ${name} has hash_code 0x${de.hash_code.toString(16)}, expected 0`, at);
+  if (after !== 0) r.add('DOTS_WRONG', `${slotDesc}: ${name} is not NUL padded`, at);
+}
+
+/** The inode a dentry names: claimed now; files are checked at once, directories queued. */
+export function visitChild(r: FsckRun, ino: number, ftype: number, dir: DirState, path: string): void {
+  const ref = claim(r, ino, 'inode', { path });
+  if (!ref) return;
+  const mode = iMode.get(ref.raw);
+  const actual = fileTypeOfMode(mode);
+  if (actual !== ftype) r.add('FILE_TYPE_MISMATCH', `"${path}": dentry file_type ${ftype}, inode ${ino} has mode 0${mode.toString(8)}`, { ino, path });
+  if (isDir(mode)) {
+    if (ref.again) {
+      r.add('NODE_DUPLICATE', `"${path}": directory ${ino} is reached by more than one entry`, { ino, path });
+      return;
+    }
+    if (ftype === FileType.DIR) dir.links++;
+    r.stats.dirs++;
+    r.pending.push({ ino, parent: dir.ino, path });
+    return;
+  }
+  const links = iLinks.get(ref.raw);
+  if (ref.again) {
+    const h = r.hardLinks.get(ino);
+    if (h) h.found++;
+    else r.hardLinks.set(ino, { links, found: 2, path });
+    return;
+  }
+  if (links > 1) r.hardLinks.set(ino, { links, found: 1, path });
+  else if (links === 0) r.add('I_LINKS', `"${path}": inode ${ino} has i_links 0 but a directory entry names it`, { ino, path });
+  processInode(r, ref, 'file', { path });
+}

@@ -1,0 +1,133 @@
+// fsck: a read-only consistency check of an opened Volume, following the rules of fsck.f2fs 1.15 (format doc §21).
+//
+// One pass over the metadata (SIT, NAT, current segments, nat_bits) builds three bitmaps as fsck.f2fs does:
+// the SIT valid map (one bit per main block), the set of allocated nids, and an empty "referenced" map. A
+// traversal from the quota inodes, the orphan list and the root then claims every node and data block the tree
+// references, checking each against the NAT, its node footer, its SSA entry and the SIT as it goes. Whatever is
+// left over (allocated nids never reached, SIT bits never referenced) and the global counts are compared at the end.
+//
+// Bad data never throws: every check turns into a finding, and a structure that cannot be read at all becomes a
+// finding for that object only. Memory stays bounded: the bitmaps, per-segment arrays, a small summary cache, the
+// pending-directory stack (ino, parent, path) and a map of the multiply linked files; no decoded tree is kept.
+import { F2fsError } from '../errors.js';
+import { BLOCKS_PER_SEG } from '../fs/layout/constants.js';
+import { bitMsb } from '../fs/layout/struct.js';
+import { Volume } from '../fs/volume.js';
+import { type FsckFinding, type FsckOptions, type FsckReport, emptyStats, report } from './report.js';
+import { FsckRun, errText, isBadData } from './state.js';
+import { checkCursegs, checkOrphans, scanNat, scanSit } from './scan.js';
+import { claim, processInode } from './tree.js';
+
+export type { FsckCode, FsckFinding, FsckOptions, FsckReport, FsckStats } from './report.js';
+
+export function checkAll(r: FsckRun): void {
+  for (const why of r.vol.sbChoice.problems) r.add('SUPERBLOCK_COPY', why, {}, 'warning');
+  scanSit(r);
+  checkCursegs(r);
+  scanNat(r);
+  const total = () => Math.max(r.head.valid_node_count, r.stats.nodes);
+  // fsck.f2fs order: quota inodes, orphans, then the tree from the root.
+  r.sb.qf_ino.forEach((qino, type) => {
+    if (!qino) return;
+    r.stats.quotaFiles++;
+    const path = `<quota ${['user', 'group', 'project'][type]}>`;
+    const ref = claim(r, qino, 'inode', { path });
+    if (ref && !ref.again) processInode(r, ref, 'quota', { path });
+  });
+  checkOrphans(r);
+  const root = r.sb.root_ino;
+  const rootRef = claim(r, root, 'inode', { path: '/' });
+  if (rootRef) {
+    r.stats.dirs++;
+    processInode(r, rootRef, 'dir', { path: '/', parent: root });
+  }
+  while (r.pending.length) {
+    const d = r.pending.pop()!;
+    // Claimed when its entry was seen; only the NAT version is needed again (for its data blocks' SSA entries).
+    r.guard('CHECK_ABORTED', `directory ${d.ino}`, { ino: d.ino, path: d.path }, () => {
+      const ne = r.vol.nm.getNat(d.ino);
+      processInode(r, { nid: d.ino, blkaddr: ne.block_addr, raw: r.vol.dev.readBlock(ne.block_addr), version: ne.version, again: false }, 'dir', { path: d.path, parent: d.parent });
+    });
+  }
+  r.opts.progress?.(r.stats.nodes, total());
+  verify(r);
+}
+
+export function verify(r: FsckRun): void {
+  // allocated nids nothing reached
+  for (let byte = 0; byte < r.natLive.length; byte++) {
+    if (!r.natLive[byte]) continue;
+    for (let b = 0; b < 8; b++) {
+      const nid = byte * 8 + b;
+      if (!bitMsb.test(r.natLive, nid)) continue;
+      let desc = '';
+      let blkaddr: number | undefined;
+      let ino: number | undefined;
+      try {
+        const ne = r.vol.nm.getNat(nid);
+        blkaddr = ne.block_addr;
+        ino = ne.ino;
+        desc = ` (ino ${ne.ino}, block ${ne.block_addr})`;
+      } catch {
+        // the entry was read once already; its details are only decoration
+      }
+      r.add('NAT_UNREACHABLE', `nid ${nid}${desc} is allocated but reached from no inode`, { nid, ino, blkaddr });
+    }
+  }
+  for (const [ino, h] of r.hardLinks)
+    if (h.found !== h.links) r.add('I_LINKS', `inode ${ino} has i_links ${h.links}, ${h.found} directory entries name it`, { ino, path: h.path });
+
+  // SIT valid bits nothing references (the other direction was reported block by block)
+  const bytesPerSeg = BLOCKS_PER_SEG / 8;
+  for (let segno = 0; segno < r.mainSegs; segno++) {
+    const o = segno * bytesPerSeg;
+    for (let j = 0; j < bytesPerSeg; j++) {
+      const extra = r.sitMap[o + j] & ~r.mainMap[o + j];
+      if (!extra) continue;
+      for (let b = 0; b < 8; b++) {
+        if (!(extra & (0x80 >> b))) continue;
+        const blkaddr = r.mainBlkaddr + (o + j) * 8 + b;
+        r.add('SIT_BLOCK_UNREFERENCED', `block ${blkaddr} is valid in the SIT but nothing references it`, { blkaddr, segno });
+      }
+    }
+  }
+
+  const h = r.head;
+  if (r.validBlocks !== h.valid_block_count) r.add('VALID_BLOCK_COUNT', `CP valid_block_count is ${h.valid_block_count}, the tree holds ${r.validBlocks}`);
+  if (r.stats.nodes !== h.valid_node_count) r.add('VALID_NODE_COUNT', `CP valid_node_count is ${h.valid_node_count}, the tree holds ${r.stats.nodes} nodes`);
+  if (r.natNodeCount !== h.valid_node_count) r.add('NAT_ENTRY_COUNT', `CP valid_node_count is ${h.valid_node_count}, the NAT has ${r.natNodeCount} allocated entries`);
+  if (r.sitNodeBlocks !== h.valid_node_count) r.add('SIT_NODE_COUNT', `CP valid_node_count is ${h.valid_node_count}, node segments hold ${r.sitNodeBlocks} valid blocks`);
+  if (r.stats.inodes !== h.valid_inode_count) r.add('VALID_INODE_COUNT', `CP valid_inode_count is ${h.valid_inode_count}, the tree holds ${r.stats.inodes} inodes`);
+  if (r.stats.freeSegments !== h.free_segment_count) r.add('FREE_SEGMENT_COUNT', `CP free_segment_count is ${h.free_segment_count}, the SIT has ${r.stats.freeSegments} free segments`);
+}
+
+/** Checks an opened volume (read-only: nothing is written). Run it on a freshly opened volume: it reads the on-disk state. */
+export function fsck(vol: Volume, opts: FsckOptions = {}): FsckReport {
+  const t0 = performance.now();
+  const r = new FsckRun(vol, opts);
+  try {
+    checkAll(r);
+  } catch (e) {
+    if (!isBadData(e)) throw e;
+    r.add('CHECK_ABORTED', `check stopped: ${errText(e)}`);
+  }
+  return report(r.errors, r.findings, r.truncated, r.counts, r.stats, t0);
+}
+
+/** Opens `image` read-only and checks it; an image that cannot be mounted gives one MOUNT_FAILED finding. */
+export function fsckImage(image: string, opts: FsckOptions = {}): FsckReport {
+  const t0 = performance.now();
+  let vol: Volume;
+  try {
+    vol = Volume.open(image, { readOnly: true });
+  } catch (e) {
+    if (!(e instanceof F2fsError)) throw e;
+    const f: FsckFinding = { code: 'MOUNT_FAILED', message: e.describe(), severity: 'error' };
+    return report(1, [f], 0, { MOUNT_FAILED: 1 }, emptyStats(), t0);
+  }
+  try {
+    return fsck(vol, opts);
+  } finally {
+    vol.close();
+  }
+}
