@@ -1,8 +1,8 @@
 // dump-sit IMAGE [--range A~B]: SIT entries per main segment, like dump.f2fs -s.
 
 import { Flags } from '@oclif/core';
-import { VolumeCommand } from '../cli/base.js';
-import { parseRange, rangeFlag, type TableRange } from '../cli/args.js';
+import type { TableRange } from '../cli/args.js';
+import { TableDumpCommand, tableRangeFlag } from '../cli/table-dump.js';
 import { columns } from '../cli/render.js';
 import { dumpSit, type DumpSitResult } from '../debugfs/tables.js';
 import type { Volume } from '../fs/volume.js';
@@ -12,18 +12,19 @@ export interface DumpSitCmdResult extends DumpSitResult {
   range: TableRange;
 }
 
-export default class DumpSit extends VolumeCommand<typeof DumpSit, DumpSitCmdResult> {
+export default class DumpSit extends TableDumpCommand<typeof DumpSit, DumpSitResult> {
   static override summary = 'List SIT entries: valid blocks, segment type and valid map of each main segment.';
   static override description = 'Like dump.f2fs -s: the current SIT copy with the SIT journal applied; the valid map is MSB-first, one bit per block.';
   static override examples = ['<%= config.bin %> dump-sit disk.img', '<%= config.bin %> dump-sit disk.img --range 0~8 --brief'];
   static override flags = {
-    range: rangeFlag('segments'),
+    range: tableRangeFlag('segment'),
     brief: Flags.boolean({ description: 'One line per segment, without the valid maps.' }),
   };
 
-  protected async execute(vol: Volume): Promise<DumpSitCmdResult> {
-    const range = parseRange(this.flags.range, vol.geo.mainSegments, 'segment');
-    return { range, ...dumpSit(vol, range.start, range.end - 1) };
+  protected readonly unit = 'segment';
+
+  protected dump(vol: Volume, start: number, last: number): DumpSitResult {
+    return dumpSit(vol, start, last);
   }
 
   protected override render(r: DumpSitCmdResult): void {

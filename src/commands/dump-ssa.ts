@@ -1,8 +1,8 @@
 // dump-ssa IMAGE [--range A~B] [--all]: segment summary entries, like dump.f2fs -a.
 
 import { Flags } from '@oclif/core';
-import { VolumeCommand } from '../cli/base.js';
-import { parseRange, rangeFlag, type TableRange } from '../cli/args.js';
+import type { TableRange } from '../cli/args.js';
+import { TableDumpCommand, tableRangeFlag } from '../cli/table-dump.js';
 import { columns } from '../cli/render.js';
 import { dumpSsa, type DumpSsaResult } from '../debugfs/tables.js';
 import type { Volume } from '../fs/volume.js';
@@ -14,19 +14,20 @@ export interface DumpSsaCmdResult {
   segments: DumpSsaResult;
 }
 
-export default class DumpSsa extends VolumeCommand<typeof DumpSsa, DumpSsaCmdResult> {
+export default class DumpSsa extends TableDumpCommand<typeof DumpSsa, Omit<DumpSsaCmdResult, 'range'>> {
   static override summary = 'List segment summary entries (owner nid, version, slot of every block) per segment.';
   static override description =
     'Like dump.f2fs -a: the SSA block of each segment, or the log\'s own summary for the six current segments. Shows non-zero entries unless --all; --json always has all 512.';
   static override examples = ['<%= config.bin %> dump-ssa disk.img --range 3', '<%= config.bin %> dump-ssa disk.img --json'];
   static override flags = {
-    range: rangeFlag('segments'),
+    range: tableRangeFlag('segment'),
     all: Flags.boolean({ description: 'Show all 512 entries of each segment, zeros included.' }),
   };
 
-  protected async execute(vol: Volume): Promise<DumpSsaCmdResult> {
-    const range = parseRange(this.flags.range, vol.geo.mainSegments, 'segment');
-    return { range, segments: dumpSsa(vol, range.start, range.end - 1) };
+  protected readonly unit = 'segment';
+
+  protected dump(vol: Volume, start: number, last: number): Omit<DumpSsaCmdResult, 'range'> {
+    return { segments: dumpSsa(vol, start, last) };
   }
 
   protected override render(r: DumpSsaCmdResult): void {

@@ -357,9 +357,7 @@ export function writeCheckpoint(vol: Volume, opts: CheckpointOptions): Checkpoin
   vol.dev.flush('cp-commit');
 
   const cp: Checkpoint = { head, raw, pack, base, crc, sitBitmap, natBitmap, packs: old.packs };
-  vol.checkpointDone(cp);
-  vol.sm.checkpointDone(cp, sitJournal);
-  vol.nm.checkpointDone(natJournal, natBitmap, vol.nm.nextFreeNid);
+  vol.checkpointDone(cp, sitJournal, natJournal);
   return cp;
 }
 

@@ -1,4 +1,4 @@
-// File data: walking an inode's block map (i_addr, direct, indirect, double indirect), bmap, and reads with holes and inline data.
+// File data: reads through the node-tree walk (holes, NEW_ADDR, inline data), bmap, dirty pages and their writeback.
 import type { BlockDevice } from '../device/types.js';
 import { fail, withContext } from '../errors.js';
 import { BLKSIZE, NEW_ADDR, NULL_ADDR, COMPRESS_ADDR } from './layout/constants.js';

@@ -1,4 +1,5 @@
-// Node manager: NAT lookups (journal over the current NAT copy), node block reads with footer checks, and the file block → node path.
+// Node manager and the node tree: NAT lookups (journal over the current NAT copy), node reads with footer checks, the
+// node-tree geometry (get_node_path, start_bidx_of_node) and the one walk over a file's tree; dnode allocation and truncation.
 import type { BlockDevice } from '../device/types.js';
 import { fail, withContext } from '../errors.js';
 import { ADDRS_PER_BLOCK, BLKSIZE, BLOCKS_PER_SEG, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, RESERVED_NODE_NUM } from './layout/constants.js';
@@ -7,6 +8,7 @@ import { CpFlag } from './layout/checkpoint.js';
 import { I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, NODE_DIND_OFS, NODE_FOOTER_OFFSET, NODE_IND1_OFS, NODE_IND2_OFS, NodeFlag, NodeFooter, footerOfs, inodeChecksum, isDnodeOfs, makeFooterFlag, readSlot, slotOffset, writeSlot } from './layout/node.js';
 import { NatJournal } from './layout/summary.js';
 import { bitMsb } from './layout/struct.js';
+import type { Checkpoint } from './checkpoint.js';
 import type { Geometry } from './super.js';
 import type { Validator } from './validate.js';
 import type { Volume } from './volume.js';
@@ -53,12 +55,12 @@ export class NodeManager {
     private readonly dev: BlockDevice,
     private readonly geo: Geometry,
     private readonly check: Validator,
-    private readonly natBitmap: Buffer,
+    /** The volume's current checkpoint (its NAT version bitmap says which NAT copy is current). */
+    private readonly currentCp: () => Checkpoint,
     natJournal: NatJournal,
     private readonly inodeCsumSeed: number | null,
-    nextFreeNid: number,
   ) {
-    this.nidHint = nextFreeNid;
+    this.nidHint = currentCp().head.next_free_nid;
     this.check.range(natJournal.n_nats, 0, natJournal.entries.length, 'NAT journal entry count');
     for (const e of natJournal.entries.slice(0, natJournal.n_nats)) this.journal.set(e.nid, e.ne);
   }
@@ -66,7 +68,7 @@ export class NodeManager {
   /** Address of the current copy of logical NAT block `k` (current_nat_addr). */
   natBlockAddr(k: number): number {
     const copy0 = this.geo.natBlkaddr + 2 * BLOCKS_PER_SEG * Math.floor(k / BLOCKS_PER_SEG) + (k % BLOCKS_PER_SEG);
-    return bitMsb.test(this.natBitmap, k) ? copy0 + BLOCKS_PER_SEG : copy0;
+    return bitMsb.test(this.currentCp().natBitmap, k) ? copy0 + BLOCKS_PER_SEG : copy0;
   }
 
   journalEntries(): [number, NatEntry][] {
@@ -197,15 +199,13 @@ export class NodeManager {
   }
 
   /** At checkpoint: the dirty NAT set is handed over (and forgotten after the CP); freed nids become reusable. */
-  checkpointDone(journal: Map<number, NatEntry>, natBitmap: Buffer, nextFreeNid: number): void {
+  checkpointDone(journal: Map<number, NatEntry>): void {
     this.journal.clear();
     for (const [k, v] of journal) this.journal.set(k, v);
     this.natDirty.clear();
     this.freedSinceCp.clear();
     this.newSinceCp.clear();
     this.fsyncedInodes.clear();
-    natBitmap.copy(this.natBitmap);
-    this.nidHint = nextFreeNid;
   }
 
   get nextFreeNid(): number {

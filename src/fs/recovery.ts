@@ -1,4 +1,23 @@
 // Mount-time recovery as Linux 6.1 does it: orphan inodes first, then roll-forward of fsync'd dnodes along the warm-node chain.
+//
+// What the chain after the last checkpoint (CP) can hold for one inode x, and what replay makes of it (the cases
+// Linux's recovery.c lists). Marks: F = FSYNC on the node, D = DENT (the inode's dentry must be replayed too);
+// "inode" is x's inode block, "dnode" a direct node (or the inode block carrying data slots).
+//
+//   | before CP | after CP, in chain order | replay                                                            |
+//   |-----------|--------------------------|-------------------------------------------------------------------|
+//   | inode     | inode, dnode(F)          | x exists: its latest inode and dnode are replayed                  |
+//   | inode     | inode(F), dnode(F)       | likewise                                                           |
+//   | inode     | dnode(F), inode          | replay stops at the last F node of x: the unmarked inode is dropped |
+//   | inode     | dnode(F), inode(F)       | both replayed                                                      |
+//   | -         | inode, dnode(F)          | x was never made durable (no D): its nodes are skipped             |
+//   | -         | inode(DF), dnode(F)      | x is rebuilt from inode(DF) (recoverInodePage), its name re-linked |
+//   | -         | dnode(F), inode(DF)      | the first pass finds inode(DF) later in the chain: as above        |
+//   | -         | dnode(F), inode          | no inode(DF) anywhere: skipped ("no dentry mark")                  |
+//
+// First pass (find_fsync_dnodes): walkChain, then one entry per inode with its last F node and last D inode block.
+// Second pass (recover_data): each node of an entry, up to its last F node, replayed in chain order; then fresh
+// segments for every log and a checkpoint, as the kernel's mount does.
 import { during, fail } from '../errors.js';
 import { ADDRS_PER_BLOCK, BLKSIZE, BLOCKS_PER_SEG, CursegType, NEW_ADDR, NULL_ADDR, XATTR_NODE_OFFSET } from './layout/constants.js';
 import { CpFlag } from './layout/checkpoint.js';

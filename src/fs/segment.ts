@@ -1,4 +1,5 @@
-// Segment manager: SIT entries (journal over the current SIT copy), the six current segments and their summaries, SSA blocks.
+// Segment manager: SIT entries (journal over the current SIT copy), the six current segments and their summaries, SSA blocks;
+// and ownerOf, who owns a main-area block (SSA entry, node, slot) with a verdict.
 import type { BlockDevice } from '../device/types.js';
 import { F2fsError, during, fail } from '../errors.js';
 import { ADDRS_PER_BLOCK, BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, ENTRIES_IN_SUM, SIT_ENTRY_PER_BLOCK, isNodeSegType } from './layout/constants.js';
@@ -70,9 +71,10 @@ export class SegmentManager {
     private readonly dev: BlockDevice,
     private readonly geo: Geometry,
     private readonly check: Validator,
-    private cp: Checkpoint,
+    /** The volume's current checkpoint (one copy, the Volume's: replaced by each checkpoint written). */
+    private readonly currentCp: () => Checkpoint,
   ) {
-    const head = cp.head;
+    const head = currentCp().head;
     this.writable = !dev.readOnly;
     this.freeSegments = head.free_segment_count;
     this.elapsedAtMount = head.elapsed_time;
@@ -95,12 +97,12 @@ export class SegmentManager {
   }
 
   private hasNodeSummaries(): boolean {
-    return (this.cp.head.ckpt_flags & (CpFlag.UMOUNT | CpFlag.FASTBOOT)) !== 0;
+    return (this.currentCp().head.ckpt_flags & (CpFlag.UMOUNT | CpFlag.FASTBOOT)) !== 0;
   }
 
   /** sum_blk_addr: block `type` of the last `base` summary blocks before the tail CP block. */
   private packSumAddr(base: number, type: number): number {
-    return this.cp.base + this.cp.head.cp_pack_total_block_count - (base + 1) + type;
+    return this.currentCp().base + this.currentCp().head.cp_pack_total_block_count - (base + 1) + type;
   }
 
   /** Entries of a data log held in the CP: all 512 for SSR logs, up to next_blkoff for LFS. */
@@ -110,7 +112,7 @@ export class SegmentManager {
   }
 
   private readCompacted() {
-    let addr = this.cp.base + this.cp.head.cp_pack_start_sum;
+    let addr = this.currentCp().base + this.currentCp().head.cp_pack_start_sum;
     let block = this.dev.readBlock(addr);
     const natJournal = NatJournal.decode(block, 0);
     const sitJournal = SitJournal.decode(block, NatJournal.size);
@@ -170,7 +172,7 @@ export class SegmentManager {
 
   /** Address of the current copy of logical SIT block `k`. */
   sitBlockAddr(k: number): number {
-    return this.geo.sitBlkaddr + k + (bitMsb.test(this.cp.sitBitmap, k) ? this.geo.sitBlocks : 0);
+    return this.geo.sitBlkaddr + k + (bitMsb.test(this.currentCp().sitBitmap, k) ? this.geo.sitBlocks : 0);
   }
 
   sitJournalEntries(): [number, SitEntry][] {
@@ -350,15 +352,10 @@ export class SegmentManager {
   }
 
   /** After a checkpoint is durable: the new CP is the base, dirty entries now live in the journal or SIT blocks. */
-  checkpointDone(cp: Checkpoint, journal: Map<number, SitEntry>): void {
-    this.cp = cp;
+  checkpointDone(journal: Map<number, SitEntry>): void {
     this.sitJournal.clear();
     for (const [k, v] of journal) this.sitJournal.set(k, v);
     this.sitDirty.clear();
-  }
-
-  get checkpoint(): Checkpoint {
-    return this.cp;
   }
 }
 

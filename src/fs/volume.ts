@@ -9,6 +9,8 @@ import { DataReader, DirtyPages } from './data.js';
 import { DirReader, type Dentry } from './dir.js';
 import { isDir, isReg, isSymlink, readInodeInfo, type InodeInfo } from './inode.js';
 import { Feature } from './layout/superblock.js';
+import type { NatEntry } from './layout/nat.js';
+import type { SitEntry } from './layout/sit.js';
 import { BLOCKS_PER_SEG, CUR_SEG_TYPES } from './layout/constants.js';
 import { resolve, type NameOps, type Resolved } from './namei.js';
 import { NodeManager, type NodePage } from './node.js';
@@ -52,9 +54,9 @@ export class Volume implements NameOps {
     this.geo = geometryOf(this.sbChoice.sb);
     this.check = new Validator(this.geo);
     this.cpState = readCheckpoint(dev, this.sb, this.geo);
-    this.sm = new SegmentManager(dev, this.geo, this.check, this.cp);
+    this.sm = new SegmentManager(dev, this.geo, this.check, () => this.cpState);
     const seed = this.sb.feature & Feature.INODE_CHKSUM ? inodeChecksumSeed(this.sb.uuid) : null;
-    this.nm = new NodeManager(dev, this.geo, this.check, Buffer.from(this.cp.natBitmap), this.sm.natJournal, seed, this.cp.head.next_free_nid);
+    this.nm = new NodeManager(dev, this.geo, this.check, () => this.cpState, this.sm.natJournal, seed);
     this.counts = { blocks: this.cp.head.valid_block_count, nodes: this.cp.head.valid_node_count, inodes: this.cp.head.valid_inode_count };
     this.data = new DataReader(dev, this.nm, this.check, this.pages);
     this.dirs = new DirReader(this.data, this.check);
@@ -67,8 +69,11 @@ export class Volume implements NameOps {
     return this.cpState;
   }
 
-  checkpointDone(cp: Checkpoint): void {
+  /** After a checkpoint is durable: it is the one current checkpoint, and the managers fold their dirty state into it. */
+  checkpointDone(cp: Checkpoint, sitJournal: Map<number, SitEntry>, natJournal: Map<number, NatEntry>): void {
     this.cpState = cp;
+    this.sm.checkpointDone(sitJournal);
+    this.nm.checkpointDone(natJournal);
   }
 
   get sb() {

@@ -1,4 +1,5 @@
-// Node block codecs: footer, inode (with its extra attribute area), direct and indirect nodes; node-offset arithmetic; inode checksum.
+// Node block codecs: footer, inode (with its extra attribute area), direct and indirect nodes; node-offset classes (IS_DNODE),
+// slot offsets, i_flags and i_advise bits; inode checksum.
 import { f2fsCrc32 } from './crc.js';
 import {
   ADDRS_PER_BLOCK,
