@@ -41,6 +41,7 @@ import XattrRm from './xattr-rm.js';
 import Mknod from './mknod.js';
 import Import from './import.js';
 import Checkpoint from './checkpoint.js';
+import Gc from './gc.js';
 import Fsck from './fsck.js';
 
 // fsync, atomic writes and recovery
@@ -112,6 +113,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   mknod: Mknod,
   import: Import,
   checkpoint: Checkpoint,
+  gc: Gc,
   fsck: Fsck,
   run: Run,
   shell: ShellCommand,

@@ -5,6 +5,7 @@ import { BLKSIZE, NEW_ADDR, NULL_ADDR } from './layout/constants.js';
 import { S_IFREG } from './layout/dentry.js';
 import { Advise, InlineFlag, readSlot, writeSlot } from './layout/node.js';
 import { blockSpans, dropExtent, writePage, writeback } from './data.js';
+import { balanceGc } from './gc.js';
 import { editInode, hasInlineData, isDir, isReg, now, setTimes, type InodeInfo } from './inode.js';
 import { convertInlineData } from './inline.js';
 import { chargeInode, freeSlot, getDnode, maxFileBlocks, reserveSlot, truncateBlocks } from './node.js';
@@ -107,6 +108,7 @@ export function writeStaged(vol: Volume, ino: number, pos: number, data: Buffer)
   const end = pos + data.length;
   if (Math.ceil(end / BLKSIZE) > maxFileBlocks(vol.inode(ino).addrsPerInode)) fail('EINVAL', `write ending at byte ${end} exceeds the largest F2FS file`);
   for (const { bidx, blockPos, from, to } of blockSpans(pos, end)) {
+    balanceGc(vol); // f2fs_write_begin: clean first when free segments run short
     // Past the staged size the old bytes are gone (a staged shrink), inside it they come from the staged view.
     const page = blockPos < s.stagedSize ? stagedBlock(vol, s, bidx) : Buffer.alloc(BLKSIZE);
     if (blockPos < s.stagedSize && s.stagedSize < blockPos + BLKSIZE) page.fill(0, s.stagedSize - blockPos);

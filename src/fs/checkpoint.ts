@@ -13,6 +13,7 @@ import { COMPACT_ENTRY_LIMIT, COMPACT_FIRST_ENTRY_OFFSET, NatJournal, SUM_TYPE_D
 import { bitMsb } from './layout/struct.js';
 import { ALLOC_SSR } from './segment.js';
 import { writeNode } from './node.js';
+import { balanceGc } from './gc.js';
 import { writeback } from './data.js';
 
 export interface PackStatus {
@@ -264,11 +265,11 @@ const DIRTY_NATS_RATIO = 10; // % of max_nid (excess_dirty_nats)
 const REC_PREFREE_SEGMENTS = 5; // % of main segments (excess_prefree_segs)
 
 /**
- * f2fs_balance_fs_bg, where an operation starts (no buffer held): past a bound on dirty nodes or NAT entries, with
+ * f2fs_balance_fs(_bg), where an operation starts (no buffer held): past a bound on dirty nodes or NAT entries, with
  * too many prefree segments, or when the free pool is nearly gone but prefree segments could refill it, Linux takes a
  * checkpoint (f2fs_sync_fs) and so do we. It keeps memory flat in long imports and sessions, and returns rewritten
- * segments to the free pool before rewrites run out of them (there is no GC yet). Work up to that point survives a
- * power cut, as it would under Linux.
+ * segments to the free pool before rewrites run out of them; when free segments still run short, foreground GC cleans
+ * (balanceGc). Work up to that point survives a power cut, as it would under Linux.
  */
 export function balanceFs(vol: Volume): void {
   const { nm, sm, geo } = vol;
@@ -278,6 +279,7 @@ export function balanceFs(vol: Volume): void {
   // Twice what a checkpoint needs (Volume.reserveBlocks keeps the once): room to spare.
   const short = sm.prefree.size > 0 && sm.freeSegments < 2 * vol.checkpointSegments();
   if (excessNodes || excessNats || excessPrefree || short) writeCheckpoint(vol, { umount: false });
+  balanceGc(vol);
 }
 
 export function writeCheckpoint(vol: Volume, opts: CheckpointOptions): Checkpoint {

@@ -6,6 +6,7 @@ import { convertInlineData, truncateInline, writeInline } from './inline.js';
 import { blockSpans, dropExtent, writePage, writeback } from './data.js';
 import { allocPage } from '../device/index.js';
 import { balanceFs, writeCheckpoint } from './checkpoint.js';
+import { balanceGc } from './gc.js';
 import { Advise } from './layout/node.js';
 import { fsyncNodes, maxFileBlocks, needDentryMark, truncateBlocks } from './node.js';
 import type { Volume } from './volume.js';
@@ -38,6 +39,8 @@ export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, t
       const oldSize = info.inode.i_size;
       // `info` stays valid through the loop: block writes change slots and i_blocks, which are read from the node blocks.
       for (const { bidx, blockPos, from, to } of blockSpans(pos, end)) {
+        // f2fs_write_begin: clean first when free segments run short (GC moves blocks: the inode is read again).
+        if (balanceGc(vol)) info = vol.inode(ino);
         let page: Buffer;
         if (opts.owned && pos % BLKSIZE === 0 && from === blockPos && (to === blockPos + BLKSIZE || oldSize <= to)) {
           // The whole page is ours: data up to `to`, zeros after it (nothing of the file lies past `to` in this block).

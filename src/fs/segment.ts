@@ -341,7 +341,7 @@ export class SegmentManager {
       if (this.prefree.has(segno) || this.cursegOf(segno)) continue;
       if (this.getSit(segno).valid === 0) return segno;
     }
-    return fail('ENOSPC', 'no free segment left (garbage collection is not implemented yet)');
+    return fail('ENOSPC', 'no free segment left');
   }
 
   /** At checkpoint: prefree segments become free; returns the SIT entries to persist and forgets them. */

@@ -159,8 +159,8 @@ export class Volume implements NameOps {
   reserveBlocks(n: number): void {
     this.requireWritable();
     if (this.counts.blocks + n > this.cp.head.user_block_count) fail('ENOSPC', `no space left: ${this.counts.blocks} of ${this.cp.head.user_block_count} blocks in use`);
-    // Without garbage collection, free segments are the real limit: keep enough for a checkpoint to write every dirty node and page.
-    if (this.sm.freeSegments < this.checkpointSegments(n)) fail('ENOSPC', `no free segment left for new blocks (${this.sm.freeSegments} free; garbage collection is not implemented yet)`);
+    // Free segments are the last limit (GC runs before they get this low): keep enough for a checkpoint to write every dirty node and page.
+    if (this.sm.freeSegments < this.checkpointSegments(n)) fail('ENOSPC', `no free segment left for new blocks (${this.sm.freeSegments} free, garbage collection found nothing more to clean)`);
     this.counts.blocks += n;
   }
 

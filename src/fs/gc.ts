@@ -1,0 +1,169 @@
+// Garbage collection as Linux 6.1's gc.c does it: victim selection (greedy in the foreground, cost-benefit in the
+// background), moving a victim's live blocks (data to the cold data log, nodes to their own logs), and the
+// foreground cleaning f2fs_balance_fs starts before the free segments run out. A section is taken to be one segment
+// (segs_per_sec 1, mkfs.f2fs's default).
+import { fail } from '../errors.js';
+import { BLOCKS_PER_SEG, CursegType, isNodeSegType } from './layout/constants.js';
+import { readSlot, slotOffset, writeSlot } from './layout/node.js';
+import { bitMsb } from './layout/struct.js';
+import { writeCheckpoint } from './checkpoint.js';
+import { dropExtent } from './data.js';
+import { writeNode } from './node.js';
+import { ownerOf } from './segment.js';
+import type { Volume } from './volume.js';
+
+export type GcMode = 'foreground' | 'background';
+
+export interface GcVictim {
+  segno: number;
+  kind: 'data' | 'node';
+  /** Valid blocks when chosen. */
+  valid: number;
+  /** Live blocks moved out. */
+  moved: number;
+  /** Valid blocks left behind: their owner no longer points at them (is_alive said no). */
+  skipped: number;
+}
+
+export interface GcReport {
+  mode: GcMode;
+  victims: GcVictim[];
+  moved: { data: number; node: number };
+  /** Free segments before and after (the victims are prefree until the next checkpoint). */
+  freeBefore: number;
+  freeAfter: number;
+  prefree: number;
+}
+
+/**
+ * has_not_enough_free_secs: free sections (plus `freed`) against the reserved ones plus what the dirty nodes, dentry
+ * pages and data pages will take (every data page counts: there is no SSR, so data always needs fresh segments).
+ */
+export function hasNotEnoughFreeSecs(vol: Volume, freed = 0, needed = 0): boolean {
+  const dirtyNodes = vol.nm.dirtyNodes.size;
+  const dirtyData = vol.pages.size;
+  const lower = Math.floor(dirtyNodes / BLOCKS_PER_SEG) + Math.floor(dirtyData / BLOCKS_PER_SEG);
+  const upper = lower + (dirtyNodes % BLOCKS_PER_SEG ? 1 : 0) + (dirtyData % BLOCKS_PER_SEG ? 1 : 0);
+  const reserved = vol.cp.head.rsvd_segment_count + needed;
+  const free = vol.sm.freeSegments + freed;
+  if (free > upper + reserved) return false;
+  if (free <= lower + reserved) return true;
+  return !cursegsHaveRoom(vol, dirtyNodes % BLOCKS_PER_SEG, dirtyData % BLOCKS_PER_SEG);
+}
+
+/** has_curseg_enough_space: each log can take the blocks that do not fill a whole section. */
+function cursegsHaveRoom(vol: Volume, nodeBlocks: number, dataBlocks: number): boolean {
+  return vol.sm.cursegs.every((c) => BLOCKS_PER_SEG - c.blkoff >= (isNodeSegType(c.type) ? nodeBlocks : dataBlocks));
+}
+
+/**
+ * get_victim_by_default over the dirty segments (some but not all blocks valid, not a current log, not prefree, not
+ * chosen before in this run): the fewest valid blocks (greedy), or the best cost-benefit (get_cb_cost: age from the
+ * SIT mtime, young and full segments cost most).
+ */
+export function selectVictim(vol: Volume, mode: GcMode, exclude: ReadonlySet<number>): number | null {
+  const sm = vol.sm;
+  const candidates: { segno: number; valid: number; mtime: number }[] = [];
+  for (let segno = 0; segno < vol.geo.mainSegments; segno++) {
+    if (exclude.has(segno) || sm.prefree.has(segno) || sm.cursegOf(segno)) continue;
+    const s = sm.getSit(segno);
+    if (s.valid === 0 || s.valid === BLOCKS_PER_SEG) continue;
+    candidates.push({ segno, valid: s.valid, mtime: s.mtime });
+  }
+  if (!candidates.length) return null;
+  if (mode === 'foreground') return candidates.reduce((best, c) => (c.valid < best.valid ? c : best)).segno;
+  const min = Math.min(...candidates.map((c) => c.mtime));
+  const max = Math.max(...candidates.map((c) => c.mtime));
+  const cost = (c: (typeof candidates)[number]) => {
+    const u = Math.floor((c.valid * 100) / BLOCKS_PER_SEG);
+    const age = max === min ? 0 : 100 - Math.floor((100 * (c.mtime - min)) / (max - min));
+    return -Math.floor((100 * (100 - u) * age) / (100 + u));
+  };
+  return candidates.reduce((best, c) => (cost(c) < cost(best) ? c : best)).segno;
+}
+
+/**
+ * do_garbage_collect for one segment: every block valid in the SIT whose owner still points at it (is_alive) moves —
+ * a node is rewritten out of place into its own log (f2fs_move_node_page), a data block copied to the cold data log
+ * with its summary kept and its slot updated (move_data_block). The segment ends up empty, hence prefree.
+ */
+export function collectSegment(vol: Volume, segno: number): GcVictim {
+  const sit = vol.sm.getSit(segno);
+  const kind = isNodeSegType(sit.type) ? 'node' : 'data';
+  const victim: GcVictim = { segno, kind, valid: sit.valid, moved: 0, skipped: 0 };
+  const first = vol.sm.segBlkaddr(segno);
+  const validMap = Buffer.from(sit.valid_map); // moving blocks clears bits in the live map
+  for (let off = 0; off < BLOCKS_PER_SEG; off++) {
+    if (!bitMsb.test(validMap, off)) continue;
+    const blkaddr = first + off;
+    const owner = ownerOf(vol, blkaddr);
+    if (owner.verdict !== 'valid') {
+      victim.skipped++;
+      continue;
+    }
+    if (owner.node) {
+      vol.nm.nodeForUpdate(owner.nid!);
+      writeNode(vol, owner.nid!, 0, 'gc-node');
+    } else moveDataBlock(vol, blkaddr, owner.ino!, owner.nid!, owner.ofsInNode!);
+    victim.moved++;
+  }
+  return victim;
+}
+
+/** move_data_block: the block's content to a new block of the cold data log; the slot, summary and SIT follow. */
+function moveDataBlock(vol: Volume, blkaddr: number, ino: number, nid: number, ofsInNode: number): void {
+  const info = vol.inode(ino);
+  const off = nid === ino ? slotOffset.inodeAddr(info.extraWords, ofsInNode) : slotOffset.node(ofsInNode);
+  const raw = vol.nm.nodeForUpdate(nid);
+  if (readSlot(raw, off) !== blkaddr) fail('CORRUPT', `moving block ${blkaddr}: node ${nid} slot ${ofsInNode} no longer holds it`);
+  const data = Buffer.from(vol.dev.readBlock(blkaddr));
+  const version = vol.nm.getNat(nid).version;
+  const newaddr = vol.sm.allocate(CursegType.COLD_DATA, { nid, version, ofs_in_node: ofsInNode });
+  vol.dev.adoptBlock(newaddr, data, 'gc-data');
+  writeSlot(raw, off, newaddr);
+  vol.sm.invalidate(blkaddr);
+  dropExtent(vol, ino);
+}
+
+/**
+ * f2fs_gc: collects `sections` victims (default: as many as it takes until free segments suffice, at least one).
+ * Victims become prefree: the caller's next checkpoint makes them free (balanceGc takes it).
+ */
+export function gc(vol: Volume, opts: { sections?: number; mode?: GcMode } = {}): GcReport {
+  vol.requireWritable();
+  const mode = opts.mode ?? 'foreground';
+  const report: GcReport = { mode, victims: [], moved: { data: 0, node: 0 }, freeBefore: vol.sm.freeSegments, freeAfter: 0, prefree: 0 };
+  const chosen = new Set<number>();
+  const want = opts.sections ?? Number.MAX_SAFE_INTEGER;
+  while (report.victims.length < want) {
+    if (opts.sections === undefined && report.victims.length && !hasNotEnoughFreeSecs(vol, report.victims.length)) break;
+    const segno = selectVictim(vol, mode, chosen);
+    if (segno === null) break;
+    chosen.add(segno);
+    const v = collectSegment(vol, segno);
+    report.victims.push(v);
+    report.moved[v.kind] += v.moved;
+  }
+  report.freeAfter = vol.sm.freeSegments;
+  report.prefree = vol.sm.prefree.size;
+  return report;
+}
+
+/**
+ * The cleaning part of f2fs_balance_fs, where no buffer is held: while free segments run short, prefree ones are
+ * freed by a checkpoint, then foreground GC moves victims out and a checkpoint frees them. Returns whether it ran.
+ */
+export function balanceGc(vol: Volume): boolean {
+  if (!hasNotEnoughFreeSecs(vol)) return false;
+  const rounds = vol.geo.mainSegments;
+  for (let i = 0; i < rounds && hasNotEnoughFreeSecs(vol); i++) {
+    if (vol.sm.prefree.size) {
+      writeCheckpoint(vol, { umount: false });
+      continue;
+    }
+    // One victim a round: the checkpoint after it returns the victim to the free pool before the next choice.
+    if (!gc(vol, { sections: 1 }).victims.length) break;
+  }
+  if (vol.sm.prefree.size) writeCheckpoint(vol, { umount: false });
+  return true;
+}
