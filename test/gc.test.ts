@@ -1,4 +1,5 @@
 // Garbage collection: a volume that keeps running past its capacity, the gc command, and GC under atomic writes.
+import fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { atomicAbort, atomicBegin, atomicCommit } from '../src/fs/atomic.js';
@@ -8,7 +9,7 @@ import { remove, writePath } from '../src/fs/ops.js';
 import { Volume } from '../src/fs/volume.js';
 import { cli } from './helpers/cli.js';
 import { fsckBoth } from './helpers/fsck.js';
-import { mkfsImage, withVol } from './helpers/images.js';
+import { mkfsImage, tmpPath, withVol } from './helpers/images.js';
 
 const BLK = 4096;
 const FILE_BLOCKS = 768; // 3 MiB
@@ -140,6 +141,74 @@ test('GC during an atomic write moves staged blocks with their state: commit and
     });
     expectClean(img);
   }
+});
+
+test('node segments are collected too: inodes and dnodes rewritten out of place, NAT updated, tree intact', () => {
+  const img = mkfsImage('gc-nodes.img', 64);
+  const vol = Volume.open(img, { readOnly: false });
+  try {
+    // 1,500 inodes fill three node segments; deleting two of every three leaves them partly valid.
+    for (let i = 0; i < 1500; i++) writePath(vol, `/n${i}`, Buffer.from(`file ${i}`));
+    writeCheckpoint(vol, { umount: false });
+    for (let i = 0; i < 1500; i++) if (i % 3) remove(vol, `/n${i}`);
+    writeCheckpoint(vol, { umount: false });
+    const r = gc(vol, { sections: 100 });
+    assert.ok(r.victims.some((v) => v.kind === 'node' && v.moved > 0), JSON.stringify(r.victims));
+    assert.ok(r.moved.node >= 400, `moved ${r.moved.node} node blocks`);
+    writeCheckpoint(vol, { umount: true });
+  } finally {
+    vol.close();
+  }
+  withVol(img, (vol) => {
+    for (let i = 0; i < 1500; i += 3) assert.is(vol.data.read(vol.inode(vol.resolve(`/n${i}`).ino), 0, 64).toString(), `file ${i}`);
+  });
+  expectClean(img);
+});
+
+test('crash-explore: a session with GC between fsyncs and inside an atomic write keeps every promise at every cut', () => {
+  const img = mkfsImage('gc-crash.img', 64);
+  const host = tmpPath('gc-crash-600k');
+  fs.writeFileSync(host, Buffer.alloc(600 * 1024, 0x5a));
+  // Garbage for the victims: rewritten and deleted files, checkpointed.
+  const vol = Volume.open(img, { readOnly: false });
+  try {
+    for (let i = 1; i <= 4; i++) writePath(vol, `/f${i}`, Buffer.alloc(768 * BLK, i));
+    writeCheckpoint(vol, { umount: false });
+    remove(vol, '/f2');
+    writePath(vol, '/f1', Buffer.alloc(150 * BLK, 9), { offset: 256 * BLK });
+    writeCheckpoint(vol, { umount: true });
+  } finally {
+    vol.close();
+  }
+  const session = tmpPath('gc-crash.txt');
+  fs.writeFileSync(
+    session,
+    [
+      'write /a --data hello',
+      'fsync /a',
+      'gc --sections 1',
+      `write /f3 --from ${host} --offset 512K`,
+      'fsync /f3',
+      'atomic-begin /f4',
+      `write /f4 --from ${host}`,
+      'gc --sections 1',
+      'atomic-commit /f4',
+      'write /b --data world',
+      'gc --sections 1',
+      'fsync /b',
+      'checkpoint',
+    ].join('\n'),
+  );
+  const copy = tmpPath('gc-crash-copy.img');
+  fs.copyFileSync(img, copy);
+  const moved = cli(['run', copy, '-f', session]);
+  assert.is(moved.status, 0, moved.stderr);
+  assert.is((moved.stdout.match(/gc: 1 victim\(s\), moved [1-9]/g) ?? []).length, 3, moved.stdout);
+  const r = cli(['crash-explore', img, '-f', session, '--max-cuts', '40', '--drop-writes', '1', '--all', '--json']);
+  assert.is(r.status, 0, r.stdout + r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.is(j.violations, 0, JSON.stringify(j.cuts.filter((c: { ok: boolean }) => !c.ok)));
+  assert.ok(j.cuts.length >= 40, `${j.cuts.length} cuts checked`);
 });
 
 test.run();
