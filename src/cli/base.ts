@@ -43,6 +43,7 @@ import { fsyncFile, type FsyncResult } from '../fs/file.js';
 import { isReg } from '../fs/inode.js';
 import { F2fsError } from '../errors.js';
 import { Volume } from '../fs/volume.js';
+import { pinTime } from '../fs/clock.js';
 import { isInImage } from './args.js';
 import { formatJson } from './render.js';
 import { acquireLock as takeLock } from './lock.js';
@@ -83,6 +84,15 @@ export const globalFlags = {
     helpGroup: 'GLOBAL',
   }),
 };
+
+/** --timestamp: every time this writes is that time, and nothing random (a reproducible image; also SOURCE_DATE_EPOCH). */
+export const timestampFlag = () =>
+  Flags.integer({
+    description: 'Reproducible output: every time written is this one (epoch seconds) and random fields derive from the uuid and inode; SOURCE_DATE_EPOCH does the same.',
+    min: 0,
+    max: 0xffffffff,
+    helpGroup: 'WRITE',
+  });
 
 /** The IMAGE positional every image command declares first. */
 export const imageArg = () => Args.string({ description: 'F2FS image file', required: true });
@@ -437,6 +447,9 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
     this.flags = parsed.flags as CmdFlags<T>;
     this.args = parsed.args as CmdArgs<T>;
     let result: R;
+    // --timestamp (mkfs, mutating commands, sessions): the clock is fixed for this command only (src/fs/clock.ts).
+    const timestamp = (this.flags as { timestamp?: number }).timestamp;
+    const unpinned = timestamp !== undefined ? pinTime(timestamp) : undefined;
     try {
       result = await this.invoke(this.args, this.flags);
     } catch (e) {
@@ -446,6 +459,8 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
         // the original error matters more
       }
       throw e;
+    } finally {
+      if (timestamp !== undefined) pinTime(unpinned);
     }
     this.closeVolumes(); // before output: closing may flush, and the io counters include it
     const io = this.flags['io-stats'] ? this.ioStats() ?? { ...ZERO_IO } : undefined;
@@ -657,6 +672,7 @@ export const writeFlags = {
       .join('; ')}.`,
     helpGroup: 'WRITE',
   })(),
+  timestamp: timestampFlag(),
 };
 
 /** What `--sync` did, in every mutating command's result (`"sync"` in the JSON). */
