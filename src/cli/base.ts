@@ -318,19 +318,21 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
   }
 
   /**
-   * Opens the IMAGE arg as a Volume (read-only unless `write`), with --cache-mb; the base closes it once the
-   * command is done, whatever happens. Under runWith() with `ctx.vol`, returns that volume instead (never closed here).
+   * Opens the IMAGE arg (or `image`: a second image, e.g. diff's) as a Volume (read-only unless `write`), with
+   * --cache-mb; the base closes it once the command is done, whatever happens. Under runWith() with `ctx.vol`, the
+   * IMAGE arg is that volume (never closed here).
    */
-  protected openVolume(opts: { write: boolean }): Volume {
+  protected openVolume(opts: { write: boolean; image?: string }): Volume {
     const shared = this.ctx?.vol;
-    if (shared) {
+    if (shared && opts.image === undefined) {
       this.checkSharedWritable(opts.write, shared.dev);
       this.trackIo(shared.dev, false);
       return shared;
     }
-    if (opts.write) checkImageWritable(this.imagePath());
-    this.opened.push(acquireLock(this.imagePath(), { exclusive: opts.write, wait: this.flags.wait }));
-    const vol = Volume.open(this.imagePath(), { readOnly: !opts.write, cacheMb: this.flags['cache-mb'] });
+    const image = opts.image ?? this.imagePath();
+    if (opts.write) checkImageWritable(image);
+    this.opened.push(acquireLock(image, { exclusive: opts.write, wait: this.flags.wait }));
+    const vol = Volume.open(image, { readOnly: !opts.write, cacheMb: this.flags['cache-mb'] });
     this.opened.push(vol);
     this.trackIo(vol.dev, true);
     return vol;

@@ -21,6 +21,7 @@ import Icheck from './icheck.js';
 import Ncheck from './ncheck.js';
 import Dump from './dump.js';
 import Rdump from './rdump.js';
+import Diff from './diff.js';
 
 // Mutating commands, checkpoint and fsck
 import Mkfs from './mkfs.js';
@@ -94,6 +95,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   ncheck: Ncheck,
   dump: Dump,
   rdump: Rdump,
+  diff: Diff,
   mkfs: Mkfs,
   write: Write,
   touch: Touch,
