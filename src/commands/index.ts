@@ -22,6 +22,7 @@ import Ncheck from './ncheck.js';
 import Dump from './dump.js';
 import Rdump from './rdump.js';
 import Diff from './diff.js';
+import Manifest from './manifest.js';
 
 // Mutating commands, checkpoint and fsck
 import Mkfs from './mkfs.js';
@@ -96,6 +97,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   dump: Dump,
   rdump: Rdump,
   diff: Diff,
+  manifest: Manifest,
   mkfs: Mkfs,
   write: Write,
   touch: Touch,

@@ -6,7 +6,7 @@ import { fileDigest } from '../fs/extract.js';
 import { areaOf, icheck, info, ncheck, resolveFile, type Area } from '../fs/inspect.js';
 import { fail } from '../errors.js';
 import type { Volume } from '../fs/volume.js';
-import { entryAttrs, walkSorted, type EntryAttrs } from './entry.js';
+import { entryAttrs, walkSorted, xattrText, type EntryAttrs } from './entry.js';
 
 /** Fields the files level compares (ignore takes these, plus `owner` = uid,gid and `times` = atime,mtime,ctime). */
 export const FILE_FIELDS = ['type', 'mode', 'uid', 'gid', 'size', 'atime', 'mtime', 'ctime', 'target', 'device', 'xattrs', 'content'] as const;
@@ -69,7 +69,6 @@ export interface DiffResult {
 }
 
 const timeText = (t: { sec: number; nsec: number }) => `${t.sec}.${String(t.nsec).padStart(9, '0')}`;
-const valueText = (v: Buffer) => (v.every((b) => b >= 0x20 && b < 0x7f) ? v.toString('latin1') : `0x${v.toString('hex')}`);
 
 /** The comparable value of one field (content and xattrs are compared apart). */
 function fieldValue(e: EntryAttrs, f: Exclude<FileField, 'content' | 'xattrs'>): unknown {
@@ -110,8 +109,8 @@ function compareEntries(va: Volume, a: EntryAttrs, vb: Volume, b: EntryAttrs, sk
     add(f, fieldValue(a, f), fieldValue(b, f));
   }
   if (!skip.has('xattrs')) {
-    const xa = new Map(a.xattrs.map((x) => [x.name, valueText(x.value)]));
-    const xb = new Map(b.xattrs.map((x) => [x.name, valueText(x.value)]));
+    const xa = new Map(a.xattrs.map((x) => [x.name, xattrText(x.value)]));
+    const xb = new Map(b.xattrs.map((x) => [x.name, xattrText(x.value)]));
     for (const name of [...new Set([...xa.keys(), ...xb.keys()])].sort()) add(`xattr ${name}`, xa.get(name) ?? null, xb.get(name) ?? null);
   }
   if (!skip.has('content') && a.type === 'regular' && b.type === 'regular') {

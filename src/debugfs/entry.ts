@@ -82,3 +82,6 @@ export function entryAttrs(vol: Volume, info: InodeInfo): EntryAttrs {
     xattrs: vol.xattrs(info).map((x) => ({ name: x.name, value: x.value })),
   };
 }
+
+/** An xattr value as text when it is printable ASCII, else `0x` and hex (diff, manifest). */
+export const xattrText = (v: Buffer): string => (v.every((b) => b >= 0x20 && b < 0x7f) ? v.toString('latin1') : `0x${v.toString('hex')}`);
