@@ -23,6 +23,9 @@ import Dump from './dump.js';
 import Rdump from './rdump.js';
 import Diff from './diff.js';
 import Manifest from './manifest.js';
+import History from './history.js';
+import Lsdel from './lsdel.js';
+import Undel from './undel.js';
 
 // Mutating commands, checkpoint and fsck
 import Mkfs from './mkfs.js';
@@ -98,6 +101,9 @@ export const COMMANDS: Record<string, typeof Command> = {
   rdump: Rdump,
   diff: Diff,
   manifest: Manifest,
+  history: History,
+  lsdel: Lsdel,
+  undel: Undel,
   mkfs: Mkfs,
   write: Write,
   touch: Touch,
