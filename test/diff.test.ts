@@ -5,26 +5,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cli } from './helpers/cli.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { scratchPath } from './helpers/scratch.js';
 import { diffImages, type DiffResult } from '../src/debugfs/diff.js';
 import { Volume } from '../src/fs/volume.js';
 
 const TS = { SOURCE_DATE_EPOCH: '1600000000' };
 
-function ok(args: string[], env: Record<string, string> = TS): string {
-  const r = cli(args, { env });
-  assert.is(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[]) => cliOk(args, { env: TS });
 
 function base(): string {
   const img = scratchPath('diff-base.img');
   fs.rmSync(img, { force: true });
   ok(['mkfs', img, '--size', '64M']);
   const script = ['mkdir /d', 'write /d/f --data hello', 'write /d/gone --data bye', 'symlink f /d/l', 'xattr-set /d/f user.k v1', 'mknod /d/c c 1 3'].join('\n');
-  const r = cli(['run', img, '-q'], { input: script, env: TS });
-  assert.is(r.status, 0, r.stderr);
+  cliOk(['run', img, '-q'], { input: script, env: TS });
   return img;
 }
 

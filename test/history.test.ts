@@ -4,17 +4,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cli } from './helpers/cli.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { fsckBoth } from './helpers/fsck.js';
 import { scratchPath } from './helpers/scratch.js';
 import { indexNodes, lsdel } from '../src/debugfs/history.js';
 import { Volume } from '../src/fs/volume.js';
 
-function ok(args: string[], input?: string): string {
-  const r = cli(args, { input });
-  assert.is(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string) => cliOk(args, { input });
 
 function hostFile(name: string, bytes: number): { path: string; data: Buffer } {
   const p = scratchPath(name);

@@ -7,17 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cli } from './helpers/cli.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { scratchPath } from './helpers/scratch.js';
 
 const TS = { SOURCE_DATE_EPOCH: '1600000000' };
 const have = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 
-function ok(args: string[], input?: string): string {
-  const r = cli(args, { env: TS, input });
-  assert.is(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string) => cliOk(args, { env: TS, input });
 
 /** An image with odd names, a setuid file, a sparse file, a symlink, an xattr and a device node. */
 function image(): string {

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cli } from './helpers/cli.js';
+import { cli, cliOk } from './helpers/cli.js';
 import { fsckBoth } from './helpers/fsck.js';
 import { sha256 } from './helpers/images.js';
 import { scratchPath } from './helpers/scratch.js';
@@ -32,14 +32,12 @@ function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** mkfs + the session through `run`, in fresh processes; returns the image's sha256. */
-function build(name: string, env: Record<string, string>): string {
+/** mkfs + the session through `run` (or `shell -w` reading stdin), in fresh processes; returns the image's sha256. */
+function build(name: string, env: Record<string, string>, how: 'run' | 'shell' = 'run'): string {
   const img = scratchPath(name);
   fs.rmSync(img, { force: true });
-  const mk = cli(['mkfs', img, '--size', '64M'], { env });
-  assert.is(mk.status, 0, mk.stderr);
-  const r = cli(['run', img, '-q'], { input: SESSION, env });
-  assert.is(r.status, 0, r.stderr);
+  cliOk(['mkfs', img, '--size', '64M'], { env });
+  cliOk(how === 'run' ? ['run', img, '-q'] : ['shell', img, '-w', '-q'], { input: SESSION, env });
   return sha256(img);
 }
 
@@ -55,6 +53,13 @@ test('SOURCE_DATE_EPOCH: a varied session run twice, a second apart, gives byte-
   const st = JSON.parse(cli(['stat', scratchPath('repro-a.img'), '/d/new', '--json']).stdout);
   assert.is(st.mtime.sec, 1600000000);
   assert.is(st.ctime.nsec, 0);
+});
+
+test('SOURCE_DATE_EPOCH: the same session in the shell is reproducible too', () => {
+  const env = { SOURCE_DATE_EPOCH: '1600000000' };
+  const a = build('repro-sh-a.img', env, 'shell');
+  sleep(1100);
+  assert.is(build('repro-sh-b.img', env, 'shell'), a);
 });
 
 test('--timestamp on one-shot commands gives identical images across processes', () => {
