@@ -6,9 +6,9 @@ import { fail } from '../errors.js';
 import { DataReader, DirtyPages } from '../fs/data.js';
 import { BLKSIZE, BLOCKS_PER_SEG, NEW_ADDR } from '../fs/layout/constants.js';
 import { NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, footerOfs } from '../fs/layout/node.js';
-import { FILE_TYPE_NAMES, S_IFMT, fileTypeOfMode } from '../fs/layout/dentry.js';
+import { FILE_TYPE_NAMES, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, fileTypeOfMode } from '../fs/layout/dentry.js';
 import { hasInlineData, hasInlineDentry, isDir, readInodeInfo, type InodeInfo } from '../fs/inode.js';
-import { NodePage } from '../fs/node.js';
+import { NodePage, maxFileBlocks } from '../fs/node.js';
 import type { Volume } from '../fs/volume.js';
 
 /** One node block found in the main area. */
@@ -34,7 +34,7 @@ export interface NodeIndex {
   ms: number;
 }
 
-const KNOWN_TYPES = new Set([0o010000, 0o020000, 0o040000, 0o060000, 0o100000, 0o120000, 0o140000]);
+const KNOWN_TYPES = new Set([S_IFIFO, S_IFCHR, S_IFDIR, S_IFBLK, S_IFREG, S_IFLNK, S_IFSOCK]);
 
 /** Whether a raw block reads as a node block of this volume (footer in range, and a sane, checksummed inode). */
 function nodeCopyOf(vol: Volume, raw: Buffer, blkaddr: number, curVer: number): Omit<NodeCopy, 'current' | 'valid'> | null {
@@ -107,6 +107,8 @@ export interface CopyAssessment {
   reusedBlocks: { bidx: number; blkaddr: number }[];
   /** Direct/indirect node copies were picked by checkpoint version (the newest not newer than the inode copy). */
   nodesApproximate: boolean;
+  /** Why the block map could not be walked to its end (a node copy missing or damaged); null when it was. */
+  why: string | null;
 }
 
 /** A block map reader for an old copy: nids resolve to their copies in the index, not through the NAT. */
@@ -125,18 +127,22 @@ function historicReader(vol: Volume, index: NodeIndex, copy: NodeCopy, used: { a
 /** Checks every data block of an inode copy against the SIT and the SSA. */
 export function assessCopy(vol: Volume, index: NodeIndex, copy: NodeCopy, info = copyInfo(vol, copy)): CopyAssessment {
   const used = { approximate: false };
-  const out: CopyAssessment = { blocks: 0, intact: 0, shared: 0, reused: 0, reusedBlocks: [], nodesApproximate: false };
+  const out: CopyAssessment = { blocks: 0, intact: 0, shared: 0, reused: 0, reusedBlocks: [], nodesApproximate: false, why: null };
   if (hasInlineDentry(info) || hasInlineData(info)) return out;
-  historicReader(vol, index, copy, used).walk(info, 0, Math.ceil(info.inode.i_size / BLKSIZE), (bidx, blkaddr, owner) => {
+  const visit = (bidx: number, blkaddr: number, owner: { nid: number; ofsInNode: number }) => {
     if (blkaddr === NEW_ADDR) return;
     out.blocks++;
-    const segno = vol.sm.segnoOf(blkaddr);
-    const entry = vol.sm.summaryOf(segno).sum.entries[(blkaddr - vol.geo.mainBlkaddr) % BLOCKS_PER_SEG];
+    const entry = vol.sm.summaryOf(vol.sm.segnoOf(blkaddr)).sum.entries[(blkaddr - vol.geo.mainBlkaddr) % BLOCKS_PER_SEG];
     const same = entry.nid === owner.nid && entry.ofs_in_node === owner.ofsInNode;
     const fate: BlockFate = !same ? 'reused' : vol.sm.isBlockValid(blkaddr) ? 'shared' : 'intact';
     out[fate]++;
     if (fate === 'reused') out.reusedBlocks.push({ bidx, blkaddr });
-  });
+  };
+  try {
+    historicReader(vol, index, copy, used).walk(info, 0, Math.ceil(info.inode.i_size / BLKSIZE), visit);
+  } catch (e) {
+    out.why = (e as Error).message; // an old copy may point at nodes the log no longer holds
+  }
   out.nodesApproximate = used.approximate;
   return out;
 }
@@ -202,15 +208,15 @@ export function lsdel(vol: Volume, index: NodeIndex): CopySummary[] {
         liveGen = null; // a damaged live inode: every copy is listed
       }
     }
-    // The newest copy per generation that is not the live inode's.
-    const byGen = new Map<number, CopySummary>();
+    // The newest copy with links per generation that is not the live inode's; only those get their blocks checked.
+    const byGen = new Map<number, NodeCopy>();
     for (const c of copies) {
       if (c.ofs !== 0) continue;
-      const s = summarizeCopy(vol, index, c);
-      if (s.generation === liveGen || s.links === 0) continue;
-      byGen.set(s.generation, s);
+      const i = copyInfo(vol, c).inode;
+      if (i.i_generation === liveGen || i.i_links === 0) continue;
+      byGen.set(i.i_generation, c);
     }
-    out.push(...byGen.values());
+    for (const c of byGen.values()) out.push(summarizeCopy(vol, index, c));
   }
   return out.sort((a, b) => a.ino - b.ino || a.cpVer - b.cpVer);
 }
@@ -236,7 +242,10 @@ export function chooseCopy(vol: Volume, index: NodeIndex, ino: number, blkaddr?:
 export function* copyContent(vol: Volume, index: NodeIndex, copy: NodeCopy, opts: { partial?: boolean } = {}): Generator<Buffer> {
   const info = copyInfo(vol, copy);
   if (isDir(info.inode.i_mode)) fail('UNSUPPORTED', `inode ${copy.ino} is a directory: restore the files it held one by one`);
+  const most = maxFileBlocks(info.addrsPerInode) * BLKSIZE;
+  if (info.inode.i_size > most) fail('CORRUPT', `inode copy at ${copy.blkaddr}: i_size ${info.inode.i_size} is beyond the largest file (${most} bytes)`);
   const a = assessCopy(vol, index, copy, info);
+  if (a.why) fail('CORRUPT', `the block map of inode ${copy.ino} (copy at ${copy.blkaddr}) cannot be read: ${a.why}`);
   if (a.reused && !opts.partial) {
     fail('EINVAL', `${a.reused} of ${a.blocks} blocks of inode ${copy.ino} (copy at ${copy.blkaddr}) were written again since: that content is gone (--partial restores the rest, zeros instead)`, {
       reused: a.reusedBlocks.slice(0, 20),
