@@ -1,7 +1,7 @@
 // The f2fsdbg library API (`import { ... } from 'f2fsdbg'`): the very functions the commands, the shell and the
 // batch runner call, re-exported, plus the few openers a program needs (a path or an in-memory image). docs/api.md.
 import { MemDevice } from './device/mem-device.js';
-import type { BlockDevice } from './device/types.js';
+import { BLOCK_SIZE, type BlockDevice } from './device/types.js';
 import { fileChunks } from './fs/extract.js';
 import { resolveFile } from './fs/inspect.js';
 import { mkfs as mkfsDevice, mkfsImage, type MkfsOptions, type MkfsReport } from './fs/mkfs.js';
@@ -28,7 +28,7 @@ export function mkfs(path: string, opts: MkfsOptions = {}): MkfsReport {
 
 /** A formatted in-memory image of `sizeBytes`: open it with openVolume(dev, { write: true }); dev.toBuffer() is the image. */
 export function mkfsMemory(sizeBytes: number, opts: MkfsOptions = {}): { dev: MemDevice; report: MkfsReport } {
-  const dev = new MemDevice(Math.floor(sizeBytes / 4096));
+  const dev = new MemDevice(Math.floor(sizeBytes / BLOCK_SIZE));
   const report = mkfsDevice(dev, opts);
   dev.flush('mkfs');
   return { dev, report };

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { cli, cliOk } from './helpers/cli.js';
 import { fsckBoth } from './helpers/fsck.js';
 import { sha256 } from './helpers/images.js';
+import { checkpoint, mkfsMemory, openVolume, pinTime, writePath } from '../src/api.js';
 import { scratchPath } from './helpers/scratch.js';
 
 const SESSION = [
@@ -90,6 +91,23 @@ test('without SOURCE_DATE_EPOCH times are real: the same session gives different
   assert.is.not(a, b);
   const st = JSON.parse(cli(['stat', scratchPath('real-b.img'), '/d/new', '--json']).stdout);
   assert.ok(st.mtime.sec >= before, `mtime ${st.mtime.sec} is the real time (>= ${before})`);
+});
+
+test('a pinned clock: checkpoint elapsed_time and SIT mtime do not move while a session runs across seconds', () => {
+  const before = pinTime(1600000000);
+  try {
+    const { dev } = mkfsMemory(64 << 20, { seed: 3 });
+    const vol = openVolume(dev, { write: true });
+    const elapsed = vol.cp.head.elapsed_time;
+    sleep(1100);
+    writePath(vol, '/f', Buffer.from('x'));
+    checkpoint(vol);
+    assert.is(vol.cp.head.elapsed_time, elapsed);
+    assert.is(vol.sm.mtimeNow(), elapsed);
+    assert.is(vol.inode(vol.resolve('/f').ino).inode.i_mtime, 1600000000);
+  } finally {
+    pinTime(before);
+  }
 });
 
 test('a bad SOURCE_DATE_EPOCH is a usage error, not a wrapped time', () => {
