@@ -4,6 +4,7 @@
 //   node scripts/build.mjs                 typecheck + bundle
 //   node scripts/build.mjs --no-typecheck  bundle only (bin/dev.js users, quick iterations)
 //   node scripts/build.mjs --manifest      also run `oclif manifest` (measured: no start-up gain, see README)
+//   node scripts/build.mjs --api           also write the API's .d.ts files (dist/types; npm pack does this)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -88,6 +89,17 @@ const result = await esbuild.build({
 fs.rmSync(path.join(root, 'dist/cli.cjs.cache'), { force: true }); // the V8 code cache of the previous bundle
 const size = fs.statSync(outfile).size;
 console.error(`build: bundle ${Math.round(performance.now() - t)} ms, dist/cli.cjs ${(size / 1024).toFixed(0)} KiB, ${Object.keys(result.metafile.inputs).length} modules`);
+
+// The library API (src/api.ts, `import ... from 'f2fsdbg'`): one ESM file, no dependency (the fs code needs none);
+// its .d.ts files with --api (tsc declaration emit, ~8 s: npm pack runs it through prepack).
+const api = path.join(root, 'dist/api.js');
+step('api bundle', () =>
+  esbuild.buildSync({ absWorkingDir: root, entryPoints: ['src/api.ts'], outfile: api, bundle: true, format: 'esm', platform: 'node', target: 'node20', keepNames: true, sourcemap: 'linked', sourcesContent: false, legalComments: 'none', logLevel: 'warning' }),
+);
+if (args.has('--api')) {
+  fs.rmSync(path.join(root, 'dist/types'), { recursive: true, force: true });
+  step('api declarations', () => run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.api.json')]));
+}
 
 if (args.has('--manifest')) {
   step('oclif manifest', () => run(process.execPath, [path.join(root, 'node_modules/oclif/bin/run.js'), 'manifest']));

@@ -40,6 +40,7 @@ import { Args, Command, Errors, Flags, type Config, type Interfaces } from '@ocl
 import { DEFAULT_CACHE_MB, openDevice, type BlockDevice, type IoStats } from '../device/index.js';
 import { F2fsError } from '../errors.js';
 import { Volume } from '../fs/volume.js';
+import { pinTime } from '../fs/clock.js';
 import { isInImage } from './args.js';
 import { classifyError, reportError } from './errors.js';
 import { ProgressLine } from './progress.js';
@@ -80,6 +81,15 @@ export const globalFlags = {
     helpGroup: 'GLOBAL',
   }),
 };
+
+/** --timestamp: every time this writes is that time, and nothing random (a reproducible image; also SOURCE_DATE_EPOCH). */
+export const timestampFlag = () =>
+  Flags.integer({
+    description: 'Reproducible output: every time written is this one (epoch seconds) and random fields derive from the uuid and inode; SOURCE_DATE_EPOCH does the same.',
+    min: 0,
+    max: 0xffffffff,
+    helpGroup: 'WRITE',
+  });
 
 /** The IMAGE positional every image command declares first. */
 export const imageArg = () => Args.string({ description: 'F2FS image file', required: true });
@@ -233,19 +243,21 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
   }
 
   /**
-   * Opens the IMAGE arg as a Volume (read-only unless `write`), with --cache-mb; the base closes it once the
-   * command is done, whatever happens. Under runWith() with `ctx.vol`, returns that volume instead (never closed here).
+   * Opens the IMAGE arg (or `image`: a second image, e.g. diff's) as a Volume (read-only unless `write`), with
+   * --cache-mb; the base closes it once the command is done, whatever happens. Under runWith() with `ctx.vol`, the
+   * IMAGE arg is that volume (never closed here).
    */
-  protected openVolume(opts: { write: boolean }): Volume {
+  protected openVolume(opts: { write: boolean; image?: string }): Volume {
     const shared = this.ctx?.vol;
-    if (shared) {
+    if (shared && opts.image === undefined) {
       this.checkSharedWritable(opts.write, shared.dev);
       this.trackIo(shared.dev, false);
       return shared;
     }
-    if (opts.write) checkImageWritable(this.imagePath());
-    this.opened.push(acquireLock(this.imagePath(), { exclusive: opts.write, wait: this.flags.wait }));
-    const vol = Volume.open(this.imagePath(), { readOnly: !opts.write, cacheMb: this.flags['cache-mb'] });
+    const image = opts.image ?? this.imagePath();
+    if (opts.write) checkImageWritable(image);
+    this.opened.push(acquireLock(image, { exclusive: opts.write, wait: this.flags.wait }));
+    const vol = Volume.open(image, { readOnly: !opts.write, cacheMb: this.flags['cache-mb'] });
     this.opened.push(vol);
     this.trackIo(vol.dev, true);
     return vol;
@@ -362,6 +374,9 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
     this.flags = parsed.flags as CmdFlags<T>;
     this.args = parsed.args as CmdArgs<T>;
     let result: R;
+    // --timestamp (mkfs, mutating commands, sessions): the clock is fixed for this command only (src/fs/clock.ts).
+    const timestamp = (this.flags as { timestamp?: number }).timestamp;
+    const unpinned = timestamp !== undefined ? pinTime(timestamp) : undefined;
     try {
       result = await this.invoke(this.args, this.flags);
     } catch (e) {
@@ -371,6 +386,8 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
         // the original error matters more
       }
       throw e;
+    } finally {
+      if (timestamp !== undefined) pinTime(unpinned);
     }
     this.closeVolumes(); // before output: closing may flush, and the io counters include it
     const io = this.flags['io-stats'] ? this.ioStats() ?? { ...ZERO_IO } : undefined;

@@ -17,7 +17,7 @@ export interface CatResult {
 }
 
 /** Resolves when `s` can take more (or is gone: a closed pipe ends the command through entry.ts's EPIPE handler). */
-function drained(s: NodeJS.WritableStream & { off(e: string, f: () => void): unknown }): Promise<void> {
+export function drained(s: NodeJS.WritableStream & { off(e: string, f: () => void): unknown }): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       for (const e of ['drain', 'close', 'error']) s.off(e, done);

@@ -21,6 +21,11 @@ import Icheck from './icheck.js';
 import Ncheck from './ncheck.js';
 import Dump from './dump.js';
 import Rdump from './rdump.js';
+import Diff from './diff.js';
+import Manifest from './manifest.js';
+import History from './history.js';
+import Lsdel from './lsdel.js';
+import Undel from './undel.js';
 
 // Mutating commands, checkpoint and fsck
 import Mkfs from './mkfs.js';
@@ -95,6 +100,11 @@ export const COMMANDS: Record<string, typeof Command> = {
   ncheck: Ncheck,
   dump: Dump,
   rdump: Rdump,
+  diff: Diff,
+  manifest: Manifest,
+  history: History,
+  lsdel: Lsdel,
+  undel: Undel,
   mkfs: Mkfs,
   write: Write,
   touch: Touch,

@@ -60,7 +60,7 @@ export default class Mkfs extends F2fsCommand<typeof Mkfs, MkfsResult> {
     overprovision: Flags.string({ description: 'Overprovision percent (-o); default: what mkfs.f2fs picks.', helpValue: 'P' }),
     seed: Flags.integer({ description: 'Repeatable output: checkpoint version from this seed (mkfs.f2fs -r is seed 0), uuid derived from it.', min: 0 }),
     uuid: Flags.string({ description: 'Volume uuid (-U), xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.', helpValue: 'U' }),
-    timestamp: Flags.integer({ description: 'Inode times in epoch seconds (-T); default now.', min: 0, max: 0xffffffff }),
+    timestamp: Flags.integer({ description: 'Inode times in epoch seconds (-T); also makes the image reproducible (seed 0 unless --seed). Default: SOURCE_DATE_EPOCH, else now.', min: 0, max: 0xffffffff }),
     force: Flags.boolean({ char: 'f', description: 'Format over an existing F2FS file system without asking.' }),
   };
 

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { Args, Flags } from '@oclif/core';
-import { F2fsCommand, globalFlags, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { F2fsCommand, globalFlags, timestampFlag, type CmdArgs, type CmdFlags } from '../cli/base.js';
 import { Session, runLines, type LineRecord } from '../cli/session.js';
 import { F2fsError, toF2fsError } from '../errors.js';
 
@@ -48,6 +48,7 @@ export const sessionFlags = {
     default: true,
     allowNo: true,
   }),
+  timestamp: timestampFlag(),
 };
 
 export default class Run extends F2fsCommand<typeof Run, BatchResult> {

@@ -24,7 +24,8 @@ const ZERO_BLOCK = Buffer.alloc(BLKSIZE);
 export class DataReader {
   constructor(
     private readonly dev: BlockDevice,
-    private readonly nm: NodeManager,
+    // Only readNode: debugfs/history.ts reads an old copy's block map through node copies the NAT no longer names.
+    private readonly nm: Pick<NodeManager, 'readNode'>,
     private readonly check: Validator,
     private readonly pages: DirtyPages,
   ) {}

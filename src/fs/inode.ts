@@ -5,6 +5,7 @@ import { Feature } from './layout/superblock.js';
 import { I_ADDR_OFFSET, InlineFlag, InodeCore, InodeExtra, InodeHead, MAX_EXTRA_ISIZE, extraFieldFits, readSlot, slotOffset } from './layout/node.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from './layout/dentry.js';
 import type { NodePage } from './node.js';
+import type { Timespec } from './clock.js';
 
 const DEF_INLINE_RESERVED_SIZE = 1;
 
@@ -96,15 +97,8 @@ export function modeString(mode: number): string {
 
 /* ---- write side: editing inode fields in the dirty inode block ---- */
 
-export interface Timespec {
-  sec: number;
-  nsec: number;
-}
-
-export function now(): Timespec {
-  const ns = process.hrtime.bigint() % 1000000000n;
-  return { sec: Math.floor(Date.now() / 1000), nsec: Number(ns) };
-}
+// Times come from the one clock (src/fs/clock.ts), fixed when images must be reproducible.
+export { now, type Timespec } from './clock.js';
 
 /** Lets `fn` change fields of the inode head in its dirty block, in place (a live view: only touched fields are coded). */
 export function editInode(raw: Buffer, fn: (i: InodeHead) => void): void {

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { FileDevice } from '../device/file-device.js';
 import type { BlockDevice } from '../device/types.js';
 import { F2fsError, fail, fromHost, toF2fsError } from '../errors.js';
+import { fixedTime, nowSeconds } from './clock.js';
 import { CP_BITMAP_OFFSET, CP_CHKSUM_OFFSET, CheckpointHead, CpFlag, checkpointCrc, cpFlagNames, CpBlock, NatBitsHead, natBitsSize, natBitsStamp } from './layout/checkpoint.js';
 import {
   BLKSIZE,
@@ -52,11 +53,11 @@ export interface MkfsOptions {
   label?: string;
   /** -o: overprovision percent, in (0, 100). Default (or 0): mkfs 1.15's get_best_overprovision. */
   overprovision?: number;
-  /** Like -r: the checkpoint version comes from glibc srand(seed)/rand() (seed 0 gives mkfs.f2fs -r's value), and the uuid derives from the seed unless given. */
+  /** Like -r: the checkpoint version comes from glibc srand(seed)/rand() (seed 0 gives mkfs.f2fs -r's value), and the uuid derives from the seed unless given. Default: 0 when the time is fixed (timestamp or SOURCE_DATE_EPOCH), else random. */
   seed?: number;
   /** -U: volume uuid, "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx". */
   uuid?: string;
-  /** -T: inode times (seconds, 0 .. 2^32-1; mkfs stores them as 32-bit values). Default: now. */
+  /** -T: inode times (seconds, 0 .. 2^32-1; mkfs stores them as 32-bit values). Default: SOURCE_DATE_EPOCH, else now. */
   timestamp?: number;
   /** Kernel version string for the superblock's version/init_version (at most 252 bytes). Default "f2fsdbg <version>". */
   version?: string;
@@ -343,8 +344,10 @@ export function planMkfs(blockCount: number, opts: MkfsOptions = {}): MkfsPlan {
   if (vbytes.length > VERSION_NAME_LEN) fail('USAGE', `version string is ${vbytes.length} bytes; at most ${VERSION_NAME_LEN}`);
   const versionBytes = Buffer.alloc(VERSION_LEN);
   vbytes.copy(versionBytes);
-  const seed = opts.seed === undefined ? undefined : checkInt(opts.seed, 'seed', 0, 0xffffffff);
-  const time = opts.timestamp === undefined ? Math.floor(Date.now() / 1000) >>> 0 : checkInt(opts.timestamp, 'timestamp', 0, 0xffffffff);
+  // A fixed time (timestamp, SOURCE_DATE_EPOCH) asks for a reproducible image: nothing random, seed 0 unless given.
+  const reproducible = opts.timestamp !== undefined || fixedTime() !== undefined;
+  const seed = opts.seed !== undefined ? checkInt(opts.seed, 'seed', 0, 0xffffffff) : reproducible ? 0 : undefined;
+  const time = opts.timestamp === undefined ? nowSeconds() >>> 0 : checkInt(opts.timestamp, 'timestamp', 0, 0xffffffff);
   const uuid = opts.uuid !== undefined ? parseUuid(opts.uuid) : seed !== undefined ? seededUuid(seed) : parseUuid(crypto.randomUUID());
   const cpVersion = (seed !== undefined ? glibcRand(seed) : crypto.randomInt(0, 0x80000000)) | 1;
 

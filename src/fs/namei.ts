@@ -1,7 +1,6 @@
 // Name resolution: debugfs-style filespecs ("/a/b", "a/b" from a cwd, or "<ino>") to inode numbers, following symlinks where asked.
 import { fail } from '../errors.js';
 import { MAX_NAME_LEN, ROOT_INO } from './layout/constants.js';
-import { randomBytes } from 'node:crypto';
 import { editInode, hasInlineData, hasInlineDentry, isDir, isReg, isSymlink, now, setTimes, type InodeInfo, type Timespec } from './inode.js';
 import { addEntry, deleteEntry, inlineArea, putEntry, setLink, type Dentry } from './dir.js';
 import { DEFAULT_INLINE_XATTR_ADDRS } from './layout/constants.js';
@@ -11,6 +10,7 @@ import { Feature, extensionList } from './layout/superblock.js';
 import { truncateBlocks } from './node.js';
 import { balanceFs } from './checkpoint.js';
 import type { Volume } from './volume.js';
+import { inodeGeneration } from './clock.js';
 
 const MAX_SYMLINK_FOLLOW = 40; // the kernel's MAXSYMLINKS
 
@@ -82,18 +82,6 @@ export function resolve(ops: NameOps, spec: string, opts: { cwd?: number; follow
 
 /* ---- write side: creating, linking, unlinking and renaming (fs/f2fs/namei.c) ---- */
 
-/** i_generation values: random like the kernel's get_random_u32, drawn from a pool to keep creation cheap. */
-let pool = Buffer.alloc(0);
-let poolPos = 0;
-function randomU32(): number {
-  if (poolPos + 4 > pool.length) {
-    pool = randomBytes(4096);
-    poolPos = 0;
-  }
-  poolPos += 4;
-  return pool.readUInt32LE(poolPos - 4);
-}
-
 /** F2FS_FL_INHERITED, and what of it a regular file (F2FS_REG_FLMASK) or a special file (F2FS_OTHER_FLMASK) keeps. */
 const INHERITED_FLAGS = FsFlag.SYNC | FsFlag.NODUMP | FsFlag.NOATIME | FsFlag.DIRSYNC | FsFlag.PROJINHERIT | FsFlag.CASEFOLD;
 const REG_FLMASK = ~(FsFlag.DIRSYNC | FsFlag.PROJINHERIT | FsFlag.CASEFOLD);
@@ -160,7 +148,7 @@ function newInode(vol: Volume, dir: InodeInfo, mode: number, name: Buffer, opts:
     i_links: dirMode ? 2 : 1,
     i_size: 0,
     i_blocks: 1,
-    i_generation: randomU32(),
+    i_generation: inodeGeneration(vol.sb.uuid, ino, vol.cp.head.checkpoint_ver),
     i_current_depth: dirMode ? 1 : 0,
     i_flags: flags,
     i_pino: dir.ino,

@@ -427,7 +427,7 @@ export function truncateBlocks(vol: Volume, info: InodeInfo, from: number): void
 }
 
 /** A child node reached from its parent must be this file's, at the offset its position implies. */
-export function readChild(nm: NodeManager, check: Validator, ino: number, nid: number, span: NodeSpan): NodePage {
+export function readChild(nm: Pick<NodeManager, 'readNode'>, check: Validator, ino: number, nid: number, span: NodeSpan): NodePage {
   const page = nm.readNode(check.nid(nid, `node of inode ${ino} at offset ${span.ofs}`), ino);
   if (page.ofs !== span.ofs) fail('CORRUPT', `node ${nid} has footer offset ${page.ofs}, expected ${span.ofs} from its position`);
   return page;

@@ -23,6 +23,7 @@ import type { Validator } from './validate.js';
 import { inodeAddr } from './inode.js';
 import { startBidxOfNode } from './node.js';
 import type { Volume } from './volume.js';
+import { nowSeconds } from './clock.js';
 
 export const ALLOC_LFS = 0;
 const MAX_DIRTY_SSA = 1024; // 4 MiB of summaries
@@ -63,7 +64,7 @@ export class SegmentManager {
   /** free_segment_count as maintained since mount (prefree segments are not free yet). */
   freeSegments: number;
   /** Seconds base for SIT mtime: the CP's elapsed_time at mount. */
-  private readonly mountedAt = Math.floor(Date.now() / 1000);
+  private readonly mountedAt = nowSeconds();
   private readonly elapsedAtMount: number;
   private readonly writable: boolean;
 
@@ -214,7 +215,7 @@ export class SegmentManager {
 
   /** Elapsed seconds in the SIT/CP time base. */
   mtimeNow(): number {
-    return this.elapsedAtMount + Math.max(0, Math.floor(Date.now() / 1000) - this.mountedAt);
+    return this.elapsedAtMount + Math.max(0, nowSeconds() - this.mountedAt);
   }
 
   private sitForUpdate(segno: number): SitEntry {

@@ -16,3 +16,10 @@ export function cli(args: string[], opts: { input?: string | Buffer; env?: Recor
   const r = spawnSync(process.execPath, [RUN, ...args], { encoding: 'utf8', input: opts.input, maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1', ...opts.env } });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** cli() that must succeed (exit 0; the failure message shows the command and its stderr); returns stdout. */
+export function cliOk(args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): string {
+  const r = cli(args, opts);
+  if (r.status !== 0) throw new Error(`f2fsdbg ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
