@@ -10,6 +10,8 @@ import { Volume } from '../src/fs/volume.js';
 import { cli } from './helpers/cli.js';
 import { fsckBoth } from './helpers/fsck.js';
 import { mkfsImage, tmpPath, withVol } from './helpers/images.js';
+import { checkModel, churn as churnModel } from './helpers/churn.js';
+import { mkfsImage as ourMkfs } from '../src/fs/mkfs.js';
 
 const BLK = 4096;
 const FILE_BLOCKS = 768; // 3 MiB
@@ -66,6 +68,16 @@ test('random overwrites at 75% of a 64 MiB image run past 1x its capacity: GC cl
   const model = churn(img, 9000, 7);
   expectContent(img, model);
   expectClean(img);
+});
+
+test('churn at 75-90% of the user capacity (creates, appends, overwrites, truncates, deletes) on mkfs.f2fs and our 64 MiB images: no ENOSPC, both fscks clean at every checkpoint, content as the model', () => {
+  for (const formatter of ['mkfs.f2fs', 'ours'] as const) {
+    const img = formatter === 'ours' ? tmpPath('gc-churn-ours.img') : mkfsImage('gc-churn-mkfs.img', 64);
+    if (formatter === 'ours') ourMkfs(img, { sizeBytes: 64 << 20, seed: 3, timestamp: 1700000000 });
+    const r = churnModel(img, { seed: formatter === 'ours' ? 21 : 22, capacityMultiple: 1.5, low: 0.75, high: 0.9, checkpointEvery: 1500, onCheckpoint: expectClean });
+    assert.ok(r.gcCheckpoints > 0, `${formatter}: GC ran (${JSON.stringify(r.ops)})`);
+    assert.equal(checkModel(img, r.files), []);
+  }
 });
 
 test('gc command: victims chosen greedily, live blocks moved, content unchanged, both fscks clean', () => {

@@ -8,7 +8,8 @@ import { runInVm, vmAvailable } from './helpers/vm.js';
 import { tmpPath } from './helpers/images.js';
 import { mkfsImage } from '../src/fs/mkfs.js';
 import { Volume } from '../src/fs/volume.js';
-import { mkdir, writePath } from '../src/fs/ops.js';
+import { mkdir, remove, writePath } from '../src/fs/ops.js';
+import { gc } from '../src/fs/gc.js';
 import { fsyncFile } from '../src/fs/file.js';
 import { atomicBegin, writeStaged, atomicCommit } from '../src/fs/atomic.js';
 import { recover } from '../src/fs/recovery.js';
@@ -121,7 +122,7 @@ test('Linux-made power cuts: recover gives the kernel tree, and Linux mounts our
   console.log(`  kernel crash parity: ${names.length} scenarios, boots ${r1.ms} ms + ${r2.ms} ms`);
 });
 
-test('our power cuts (--sync fsync / none, fsync after a background checkpoint, mid-session atomic writes) recover identically in Linux and in recover', async () => {
+test('our power cuts (--sync fsync / none, fsync after a background checkpoint, GC between fsyncs, mid-session atomic writes) recover identically in Linux and in recover', async () => {
   assert.ok(vm.ok, `VM not available: ${vm.why}`);
   const scenarios: Record<string, (v: Volume) => void> = {
     'fsync-files': (v) => {
@@ -143,6 +144,20 @@ test('our power cuts (--sync fsync / none, fsync after a background checkpoint, 
       assert.ok(v.cp.head.checkpoint_ver > before, 'a background checkpoint was taken');
       writePath(v, '/a', fill(100, 13), { append: true });
       fsyncFile(v, v.resolve('/a').ino);
+      v.finish('none');
+    },
+    // GC between two fsyncs: moved blocks are not durable (their segments stay prefree), both fsyncs are rolled forward.
+    'gc-between-fsyncs': (v) => {
+      for (let i = 0; i < 8; i++) writePath(v, `/g${i}`, fill(300 * 4096, 20 + i));
+      v.finish('checkpoint');
+      for (let i = 0; i < 8; i += 2) remove(v, `/g${i}`);
+      writePath(v, '/g1', fill(100 * 4096, 40), { offset: 50 * 4096 });
+      v.finish('checkpoint');
+      writePath(v, '/a', fill(3000, 14), { append: true });
+      fsyncFile(v, v.resolve('/a').ino);
+      assert.ok(gc(v, { sections: 3 }).moved.data > 0, 'GC moved data blocks');
+      writePath(v, '/dir/after-gc', fill(9000, 15));
+      fsyncFile(v, v.resolve('/dir/after-gc').ino);
       v.finish('none');
     },
     'atomic-committed': (v) => {
