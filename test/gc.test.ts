@@ -7,6 +7,8 @@ import { writeCheckpoint } from '../src/fs/checkpoint.js';
 import { gc, selectVictim } from '../src/fs/gc.js';
 import { remove, writePath } from '../src/fs/ops.js';
 import { Volume } from '../src/fs/volume.js';
+import { editInode } from '../src/fs/inode.js';
+import { InlineFlag } from '../src/fs/layout/node.js';
 import { cli } from './helpers/cli.js';
 import { fsckBoth } from './helpers/fsck.js';
 import { mkfsImage, tmpPath, withVol } from './helpers/images.js';
@@ -174,6 +176,36 @@ test('node segments are collected too: inodes and dnodes rewritten out of place,
   withVol(img, (vol) => {
     for (let i = 0; i < 1500; i += 3) assert.is(vol.data.read(vol.inode(vol.resolve(`/n${i}`).ino), 0, 64).toString(), `file ${i}`);
   });
+  expectClean(img);
+});
+
+test('a pinned file (PIN_FILE) keeps its blocks where they are: GC leaves them and says so', () => {
+  const img = mkfsImage('gc-pin.img', 64);
+  const vol = Volume.open(img, { readOnly: false });
+  let before: number[] = [];
+  try {
+    const { ino } = writePath(vol, '/pinned', Buffer.alloc(100 * BLK, 7));
+    writePath(vol, '/other', Buffer.alloc(700 * BLK, 8)); // fills the log's segment past the pinned blocks
+    editInode(vol.nm.nodeForUpdate(ino), (i) => void (i.i_inline |= InlineFlag.PIN_FILE));
+    writeCheckpoint(vol, { umount: false });
+    remove(vol, '/other');
+    writeCheckpoint(vol, { umount: false });
+    const addrs = () => {
+      const out: number[] = [];
+      vol.data.walk(vol.inode(ino), 0, 100, (_b, a) => out.push(a));
+      return out;
+    };
+    before = addrs();
+    const pinnedSeg = vol.sm.segnoOf(before[0]);
+    const r = gc(vol, { sections: 100 });
+    const v = r.victims.find((x) => x.segno === pinnedSeg);
+    assert.ok(v, 'the segment holding the pinned file was a victim');
+    assert.ok(v!.skipped >= 100, `skipped ${v!.skipped}`);
+    assert.equal(addrs(), before);
+    writeCheckpoint(vol, { umount: true });
+  } finally {
+    vol.close();
+  }
   expectClean(img);
 });
 

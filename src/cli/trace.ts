@@ -17,10 +17,12 @@ const TRACE_TAGS: Record<string, string> = {
   'cp-tail': 'CPt',
   sum: 'SUM',
   orphan: 'ORPH',
+  'gc-data': 'Dgc',
+  'gc-node': 'Ngc',
 };
 
 /**
- * A trace as one line: writes by kind in order (D data, N node, Nf node with fsync mark, SSA, NAT, SIT, CP, CPt the
+ * A trace as one line: writes by kind in order (D data, N node, Nf node with fsync mark, Dgc/Ngc a block GC moved, SSA, NAT, SIT, CP, CPt the
  * checkpoint's last block, SUM, ORPH), a run of 3 or more shown as `D×12`; each flush as `| FLUSH(tag) |`.
  */
 export function formatTrace(events: TraceEvent[]): string {

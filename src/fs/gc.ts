@@ -4,7 +4,7 @@
 // (segs_per_sec 1, mkfs.f2fs's default).
 import { fail } from '../errors.js';
 import { BLOCKS_PER_SEG, CursegType, isNodeSegType } from './layout/constants.js';
-import { readSlot, slotOffset, writeSlot } from './layout/node.js';
+import { InlineFlag, readSlot, slotOffset, writeSlot } from './layout/node.js';
 import { bitMsb } from './layout/struct.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { dropExtent } from './data.js';
@@ -21,7 +21,7 @@ export interface GcVictim {
   valid: number;
   /** Live blocks moved out. */
   moved: number;
-  /** Valid blocks left behind: their owner no longer points at them (is_alive said no). */
+  /** Valid blocks left behind: their owner no longer points at them (is_alive said no), or a pinned file holds them. */
   skipped: number;
 }
 
@@ -104,6 +104,10 @@ export function collectSegment(vol: Volume, segno: number): GcVictim {
     if (owner.node) {
       vol.nm.nodeForUpdate(owner.nid!);
       writeNode(vol, owner.nid!, 0, 'gc-node');
+    } else if (vol.inode(owner.ino!).inode.i_inline & InlineFlag.PIN_FILE) {
+      // f2fs_gc_pinned_control: a pinned file's blocks stay where they are (F2FS_IOC_SET_PIN_FILE promises it).
+      victim.skipped++;
+      continue;
     } else moveDataBlock(vol, blkaddr, owner.ino!, owner.nid!, owner.ofsInNode!);
     victim.moved++;
   }
