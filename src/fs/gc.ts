@@ -3,7 +3,7 @@
 // foreground cleaning f2fs_balance_fs starts before the free segments run out. A section is taken to be one segment
 // (segs_per_sec 1, mkfs.f2fs's default).
 import { fail } from '../errors.js';
-import { BLOCKS_PER_SEG, CursegType, isNodeSegType } from './layout/constants.js';
+import { BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, isNodeSegType } from './layout/constants.js';
 import { InlineFlag, readSlot, slotOffset, writeSlot } from './layout/node.js';
 import { bitMsb } from './layout/struct.js';
 import { writeCheckpoint } from './checkpoint.js';
@@ -130,8 +130,8 @@ function moveDataBlock(vol: Volume, blkaddr: number, ino: number, nid: number, o
 }
 
 /**
- * f2fs_gc: collects `sections` victims (default: as many as it takes until free segments suffice, at least one).
- * Victims become prefree: the caller's next checkpoint makes them free (balanceGc takes it).
+ * f2fs_gc: collects `sections` victims (default: until free segments suffice, counting the victims it emptied as
+ * freed, at least one). Victims become prefree: a checkpoint makes them free.
  */
 export function gc(vol: Volume, opts: { sections?: number; mode?: GcMode } = {}): GcReport {
   vol.requireWritable();
@@ -139,14 +139,16 @@ export function gc(vol: Volume, opts: { sections?: number; mode?: GcMode } = {})
   const report: GcReport = { mode, victims: [], moved: { data: 0, node: 0 }, freeBefore: vol.sm.freeSegments, freeAfter: 0, prefree: 0 };
   const chosen = new Set<number>();
   const want = opts.sections ?? Number.MAX_SAFE_INTEGER;
+  let freed = 0;
   while (report.victims.length < want) {
-    if (opts.sections === undefined && report.victims.length && !hasNotEnoughFreeSecs(vol, report.victims.length)) break;
+    if (opts.sections === undefined && report.victims.length && !hasNotEnoughFreeSecs(vol, freed)) break;
     const segno = selectVictim(vol, mode, chosen);
     if (segno === null) break;
     chosen.add(segno);
     const v = collectSegment(vol, segno);
     report.victims.push(v);
     report.moved[v.kind] += v.moved;
+    if (vol.sm.prefree.has(segno)) freed++;
   }
   report.freeAfter = vol.sm.freeSegments;
   report.prefree = vol.sm.prefree.size;
@@ -154,20 +156,20 @@ export function gc(vol: Volume, opts: { sections?: number; mode?: GcMode } = {})
 }
 
 /**
- * The cleaning part of f2fs_balance_fs, where no buffer is held: while free segments run short, prefree ones are
- * freed by a checkpoint, then foreground GC moves victims out and a checkpoint frees them. Returns whether it ran.
+ * The cleaning part of f2fs_balance_fs, where no buffer is held. When free segments run short, a checkpoint first
+ * frees what earlier cleaning emptied (prefree); if that is not enough, foreground GC collects until it is, and a
+ * checkpoint follows only when the free segments run low (f2fs_gc: fewer than the logs; here also fewer than twice
+ * what a checkpoint of the dirty state needs, which Volume.reserveBlocks insists on). The rest wait for the next one.
+ * Returns whether anything was done.
  */
 export function balanceGc(vol: Volume): boolean {
   if (!hasNotEnoughFreeSecs(vol)) return false;
-  const rounds = vol.geo.mainSegments;
-  for (let i = 0; i < rounds && hasNotEnoughFreeSecs(vol); i++) {
-    if (vol.sm.prefree.size) {
-      writeCheckpoint(vol, { umount: false });
-      continue;
-    }
-    // One victim a round: the checkpoint after it returns the victim to the free pool before the next choice.
-    if (!gc(vol, { sections: 1 }).victims.length) break;
+  if (vol.sm.prefree.size) {
+    writeCheckpoint(vol, { umount: false });
+    if (!hasNotEnoughFreeSecs(vol)) return true;
   }
-  if (vol.sm.prefree.size) writeCheckpoint(vol, { umount: false });
+  gc(vol);
+  const low = Math.max(CUR_SEG_TYPES, 2 * vol.checkpointSegments());
+  if (vol.sm.freeSegments < low && vol.sm.prefree.size) writeCheckpoint(vol, { umount: false });
   return true;
 }
