@@ -16,6 +16,7 @@ import { checkModel, churn as churnModel } from './helpers/churn.js';
 import { mkfsImage as ourMkfs } from '../src/fs/mkfs.js';
 
 const BLK = 4096;
+const BLOCKS_PER_SEG = 512;
 const FILE_BLOCKS = 768; // 3 MiB
 
 /** A deterministic random source (the tests must replay the same workload). */
@@ -79,6 +80,40 @@ test('churn at 75-90% of the user capacity (creates, appends, overwrites, trunca
     const r = churnModel(img, { seed: formatter === 'ours' ? 21 : 22, capacityMultiple: 1.5, low: 0.75, high: 0.9, checkpointEvery: 1500, onCheckpoint: expectClean });
     assert.ok(r.gcCheckpoints > 0, `${formatter}: GC ran (${JSON.stringify(r.ops)})`);
     assert.equal(checkModel(img, r.files), []);
+  }
+});
+
+test('capacity: a fresh image takes as many blocks as Linux statfs reports free (within one section), GC making room', () => {
+  for (const overwrite of [false, true]) {
+    const img = mkfsImage(`gc-fill-${overwrite}.img`, 64);
+    const vol = Volume.open(img, { readOnly: false });
+    let filled = 0;
+    // f2fs_statfs: f_bavail = user_block_count - valid_block_count (no reserved blocks by default).
+    const bavail = vol.cp.head.user_block_count - vol.cp.head.valid_block_count;
+    try {
+      // A churned volume first (rewritten half way), then filled: the free space has to come back through GC.
+      if (overwrite) {
+        for (let i = 0; i < 4; i++) writePath(vol, `/tmp${i}`, Buffer.alloc(800 * BLK, i));
+        for (let i = 0; i < 4; i++) remove(vol, `/tmp${i}`);
+        writeCheckpoint(vol, { umount: false });
+      }
+      const chunk = Buffer.alloc(64 * BLK, 0x6b);
+      for (;;) {
+        try {
+          writePath(vol, '/fill', chunk, { append: true });
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'ENOSPC') throw e;
+          break;
+        }
+        filled += 64;
+      }
+      writeCheckpoint(vol, { umount: true });
+    } finally {
+      vol.close();
+    }
+    assert.ok(filled >= bavail - BLOCKS_PER_SEG, `filled ${filled} blocks of ${bavail} (overwrite ${overwrite})`);
+    assert.ok(filled <= bavail, `filled ${filled} > ${bavail}`);
+    expectClean(img);
   }
 });
 
