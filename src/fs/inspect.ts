@@ -6,7 +6,7 @@
 // decimal strings).
 import type { BlockDevice } from '../device/types.js';
 import { during, fail } from '../errors.js';
-import { cpCurseg, packStatuses, readCheckpoint, readOrphans, type Checkpoint, type PackStatus } from './checkpoint.js';
+import { cpCurseg, currentPack, packStatuses, readCheckpoint, readOrphans, type Checkpoint, type PackStatus } from './checkpoint.js';
 import { areaEntries, type Dentry } from './dir.js';
 import { deviceNumber, gcFailures, hasInlineData, hasInlineDentry, inodeAddr, inodeNids, isDir, isSymlink, modeString, readInodeInfo, type InodeInfo } from './inode.js';
 import { CP_BITMAP_OFFSET, CheckpointHead, CpFlag, OrphanBlock, checkpointCrc, cpFlagNames } from './layout/checkpoint.js';
@@ -185,11 +185,7 @@ export function packLayout(head: CheckpointHead, base: number, cpPayload: number
  */
 export function dumpCp(dev: BlockDevice, sb: Superblock, geo: Geometry, force?: 1 | 2) {
   const packs = packStatuses(dev, geo);
-  const [p1, p2] = packs;
-  let pack: 1 | 2;
-  if (force) pack = force;
-  else if (p1.valid && p2.valid) pack = BigInt.asIntN(64, p2.version! - p1.version!) > 0n ? 2 : 1;
-  else pack = p2.valid && !p1.valid ? 2 : 1;
+  const pack = force ?? currentPack(packs);
   const status = packs[pack - 1];
   const base = status.base;
   const block = dev.readBlock(base);
