@@ -154,7 +154,7 @@ export type InjectTarget = keyof typeof TARGETS;
 /** set-super: both copies unless `copy` names one; the crc is recomputed when the sb_checksum feature is on. */
 export function setSuper(dev: BlockDevice, field: string, value: string, opts: InjectOptions & { copy?: 0 | 1 } = {}): InjectResult {
   const ed = new Editor(dev);
-  if (dev.blockCount < 2) fail('NOT_F2FS', `image has ${dev.blockCount} blocks: too small for both superblock copies`);
+  if (dev.blockCount < 2) fail('NOT_F2FS', `image is smaller than two 4 KiB blocks (${dev.blockCount} whole): too small for both superblock copies`);
   for (const copy of opts.copy === undefined ? [0, 1] : [opts.copy]) {
     const place: Place = { what: `superblock copy ${copy}`, blkaddr: copy, at: SUPER_OFFSET, structs: TARGETS.super };
     const change = ed.set(place, field, value);
@@ -341,10 +341,11 @@ export function setInode(dev: BlockDevice, spec: string, field: string, value: s
   return ed.commit();
 }
 
-export function setNode(dev: BlockDevice, nid: number, field: string, value: string, opts: InjectOptions = {}): InjectResult {
+/** set-node: the node block the NAT names, or (`blkaddr`) another copy of it, e.g. an fsynced one in the node chain. */
+export function setNode(dev: BlockDevice, nid: number, field: string, value: string, opts: InjectOptions & { blkaddr?: number } = {}): InjectResult {
   const ed = new Editor(dev);
   const t = tablesOf(dev);
-  const blkaddr = nodeBlock(dev, t, nid);
+  const blkaddr = opts.blkaddr === undefined ? nodeBlock(dev, t, nid) : userIndex(opts.blkaddr, t.geo.mainBlkaddr, t.geo.mainEnd, 'main-area block address');
   // `nid` is a footer field; `nid[N]` an indirect node's slot.
   const footer = locateField(NodeFooter, field) !== null;
   ed.set({ what: `node ${nid}${footer ? ' footer' : ''}`, blkaddr, at: footer ? NODE_FOOTER_OFFSET : 0, structs: footer ? [NodeFooter] : [DirectNode, IndirectNode] }, field, value);

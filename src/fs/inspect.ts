@@ -4,6 +4,7 @@
 // JSON naming: fields that are on-disk struct fields keep their on-disk names (block_count, checkpoint_ver, i_mode);
 // derived values are camelCase (modeString, natBlkaddr). 64-bit versions are strings (render.ts turns bigint into
 // decimal strings).
+import { inodeTime } from '../debugfs/time.js';
 import type { BlockDevice } from '../device/types.js';
 import { during, fail } from '../errors.js';
 import { cpCurseg, currentPack, packStatuses, readCheckpoint, readOrphans, type Checkpoint, type PackStatus } from './checkpoint.js';
@@ -30,13 +31,12 @@ import { SitBlock, sitType, sitValidBlocks } from './layout/sit.js';
 import { bitMsb, popcount } from './layout/struct.js';
 import { SUM_TYPE_NODE, NatJournal, SitJournal, SummaryBlock, type SummaryEntry } from './layout/summary.js';
 import { Superblock, featureNames, volumeName, SB_GEOMETRY_FIELDS, uuidString } from './layout/superblock.js';
-import { NodePage } from './node.js';
+import { NodePage, maxFileBlocks } from './node.js';
 import { parseInoSpec } from './namei.js';
 import type { Geometry } from './super.js';
 import type { Volume } from './volume.js';
 
 export const fileTypeName = (mode: number) => FILE_TYPE_NAMES[fileTypeOfMode(mode)];
-const time = (sec: number, nsec: number) => ({ sec, nsec, iso: new Date(sec * 1000 + Math.floor(nsec / 1e6)).toISOString() });
 
 /** A user-given number that must name something in [min, max): EINVAL (not CORRUPT: the image is fine). */
 function userRange(n: number, min: number, max: number, what: string): number {
@@ -166,7 +166,8 @@ export function packLayout(head: CheckpointHead, base: number, cpPayload: number
   const start = base + head.cp_pack_start_sum;
   const nodeFirst = base + total - 4;
   const dataEnd = nodeSums ? nodeFirst : base + total - 1;
-  const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+  // The counts come from disk (this pack may be the invalid one): no list runs past the pack's segment.
+  const range = (from: number, to: number) => Array.from({ length: Math.max(0, Math.min(to, base + BLOCKS_PER_SEG) - from) }, (_, i) => from + i);
   return {
     head: base,
     tail: base + total - 1,
@@ -279,10 +280,10 @@ export function statInode(vol: Volume, info: InodeInfo) {
     size: i.i_size,
     blocks: i.i_blocks,
     stBlocks: stBlocks(info),
-    atime: time(i.i_atime, i.i_atime_nsec),
-    ctime: time(i.i_ctime, i.i_ctime_nsec),
-    mtime: time(i.i_mtime, i.i_mtime_nsec),
-    crtime: e && info.extraIsize >= 28 ? time(e.i_crtime, e.i_crtime_nsec) : null,
+    atime: inodeTime(info.page.raw, 'i_atime', i.i_atime_nsec),
+    ctime: inodeTime(info.page.raw, 'i_ctime', i.i_ctime_nsec),
+    mtime: inodeTime(info.page.raw, 'i_mtime', i.i_mtime_nsec),
+    crtime: e && info.extraIsize >= 28 ? inodeTime(info.page.raw, 'i_crtime', e.i_crtime_nsec) : null,
     generation: i.i_generation,
     advise: i.i_advise,
     inline: i.i_inline,
@@ -403,7 +404,7 @@ export function bmapRuns(entries: BmapEntry[]): BmapRun[] {
 
 /** bmap of one file block: its address (or hole/reservation/inline) and the node slot holding it. */
 export function bmapOne(vol: Volume, info: InodeInfo, bidx: number) {
-  userRange(bidx, 0, Number.MAX_SAFE_INTEGER, 'file block');
+  userRange(bidx, 0, maxFileBlocks(info.addrsPerInode), 'file block');
   const size = info.inode.i_size;
   const pastEof = bidx * BLKSIZE >= size;
   if (hasInlineData(info) || hasInlineDentry(info))
@@ -510,9 +511,12 @@ export function ncheck(vol: Volume, inos: number[]): Map<number, string[]> {
   return found;
 }
 
-/** Depth-first walk of every dentry below `start` (no '.'/'..'), visiting each directory once. */
+/**
+ * Depth-first walk of every dentry below `start` (no '.'/'..'). A directory met twice (a dentry naming an ancestor,
+ * or a second link to a directory) is CORRUPT: the walk would not end or would repeat a subtree.
+ */
 export function walkTree(vol: Volume, visit: (path: string, d: Dentry, parent: number) => void, start = vol.sb.root_ino, prefix = ''): void {
-  const seen = new Set<number>([start]);
+  const seen = new Map<number, string>([[start, prefix || '/']]);
   const stack: [number, string][] = [[start, prefix]];
   while (stack.length) {
     const [ino, path] = stack.pop()!;
@@ -522,10 +526,11 @@ export function walkTree(vol: Volume, visit: (path: string, d: Dentry, parent: n
       if (name === '.' || name === '..') continue;
       const p = `${path}/${name}`;
       visit(p, d, ino);
-      if (d.fileType === 2 && !seen.has(d.ino)) {
-        seen.add(d.ino);
-        stack.push([d.ino, p]);
-      }
+      if (d.fileType !== 2) continue;
+      const before = seen.get(d.ino);
+      if (before !== undefined) fail('CORRUPT', `${p}: directory inode ${d.ino} is already at ${before} (a directory cycle or a second link to a directory)`, { ino: d.ino });
+      seen.set(d.ino, p);
+      stack.push([d.ino, p]);
     }
   }
 }

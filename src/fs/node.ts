@@ -273,7 +273,8 @@ export function nodePath(block: number, addrsPerInode: number): NodePath {
     const y = Math.floor(block / B) % N;
     return { level: 3, offset: [4, x, y, block % B], noffset: [0, 5 + 2 * N, 6 + 2 * N + x * (N + 1), 7 + 2 * N + x * (N + 1) + y] };
   }
-  return fail('EINVAL', `file block ${block} is beyond the largest file`);
+  // Callers check user-given indexes first (EINVAL): one reaching here came from disk.
+  return fail('CORRUPT', `file block ${block} is beyond the largest file`);
 }
 
 /** Number of file blocks addressable through an inode with `addrsPerInode` slots. */
