@@ -1,21 +1,4 @@
-// freeb IMAGE BLKADDR: Mark a main-area block free in its segment's SIT entry: valid_map bit cleared, valid count down 
+// freeb IMAGE BLKADDR: mark a main-area block free in its segment's SIT entry (debugfs freeb).
+import { sitBitCommand } from './sit-bit.js';
 
-import { F2fsCommand, imageArg } from '../cli/base.js';
-import { numberArg } from '../cli/args.js';
-import { renderInjection } from '../cli/inject.js';
-import { sitBit, type InjectResult } from '../debugfs/inject.js';
-
-export default class Freeb extends F2fsCommand<typeof Freeb, InjectResult & { valid: boolean }> {
-  static override summary = "Mark a main-area block free in its segment's SIT entry: valid_map bit cleared, valid count down (debugfs freeb).";
-  static override description = "The live entry: the checkpoint's SIT journal slot, else the current SIT block.";
-  static override examples = ['<%= config.bin %> freeb disk.img 4608'];
-  static override args = { image: imageArg(), blkaddr: numberArg({ description: 'main-area block address', required: true }) };
-
-  protected async invoke(): Promise<InjectResult & { valid: boolean }> {
-    return sitBit(this.openDevice({ write: true }), this.args.blkaddr, 'free');
-  }
-
-  protected override render(r: InjectResult & { valid: boolean }): void {
-    renderInjection((s) => this.out(s), r);
-  }
-}
+export default sitBitCommand('free', "Mark a main-area block free in its segment's SIT entry: valid_map bit cleared, valid count down (debugfs freeb).");

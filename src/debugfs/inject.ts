@@ -237,16 +237,27 @@ function userIndex(n: number, min: number, max: number, what: string): number {
   return n;
 }
 
+/**
+ * A journal's entry for `key` (a nid or segno): its byte offset in the journal block, or null. The journal is a count
+ * (`n_nats` / `n_sits`, bounded by the array) then entries of `key` and the table entry (`ne` / `se`).
+ */
+function journalSlot(block: Buffer, at: number, journal: Struct<unknown>, entry: Struct<unknown>, key: number): { slot: number; at: number } | null {
+  const [countField, entriesField] = journal.fields.map(([name]) => name);
+  const [keyField, valueField] = entry.fields.map(([name]) => name);
+  const arrayLen = (journal.fields[1][1] as { count: number }).count;
+  const n = Math.min(Number(readField(block, at, locateField(journal, countField)!)), arrayLen);
+  for (let i = 0; i < n; i++) {
+    const e = at + (journal.offsets as Record<string, number>)[entriesField] + i * entry.size;
+    if (Number(readField(block, e, locateField(entry, keyField)!)) === key) return { slot: i, at: e + (entry.offsets as Record<string, number>)[valueField] };
+  }
+  return null;
+}
+
 /** The live NAT entry of `nid`: its journal slot when the checkpoint's NAT journal holds it, else its NAT block slot. */
 function natPlace(dev: BlockDevice, t: Tables, nid: number): Place {
   userIndex(nid, 0, t.geo.maxNid, 'nid');
-  const j = NatJournal.view(dev.readBlock(t.natJournal.blkaddr), t.natJournal.at);
-  const n = Math.min(j.n_nats, j.entries.length);
-  for (let i = 0; i < n; i++) {
-    const at = t.natJournal.at + NatJournal.offsets.entries + i * NatJournalEntry.size;
-    if (NatJournalEntry.field('nid').get(dev.readBlock(t.natJournal.blkaddr), at) === nid)
-      return { what: `NAT entry of nid ${nid} (journal slot ${i})`, blkaddr: t.natJournal.blkaddr, at: at + NatJournalEntry.offsets.ne, structs: TARGETS.nat };
-  }
+  const j = journalSlot(dev.readBlock(t.natJournal.blkaddr), t.natJournal.at, NatJournal, NatJournalEntry, nid);
+  if (j) return { what: `NAT entry of nid ${nid} (journal slot ${j.slot})`, blkaddr: t.natJournal.blkaddr, at: j.at, structs: TARGETS.nat };
   const blkaddr = t.nm.natBlockAddr(Math.floor(nid / NAT_ENTRY_PER_BLOCK));
   return { what: `NAT entry of nid ${nid}`, blkaddr, at: (nid % NAT_ENTRY_PER_BLOCK) * NatEntry.size, structs: TARGETS.nat };
 }
@@ -260,13 +271,8 @@ export function setNat(dev: BlockDevice, nid: number, field: string, value: stri
 /** The live SIT entry of `segno`: its SIT journal slot, else its slot in the current SIT block. */
 function sitPlace(dev: BlockDevice, t: Tables, segno: number): Place {
   userIndex(segno, 0, t.geo.mainSegments, 'segment');
-  const j = SitJournal.view(dev.readBlock(t.sitJournal.blkaddr), t.sitJournal.at);
-  const n = Math.min(j.n_sits, j.entries.length);
-  for (let i = 0; i < n; i++) {
-    const at = t.sitJournal.at + SitJournal.offsets.entries + i * SitJournalEntry.size;
-    if (SitJournalEntry.field('segno').get(dev.readBlock(t.sitJournal.blkaddr), at) === segno)
-      return { what: `SIT entry of segment ${segno} (journal slot ${i})`, blkaddr: t.sitJournal.blkaddr, at: at + SitJournalEntry.offsets.se, structs: TARGETS.sit };
-  }
+  const j = journalSlot(dev.readBlock(t.sitJournal.blkaddr), t.sitJournal.at, SitJournal, SitJournalEntry, segno);
+  if (j) return { what: `SIT entry of segment ${segno} (journal slot ${j.slot})`, blkaddr: t.sitJournal.blkaddr, at: j.at, structs: TARGETS.sit };
   const blkaddr = t.sm.sitBlockAddr(Math.floor(segno / SIT_ENTRY_PER_BLOCK));
   return { what: `SIT entry of segment ${segno}`, blkaddr, at: (segno % SIT_ENTRY_PER_BLOCK) * SitEntry.size, structs: TARGETS.sit };
 }
