@@ -105,6 +105,7 @@ class Editor {
 
   setSlot(place: Place, slot: FieldSlot, type: string, value: bigint | Buffer): FieldChange {
     const block = this.block(place.blkaddr);
+    if (place.at + slot.offset + slot.size > block.length) fail('CORRUPT', `${place.what}: ${slot.path} at byte ${place.at + slot.offset} runs past the block`);
     const old = readField(block, place.at, slot);
     writeField(block, place.at, slot, value);
     const change = { what: place.what, blkaddr: place.blkaddr, field: slot.path, type, offset: place.at + slot.offset, size: slot.size, old: show(old), new: show(readField(block, place.at, slot)) };

@@ -70,7 +70,9 @@ export function requireContent(info: InodeInfo, what: string): void {
  */
 export function dumpToHost(vol: Volume, info: InodeInfo, hostPath: string, progress?: (bytes: number) => void): number {
   if (!isReg(info.inode.i_mode) && !isSymlink(info.inode.i_mode)) fail('EINVAL', `inode ${info.ino} is not a regular file`);
-  const fd = fromHost(() => fs.openSync(hostPath, 'w', info.inode.i_mode & 0o777));
+  // Never through a symlink at the host path: a dump writes the file it names, not what a link there points to.
+  const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;
+  const fd = fromHost(() => fs.openSync(hostPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, info.inode.i_mode & 0o777));
   try {
     return writeContent(vol, info, fd, progress);
   } catch (e) {
