@@ -35,6 +35,8 @@ export interface Finding {
 }
 export interface FuzzReport {
   mutants: number;
+  /** Mutants per kind of mutation (first word of its description). */
+  kinds: Record<string, number>;
   processes: number;
   counts: Record<Verdict, number>;
   findings: Finding[];
@@ -258,7 +260,7 @@ export function fuzz(opts: { count: number; seed: number; minutes?: number; work
   const seeds = makeSeeds(opts.work);
   const infos = seeds.map(seedInfo);
   const r = rng(opts.seed);
-  const report: FuzzReport = { mutants: 0, processes: 0, counts: { ok: 0, crash: 0, hang: 0, memory: 0, 'ro-write': 0, escape: 0 }, findings: [], ms: 0 };
+  const report: FuzzReport = { mutants: 0, kinds: {}, processes: 0, counts: { ok: 0, crash: 0, hang: 0, memory: 0, 'ro-write': 0, escape: 0 }, findings: [], ms: 0 };
   const mutantImg = path.join(opts.work, 'mutant.img');
   const copyImg = path.join(opts.work, 'copy.img');
   const sandbox = path.join(opts.work, 'sandbox');
@@ -278,6 +280,8 @@ export function fuzz(opts: { count: number; seed: number; minutes?: number; work
       mutation = `flip a bit of block ${blk} (after ${(e as Error).message.slice(0, 60)})`;
     }
     report.mutants++;
+    const kind = mutation.split(' ')[0];
+    report.kinds[kind] = (report.kinds[kind] ?? 0) + 1;
     const found = (command: string, verdict: Exclude<Verdict, 'ok'>, detail: string) => {
       const keep = path.join(opts.work, `finding-${report.findings.length}-${verdict}.img`);
       fs.copyFileSync(mutantImg, keep);
