@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDevice } from '../src/device/index.js';
-import { fieldList, setCp, setDentry, setInode, setNat, setNode, setSit, setSsa, setSuper, zapBlock, type InjectTarget } from '../src/debugfs/inject.js';
+import { fieldList, setCp, setDentry, setInode, setNode, setSsa, setTableEntry, setSuper, zapBlock, type InjectTarget } from '../src/debugfs/inject.js';
 import { walkTree } from '../src/fs/inspect.js';
 import { walkChain } from '../src/fs/recovery.js';
 import { Volume } from '../src/fs/volume.js';
@@ -201,10 +201,10 @@ function mutate(img: string, info: SeedInfo, r: ReturnType<typeof rng>): string 
         setCp(dev, field, value, { pack: r.pick([1, 2, undefined]) });
         break;
       case 'nat':
-        setNat(dev, ino, field, value);
+        setTableEntry(dev, 'nat', ino, field, value);
         break;
       case 'sit':
-        setSit(dev, r.int(24), field, value);
+        setTableEntry(dev, 'sit', r.int(24), field, value);
         break;
       case 'ssa':
         setSsa(dev, r.pick(info.nodeBlocks), field, value);

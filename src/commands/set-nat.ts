@@ -4,7 +4,7 @@ import { Args } from '@oclif/core';
 import type { BlockDevice } from '../device/types.js';
 import { parseNumber } from '../cli/args.js';
 import { InjectCommand, fieldArgs, injectImageArg, listFlag } from '../cli/inject.js';
-import { setNat } from '../debugfs/inject.js';
+import { setTableEntry } from '../debugfs/inject.js';
 
 export default class SetNat extends InjectCommand<typeof SetNat> {
   static override target = 'nat' as const;
@@ -15,6 +15,6 @@ export default class SetNat extends InjectCommand<typeof SetNat> {
   static override flags = { list: listFlag };
 
   protected inject(dev: BlockDevice, a: Record<string, string>) {
-    return setNat(dev, parseNumber(a.nid, 'nid'), a.field, a.value);
+    return setTableEntry(dev, 'nat', parseNumber(a.nid, 'nid'), a.field, a.value);
   }
 }

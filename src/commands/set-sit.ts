@@ -4,7 +4,7 @@ import { Args } from '@oclif/core';
 import type { BlockDevice } from '../device/types.js';
 import { parseNumber } from '../cli/args.js';
 import { InjectCommand, fieldArgs, injectImageArg, listFlag } from '../cli/inject.js';
-import { setSit } from '../debugfs/inject.js';
+import { setTableEntry } from '../debugfs/inject.js';
 
 export default class SetSit extends InjectCommand<typeof SetSit> {
   static override target = 'sit' as const;
@@ -16,6 +16,6 @@ export default class SetSit extends InjectCommand<typeof SetSit> {
   static override flags = { list: listFlag };
 
   protected inject(dev: BlockDevice, a: Record<string, string>) {
-    return setSit(dev, parseNumber(a.segno, 'segno'), a.field, a.value);
+    return setTableEntry(dev, 'sit', parseNumber(a.segno, 'segno'), a.field, a.value);
   }
 }

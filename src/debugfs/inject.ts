@@ -254,33 +254,28 @@ function journalSlot(block: Buffer, at: number, journal: Struct<unknown>, entry:
   return null;
 }
 
-/** The live NAT entry of `nid`: its journal slot when the checkpoint's NAT journal holds it, else its NAT block slot. */
-function natPlace(dev: BlockDevice, t: Tables, nid: number): Place {
-  userIndex(nid, 0, t.geo.maxNid, 'nid');
-  const j = journalSlot(dev.readBlock(t.natJournal.blkaddr), t.natJournal.at, NatJournal, NatJournalEntry, nid);
-  if (j) return { what: `NAT entry of nid ${nid} (journal slot ${j.slot})`, blkaddr: t.natJournal.blkaddr, at: j.at, structs: TARGETS.nat };
-  const blkaddr = t.nm.natBlockAddr(Math.floor(nid / NAT_ENTRY_PER_BLOCK));
-  return { what: `NAT entry of nid ${nid}`, blkaddr, at: (nid % NAT_ENTRY_PER_BLOCK) * NatEntry.size, structs: TARGETS.nat };
+/** The NAT and the SIT: a table of fixed-size entries per block, current copy chosen by the checkpoint, and a journal. */
+const TABLE = {
+  nat: { what: (k: number) => `NAT entry of nid ${k}`, key: 'nid', limit: (t: Tables) => t.geo.maxNid, perBlock: NAT_ENTRY_PER_BLOCK, entry: NatEntry, journal: NatJournal, journalEntry: NatJournalEntry },
+  sit: { what: (k: number) => `SIT entry of segment ${k}`, key: 'segment', limit: (t: Tables) => t.geo.mainSegments, perBlock: SIT_ENTRY_PER_BLOCK, entry: SitEntry, journal: SitJournal, journalEntry: SitJournalEntry },
+};
+
+/** The live entry `key` of a table: its journal slot when the checkpoint's journal holds it, else its slot in the current table block. */
+function tablePlace(dev: BlockDevice, t: Tables, table: 'nat' | 'sit', key: number): Place {
+  const d = TABLE[table];
+  userIndex(key, 0, d.limit(t), d.key);
+  const where = table === 'nat' ? t.natJournal : t.sitJournal;
+  const j = journalSlot(dev.readBlock(where.blkaddr), where.at, d.journal, d.journalEntry, key);
+  if (j) return { what: `${d.what(key)} (journal slot ${j.slot})`, blkaddr: where.blkaddr, at: j.at, structs: TARGETS[table] };
+  const k = Math.floor(key / d.perBlock);
+  const blkaddr = table === 'nat' ? t.nm.natBlockAddr(k) : t.sm.sitBlockAddr(k);
+  return { what: d.what(key), blkaddr, at: (key % d.perBlock) * d.entry.size, structs: TARGETS[table] };
 }
 
-export function setNat(dev: BlockDevice, nid: number, field: string, value: string): InjectResult {
+/** set-nat / set-sit: one field of a live NAT or SIT entry. */
+export function setTableEntry(dev: BlockDevice, table: 'nat' | 'sit', key: number, field: string, value: string): InjectResult {
   const ed = new Editor(dev);
-  ed.set(natPlace(dev, tablesOf(dev), nid), field, value);
-  return ed.commit();
-}
-
-/** The live SIT entry of `segno`: its SIT journal slot, else its slot in the current SIT block. */
-function sitPlace(dev: BlockDevice, t: Tables, segno: number): Place {
-  userIndex(segno, 0, t.geo.mainSegments, 'segment');
-  const j = journalSlot(dev.readBlock(t.sitJournal.blkaddr), t.sitJournal.at, SitJournal, SitJournalEntry, segno);
-  if (j) return { what: `SIT entry of segment ${segno} (journal slot ${j.slot})`, blkaddr: t.sitJournal.blkaddr, at: j.at, structs: TARGETS.sit };
-  const blkaddr = t.sm.sitBlockAddr(Math.floor(segno / SIT_ENTRY_PER_BLOCK));
-  return { what: `SIT entry of segment ${segno}`, blkaddr, at: (segno % SIT_ENTRY_PER_BLOCK) * SitEntry.size, structs: TARGETS.sit };
-}
-
-export function setSit(dev: BlockDevice, segno: number, field: string, value: string): InjectResult {
-  const ed = new Editor(dev);
-  ed.set(sitPlace(dev, tablesOf(dev), segno), field, value);
+  ed.set(tablePlace(dev, tablesOf(dev), table, key), field, value);
   return ed.commit();
 }
 
@@ -417,13 +412,13 @@ export function clri(dev: BlockDevice, spec: string): InjectResult {
 
 /** freei: the NAT entry's block_addr becomes 0 (the nid reads as free; its node block stays where it was). */
 export function freei(dev: BlockDevice, nid: number): InjectResult {
-  return setNat(dev, nid, 'block_addr', '0');
+  return setTableEntry(dev, 'nat', nid, 'block_addr', '0');
 }
 
 /** seti: the NAT entry says node `nid` is an inode at `blkaddr` (ino = nid). */
 export function seti(dev: BlockDevice, nid: number, blkaddr: number): InjectResult {
   const ed = new Editor(dev);
-  const place = natPlace(dev, tablesOf(dev), nid);
+  const place = tablePlace(dev, tablesOf(dev), 'nat', nid);
   ed.set(place, 'ino', String(nid));
   ed.set(place, 'block_addr', String(blkaddr));
   return ed.commit();
@@ -435,7 +430,7 @@ export function sitBit(dev: BlockDevice, blkaddr: number, op: 'test' | 'set' | '
   userIndex(blkaddr, t.geo.mainBlkaddr, t.geo.mainEnd, 'main-area block address');
   const segno = t.sm.segnoOf(blkaddr);
   const off = blkaddr - t.sm.segBlkaddr(segno);
-  const place = sitPlace(dev, t, segno);
+  const place = tablePlace(dev, t, 'sit', segno);
   const se = SitEntry.view(dev.readBlock(place.blkaddr), place.at);
   const valid = bitMsb.test(se.valid_map, off);
   if (op === 'test' || valid === (op === 'set')) return { changes: [], notes: op === 'test' ? [] : [`block ${blkaddr} is already ${valid ? 'valid' : 'free'}`], valid };
