@@ -78,7 +78,8 @@ export { icheck, ncheck, walkTree } from './debugfs/reverse.js';
 export { info, dumpCp } from './debugfs/info.js';
 export { dumpNat, dumpSit, dumpSsa } from './debugfs/tables.js';
 export { dumpNode, describeBlock } from './debugfs/block.js';
-export { fileChunks, fileDigest, rdump } from './debugfs/extract.js';
+export { fileChunks, fileDigest } from './debugfs/extract.js';
+export { rdump } from './debugfs/rdump.js';
 export { gc } from './fs/gc.js';
 
 // Golden-image tools

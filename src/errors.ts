@@ -115,7 +115,7 @@ export function toF2fsError(e: unknown): F2fsError {
   if (e instanceof F2fsError) return e;
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === 'string' && typeof err.syscall === 'string') {
-    const known: Record<string, ErrorCode> = { ENOENT: 'ENOENT', EISDIR: 'EISDIR', ENOTDIR: 'ENOTDIR', EEXIST: 'EEXIST', ENOSPC: 'ENOSPC' };
+    const known: Record<string, ErrorCode> = { ENOENT: 'ENOENT', EISDIR: 'EISDIR', ENOTDIR: 'ENOTDIR', EEXIST: 'EEXIST', ENOSPC: 'ENOSPC', ELOOP: 'ELOOP' };
     return new F2fsError(known[err.code] ?? 'IO', `${err.syscall}${err.path ? ` ${err.path}` : ''}: ${err.message}`);
   }
   return new F2fsError('IO', err instanceof Error ? err.message : String(e));

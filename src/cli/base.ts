@@ -274,7 +274,10 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
       this.trackIo(shared.dev, false);
       return shared.dev;
     }
-    if (opts.write) checkImageWritable(this.imagePath());
+    if (opts.write) {
+      checkImageWritable(this.imagePath());
+      this.opened.push(acquireLock(this.imagePath(), { exclusive: true, wait: this.flags.wait }));
+    }
     const dev = openDevice(this.imagePath(), { readOnly: !opts.write, cacheMb: this.flags['cache-mb'] });
     this.opened.push(dev);
     this.trackIo(dev, true);

@@ -25,7 +25,7 @@ export default class Dump extends VolumeCommand<typeof Dump, DumpResult> {
     const { ino, info } = resolveFile(vol, this.args.filespec, { follow: true });
     requireContent(info, this.args.filespec);
     const bytes = dumpToHost(vol, info, this.args.hostfile);
-    if (this.flags.preserve) preserveMeta(this.args.hostfile, info);
+    if (this.flags.preserve) for (const w of preserveMeta(this.args.hostfile, info)) this.note(`warning: ${w}`);
     return { ino, hostPath: this.args.hostfile, bytes };
   }
 

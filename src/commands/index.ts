@@ -59,6 +59,23 @@ import Recover from './recover.js';
 import Log from './log.js';
 import Orphans from './orphans.js';
 
+// Fault injection (src/debugfs/inject.ts)
+import SetSuper from './set-super.js';
+import SetCp from './set-cp.js';
+import SetNat from './set-nat.js';
+import SetSit from './set-sit.js';
+import SetSsa from './set-ssa.js';
+import SetInode from './set-inode.js';
+import SetNode from './set-node.js';
+import SetDentry from './set-dentry.js';
+import ZapBlock from './zap-block.js';
+import Clri from './clri.js';
+import Freei from './freei.js';
+import Seti from './seti.js';
+import Freeb from './freeb.js';
+import Setb from './setb.js';
+import Testb from './testb.js';
+
 // Sessions and tools (src/cli/session.ts, src/cli/shell.ts)
 import Run from './run.js';
 import ShellCommand from './shell.js';
@@ -125,6 +142,21 @@ export const COMMANDS: Record<string, typeof Command> = {
   checkpoint: Checkpoint,
   gc: Gc,
   fsck: Fsck,
+  'set-super': SetSuper,
+  'set-cp': SetCp,
+  'set-nat': SetNat,
+  'set-sit': SetSit,
+  'set-ssa': SetSsa,
+  'set-inode': SetInode,
+  'set-node': SetNode,
+  'set-dentry': SetDentry,
+  'zap-block': ZapBlock,
+  'clri': Clri,
+  'freei': Freei,
+  'seti': Seti,
+  'freeb': Freeb,
+  'setb': Setb,
+  'testb': Testb,
   run: Run,
   shell: ShellCommand,
   'crash-explore': CrashExplore,

@@ -1,5 +1,6 @@
 // ls IMAGE [PATH] [-l]: directory entries in storage order, with inode numbers; -l adds mode, links, owner, size, mtime.
 
+import { shortTime } from '../debugfs/time.js';
 import { Args, Flags } from '@oclif/core';
 import { VolumeCommand, imageArg } from '../cli/base.js';
 import { inImage } from '../cli/args.js';
@@ -17,7 +18,6 @@ export interface LsResult {
   entries: LsEntry[];
 }
 
-const mtimeText = (sec: number) => new Date(sec * 1000).toISOString().slice(0, 16).replace('T', ' ');
 
 export default class Ls extends VolumeCommand<typeof Ls, LsResult> {
   static override summary = 'List a directory: inode number, type and name of each entry (-l: like ls -l).';
@@ -39,7 +39,7 @@ export default class Ls extends VolumeCommand<typeof Ls, LsResult> {
       this.out(columns(null, r.entries.map((e) => [e.ino, e.fileType, e.name]), { alignRight: [0] }));
       return;
     }
-    const rows = r.entries.map((e) => [e.ino, e.modeString, e.links, e.uid, e.gid, e.size, e.mtime === undefined ? '' : mtimeText(e.mtime), e.target === undefined ? e.name : `${e.name} -> ${e.target}`]);
+    const rows = r.entries.map((e) => [e.ino, e.modeString, e.links, e.uid, e.gid, e.size, e.mtime === undefined ? '' : shortTime(e.mtime), e.target === undefined ? e.name : `${e.name} -> ${e.target}`]);
     this.out(columns(null, rows, { alignRight: [0, 2, 3, 4, 5] }));
   }
 }

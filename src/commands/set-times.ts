@@ -4,26 +4,20 @@ import { Flags } from '@oclif/core';
 import { MutatingCommand } from '../cli/mutating.js';
 import { filespecArg, parseTime } from '../cli/args.js';
 import { imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { inodeTime, type InodeTime } from '../debugfs/time.js';
 import { F2fsError } from '../errors.js';
 import { setAttrPath } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 
-interface Time {
-  sec: number;
-  nsec: number;
-  iso: string;
-}
 
 export interface SetTimesResult {
   path: string;
   ino: number;
   /** The inode's times afterwards. */
-  atime: Time;
-  mtime: Time;
-  ctime: Time;
+  atime: InodeTime;
+  mtime: InodeTime;
+  ctime: InodeTime;
 }
-
-const time = (sec: number, nsec: number): Time => ({ sec, nsec, iso: new Date(sec * 1000 + Math.floor(nsec / 1e6)).toISOString() });
 
 export default class SetTimes extends MutatingCommand<typeof SetTimes, SetTimesResult> {
   static override summary = 'Set the access and/or modification time of an inode (epoch seconds or ISO 8601); ctime becomes now.';
@@ -42,18 +36,18 @@ export default class SetTimes extends MutatingCommand<typeof SetTimes, SetTimesR
     const atime = flags.atime === undefined ? undefined : parseTime(flags.atime, '--atime');
     const mtime = flags.mtime === undefined ? undefined : parseTime(flags.mtime, '--mtime');
     const ino = setAttrPath(vol, args.path, { atime, mtime });
-    const i = vol.inode(ino).inode;
+    const { inode: i, page } = vol.inode(ino);
     return {
       path: args.path,
       ino,
-      atime: time(i.i_atime, i.i_atime_nsec),
-      mtime: time(i.i_mtime, i.i_mtime_nsec),
-      ctime: time(i.i_ctime, i.i_ctime_nsec),
+      atime: inodeTime(page.raw, 'i_atime', i.i_atime_nsec),
+      mtime: inodeTime(page.raw, 'i_mtime', i.i_mtime_nsec),
+      ctime: inodeTime(page.raw, 'i_ctime', i.i_ctime_nsec),
     };
   }
 
   protected override render(r: SetTimesResult): void {
-    const t = (x: Time) => `${x.sec}.${String(x.nsec).padStart(9, '0')} (${x.iso})`;
+    const t = (x: InodeTime) => `${x.sec}.${String(x.nsec).padStart(9, '0')} (${x.iso ?? 'outside the representable date range'})`;
     this.out(`${r.path} (ino ${r.ino}): atime ${t(r.atime)}, mtime ${t(r.mtime)}`);
   }
 }

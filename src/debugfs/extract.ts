@@ -1,13 +1,13 @@
 // Copying files out of the image: content in bounded chunks that know holes (cat, digests), dump (one file to the
-// host, sparse) and rdump (a tree: dirs, files, symlinks, modes, mtimes).
+// host, sparse); rdump (a tree) is src/debugfs/rdump.ts.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { fail, fromHost, toF2fsError } from '../errors.js';
 import { BLKSIZE } from '../fs/layout/constants.js';
-import { FILE_TYPE_NAMES, fileTypeOfMode } from '../fs/layout/dentry.js';
+import { hostTime, rawSeconds } from './time.js';
 import { hasInlineData, isDir, isReg, isSymlink, type InodeInfo } from '../fs/inode.js';
 import { walkTree } from './reverse.js';
+import { maxFileBlocks } from '../fs/node.js';
 import type { Volume } from '../fs/volume.js';
 
 const CHUNK = 256 * BLKSIZE; // 1 MiB per read: bounded memory for any file size
@@ -30,6 +30,8 @@ export interface FileChunk {
 export function* fileChunks(vol: Volume, info: InodeInfo, from = 0, to = info.inode.i_size): Generator<FileChunk> {
   const end = Math.min(to, info.inode.i_size);
   if (from >= end) return;
+  // i_size bounds the loop below: no larger than the largest file the inode can address.
+  vol.check.range(Math.ceil(info.inode.i_size / BLKSIZE), 0, maxFileBlocks(info.addrsPerInode), `inode ${info.ino} (i_size ${info.inode.i_size}): block count`);
   if (hasInlineData(info)) {
     yield { pos: from, data: vol.data.read(info, from, end - from), hole: false };
     return;
@@ -68,14 +70,11 @@ export function requireContent(info: InodeInfo, what: string): void {
  */
 export function dumpToHost(vol: Volume, info: InodeInfo, hostPath: string, progress?: (bytes: number) => void): number {
   if (!isReg(info.inode.i_mode) && !isSymlink(info.inode.i_mode)) fail('EINVAL', `inode ${info.ino} is not a regular file`);
-  const fd = fromHost(() => fs.openSync(hostPath, 'w', info.inode.i_mode & 0o777));
+  // Never through a symlink at the host path: a dump writes the file it names, not what a link there points to.
+  const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;
+  const fd = fromHost(() => fs.openSync(hostPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, info.inode.i_mode & 0o777));
   try {
-    for (const c of fileChunks(vol, info)) {
-      if (!c.hole) fs.writeSync(fd, c.data, 0, c.data.length, c.pos);
-      progress?.(c.pos + c.data.length);
-    }
-    fs.ftruncateSync(fd, info.inode.i_size);
-    return info.inode.i_size;
+    return writeContent(vol, info, fd, progress);
   } catch (e) {
     throw toF2fsError(e);
   } finally {
@@ -83,25 +82,37 @@ export function dumpToHost(vol: Volume, info: InodeInfo, hostPath: string, progr
   }
 }
 
-export interface RdumpStats {
-  dirs: number;
-  files: number;
-  symlinks: number;
-  skipped: { path: string; why: string }[];
-  bytes: number;
+/** Writes a file's content to an open host file, holes left sparse; returns the size. */
+export function writeContent(vol: Volume, info: InodeInfo, fd: number, progress?: (bytes: number) => void): number {
+  for (const c of fileChunks(vol, info)) {
+    if (!c.hole) fs.writeSync(fd, c.data, 0, c.data.length, c.pos);
+    progress?.(c.pos + c.data.length);
+  }
+  fs.ftruncateSync(fd, info.inode.i_size);
+  return info.inode.i_size;
 }
 
-/** Sets a host file's mode and atime/mtime from an inode (lutimes for a symlink, whose mode is not settable). */
-export function preserveMeta(hostPath: string, info: InodeInfo, link = false): void {
+/**
+ * Sets a host file's mode and atime/mtime from an inode (lutimes for a symlink, whose mode is not settable). A time
+ * the host cannot take is set to the nearest one it can: the warnings say which.
+ */
+export function preserveMeta(hostPath: string, info: InodeInfo, link = false): string[] {
   const i = info.inode;
-  const mtime = i.i_mtime + i.i_mtime_nsec / 1e9;
-  const atime = i.i_atime + i.i_atime_nsec / 1e9;
-  if (link) {
-    fs.lutimesSync(hostPath, atime, mtime);
-    return;
+  const a = hostTime(info.page.raw, 'i_atime', i.i_atime_nsec);
+  const m = hostTime(info.page.raw, 'i_mtime', i.i_mtime_nsec);
+  if (link) fs.lutimesSync(hostPath, a.value, m.value);
+  else {
+    fs.chmodSync(hostPath, i.i_mode & 0o7777);
+    fs.utimesSync(hostPath, a.value, m.value);
   }
-  fs.chmodSync(hostPath, i.i_mode & 0o7777);
-  fs.utimesSync(hostPath, atime, mtime);
+  return clampWarnings(info, a, m);
+}
+
+/** What hostTime clamped, in words. */
+export function clampWarnings(info: InodeInfo, ...times: { clamped: boolean; value: number | Date }[]): string[] {
+  return times
+    .map((t, k) => (t.clamped ? `inode ${info.ino}: ${k ? 'mtime' : 'atime'} ${rawSeconds(info.page.raw, k ? 'i_mtime' : 'i_atime')} is outside the representable range, set to ${new Date(typeof t.value === 'number' ? t.value * 1000 : t.value).toISOString()}` : ''))
+    .filter(Boolean);
 }
 
 /** Where an rdump is: the entry being copied, how many entries came before it, and the file bytes written so far. */
@@ -116,54 +127,4 @@ export function treeEntries(vol: Volume, ino: number): number {
   let n = 1;
   if (isDir(vol.inode(ino).inode.i_mode)) walkTree(vol, () => n++, ino);
   return n;
-}
-
-/**
- * rdump: recreates the tree of `srcIno` at `dest` (a directory made if missing; the source's content goes inside
- * it). Device nodes, fifos and sockets are listed as skipped (by image path: `srcPath` + the path below it). Hard
- * links become separate copies. `progress` is called as each entry starts and after each chunk of a file.
- */
-export function rdump(vol: Volume, srcIno: number, dest: string, opts: { srcPath?: string; progress?: (p: RdumpProgress) => void } = {}): RdumpStats {
-  const progress = opts.progress;
-  const stats: RdumpStats = { dirs: 0, files: 0, symlinks: 0, skipped: [], bytes: 0 };
-  const dirsToStamp: [string, InodeInfo][] = [];
-  let entries = 0;
-  const copy = (info: InodeInfo, hostPath: string, rel: string) => {
-    const at = { path: rel || '/', entries: entries++ };
-    progress?.({ ...at, bytes: stats.bytes });
-    const mode = info.inode.i_mode;
-    try {
-      if (isDir(mode)) {
-        fs.mkdirSync(hostPath, { recursive: true });
-        stats.dirs++;
-        for (const d of vol.dirs.entries(info)) {
-          const name = d.name.toString();
-          if (name === '.' || name === '..') continue;
-          if (name.includes('/') || name.includes('\0')) {
-            stats.skipped.push({ path: `${rel}/${name}`, why: 'name is not valid on the host' });
-            continue;
-          }
-          copy(vol.inode(d.ino), path.join(hostPath, name), `${rel}/${name}`);
-        }
-        // Directory modes and times are set after their content is written (deepest first: pushed after children).
-        dirsToStamp.push([hostPath, info]);
-      } else if (isReg(mode)) {
-        const before = stats.bytes;
-        stats.bytes += dumpToHost(vol, info, hostPath, progress && ((b) => progress({ ...at, bytes: before + b })));
-        preserveMeta(hostPath, info);
-        stats.files++;
-      } else if (isSymlink(mode)) {
-        fs.symlinkSync(vol.readlink(info).toString(), hostPath);
-        preserveMeta(hostPath, info, true);
-        stats.symlinks++;
-      } else {
-        stats.skipped.push({ path: rel, why: `${FILE_TYPE_NAMES[fileTypeOfMode(mode)]} not recreated` });
-      }
-    } catch (e) {
-      throw toF2fsError(e);
-    }
-  };
-  copy(vol.inode(srcIno), dest, (opts.srcPath ?? '').replace(/\/+$/, ''));
-  for (const [p, info] of dirsToStamp) preserveMeta(p, info);
-  return stats;
 }

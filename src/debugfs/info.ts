@@ -1,6 +1,6 @@
 // Volume summary and checkpoint-pack dumps (`info`, `dump-cp`): superblock, checkpoint heads, bitmaps, logs.
 import type { BlockDevice } from '../device/types.js';
-import { cpCurseg, packStatuses, readCheckpoint, readOrphans, type Checkpoint, type PackStatus } from '../fs/checkpoint.js';
+import { cpCurseg, currentPack, packStatuses, readCheckpoint, readOrphans, type Checkpoint, type PackStatus } from '../fs/checkpoint.js';
 import { CheckpointHead, CpFlag, checkpointCrc, cpFlagNames, cpCrcOffsetOk, cpStoredCrc, natBitsSize } from '../fs/layout/checkpoint.js';
 import { BLKSIZE, BLOCKS_PER_SEG, CURSEG_NAMES, CUR_SEG_TYPES } from '../fs/layout/constants.js';
 import { popcount } from '../fs/layout/struct.js';
@@ -108,7 +108,8 @@ export function packLayout(head: CheckpointHead, base: number, cpPayload: number
   const start = base + head.cp_pack_start_sum;
   const nodeFirst = base + total - 4;
   const dataEnd = nodeSums ? nodeFirst : base + total - 1;
-  const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+  // The counts come from disk (this pack may be the invalid one): no list runs past the pack's segment.
+  const range = (from: number, to: number) => Array.from({ length: Math.max(0, Math.min(to, base + BLOCKS_PER_SEG) - from) }, (_, i) => from + i);
   return {
     head: base,
     tail: base + total - 1,
@@ -127,11 +128,7 @@ export function packLayout(head: CheckpointHead, base: number, cpPayload: number
  */
 export function dumpCp(dev: BlockDevice, sb: Superblock, geo: Geometry, force?: 1 | 2) {
   const packs = packStatuses(dev, geo);
-  const [p1, p2] = packs;
-  let pack: 1 | 2;
-  if (force) pack = force;
-  else if (p1.valid && p2.valid) pack = BigInt.asIntN(64, p2.version! - p1.version!) > 0n ? 2 : 1;
-  else pack = p2.valid && !p1.valid ? 2 : 1;
+  const pack = force ?? currentPack(packs);
   const status = packs[pack - 1];
   const base = status.base;
   const block = dev.readBlock(base);

@@ -1,5 +1,7 @@
 // Per-inode inspection: stat, ls, bmap and a file's nodes, as plain objects (the commands' JSON).
 import { during } from '../errors.js';
+import { inodeTime } from './time.js';
+import { maxFileBlocks } from '../fs/node.js';
 import { deviceNumber, gcFailures, hasInlineData, hasInlineDentry, inodeNids, isDir, isSymlink, modeString, type InodeInfo } from '../fs/inode.js';
 import { BLKSIZE, NEW_ADDR, NULL_ADDR } from '../fs/layout/constants.js';
 import { FILE_TYPE_NAMES, fileTypeOfMode } from '../fs/layout/dentry.js';
@@ -7,7 +9,6 @@ import { NodeFlag, footerOfs } from '../fs/layout/node.js';
 import type { Volume } from '../fs/volume.js';
 import { fileTypeName, userRange } from './filespec.js';
 
-const time = (sec: number, nsec: number) => ({ sec, nsec, iso: new Date(sec * 1000 + Math.floor(nsec / 1e6)).toISOString() });
 
 /* ------------------------------------------------------------------ stat / ls */
 
@@ -38,10 +39,10 @@ export function statInode(vol: Volume, info: InodeInfo) {
     size: i.i_size,
     blocks: i.i_blocks,
     stBlocks: stBlocks(info),
-    atime: time(i.i_atime, i.i_atime_nsec),
-    ctime: time(i.i_ctime, i.i_ctime_nsec),
-    mtime: time(i.i_mtime, i.i_mtime_nsec),
-    crtime: e && info.extraIsize >= 28 ? time(e.i_crtime, e.i_crtime_nsec) : null,
+    atime: inodeTime(info.page.raw, 'i_atime', i.i_atime_nsec),
+    ctime: inodeTime(info.page.raw, 'i_ctime', i.i_ctime_nsec),
+    mtime: inodeTime(info.page.raw, 'i_mtime', i.i_mtime_nsec),
+    crtime: e && info.extraIsize >= 28 ? inodeTime(info.page.raw, 'i_crtime', e.i_crtime_nsec) : null,
     generation: i.i_generation,
     advise: i.i_advise,
     inline: i.i_inline,
@@ -162,7 +163,7 @@ export function bmapRuns(entries: BmapEntry[]): BmapRun[] {
 
 /** bmap of one file block: its address (or hole/reservation/inline) and the node slot holding it. */
 export function bmapOne(vol: Volume, info: InodeInfo, bidx: number) {
-  userRange(bidx, 0, Number.MAX_SAFE_INTEGER, 'file block');
+  userRange(bidx, 0, maxFileBlocks(info.addrsPerInode), 'file block');
   const size = info.inode.i_size;
   const pastEof = bidx * BLKSIZE >= size;
   if (hasInlineData(info) || hasInlineDentry(info))

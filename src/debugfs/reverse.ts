@@ -1,4 +1,5 @@
 // Reverse maps: icheck (block → owner) and ncheck (inode → paths), and the tree walk they use.
+import { fail } from '../errors.js';
 import { type Dentry } from '../fs/dir.js';
 import { CURSEG_NAMES } from '../fs/layout/constants.js';
 import { type SummaryEntry } from '../fs/layout/summary.js';
@@ -76,9 +77,12 @@ export function ncheck(vol: Volume, inos: number[]): Map<number, string[]> {
   return found;
 }
 
-/** Depth-first walk of every dentry below `start` (no '.'/'..'), visiting each directory once. */
+/**
+ * Depth-first walk of every dentry below `start` (no '.'/'..'). A directory met twice (a dentry naming an ancestor,
+ * or a second link to a directory) is CORRUPT: the walk would not end or would repeat a subtree.
+ */
 export function walkTree(vol: Volume, visit: (path: string, d: Dentry, parent: number) => void, start = vol.sb.root_ino, prefix = ''): void {
-  const seen = new Set<number>([start]);
+  const seen = new Map<number, string>([[start, prefix || '/']]);
   const stack: [number, string][] = [[start, prefix]];
   while (stack.length) {
     const [ino, path] = stack.pop()!;
@@ -88,10 +92,11 @@ export function walkTree(vol: Volume, visit: (path: string, d: Dentry, parent: n
       if (name === '.' || name === '..') continue;
       const p = `${path}/${name}`;
       visit(p, d, ino);
-      if (d.fileType === 2 && !seen.has(d.ino)) {
-        seen.add(d.ino);
-        stack.push([d.ino, p]);
-      }
+      if (d.fileType !== 2) continue;
+      const before = seen.get(d.ino);
+      if (before !== undefined) fail('CORRUPT', `${p}: directory inode ${d.ino} is already at ${before} (a directory cycle or a second link to a directory)`, { ino: d.ino });
+      seen.set(d.ino, p);
+      stack.push([d.ino, p]);
     }
   }
 }

@@ -122,6 +122,13 @@ export function packStatuses(dev: BlockDevice, geo: Geometry): PackStatus[] {
   return [validatePack(dev, geo.cpBlkaddr, 1).status, validatePack(dev, geo.cpBlkaddr + BLOCKS_PER_SEG, 2).status];
 }
 
+/** The pack the kernel mounts: the newer valid one (ties to pack 1), else the valid one, else pack 1. */
+export function currentPack(packs: PackStatus[]): 1 | 2 {
+  const [p1, p2] = packs;
+  if (p1.valid && p2.valid) return BigInt.asIntN(64, p2.version! - p1.version!) > 0n ? 2 : 1;
+  return p2.valid && !p1.valid ? 2 : 1;
+}
+
 /** f2fs_get_valid_checkpoint: the newer of the valid packs (ties to pack 1). `force` picks a pack regardless (dump-cp --pack). */
 export function readCheckpoint(dev: BlockDevice, sb: Superblock, geo: Geometry, force?: 1 | 2): Checkpoint {
   return during('while reading the checkpoint', () => {

@@ -299,14 +299,15 @@ export function removeName(vol: Volume, dirIno: number, name: Buffer, expectDir:
 
 /** True when `ino` is `ancestor` or lies below it (a directory may not move into itself). */
 function isBelow(vol: Volume, ino: number, ancestor: number): boolean {
-  for (let cur = ino, n = 0; n < 4096; n++) {
+  const seen = new Set<number>();
+  for (let cur = ino; ; ) {
     if (cur === ancestor) return true;
-    const info = vol.inode(cur);
-    const parent = vol.parentOf(info);
+    if (seen.has(cur)) return fail('CORRUPT', `the '..' entries from directory ${ino} loop at directory ${cur} without reaching the root`, { ino: cur });
+    seen.add(cur);
+    const parent = vol.parentOf(vol.inode(cur));
     if (parent === cur) return false;
     cur = parent;
   }
-  return fail('ELOOP', 'directory tree loops');
 }
 
 /** f2fs_rename: across directories and over an existing target of the same kind. */

@@ -268,7 +268,8 @@ export function nodePath(block: number, addrsPerInode: number): NodePath {
   if (block < addrsPerInode) return { level: 0, offset: [block], noffset: [0] };
   const spans = inodeSpans(addrsPerInode);
   const k = spans.findIndex((s) => block < s.base + s.span);
-  if (k < 0) return fail('EINVAL', `file block ${block} is beyond the largest file`);
+  // Callers check user-given indexes first (EINVAL): one reaching here came from disk.
+  if (k < 0) return fail('CORRUPT', `file block ${block} is beyond the largest file`);
   let s = spans[k];
   const offset = [k];
   const noffset = [0, s.ofs];

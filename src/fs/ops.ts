@@ -87,22 +87,25 @@ export function touch(vol: Volume, p: string, opts: Where & CreateOptions = {}):
 export function remove(vol: Volume, p: string, opts: Where & { recursive?: boolean; dir?: boolean } = {}): number {
   const { dir, name } = parentOf(vol, p, opts);
   if (!exists(vol, dir, name)) fail('ENOENT', `${p}: no such file or directory`);
-  return opts.recursive ? removeTree(vol, dir, name) : (removeName(vol, dir, name, opts.dir ?? false), 1);
+  return opts.recursive ? removeTree(vol, dir, name, p.replace(/\/+$/, ''), new Set([dir])) : (removeName(vol, dir, name, opts.dir ?? false), 1);
 }
 
-/** rm -r: children first, by their raw on-disk names (which need not be UTF-8). */
-function removeTree(vol: Volume, dir: number, name: Buffer): number {
+/** rm -r: children first, by their raw on-disk names (which need not be UTF-8); `above` are the directories on the way down. */
+function removeTree(vol: Volume, dir: number, name: Buffer, path: string, above: Set<number>): number {
   const d = exists(vol, dir, name)!;
   const child = vol.inode(d.ino);
   if (!isDir(child.inode.i_mode)) {
     removeName(vol, dir, name, false);
     return 1;
   }
+  if (above.has(d.ino)) fail('CORRUPT', `${path}: directory inode ${d.ino} is its own ancestor (a directory cycle)`, { ino: d.ino });
+  above.add(d.ino);
   let count = 0;
   for (const e of [...vol.dirs.entries(child)]) {
     const n = e.name.toString('latin1');
-    if (n !== '.' && n !== '..') count += removeTree(vol, d.ino, e.name);
+    if (n !== '.' && n !== '..') count += removeTree(vol, d.ino, e.name, `${path}/${e.name.toString()}`, above);
   }
+  above.delete(d.ino);
   removeName(vol, dir, name, true);
   return count + 1;
 }

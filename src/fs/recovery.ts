@@ -75,9 +75,21 @@ export function walkChain(vol: Volume, onNode?: (count: number) => void): Chain 
     const kind = f.nid === f.ino && ofs === 0 ? 'inode' : isXattrOfs(ofs) ? 'xattr' : isDnodeOfs(ofs) ? 'direct' : 'indirect';
     nodes.push({ blkaddr, nid: f.nid, ino: f.ino, ofs, kind, fsync: (f.flag & NodeFlag.FSYNC) !== 0, dent: (f.flag & NodeFlag.DENT) !== 0, next: f.next_blkaddr });
     onNode?.(nodes.length);
-    if (nodes.length >= freeBlocks || f.next_blkaddr === blkaddr) return { start, nodes, end: { blkaddr, why: `looped node chain (next ${f.next_blkaddr})` }, looped: true };
     blkaddr = f.next_blkaddr;
+    // Floyd's cycle check, as fsck.f2fs does: the chain so far is x0..x(n-1), the next node xn; a loop makes
+    // x(n) == x(n/2) for some even n within twice its length. The free-block bound stays for the memory it caps.
+    const n = nodes.length;
+    if ((n % 2 === 0 && nodes[n / 2].blkaddr === blkaddr) || n >= freeBlocks) return loopedChain(start, nodes, blkaddr);
   }
+}
+
+/** A looped chain, cut where it first comes back (the kernel would replay each node once, then fail). */
+function loopedChain(start: number, nodes: ChainNode[], next: number): Chain {
+  const seen = new Set<number>();
+  const cut = nodes.findIndex((x) => seen.has(x.blkaddr) || !seen.add(x.blkaddr));
+  const kept = cut < 0 ? nodes : nodes.slice(0, cut);
+  const last = kept[kept.length - 1];
+  return { start, nodes: kept, end: { blkaddr: last.blkaddr, why: `looped node chain (next ${cut < 0 ? next : nodes[cut].blkaddr}, already walked)` }, looped: true };
 }
 
 export interface RecoveredInode {

@@ -1,0 +1,203 @@
+// Hostile and damaged images, each built with our own injection commands: rdump never writes outside its target,
+// 64-bit times print and restore, directory cycles and looped node chains are reported (CORRUPT), lengths read
+// from disk bound every loop, and rdump recreates special files (or says why not, per entry).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RUN, cli, type Ran } from './helpers/cli.js';
+import { EXTRA_FEATURES, mkfsImage, tmpPath } from './helpers/images.js';
+
+function ok(args: string[]): Ran {
+  const r = cli(args);
+  assert.is(r.status, 0, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+  return r;
+}
+const json = (args: string[]) => JSON.parse(ok([...args, '--json']).stdout);
+
+/** One typed error line, this status, no stack. */
+function failsWith(r: Ran, status: number, code: string, message?: RegExp): void {
+  assert.is(r.status, status, `${r.stdout}${r.stderr}`);
+  assert.match(r.stderr, new RegExp(`^f2fsdbg: ${code}: `), r.stderr);
+  if (message) assert.match(r.stderr, message);
+  assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+}
+
+let n = 0;
+function image(): string {
+  return mkfsImage(`hostile-${n++}.img`, 64, EXTRA_FEATURES);
+}
+
+/** A fresh, empty host directory. */
+function hostDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'f2fsdbg-hostile-'));
+}
+
+test('rdump: a symlink and a directory under one name do not lead outside the target (--keep-going skips, lists)', () => {
+  const img = image();
+  const outside = hostDir();
+  ok(['mkdir', img, '/d']);
+  // Storage order: the symlink first, then the directory; renaming "xa" to "x" (name_len 1) makes the name appear twice.
+  ok(['symlink', img, outside, '/d/xa']);
+  ok(['mkdir', img, '/d/x']);
+  ok(['write', img, '/d/x/pwned', '--data', 'escaped']);
+  ok(['set-dentry', img, '/d', 'xa', 'name_len', '1']);
+  // A second '..' (from "...", name_len 2): never a host entry.
+  ok(['write', img, '/d/...', '--data', 'dots']);
+  ok(['set-dentry', img, '/d', '...', 'name_len', '2']);
+  const names = json(['ls', img, '/d']).entries.map((e: { name: string }) => e.name);
+  assert.equal(names.filter((x: string) => x === 'x').length, 2, names.join(' '));
+
+  const dest = hostDir();
+  failsWith(cli(['rdump', img, '/d', dest]), 3, 'CORRUPT', /\/d\/x: name 'x' appears twice/);
+  const dest2 = hostDir();
+  const r = json(['rdump', img, '/d', dest2, '--keep-going']);
+  assert.equal(fs.readdirSync(outside), [], 'nothing written outside the target');
+  assert.equal(r.skipped.map((s: { path: string; why: string }) => `${s.path}: ${s.why}`).sort(), ["/d/..: a second '..' entry", "/d/x: name 'x' appears twice in the directory"]);
+  assert.is(fs.readlinkSync(path.join(dest2, 'd/x')), outside);
+  assert.ok(fs.lstatSync(path.join(dest2, 'd/x')).isSymbolicLink());
+});
+
+test('rdump and dump never write through a host entry they did not create', () => {
+  const img = image();
+  ok(['mkdir', img, '/d']);
+  ok(['write', img, '/d/f', '--data', 'new']);
+  const dest = hostDir();
+  const victim = path.join(hostDir(), 'victim');
+  fs.writeFileSync(victim, 'old');
+  fs.mkdirSync(path.join(dest, 'd'));
+  fs.symlinkSync(victim, path.join(dest, 'd/f'));
+  // /d exists already below the target: refused (EEXIST), the victim untouched.
+  failsWith(cli(['rdump', img, '/d', dest]), 1, 'EEXIST');
+  assert.is(fs.readFileSync(victim, 'utf8'), 'old');
+  // dump writes the host file it names, never through a symlink there.
+  failsWith(cli(['dump', img, '/d/f', path.join(dest, 'd/f')]), 1, 'ELOOP');
+  assert.is(fs.readFileSync(victim, 'utf8'), 'old');
+});
+
+test('times outside the Date range: stat, stat --json, ls -l, set-times and rdump print and restore them', () => {
+  const img = image();
+  ok(['write', img, '/f', '--data', 'x']);
+  ok(['write', img, '/g', '--data', 'y']);
+  ok(['set-inode', img, '/f', 'i_mtime', '0x7fffffffffffffff']);
+  ok(['set-inode', img, '/g', 'i_mtime', '-1']);
+  const s = ok(['stat', img, '/f']).stdout;
+  assert.match(s, /mtime\s+9223372036854775807\.\d{9}\s+\(outside the representable date range\)/);
+  const j = json(['stat', img, '/f']);
+  assert.equal([j.mtime.sec, j.mtime.iso], ['9223372036854775807', null]);
+  assert.equal(json(['stat', img, '/g']).mtime.sec, -1);
+  assert.match(json(['stat', img, '/g']).mtime.iso, /^1969-12-31T23:59:59\./);
+  assert.match(ok(['ls', img, '/', '-l']).stdout, /@9223372036854776000 +f/);
+  ok(['set-times', img, '/f', '--atime', '1700000000']);
+  const dest = hostDir();
+  const r = cli(['rdump', img, '/', dest]);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: inode \d+: mtime 9223372036854775807 is outside the representable range, set to \+275760-09-13T00:00:00\.000Z/);
+  // The host clamps further (ext4: 2446); what matters is a far-future time, not 1970 or now.
+  assert.ok(fs.statSync(path.join(dest, 'f')).mtimeMs > Date.UTC(2400, 0, 1));
+  assert.ok(fs.statSync(path.join(dest, 'g')).mtimeMs < 0);
+});
+
+test('directory cycles: rm -r, rdump, ncheck and mv report CORRUPT with the path instead of recursing', () => {
+  const img = image();
+  ok(['mkdir', img, '/d']);
+  ok(['mkdir', img, '/d/e']);
+  ok(['mkdir', img, '/d/e/loop']);
+  const d = json(['stat', img, '/d']).ino;
+  ok(['set-dentry', img, '/d/e', 'loop', 'ino', String(d)]);
+  failsWith(cli(['rm', img, '/d', '-r']), 3, 'CORRUPT', /\/d\/e\/loop: directory inode \d+ is its own ancestor/);
+  failsWith(cli(['rdump', img, '/', hostDir()]), 3, 'CORRUPT', /\/d\/e\/loop: directory inode \d+ is already at \/d/);
+  failsWith(cli(['ncheck', img, String(d)]), 3, 'CORRUPT', /\/d\/e\/loop: directory inode \d+ is already at \/d/);
+  // '..' of /d/e names /d/e/f: moving /d into /d/e/f walks the '..' chain, which loops.
+  ok(['mkdir', img, '/d/e/f']);
+  const f = json(['stat', img, '/d/e/f']).ino;
+  ok(['set-dentry', img, '/d/e', '..', 'ino', String(f)]);
+  failsWith(cli(['mv', img, '/d', '/d/e/f/g']), 3, 'CORRUPT', /loop/);
+});
+
+test('a looped roll-forward chain: log shows each node once and says so; recover refuses; a node offset past the largest file is CORRUPT', () => {
+  const img = image();
+  const big = tmpPath('hostile-4m');
+  fs.writeFileSync(big, Buffer.alloc(4 << 20, 7));
+  ok(['write', img, '/big', '--from', big, '--sync', 'fsync']);
+  const chain = json(['log', img]);
+  assert.is(chain.nodes.length, 2);
+  const [first, second] = chain.nodes;
+  const ofs = tmpPath('hostile-ofs.img');
+  fs.copyFileSync(img, ofs);
+  ok(['set-node', img, String(second.nid), 'next_blkaddr', String(first.blkaddr), '--blkaddr', String(second.blkaddr)]);
+  const looped = spawnSync(process.execPath, [RUN, 'log', img, '--json'], { encoding: 'utf8', timeout: 20000 });
+  assert.is(looped.status, 0, looped.stderr);
+  const l = JSON.parse(looped.stdout);
+  assert.ok(l.looped);
+  assert.equal(l.nodes.map((x: { blkaddr: number }) => x.blkaddr), [first.blkaddr, second.blkaddr]);
+  failsWith(cli(['recover', img]), 3, 'CORRUPT', /looped node chain/);
+  // The direct node claims footer offset 2^24: its file blocks lie past the largest file.
+  ok(['set-node', ofs, String(second.nid), 'flag', String((1 << 24) * 8 + 2), '--blkaddr', String(second.blkaddr)]);
+  failsWith(cli(['recover', ofs]), 3, 'CORRUPT', /beyond the largest file/);
+});
+
+test('lengths from disk bound loops: dump-cp of a pack with a huge cp_pack_total_block_count, rdump/cat of i_size near 2^62, a 512-byte image', () => {
+  const img = image();
+  ok(['set-cp', img, 'cp_pack_total_block_count', '0xfffffff0', '--pack', '1']);
+  const r = spawnSync(process.execPath, [RUN, 'dump-cp', img, '--pack', '1', '--json'], { encoding: 'utf8', timeout: 20000 });
+  assert.is(r.status, 0, r.stderr);
+  const cp = JSON.parse(r.stdout);
+  assert.is(cp.valid, false);
+  assert.ok(cp.summaries.data.length <= 512);
+
+  const img2 = image();
+  ok(['write', img2, '/f', '--data', 'x']);
+  ok(['set-inode', img2, '/f', 'i_size', '0x3fffffffffffff00']);
+  failsWith(cli(['rdump', img2, '/', hostDir()]), 3, 'CORRUPT', /i_size .*out of range/);
+  failsWith(cli(['cat', img2, '/f']), 3, 'CORRUPT', /i_size .*out of range/);
+
+  const tiny = tmpPath('hostile-tiny.img');
+  fs.writeFileSync(tiny, fs.readFileSync(img2).subarray(0, 512));
+  failsWith(cli(['info', tiny]), 3, 'NOT_F2FS', /smaller than two 4 KiB blocks/);
+});
+
+test('rdump recreates fifos, sockets and device nodes with modes, owners and times; unprivileged, it lists what it could not make', () => {
+  const img = image();
+  ok(['mkdir', img, '/s', '--mode', '777']);
+  ok(['mknod', img, '/s/fifo', 'p', '--mode', '640']);
+  ok(['mknod', img, '/s/sock', 's', '--mode', '600']);
+  ok(['mknod', img, '/s/null', 'c', '1', '3', '--mode', '666']);
+  ok(['mknod', img, '/s/loop', 'b', '7', '200', '--mode', '660']);
+  ok(['chown', img, '123:456', '/s/fifo']);
+  ok(['set-times', img, '/s/null', '--mtime', '1600000000']);
+  const dest = hostDir();
+  const r = json(['rdump', img, '/s', dest]);
+  assert.is(r.special, 4);
+  assert.equal(r.skipped, []);
+  const st = (p: string) => fs.lstatSync(path.join(dest, 's', p));
+  assert.ok(st('fifo').isFIFO());
+  assert.is(st('fifo').mode & 0o7777, 0o640);
+  assert.equal([st('fifo').uid, st('fifo').gid], [123, 456]);
+  assert.ok(st('sock').isSocket());
+  assert.ok(st('null').isCharacterDevice());
+  assert.is(st('null').rdev, (1 << 8) | 3);
+  assert.is(st('null').mtimeMs, 1600000000 * 1000);
+  assert.ok(st('loop').isBlockDevice());
+  assert.is(st('loop').rdev, (7 << 8) | 200);
+
+  // Unprivileged (nobody): device nodes are refused per entry, the rest is made, exit 0.
+  const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'f2fsdbg-nobody-'));
+  fs.chmodSync(shared, 0o777);
+  const simg = path.join(shared, 'img');
+  fs.copyFileSync(img, simg);
+  fs.chmodSync(simg, 0o644);
+  const out = path.join(shared, 'out');
+  const u = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, RUN, 'rdump', simg, '/s', out, '--json'], { encoding: 'utf8' });
+  assert.is(u.status, 0, u.stderr);
+  const ur = JSON.parse(u.stdout);
+  assert.equal(ur.skipped.map((s: { path: string }) => s.path).sort(), ['/s/loop', '/s/null']);
+  assert.ok(ur.skipped.every((s: { why: string }) => /not permitted/i.test(s.why)), JSON.stringify(ur.skipped));
+  assert.is(ur.special, 2);
+  assert.ok(ur.warnings.some((w: string) => /owners not restored/.test(w)));
+  fs.rmSync(shared, { recursive: true, force: true });
+});
+
+test.run();
