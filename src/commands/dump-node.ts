@@ -65,6 +65,10 @@ export default class DumpNode extends VolumeCommand<typeof DumpNode, DumpNodeRes
   }
 
   protected override render(r: DumpNodeResult): void {
+    if ('about' in r) {
+      this.out(kv([['node', `nid ${r.nid}, ${r.about}`], ['NAT', `ino ${r.nat?.ino} block_addr ${r.nat?.block_addr} (reserved, not a block) version ${r.nat?.version}`]]));
+      return;
+    }
     if (r.unflushed) this.out('(unflushed: this session changed it, shown from memory)');
     for (const l of nodeLines(r)) this.out(l);
   }

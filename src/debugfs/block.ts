@@ -112,6 +112,13 @@ export function dumpNode(vol: Volume, nid: number) {
   userRange(nid, 1, vol.geo.maxNid, 'nid');
   const ne = vol.nm.getNat(nid);
   if (ne.block_addr === NULL_ADDR) fail('ENOENT', `node ${nid} is not allocated (NAT block_addr 0)`, { nid });
+  // The node and meta inodes exist only in memory (the kernel's page caches of node and meta blocks): mkfs marks their
+  // NAT entries in use with block_addr 1, which is no node block.
+  if (nid === vol.sb.node_ino || nid === vol.sb.meta_ino) {
+    const role = nid === vol.sb.node_ino ? ('node-inode' as const) : ('meta-inode' as const);
+    const about = `${role === 'node-inode' ? 'the node inode: the address space of node blocks' : 'the meta inode: the address space of CP, SIT, NAT and SSA blocks'}; it lives only in memory and has no node block on disk`;
+    return { natSource: vol.nm.natSource(nid), unflushed: false, nid, kind: role, nat: { ino: ne.ino, block_addr: ne.block_addr, version: ne.version }, about };
+  }
   const dirty = vol.nm.dirtyNodes.get(nid);
   if (!dirty) vol.check.mainBlkaddr(ne.block_addr, `NAT entry of node ${nid}`);
   const raw = dirty ?? vol.dev.readBlock(ne.block_addr);
