@@ -27,10 +27,17 @@ export function parentOf(vol: Volume, p: string, where: Where = {}): { dir: numb
 
 const exists = (vol: Volume, dir: number, name: Buffer) => vol.lookup(vol.inode(dir), name);
 
+/** parentOf for a name to create: EEXIST names the path as given (namei only knows the last name). */
+function newNameOf(vol: Volume, p: string, where: Where): { dir: number; name: Buffer } {
+  const at = parentOf(vol, p, where);
+  if (exists(vol, at.dir, at.name)) fail('EEXIST', `${p} already exists`);
+  return at;
+}
+
 export function mkdir(vol: Volume, p: string, opts: Where & { parents?: boolean; mode?: number } & CreateOptions = {}): number {
   const mode = S_IFDIR | ((opts.mode ?? 0o755) & 0o7777);
   if (!opts.parents) {
-    const { dir, name } = parentOf(vol, p, opts);
+    const { dir, name } = newNameOf(vol, p, opts);
     return createNode(vol, dir, name, mode, opts);
   }
   let cur = p.startsWith('/') ? vol.sb.root_ino : (opts.cwd ?? vol.sb.root_ino);
@@ -123,7 +130,7 @@ export function move(vol: Volume, src: string, dst: string, opts: Where = {}): v
 
 export function link(vol: Volume, target: string, linkPath: string, opts: Where = {}): number {
   const ino = vol.resolve(target, { cwd: opts.cwd }).ino;
-  const { dir, name } = parentOf(vol, linkPath, opts);
+  const { dir, name } = newNameOf(vol, linkPath, opts);
   hardLink(vol, ino, dir, name);
   return ino;
 }
@@ -144,7 +151,7 @@ export function symlinkIn(vol: Volume, dir: number, name: Buffer, target: Buffer
 
 export function symlink(vol: Volume, target: string, linkPath: string, opts: Where & CreateOptions = {}): number {
   const t = symlinkTarget(target);
-  const { dir, name } = parentOf(vol, linkPath, opts);
+  const { dir, name } = newNameOf(vol, linkPath, opts);
   return symlinkIn(vol, dir, name, t, opts);
 }
 
@@ -157,7 +164,7 @@ export function mknodIn(vol: Volume, dir: number, name: Buffer, type: NodeType, 
 }
 
 export function mknod(vol: Volume, p: string, type: NodeType, opts: Where & CreateOptions & { mode?: number } = {}): number {
-  const { dir, name } = parentOf(vol, p, opts);
+  const { dir, name } = newNameOf(vol, p, opts);
   return mknodIn(vol, dir, name, type, opts);
 }
 

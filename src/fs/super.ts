@@ -68,7 +68,7 @@ function checkSuperblock(sb: Superblock, raw: Buffer, deviceBlocks: number): str
 /** Reads both superblock copies and keeps the first valid one, as the kernel does. */
 export function readSuperblock(dev: BlockDevice): SuperblockChoice {
   return during('while reading the superblock', () => {
-    if (dev.blockCount < 2) fail('NOT_F2FS', `image has ${dev.blockCount * BLKSIZE} bytes: too small for an F2FS superblock`);
+    if (dev.blockCount < 2) fail('NOT_F2FS', `image is too small for an F2FS superblock: it needs 2 blocks of ${BLKSIZE} bytes and holds ${dev.blockCount} whole block${dev.blockCount === 1 ? '' : 's'}`);
     const problems: string[] = [];
     let magicSeen = false;
     for (const index of [0, 1] as const) {

@@ -1,0 +1,43 @@
+// What a new user trips over (issue 15): messages, defaults and output that must say what they mean.
+import fs from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseRange } from '../src/cli/args.js';
+import { F2fsError } from '../src/errors.js';
+import { mkfsImage, tmpPath } from './helpers/images.js';
+import { cli } from './helpers/cli.js';
+
+const run = (img: string, script: string) => cli(['run', img, '-q'], { input: script });
+
+test('messages: a tiny image, a missing host file, rm of a directory, EEXIST with the path', () => {
+  const tiny = tmpPath('tiny.img');
+  fs.writeFileSync(tiny, Buffer.alloc(512));
+  const t = cli(['info', tiny]);
+  assert.is(t.status, 3);
+  assert.not.match(t.stderr, /image has 0 bytes/);
+  assert.match(t.stderr, /needs 2 blocks of 4096 bytes and holds 0 whole blocks/);
+
+  const missing = tmpPath('no-such.img');
+  const m = cli(['info', missing]);
+  assert.match(m.stderr, /ENOENT: open \S+no-such\.img: no such file or directory$/m);
+  assert.is(m.stderr.match(/ENOENT/g)?.length, 1, m.stderr);
+
+  const img = mkfsImage('msgs.img');
+  const r = run(img, 'mkdir /linux\nwrite /linux/f --data x\nmkdir /empty\n');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(cli(['rm', img, '/linux']).stderr, /is a directory \(not empty: use rm -r\)/);
+  assert.match(cli(['rm', img, '/empty']).stderr, /is a directory \(use rmdir\)/);
+  assert.match(cli(['mkdir', img, '/linux']).stderr, /EEXIST: \/linux already exists/);
+  assert.match(cli(['symlink', img, 'x', '/linux/f']).stderr, /EEXIST: \/linux\/f already exists/);
+});
+
+test('dump-ssa --range 3~3: says the end is excluded instead of printing nothing', () => {
+  assert.throws(() => parseRange('3~3', 56, 'segment'), (e: unknown) => e instanceof F2fsError && e.code === 'USAGE' && /end is excluded/.test(e.message));
+  const img = mkfsImage('range.img');
+  const r = cli(['dump-ssa', img, '--range', '3~3']);
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /3 or 3~4 is segment 3 alone/);
+  assert.is(cli(['dump-ssa', img, '--range', '3']).status, 0);
+});
+
+test.run();
