@@ -40,4 +40,29 @@ test('dump-ssa --range 3~3: says the end is excluded instead of printing nothing
   assert.is(cli(['dump-ssa', img, '--range', '3']).status, 0);
 });
 
+test('stat: special addresses named, cp_ver split with crc_recovery, i_inline/i_flags/i_advise decoded', () => {
+  const img = mkfsImage('stat-names.img');
+  assert.is(cli(['write', img, '/f', '--data', 'x']).status, 0);
+  const s = cli(['stat', img, '/f']);
+  assert.is(s.status, 0, s.stderr);
+  assert.match(s.stdout, /^i_inline\s+0x[0-9a-f]+\s+.*\binline_data\b/m, s.stdout);
+  assert.match(s.stdout, /cp_ver \d+ \(crc 0x[0-9a-f]{8}\)/);
+  const j = JSON.parse(cli(['stat', img, '/f', '--json']).stdout);
+  assert.equal([j.inlineNames, j.adviseNames, j.flagNames], [['inline_xattr', 'inline_data', 'data_exist'], [], []]);
+  assert.is(typeof j.node.footer.cp_crc, 'number');
+  assert.is(BigInt(j.node.footer.cp_ver) & 0xffffffffn, BigInt(j.node.footer.cp_version));
+  // A node not written yet (this session made it): its address is NEW_ADDR, by name.
+  const r = run(img, 'write /g --data y\nstat /g\n');
+  assert.match(r.stdout, /^node\s+nid \d+ at blkaddr NEW_ADDR,/m, r.stdout);
+});
+
+test('ls -l: a character or block device shows major, minor instead of a size', () => {
+  const img = mkfsImage('ls-dev.img');
+  assert.is(cli(['mknod', img, '/tty', 'c', '4', '1']).status, 0);
+  assert.is(cli(['mknod', img, '/sda', 'b', '8', '0']).status, 0);
+  const l = cli(['ls', img, '/', '-l']);
+  assert.match(l.stdout, /crw-r--r--.*\s4, 1\s.*tty$/m, l.stdout);
+  assert.match(l.stdout, /brw-r--r--.*\s8, 0\s.*sda$/m);
+});
+
 test.run();

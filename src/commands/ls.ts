@@ -39,7 +39,7 @@ export default class Ls extends VolumeCommand<typeof Ls, LsResult> {
       this.out(columns(null, r.entries.map((e) => [e.ino, e.fileType, e.name]), { alignRight: [0] }));
       return;
     }
-    const rows = r.entries.map((e) => [e.ino, e.modeString, e.links, e.uid, e.gid, e.size, e.mtime === undefined ? '' : mtimeText(e.mtime), e.target === undefined ? e.name : `${e.name} -> ${e.target}`]);
+    const rows = r.entries.map((e) => [e.ino, e.modeString, e.links, e.uid, e.gid, e.device ? `${e.device.major}, ${e.device.minor}` : e.size, e.mtime === undefined ? '' : mtimeText(e.mtime), e.target === undefined ? e.name : `${e.name} -> ${e.target}`]);
     this.out(columns(null, rows, { alignRight: [0, 2, 3, 4, 5] }));
   }
 }

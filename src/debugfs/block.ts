@@ -16,7 +16,7 @@ import { startBidxOfNode } from '../fs/node.js';
 import type { Volume } from '../fs/volume.js';
 import { userRange } from './filespec.js';
 import { packLayout, pick, CP_FIELDS } from './info.js';
-import { statInode } from './inode.js';
+import { cpVerParts, statInode } from './inode.js';
 import { icheck } from './reverse.js';
 
 /* ------------------------------------------------------------------ areas, nodes, blocks */
@@ -41,10 +41,10 @@ export function areaOf(vol: Volume, blkaddr: number): Area {
 
 export type NodeKind = 'inode' | 'direct' | 'indirect' | 'xattr';
 
-function footerJson(f: NodeFooter) {
+function footerJson(f: NodeFooter, ckptFlags: number) {
   const ofs = footerOfs(f.flag);
   const kind: NodeKind = f.nid === f.ino && ofs === 0 ? 'inode' : isXattrOfs(ofs) ? 'xattr' : isDnodeOfs(ofs) ? 'direct' : 'indirect';
-  return { ...f, cp_ver: f.cp_ver.toString(), ofs, kind, cold: !!(f.flag & NodeFlag.COLD), fsync: !!(f.flag & NodeFlag.FSYNC), dent: !!(f.flag & NodeFlag.DENT) };
+  return { ...f, cp_ver: f.cp_ver.toString(), ...cpVerParts(f.cp_ver, ckptFlags), ofs, kind, cold: !!(f.flag & NodeFlag.COLD), fsync: !!(f.flag & NodeFlag.FSYNC), dent: !!(f.flag & NodeFlag.DENT) };
 }
 
 /**
@@ -53,7 +53,7 @@ function footerJson(f: NodeFooter) {
  */
 export function decodeNodeBlock(vol: Volume, raw: Buffer, blkaddr: number, nid?: number) {
   const f = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);
-  const footer = footerJson(f);
+  const footer = footerJson(f, vol.cp.head.ckpt_flags);
   const problems: string[] = [];
   const who = nid ?? f.nid;
   if (nid !== undefined && f.nid !== nid) problems.push(`footer nid ${f.nid} is not ${nid}`);
