@@ -2,10 +2,13 @@
 import fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Config } from '@oclif/core';
 import { parseRange } from '../src/cli/args.js';
+import { Session } from '../src/cli/session.js';
+import { Shell } from '../src/cli/shell.js';
 import { F2fsError } from '../src/errors.js';
 import { mkfsImage, tmpPath } from './helpers/images.js';
-import { cli } from './helpers/cli.js';
+import { ROOT, cli } from './helpers/cli.js';
 
 const run = (img: string, script: string) => cli(['run', img, '-q'], { input: script });
 
@@ -63,6 +66,27 @@ test('ls -l: a character or block device shows major, minor instead of a size', 
   const l = cli(['ls', img, '/', '-l']);
   assert.match(l.stdout, /crw-r--r--.*\s4, 1\s.*tty$/m, l.stdout);
   assert.match(l.stdout, /brw-r--r--.*\s8, 0\s.*sda$/m);
+});
+
+test('write during an atomic write says the data was staged', () => {
+  const img = mkfsImage('staged.img');
+  const r = run(img, 'write /f --data old\natomic-begin /f\nwrite /f --data new\nwrite /f --data more --json\n');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^staged \/f \(ino \d+\): 3 bytes at offset 0 of its atomic write, staged size 3 \(the file changes at atomic-commit\)$/m, r.stdout);
+  assert.match(r.stdout, /"staged": true/);
+  assert.match(cli(['write', img, '/g', '--data', 'x']).stdout, /^created \/g/);
+});
+
+test('help CMD in the shell: usage, args and examples without IMAGE', async () => {
+  const config = await Config.load(ROOT);
+  const out: string[] = [];
+  const shell = new Shell(new Session({ config, readOnly: true, stdout: (s) => out.push(s) }));
+  await shell.help('ls');
+  const text = out.join('\n');
+  assert.match(text, /ls \[PATH\]/, text);
+  assert.not.match(text, /IMAGE(?!\.lock)/);
+  assert.not.match(text, /disk\.img/);
+  assert.match(text, /ls \/etc -l/);
 });
 
 test.run();

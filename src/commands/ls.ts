@@ -22,7 +22,7 @@ const mtimeText = (sec: number) => new Date(sec * 1000).toISOString().slice(0, 1
 export default class Ls extends VolumeCommand<typeof Ls, LsResult> {
   static override summary = 'List a directory: inode number, type and name of each entry (-l: like ls -l).';
   static override description =
-    "PATH (default /) is a path in the image or <ino>; symlinks on the way and at the end are followed. Entries come in storage order, '.' and '..' included; a non-directory lists itself.";
+    "PATH (default /, or the current directory in a shell or script) is a path in the image or <ino>; symlinks on the way and at the end are followed. Entries come in storage order, '.' and '..' included; a non-directory lists itself.";
   static override examples = ['<%= config.bin %> ls disk.img', '<%= config.bin %> ls disk.img /etc -l', '<%= config.bin %> ls disk.img "<3>" --json'];
   static override args = { image: imageArg(), path: inImage(Args.string({ description: 'directory (path or <ino>)', default: '/' })) };
   static override flags = { long: Flags.boolean({ char: 'l', description: 'Long listing: mode, links, uid, gid, size, mtime (and symlink targets).' }) };
