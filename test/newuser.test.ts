@@ -89,4 +89,24 @@ test('help CMD in the shell: usage, args and examples without IMAGE', async () =
   assert.match(text, /ls \/etc -l/);
 });
 
+test('recover --dry-run after an atomic commit with --sync none reports what recover then does', () => {
+  const img = mkfsImage('dry-atomic.img');
+  const ok = (...a: string[]) => {
+    const r = cli(a);
+    assert.is(r.status, 0, `${a.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  ok('write', img, '/db', '--data', 'v1');
+  ok('atomic-begin', img, '/db');
+  ok('write', img, '/db', '--data', 'x'.repeat(3 * 4096 + 5));
+  ok('atomic-commit', img, '/db', '--sync', 'none');
+  const before = fs.readFileSync(img);
+  const dry = JSON.parse(ok('recover', img, '--dry-run', '--json'));
+  assert.ok(fs.readFileSync(img).equals(before), 'the dry run wrote nothing');
+  const real = JSON.parse(ok('recover', img, '--json'));
+  assert.ok(real.inodes.length > 0 && real.inodes.some((i: { blocks: number }) => i.blocks > 0), JSON.stringify(real));
+  assert.equal({ ...dry, dryRun: false }, real);
+  assert.is(ok('cat', img, '/db').length, 3 * 4096 + 5);
+});
+
 test.run();
