@@ -109,4 +109,24 @@ test('recover --dry-run after an atomic commit with --sync none reports what rec
   assert.is(ok('cat', img, '/db').length, 3 * 4096 + 5);
 });
 
+test('an open notices fsynced nodes waiting for roll-forward, once, and info shows them', () => {
+  const img = mkfsImage('pending.img');
+  assert.match(cli(['info', img]).stdout, /^roll-forward\s+none$/m);
+  const w = cli(['write', img, '/f1', '--data', 'x', '--sync', 'fsync']);
+  assert.is(w.status, 0, w.stderr);
+  const c = cli(['cat', img, '/f1']);
+  assert.is(c.status, 1, 'not visible before recovery');
+  const note = /f2fsdbg: note: (\d+) fsynced nodes? (is|are) waiting: `recover` applies them as Linux's mount would/g;
+  assert.is(c.stderr.match(note)?.length, 1, c.stderr);
+  const i = cli(['info', img, '--json']);
+  assert.ok(JSON.parse(i.stdout).pendingRollForward >= 1);
+  assert.match(cli(['info', img]).stdout, /^roll-forward\s+\d+ fsynced nodes waiting/m);
+  assert.is(run(img, 'ls /\n').stderr.match(note)?.length, 1, 'a session says it once, at open');
+  const r = cli(['recover', img]);
+  assert.not.match(r.stderr, note);
+  const after = cli(['cat', img, '/f1']);
+  assert.is(after.stdout, 'x');
+  assert.is(after.stderr, '');
+});
+
 test.run();

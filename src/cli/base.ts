@@ -39,6 +39,7 @@ import fs from 'node:fs';
 import { Args, Command, Errors, Flags, type Config, type Interfaces } from '@oclif/core';
 import { DEFAULT_CACHE_MB, openDevice, type BlockDevice, type IoStats } from '../device/index.js';
 import { F2fsError } from '../errors.js';
+import { pendingRollForward } from '../fs/recovery.js';
 import { Volume } from '../fs/volume.js';
 import { isInImage } from './args.js';
 import { classifyError, reportError } from './errors.js';
@@ -54,6 +55,12 @@ function acquireLock(image: string, opts: { exclusive: boolean; wait?: boolean }
   return { close: () => lock.release() };
 }
 
+
+/** What an open says when fsynced nodes wait for roll-forward (answers given before would be stale without it). */
+export function pendingNote(vol: Volume): string | undefined {
+  const n = pendingRollForward(vol);
+  return n ? `f2fsdbg: note: ${n} fsynced node${n === 1 ? ' is' : 's are'} waiting: \`recover\` applies them as Linux's mount would` : undefined;
+}
 
 /** Flags every command accepts. */
 export const globalFlags = {
@@ -247,6 +254,10 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
     this.opened.push(acquireLock(this.imagePath(), { exclusive: opts.write, wait: this.flags.wait }));
     const vol = Volume.open(this.imagePath(), { readOnly: !opts.write, cacheMb: this.flags['cache-mb'] });
     this.opened.push(vol);
+    if (this.id !== 'recover') {
+      const waiting = pendingNote(vol);
+      if (waiting) this.note(waiting);
+    }
     this.trackIo(vol.dev, true);
     return vol;
   }

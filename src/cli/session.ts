@@ -16,7 +16,7 @@ import { F2fsError } from '../errors.js';
 import { isDir } from '../fs/inode.js';
 import { Volume } from '../fs/volume.js';
 import { BIN, classifyError } from './errors.js';
-import { checkImageWritable, type RunOutcome } from './base.js';
+import { checkImageWritable, pendingNote, type RunOutcome } from './base.js';
 import { acquireLock, type ImageLock } from './lock.js';
 import { isInImage } from './args.js';
 
@@ -145,6 +145,8 @@ export class Session {
     this.lock = lock;
     this.image = image;
     this.cwd = '/';
+    const waiting = pendingNote(this.vol);
+    if (waiting) this.err(waiting);
   }
 
   /** Ends the current image: a checkpoint if it is dirty and `checkpoint`, else whatever is pending is dropped. */

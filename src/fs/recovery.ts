@@ -81,6 +81,19 @@ export function walkChain(vol: Volume, onNode?: (count: number) => void): Chain 
   }
 }
 
+/**
+ * Nodes of a roll-forward chain Linux's mount would replay, 0 when there is none. Cheap when there is none: one read,
+ * the block at the warm-node log's next address, must be a node of this checkpoint before the chain is walked.
+ */
+export function pendingRollForward(vol: Volume): number {
+  const c = vol.sm.cursegs[CursegType.WARM_NODE];
+  const first = vol.sm.segBlkaddr(c.segno) + c.blkoff;
+  if (!vol.check.isValidBlkaddr(first, 'main')) return 0;
+  if (!recoverable(vol, NodeFooter.decode(vol.dev.readBlock(first), NODE_FOOTER_OFFSET).cp_ver)) return 0;
+  const chain = walkChain(vol);
+  return chain.nodes.some((n) => n.fsync) ? chain.nodes.length : 0;
+}
+
 export interface RecoveredInode {
   ino: number;
   lastBlkaddr: number;
