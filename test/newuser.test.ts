@@ -129,4 +129,38 @@ test('an open notices fsynced nodes waiting for roll-forward, once, and info sho
   assert.is(after.stderr, '');
 });
 
+test('demo: both halves of all-or-nothing (cut before commit: old content; after: new), trace symbols explained once', () => {
+  const img = tmpPath('demo.img');
+  const r = cli(['demo', img, '--force']);
+  assert.is(r.status, 0, r.stderr);
+  const out = r.stdout;
+  const step = (n: number) => out.slice(out.indexOf(`# ${n}. `), out.indexOf(`# ${n + 1}. `));
+  const at = (re: RegExp) => {
+    const m = re.exec(out);
+    assert.ok(m, `${re} in the demo`);
+    return m!.index;
+  };
+  // First half: the power cut before atomic-commit, then recovery: the old content.
+  const before = at(/Power cut BEFORE the commit/);
+  const oldContent = at(/^\{"version": 1\}$/m);
+  const commit = at(/f2fsdbg> atomic-commit \/demo\/config\.json --trace-io/);
+  assert.ok(before < oldContent && oldContent < commit);
+  // Second half: the commit's trace, the power cut after it, recovery: the new content.
+  assert.match(r.stderr, /^trace: D×4 \| FLUSH\(preflush\) \| Nf \| FLUSH\(fua\)$/m);
+  const after = at(/Power cut AFTER the commit/);
+  const md5 = /version 2, 4 blocks \(md5 ([0-9a-f]{32})\)/.exec(out)?.[1];
+  assert.ok(md5 && after > commit);
+  assert.match(out.slice(after), new RegExp(`"md5": "${md5}"`));
+  assert.match(out.slice(after), /"size": 16380/);
+  // Each trace symbol explained once, right after the first trace showing it.
+  for (const sym of ['D', 'Nf', 'FLUSH(preflush)', 'FLUSH(fua)', 'CP']) {
+    const lines = out.split('\n').filter((l) => l.startsWith(`   ${sym}: `));
+    assert.is(lines.length, 1, `${sym} explained once`);
+  }
+  assert.match(step(12), /^ {3}Nf: /m);
+  assert.match(step(3), /^ {3}CP: /m);
+  // The help says what it shows.
+  assert.match(cli(['demo', '--help']).stdout, /before its commit \(old content kept\) and after it \(new content recovered\)/);
+});
+
 test.run();

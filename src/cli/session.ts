@@ -175,6 +175,8 @@ export class Session {
     vol.close();
     this.vol = undefined;
     this.vol = Volume.open(this.image!, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb });
+    const waiting = pendingNote(this.vol);
+    if (waiting) this.err(waiting);
   }
 
   requireVol(): Volume {
