@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Config } from '@oclif/core';
+import { PNG } from 'pngjs';
+import { TYPE_COLOURS } from '../src/cli/heatmap-png.js';
 import { parseRange } from '../src/cli/args.js';
 import { Session } from '../src/cli/session.js';
 import { Shell } from '../src/cli/shell.js';
@@ -161,6 +163,27 @@ test('demo: both halves of all-or-nothing (cut before commit: old content; after
   assert.match(step(3), /^ {3}CP: /m);
   // The help says what it shows.
   assert.match(cli(['demo', '--help']).stdout, /before its commit \(old content kept\) and after it \(new content recovered\)/);
+});
+
+test('heatmap --png: only the picture (no terminal map), a grid sized to the volume with a title and a legend', () => {
+  const img = mkfsImage('heat.img');
+  const png = tmpPath('heat.png');
+  const r = cli(['heatmap', img, '--png', png]);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n'), [`PNG written to ${png}: 24 segments, 6 in use`]);
+  const pic = PNG.sync.read(fs.readFileSync(png));
+  assert.ok(pic.width >= 400 && pic.height >= 150, `${pic.width}x${pic.height}`);
+  const colours = new Set<string>();
+  for (let o = 0; o < pic.data.length; o += 4) colours.add(`${pic.data[o]},${pic.data[o + 1]},${pic.data[o + 2]}`);
+  // The legend shows every log type at full validity; the title and labels are drawn in the text colour.
+  for (const [r0, g, b] of TYPE_COLOURS) assert.ok(colours.has(`${r0},${g},${b}`), `legend colour ${r0},${g},${b}`);
+  assert.ok(colours.has('230,230,230'), 'text');
+  // A bigger volume gets more rows, not an ever wider strip.
+  const big = mkfsImage('heat-big.img', 1024);
+  const bigPng = tmpPath('heat-big.png');
+  assert.is(cli(['heatmap', big, '--png', bigPng]).status, 0);
+  const bp = PNG.sync.read(fs.readFileSync(bigPng));
+  assert.ok(bp.height > pic.height && bp.width < 1200, `${bp.width}x${bp.height}`);
 });
 
 test.run();
