@@ -1,4 +1,5 @@
 // What a new user trips over (issue 15): messages, defaults and output that must say what they mean.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -184,6 +185,25 @@ test('heatmap --png: only the picture (no terminal map), a grid sized to the vol
   assert.is(cli(['heatmap', big, '--png', bigPng]).status, 0);
   const bp = PNG.sync.read(fs.readFileSync(bigPng));
   assert.ok(bp.height > pic.height && bp.width < 1200, `${bp.width}x${bp.height}`);
+});
+
+test('a reader beside a live writer reads the last durable checkpoint and says so; writers are still refused', async () => {
+  const img = mkfsImage('beside.img');
+  assert.is(cli(['write', img, '/durable', '--data', 'd']).status, 0);
+  const writer = spawn('sleep', ['30']);
+  try {
+    fs.writeFileSync(`${img}.lock`, `${writer.pid} exclusive\n`);
+    const r = cli(['cat', img, '/durable']);
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, 'd');
+    assert.match(r.stderr, new RegExp(`^f2fsdbg: note: pid ${writer.pid} is writing this image: shown as of its last durable checkpoint \\d+`, 'm'));
+    assert.is(fs.readFileSync(`${img}.lock`, 'utf8'), `${writer.pid} exclusive\n`, 'the reader let go of its shared entry');
+    const w = cli(['write', img, '/x', '--data', 'x']);
+    assert.is(w.status, 1);
+    assert.match(w.stderr, /EBUSY: image is in use by pid/);
+  } finally {
+    writer.kill();
+  }
 });
 
 test.run();

@@ -173,7 +173,9 @@ test('locking: a second writer is refused while a session holds the image; stale
   assert.is(second.status, 1);
   assert.match(second.stderr, new RegExp(`image is in use by pid ${holder.pid}`));
   const reader = cli(['ls', img, '/']);
-  assert.is(reader.status, 1, 'readers wait for no writer either');
+  assert.is(reader.status, 0, 'a reader reads the last durable checkpoint beside the writer');
+  assert.match(reader.stderr, new RegExp(`pid ${holder.pid} is writing this image: shown as of its last durable checkpoint`));
+  assert.not.match(reader.stdout, /held/, "the writer's changes after that checkpoint are not shown");
   // --wait: queues until the session ends.
   const waiting = spawn(process.execPath, [RUN, 'write', img, '/queued', '--data', '3', '--wait'], { stdio: 'pipe' });
   const done = new Promise<number>((resolve) => waiting.on('close', (c) => resolve(c ?? -1)));
