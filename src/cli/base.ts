@@ -77,7 +77,12 @@ function stillStable(image: string, vol: Volume, version: bigint): boolean {
 
 /** What an open says when fsynced nodes wait for roll-forward (answers given before would be stale without it). */
 export function pendingNote(vol: Volume): string | undefined {
-  const n = pendingRollForward(vol);
+  let n: number;
+  try {
+    n = pendingRollForward(vol);
+  } catch {
+    return undefined; // a hint never stops a command: a damaged log is fsck's to report
+  }
   return n ? `f2fsdbg: note: ${n} fsynced node${n === 1 ? ' is' : 's are'} waiting: \`recover\` applies them as Linux's mount would` : undefined;
 }
 
