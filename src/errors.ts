@@ -116,7 +116,9 @@ export function toF2fsError(e: unknown): F2fsError {
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === 'string' && typeof err.syscall === 'string') {
     const known: Record<string, ErrorCode> = { ENOENT: 'ENOENT', EISDIR: 'EISDIR', ENOTDIR: 'ENOTDIR', EEXIST: 'EEXIST', ENOSPC: 'ENOSPC', ELOOP: 'ELOOP' };
-    return new F2fsError(known[err.code] ?? 'IO', `${err.syscall}${err.path ? ` ${err.path}` : ''}: ${err.message}`);
+    // Node's message repeats the code, syscall and path ("ENOENT: no such file or directory, open 'x'"): keep its middle.
+    const what = /^[A-Z]+: (.*), \w+ '/.exec(err.message)?.[1] ?? err.message;
+    return new F2fsError(known[err.code] ?? 'IO', `${err.syscall}${err.path ? ` ${err.path}` : ''}: ${what}`);
   }
   return new F2fsError('IO', err instanceof Error ? err.message : String(e));
 }

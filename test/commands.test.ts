@@ -295,6 +295,15 @@ test('dump-node: an inode, a direct, an indirect and an xattr node', async () =>
   assert.match(h.stdout, new RegExp(`^direct node, first file block ${addrsPerInode}, 1018 addresses:$`, 'm'));
 });
 
+test('dump-node 1 and 2: the node and meta inodes shown as what they are, not as corruption', async () => {
+  const img = await loadFixture('default');
+  const n = cli(['dump-node', img, '1']);
+  assert.is(n.status, 0, n.stderr);
+  assert.match(n.stdout, /nid 1, the node inode: .* no node block on disk/);
+  const m = json(['dump-node', img, '2']);
+  assert.equal([m.kind, m.nat.block_addr], ['meta-inode', 1]);
+});
+
 test('bmap, icheck and ncheck agree with each other over a whole file', async () => {
   const img = await loadFixture('default');
   const listing = fixtureListing('default');

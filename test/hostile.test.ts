@@ -156,7 +156,7 @@ test('lengths from disk bound loops: dump-cp of a pack with a huge cp_pack_total
 
   const tiny = tmpPath('hostile-tiny.img');
   fs.writeFileSync(tiny, fs.readFileSync(img2).subarray(0, 512));
-  failsWith(cli(['info', tiny]), 3, 'NOT_F2FS', /smaller than two 4 KiB blocks/);
+  failsWith(cli(['info', tiny]), 3, 'NOT_F2FS', /needs 2 blocks of 4096 bytes and holds 0 whole blocks/);
 });
 
 test('rdump recreates fifos, sockets and device nodes with modes, owners and times; unprivileged, it lists what it could not make', () => {

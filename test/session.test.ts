@@ -173,7 +173,9 @@ test('locking: a second writer is refused while a session holds the image; stale
   assert.is(second.status, 1);
   assert.match(second.stderr, new RegExp(`image is in use by pid ${holder.pid}`));
   const reader = cli(['ls', img, '/']);
-  assert.is(reader.status, 1, 'readers wait for no writer either');
+  assert.is(reader.status, 0, 'a reader reads the last durable checkpoint beside the writer');
+  assert.match(reader.stderr, new RegExp(`pid ${holder.pid} is writing this image: shown as of its last durable checkpoint`));
+  assert.not.match(reader.stdout, /held/, "the writer's changes after that checkpoint are not shown");
   // --wait: queues until the session ends.
   const waiting = spawn(process.execPath, [RUN, 'write', img, '/queued', '--data', '3', '--wait'], { stdio: 'pipe' });
   const done = new Promise<number>((resolve) => waiting.on('close', (c) => resolve(c ?? -1)));
@@ -187,6 +189,27 @@ test('locking: a second writer is refused while a session holds the image; stale
   // A lock left by a dead process does not block.
   fs.writeFileSync(`${img}.lock`, '999999 exclusive\n');
   assert.is(cli(['write', img, '/after', '--data', '4']).status, 0);
+});
+
+test('a path left out means the cwd: ls with no PATH lists the working directory (run and shell)', () => {
+  const img = mkfsImage('cwd-default.img');
+  const r = cli(['run', img, '-q'], 'mkdir /linux\nmkdir /linux/usb\nwrite /linux/usb/hub --data x\ncd /linux/usb\nls\nls -l\nls --json\n');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /regular\s+hub$/m);
+  assert.not.match(r.stdout, /directory\s+linux$/m, 'not the root');
+  assert.match(r.stdout, /"path": "\/linux\/usb"/);
+  const sh = cli(['shell', img], 'cd /linux\nls\n');
+  assert.match(sh.stdout, /directory\s+usb$/m);
+});
+
+test('run -q: a failing line is reported as SCRIPT:LINE: error', () => {
+  const img = mkfsImage('where.img');
+  const s = script('where.txt', ['# first', 'write /a --data 1', '', 'cat /missing']);
+  const r = cli(['run', img, '-q', '-f', s]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, new RegExp(`^${s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:4: f2fsdbg: ENOENT: `, 'm'));
+  const stdin = cli(['run', img, '-q'], 'cat /a\nbogus\n');
+  assert.match(stdin.stderr, /^stdin:2: f2fsdbg: USAGE: unknown command 'bogus'/m);
 });
 
 test.run();

@@ -50,6 +50,8 @@ export function parseRange(spec: string | undefined, limit: number, what: string
   const end = single ? start + 1 : m[2] === undefined || m[2] === '-1' ? limit : parseNumber(m[2], '--range');
   if (start >= limit) throw new F2fsError('USAGE', `--range: ${what} ${start} is past the last one (${limit - 1})`);
   if (end < start) throw new F2fsError('USAGE', `--range: end ${end} is before start ${start}`);
+  // dump.f2fs's end is exclusive: an empty range printing nothing would look like an empty table.
+  if (end === start) throw new F2fsError('USAGE', `--range: ${spec.trim()} is empty, the end is excluded (${start} or ${start}~${start + 1} is ${what} ${start} alone)`);
   return { start, end: Math.min(end, limit) };
 }
 

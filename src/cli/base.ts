@@ -38,7 +38,10 @@
 import fs from 'node:fs';
 import { Args, Command, Errors, Flags, type Config, type Interfaces } from '@oclif/core';
 import { DEFAULT_CACHE_MB, openDevice, type BlockDevice, type IoStats } from '../device/index.js';
-import { F2fsError } from '../errors.js';
+import { F2fsError, fail } from '../errors.js';
+import { packStatuses } from '../fs/checkpoint.js';
+import { ALLOC_SSR } from '../fs/segment.js';
+import { pendingRollForward } from '../fs/recovery.js';
 import { Volume } from '../fs/volume.js';
 import { pinTime } from '../fs/clock.js';
 import { isInImage } from './args.js';
@@ -49,12 +52,40 @@ import { formatJson } from './render.js';
 import { acquireLock as takeLock } from './lock.js';
 import { askText, canPrompt, imageFiles, pickPath, sessionCanPrompt } from './prompt.js';
 
-/** The image lock as something openVolume's close list can release. */
-function acquireLock(image: string, opts: { exclusive: boolean; wait?: boolean }): { close(): void } {
-  const lock = takeLock(image, opts);
-  return { close: () => lock.release() };
+/**
+ * Reading beside a live writer. The writer's log only fills blocks free in the last durable checkpoint V, and its next
+ * checkpoint goes to the other CP pack and the other NAT/SIT copies, so everything V references stays as it was until
+ * that next checkpoint is complete: only then may freed segments be reused. V is read if no newer pack is valid at the
+ * end of the command; a half-written pack fails validation (head and tail versions, crc), so the reader picks V anyway.
+ * SSR logs break this (the writer would fill free slots of segments V still uses), so then the reader is refused.
+ */
+function checkReadableBeside(vol: Volume, writer: number): void {
+  if (vol.sm.cursegs.some((c) => c.allocType === ALLOC_SSR)) {
+    fail('EBUSY', `image is in use by pid ${writer} (writing), and its checkpoint has SSR logs the writer fills in place: no stable state to read; pass --wait to queue behind it`);
+  }
 }
 
+/** After the reads: false when the writer completed a checkpoint newer than `version` meanwhile (reads may be torn). */
+function stillStable(image: string, vol: Volume, version: bigint): boolean {
+  const dev = openDevice(image, { readOnly: true, cacheMb: 0 });
+  try {
+    return packStatuses(dev, vol.geo).every((p) => !p.valid || (p.version ?? 0n) <= version);
+  } finally {
+    dev.close();
+  }
+}
+
+
+/** What an open says when fsynced nodes wait for roll-forward (answers given before would be stale without it). */
+export function pendingNote(vol: Volume): string | undefined {
+  let n: number;
+  try {
+    n = pendingRollForward(vol);
+  } catch {
+    return undefined; // a hint never stops a command: a damaged log is fsck's to report
+  }
+  return n ? `f2fsdbg: note: ${n} fsynced node${n === 1 ? ' is' : 's are'} waiting: \`recover\` applies them as Linux's mount would` : undefined;
+}
 
 /** Flags every command accepts. */
 export const globalFlags = {
@@ -184,6 +215,8 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
   protected outcome: RunOutcome<R> = { status: 0 };
 
   private opened: { close(): void }[] = [];
+  /** Run after the work and before output (a reader beside a writer checks that its checkpoint held). */
+  private beforeOutput?: () => void;
   private ioSources: IoSource[] = [];
   /** --trace-io: the device traced and where this command's events start (`owned`: we turned tracing on). */
   private traceSource?: { dev: BlockDevice; start: number; owned: boolean };
@@ -256,9 +289,22 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
     }
     const image = opts.image ?? this.imagePath();
     if (opts.write) checkImageWritable(image);
-    this.opened.push(acquireLock(image, { exclusive: opts.write, wait: this.flags.wait }));
+    const lock = takeLock(image, { exclusive: opts.write, wait: this.flags.wait, underWriter: !opts.write });
+    this.opened.push({ close: () => lock.release() });
     const vol = Volume.open(image, { readOnly: !opts.write, cacheMb: this.flags['cache-mb'] });
     this.opened.push(vol);
+    if (lock.writer !== undefined) {
+      checkReadableBeside(vol, lock.writer);
+      const version = vol.cp.head.checkpoint_ver;
+      this.note(`f2fsdbg: note: pid ${lock.writer} is writing this image: shown as of its last durable checkpoint ${version}, without the writer's later changes`);
+      this.beforeOutput = () => {
+        if (!stillStable(this.imagePath(), vol, version)) fail('EBUSY', `pid ${lock.writer} wrote a checkpoint while this command read checkpoint ${version}: the answer may mix both; run it again`);
+      };
+    }
+    if (this.id !== 'recover') {
+      const waiting = pendingNote(vol);
+      if (waiting) this.note(waiting);
+    }
     this.trackIo(vol.dev, true);
     return vol;
   }
@@ -276,7 +322,8 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
     }
     if (opts.write) {
       checkImageWritable(this.imagePath());
-      this.opened.push(acquireLock(this.imagePath(), { exclusive: true, wait: this.flags.wait }));
+      const lock = takeLock(this.imagePath(), { exclusive: true, wait: this.flags.wait });
+      this.opened.push({ close: () => lock.release() });
     }
     const dev = openDevice(this.imagePath(), { readOnly: !opts.write, cacheMb: this.flags['cache-mb'] });
     this.opened.push(dev);
@@ -382,6 +429,7 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
     const unpinned = timestamp !== undefined ? pinTime(timestamp) : undefined;
     try {
       result = await this.invoke(this.args, this.flags);
+      this.beforeOutput?.();
     } catch (e) {
       try {
         this.closeVolumes();

@@ -12,6 +12,8 @@ import { F2fsError } from '../errors.js';
 
 export interface ImageLock {
   release(): void;
+  /** `underWriter` readers: the pid of the live writer they read beside (undefined when there is none). */
+  writer?: number;
 }
 
 interface Holder {
@@ -83,25 +85,29 @@ function guarded<T>(file: string, fn: () => T): T {
   }
 }
 
-/** Tries once: the conflicting holder, or null when the lock was taken. */
-function tryLock(file: string, exclusive: boolean): Holder | null {
+/** Tries once: the conflicting holder, or null when the lock was taken (`writer`: the live writer a reader may share with). */
+function tryLock(file: string, exclusive: boolean, underWriter: boolean): { blocker: Holder | null; writer?: number } {
   return guarded(file, () => {
     const holders = readHolders(file).filter((h) => h.pid !== process.pid || h.mode === 'exclusive');
     const blocker = holders.find((h) => h.pid !== process.pid && (exclusive || h.mode === 'exclusive'));
-    if (blocker) return blocker;
+    if (blocker && !(underWriter && !exclusive)) return { blocker };
     writeHolders(file, [...holders, { pid: process.pid, mode: exclusive ? 'exclusive' : 'shared' }]);
-    return null;
+    return { blocker: null, writer: blocker?.pid };
   });
 }
 
-/** Takes the lock of `image` (exclusive for writers); waits for it with `wait`, else fails with EBUSY. */
-export function acquireLock(image: string, opts: { exclusive: boolean; wait?: boolean }): ImageLock {
+/**
+ * Takes the lock of `image` (exclusive for writers); waits for it with `wait`, else fails with EBUSY. `underWriter`:
+ * a reader that can read the last durable checkpoint beside a live writer takes its shared lock anyway (`writer` set).
+ */
+export function acquireLock(image: string, opts: { exclusive: boolean; wait?: boolean; underWriter?: boolean }): ImageLock {
   if (process.env.F2FSDBG_NO_LOCK === '1') return NOOP;
   const file = `${image}.lock`;
+  let writer: number | undefined;
   for (;;) {
     let blocker: Holder | null;
     try {
-      blocker = tryLock(file, opts.exclusive);
+      ({ blocker, writer } = tryLock(file, opts.exclusive, Boolean(opts.underWriter && !opts.wait)));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       // No way to write a lock next to the image (read-only directory): a reader goes on without one.
@@ -143,5 +149,5 @@ export function acquireLock(image: string, opts: { exclusive: boolean; wait?: bo
       });
     }
   }
-  return { release };
+  return { release, writer };
 }

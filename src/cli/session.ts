@@ -16,7 +16,7 @@ import { F2fsError } from '../errors.js';
 import { isDir } from '../fs/inode.js';
 import { Volume } from '../fs/volume.js';
 import { BIN, classifyError } from './errors.js';
-import { checkImageWritable, type RunOutcome } from './base.js';
+import { checkImageWritable, pendingNote, type RunOutcome } from './base.js';
 import { acquireLock, type ImageLock } from './lock.js';
 import { isInImage } from './args.js';
 
@@ -119,6 +119,8 @@ export class Session {
   readonly out: (s: string) => void;
   /** Diagnostics sink (replaceable: crash-explore collects a failing line's message). */
   err: (s: string) => void;
+  /** `SCRIPT:LINE` of the line running (run -q): put before its error lines, as compilers and debugfs -f do. */
+  where?: string;
 
   constructor(readonly opts: SessionOptions) {
     this.out = opts.stdout ?? ((s) => void process.stdout.write(`${s}\n`));
@@ -143,6 +145,8 @@ export class Session {
     this.lock = lock;
     this.image = image;
     this.cwd = '/';
+    const waiting = pendingNote(this.vol);
+    if (waiting) this.err(waiting);
   }
 
   /** Ends the current image: a checkpoint if it is dirty and `checkpoint`, else whatever is pending is dropped. */
@@ -171,6 +175,8 @@ export class Session {
     vol.close();
     this.vol = undefined;
     this.vol = Volume.open(this.image!, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb });
+    const waiting = pendingNote(this.vol);
+    if (waiting) this.err(waiting);
   }
 
   requireVol(): Volume {
@@ -221,6 +227,10 @@ export class Session {
       pos++;
       if (name && pathy.has(name) && tok !== '') out[i] = this.absolute(tok);
     }
+    // An image path left out that defaults to somewhere (ls's directory) means the cwd here, as in a shell.
+    const next = names[pos];
+    const spec = next === undefined ? undefined : (cls.args as Record<string, { default?: unknown }>)[next];
+    if (next && pathy.has(next) && spec?.default !== undefined) out.push(...(flagsDone ? [] : ['--']), this.cwd);
     return out;
   }
 
@@ -250,10 +260,13 @@ export class Session {
 
   private fail(e: unknown): LineOutcome {
     const { error, status } = classifyError(e);
-    if (!this.opts.json) this.err(`${BIN}: ${error.describe()}`);
+    if (!this.opts.json) this.diag(`${BIN}: ${error.describe()}`);
     if (!this.firstFailure) this.firstFailure = status;
     return { status, error };
   }
+
+  /** A diagnostic of the current line: an error line gets `where` in front. */
+  private readonly diag = (s: string): void => this.err(this.where && s.startsWith(`${BIN}: `) ? `${this.where}: ${s}` : s);
 
   /** A session command done: its line for humans, or its result with `json`. */
   private done(result: object, text?: string): LineOutcome {
@@ -312,7 +325,7 @@ export class Session {
     if (this.opts.confirm && (await this.needsConfirm(name, argv)) && !(await this.opts.confirm(`Run '${[name, ...argv].join(' ')}'?`))) return { status: 0 };
     // json: the command prints its own --json document (errors included) here instead of on stdout.
     const printed: string[] = [];
-    const ctx = { config: this.opts.config, stdout: this.opts.json ? (s: string) => void printed.push(s) : this.out, stderr: this.err, absolute: (p: string) => this.absolute(p) };
+    const ctx = { config: this.opts.config, stdout: this.opts.json ? (s: string) => void printed.push(s) : this.out, stderr: this.diag, absolute: (p: string) => this.absolute(p) };
     const flags = this.opts.json ? ['--json'] : [];
     let outcome: RunOutcome<object>;
     if (!isVolumeCmd) {
@@ -358,13 +371,14 @@ export interface LineRecord {
 export async function runLines(
   session: Session,
   lines: AsyncIterable<string> | Iterable<string>,
-  opts: { keepGoing?: boolean; records?: LineRecord[] },
+  opts: { keepGoing?: boolean; records?: LineRecord[]; script?: string },
 ): Promise<{ lines: number; ran: number; failed: number }> {
   let n = 0;
   let ran = 0;
   let failed = 0;
   for await (const line of lines) {
     n++;
+    if (opts.script !== undefined) session.where = `${opts.script}:${n}`;
     const o = await session.execLine(line);
     if (!o) continue;
     ran++;

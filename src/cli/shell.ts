@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { Help } from '@oclif/core';
+import { Help, type Command } from '@oclif/core';
 import { F2fsError } from '../errors.js';
 import { isDir } from '../fs/inode.js';
 import { confirm, imageFiles, lendTerminal, pickPath } from './prompt.js';
@@ -46,6 +46,22 @@ function wordsForCompletion(line: string): string[] {
   } catch {
     const w = line.split(/\s+/);
     return w;
+  }
+}
+
+/** A command as typed in a session: no IMAGE argument (the session's image), in its usage, args and examples. */
+export function sessionForm(cmd: Command.Loadable): Command.Loadable {
+  if (!cmd.args?.image || cmd.id === 'mkfs') return cmd;
+  const { image: _image, ...args } = cmd.args;
+  const bin = '<%= config.bin %> ';
+  const examples = (cmd.examples ?? []).map((e) => (typeof e === 'string' ? e.replace(new RegExp(`${bin}${cmd.id} \\S+ ?`), `${cmd.id} `) : e));
+  return { ...cmd, args, examples };
+}
+
+/** oclif's help, giving back the text of one command's help (the shell prints it through the session). */
+class SessionHelp extends Help {
+  commandText(cmd: Command.Loadable): string {
+    return this.formatCommand(cmd);
   }
 }
 
@@ -204,7 +220,7 @@ export class Shell {
       if (own) return out(own);
       throw new F2fsError('USAGE', `no help for '${id}': unknown command`);
     }
-    await new Help(this.session.opts.config, { stripAnsi: !process.stdout.isTTY }).showCommandHelp(cmd);
+    out(new SessionHelp(this.session.opts.config, { stripAnsi: !process.stdout.isTTY }).commandText(sessionForm(cmd)).trimEnd());
   }
 
   /** The read-eval-print loop; resolves at quit or Ctrl-D. */

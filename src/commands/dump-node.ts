@@ -5,7 +5,7 @@ import { numberArg } from '../cli/args.js';
 import { columns, kv } from '../cli/render.js';
 import { dumpNode, type DumpNodeResult, type NodeDump } from '../debugfs/block.js';
 import type { Volume } from '../fs/volume.js';
-import { statRows, xattrValueText } from './stat.js';
+import { addrText, cpVerText, statRows, xattrValueText } from './stat.js';
 
 /** Consecutive slots at consecutive addresses as one line: `slots 0..9 (bidx 0..9) -> 4628..4637`. */
 export function addrRunLines(addrs: { slot: number; bidx: number | null; blkaddr: number }[]): string[][] {
@@ -25,9 +25,9 @@ export function nodeLines(n: NodeDump): string[] {
   const f = n.footer;
   const out = [
     kv([
-      ['node', `nid ${n.nid}, ${n.kind} node at blkaddr ${n.blkaddr}`],
-      ['footer', `nid ${f.nid} ino ${f.ino} ofs ${f.ofs} cp_ver ${f.cp_ver} next_blkaddr ${f.next_blkaddr}${f.cold ? ' cold' : ''}${f.fsync ? ' fsync' : ''}${f.dent ? ' dent' : ''}`],
-      ['NAT', n.nat ? `ino ${n.nat.ino} block_addr ${n.nat.block_addr} version ${n.nat.version}` : '(none)'],
+      ['node', `nid ${n.nid}, ${n.kind} node at blkaddr ${addrText(n.blkaddr)}`],
+      ['footer', `nid ${f.nid} ino ${f.ino} ofs ${f.ofs} ${cpVerText(f)} next_blkaddr ${f.next_blkaddr}${f.cold ? ' cold' : ''}${f.fsync ? ' fsync' : ''}${f.dent ? ' dent' : ''}`],
+      ['NAT', n.nat ? `ino ${n.nat.ino} block_addr ${addrText(n.nat.block_addr)} version ${n.nat.version}` : '(none)'],
     ]),
   ];
   for (const p of n.problems) out.push(`problem: ${p}`);
@@ -65,6 +65,10 @@ export default class DumpNode extends VolumeCommand<typeof DumpNode, DumpNodeRes
   }
 
   protected override render(r: DumpNodeResult): void {
+    if ('about' in r) {
+      this.out(kv([['node', `nid ${r.nid}, ${r.about}`], ['NAT', `ino ${r.nat?.ino} block_addr ${r.nat?.block_addr} (reserved, not a block) version ${r.nat?.version}`]]));
+      return;
+    }
     if (r.unflushed) this.out('(unflushed: this session changed it, shown from memory)');
     for (const l of nodeLines(r)) this.out(l);
   }

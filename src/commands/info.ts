@@ -62,6 +62,7 @@ export default class Info extends VolumeCommand<typeof Info, InfoResult> {
         ['next_free_nid', c.next_free_nid],
         ['elapsed_time', `${c.elapsed_time} s`],
         ['orphans', c.orphan_count],
+        ['roll-forward', r.pendingRollForward ? `${r.pendingRollForward} fsynced nodes waiting: \`recover\` applies them as Linux's mount would` : 'none'],
       ]),
     );
     if (u.validBlocks !== c.valid_block_count || u.validNodes !== c.valid_node_count || u.validInodes !== c.valid_inode_count)

@@ -22,7 +22,7 @@ export interface LsResult {
 export default class Ls extends VolumeCommand<typeof Ls, LsResult> {
   static override summary = 'List a directory: inode number, type and name of each entry (-l: like ls -l).';
   static override description =
-    "PATH (default /) is a path in the image or <ino>; symlinks on the way and at the end are followed. Entries come in storage order, '.' and '..' included; a non-directory lists itself.";
+    "PATH (default /, or the current directory in a shell or script) is a path in the image or <ino>; symlinks on the way and at the end are followed. Entries come in storage order, '.' and '..' included; a non-directory lists itself.";
   static override examples = ['<%= config.bin %> ls disk.img', '<%= config.bin %> ls disk.img /etc -l', '<%= config.bin %> ls disk.img "<3>" --json'];
   static override args = { image: imageArg(), path: inImage(Args.string({ description: 'directory (path or <ino>)', default: '/' })) };
   static override flags = { long: Flags.boolean({ char: 'l', description: 'Long listing: mode, links, uid, gid, size, mtime (and symlink targets).' }) };
@@ -39,7 +39,7 @@ export default class Ls extends VolumeCommand<typeof Ls, LsResult> {
       this.out(columns(null, r.entries.map((e) => [e.ino, e.fileType, e.name]), { alignRight: [0] }));
       return;
     }
-    const rows = r.entries.map((e) => [e.ino, e.modeString, e.links, e.uid, e.gid, e.size, e.mtime === undefined ? '' : shortTime(e.mtime), e.target === undefined ? e.name : `${e.name} -> ${e.target}`]);
+    const rows = r.entries.map((e) => [e.ino, e.modeString, e.links, e.uid, e.gid, e.device ? `${e.device.major}, ${e.device.minor}` : e.size, e.mtime === undefined ? '' : shortTime(e.mtime), e.target === undefined ? e.name : `${e.name} -> ${e.target}`]);
     this.out(columns(null, rows, { alignRight: [0, 2, 3, 4, 5] }));
   }
 }

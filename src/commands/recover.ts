@@ -9,10 +9,10 @@ import type { Volume } from '../fs/volume.js';
 export default class Recover extends VolumeCommand<typeof Recover, RecoveryReport> {
   static override summary = 'Recover the image as Linux 6.1 does at mount: orphan inodes, roll-forward of fsync\'d files, a checkpoint.';
   static override description =
-    'Walks the warm-node log from its next free block along next_blkaddr while footers carry this checkpoint\'s version (and crc), replays the inodes, dentries (DENT mark) and data blocks of every file with an FSYNC-marked dnode, detaching blocks from their previous owners through the SSA, then moves every log to a fresh segment and writes a checkpoint. --dry-run lists what would be replayed.';
+    'Walks the warm-node log from its next free block along next_blkaddr while footers carry this checkpoint\'s version (and crc), replays the inodes, dentries (DENT mark) and data blocks of every file with an FSYNC-marked dnode, detaching blocks from their previous owners through the SSA, then moves every log to a fresh segment and writes a checkpoint. --dry-run runs the same recovery on a copy-on-write view of the image and drops its writes: it reports exactly what the real run does.';
   static override examples = ['<%= config.bin %> recover disk.img', '<%= config.bin %> recover disk.img --dry-run --json'];
   static override args = { image: imageArg() };
-  static override flags = { 'dry-run': Flags.boolean({ description: 'only list what would be recovered; write nothing' }) };
+  static override flags = { 'dry-run': Flags.boolean({ description: 'run the recovery on a copy-on-write view of the image and report it; write nothing' }) };
 
   protected override wantsWrite(flags: CmdFlags<typeof Recover>): boolean {
     return !flags['dry-run'];
@@ -33,7 +33,7 @@ export default class Recover extends VolumeCommand<typeof Recover, RecoveryRepor
     if (r.inodes.length)
       this.out(table(['ino', 'nodes', 'blocks', 'dentry', 'created', 'last fsync node'], r.inodes.map((i) => [i.ino, i.nodes, i.blocks, i.dentry ? 'yes' : '', i.created ? 'yes' : '', i.lastBlkaddr])));
     for (const s of r.skipped) this.out(`skipped ino ${s.ino} at ${s.blkaddr}: ${s.why}`);
-    if (r.dryRun) this.out('dry run: nothing written');
+    if (r.dryRun) this.out(`dry run: nothing written${r.checkpoint ? ` (the real run writes checkpoint ${r.checkpoint.version} to pack ${r.checkpoint.pack})` : ''}`);
     else this.out(r.checkpoint ? `checkpoint ${r.checkpoint.version} written to pack ${r.checkpoint.pack}` : 'nothing to recover: image unchanged');
   }
 }

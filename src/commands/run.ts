@@ -88,7 +88,9 @@ export default class Run extends F2fsCommand<typeof Run, BatchResult> {
     let ran: { lines: number; ran: number; failed: number };
     let checkpointed = false;
     try {
-      ran = await runLines(session, lines, { keepGoing: flags['keep-going'], records });
+      // Quiet: no echo says which line failed, so its errors carry SCRIPT:LINE.
+      const script = flags.quiet ? (flags.file === undefined || flags.file === '-' ? 'stdin' : flags.file) : undefined;
+      ran = await runLines(session, lines, { keepGoing: flags['keep-going'], records, script });
     } finally {
       // End of script (or stop at a failure): like quit.
       if (session.vol) checkpointed = session.close(flags.checkpoint).checkpointed;

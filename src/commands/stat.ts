@@ -6,6 +6,7 @@ import { filespecArg } from '../cli/args.js';
 import { kv, type Cell } from '../cli/render.js';
 import { resolveFile } from '../debugfs/filespec.js';
 import { statInode, type StatResult } from '../debugfs/inode.js';
+import { specialAddrName } from '../fs/layout/constants.js';
 import type { Volume } from '../fs/volume.js';
 
 const ts = (t: InodeTime) => `${t.sec}.${String(t.nsec).padStart(9, '0')}  ${t.iso ?? '(outside the representable date range)'}`;
@@ -15,6 +16,16 @@ export function xattrValueText(v: Buffer): string {
   const printable = v.length > 0 && v.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x09);
   return v.length === 0 ? '""' : printable ? JSON.stringify(v.toString('latin1')) : `0x${v.toString('hex')}`;
 }
+
+/** A flags field: hex, then the kernel names of its bits. */
+const flagsText = (v: number, names: string[]) => `0x${v.toString(16)}${names.length ? `  ${names.join(' ')}` : ''}`;
+
+/** A block address, or the name of a special one (NEW_ADDR: reserved, not written yet). */
+export const addrText = (a: number) => specialAddrName(a) ?? String(a);
+
+/** A footer's cp_ver: with crc_recovery, the version and the checkpoint crc it also carries. */
+export const cpVerText = (f: { cp_ver: string; cp_version: string; cp_crc: number | null }) =>
+  f.cp_crc === null ? `cp_ver ${f.cp_ver}` : `cp_ver ${f.cp_version} (crc 0x${f.cp_crc.toString(16).padStart(8, '0')})`;
 
 /** The key/value rows of a stat result (shared with dump-node). */
 export function statRows(s: StatResult): [string, Cell | Cell[]][] {
@@ -34,9 +45,9 @@ export function statRows(s: StatResult): [string, Cell | Cell[]][] {
   if (s.crtime) rows.push(['crtime', ts(s.crtime)]);
   rows.push(
     ['generation', s.generation],
-    ['i_advise', `0x${s.advise.toString(16)}`],
-    ['i_inline', `0x${s.inline.toString(16)}${s.inlineData ? '  inline data' : ''}${s.inlineDentry ? '  inline dentries' : ''}`],
-    ['i_flags', `0x${s.flags.toString(16)}`],
+    ['i_advise', flagsText(s.advise, s.adviseNames)],
+    ['i_inline', flagsText(s.inline, s.inlineNames)],
+    ['i_flags', flagsText(s.flags, s.flagNames)],
     ['i_pino', s.pino],
     ['i_name', JSON.stringify(s.name)],
   );
@@ -56,7 +67,7 @@ export function statRows(s: StatResult): [string, Cell | Cell[]][] {
   rows.push(
     ['i_xattr_nid', s.xattrNid],
     ['i_nid', s.nids.join(' ')],
-    ['node', `nid ${s.node.nid} at blkaddr ${s.node.blkaddr}, footer ino ${f.ino} ofs ${f.ofs} cp_ver ${f.cp_ver}${f.cold ? ' cold' : ''}${f.fsync ? ' fsync' : ''}${f.dent ? ' dent' : ''} next_blkaddr ${f.next_blkaddr}`],
+    ['node', `nid ${s.node.nid} at blkaddr ${addrText(s.node.blkaddr)}, footer ino ${f.ino} ofs ${f.ofs} ${cpVerText(f)}${f.cold ? ' cold' : ''}${f.fsync ? ' fsync' : ''}${f.dent ? ' dent' : ''} next_blkaddr ${f.next_blkaddr}`],
     ['xattrs', s.xattrs.length ? s.xattrs.map((x) => `${x.name}=${xattrValueText(x.value)}`).join('\n') : '(none)'],
   );
   return rows;

@@ -7,7 +7,7 @@ import { imageArg, pathExists, type CmdArgs, type CmdFlags } from '../cli/base.j
 import { parseMode, parseSize, pathArg } from '../cli/args.js';
 import { F2fsError, toF2fsError } from '../errors.js';
 import { isDir } from '../fs/inode.js';
-import { writePath } from '../fs/ops.js';
+import { requireWriteSpace, writePath } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 
 export interface WriteResult {
@@ -19,8 +19,10 @@ export interface WriteResult {
   offset: number;
   /** Bytes written. */
   bytes: number;
-  /** i_size afterwards. */
+  /** i_size afterwards (of the staged copy when staged). */
   size: number;
+  /** The file is in an atomic write: the data went to its staged copy, visible in the file at atomic-commit. */
+  staged: boolean;
 }
 
 /** Host reads of --from go in pieces of this size (bounded memory for big files). */
@@ -58,7 +60,7 @@ export default class Write extends MutatingCommand<typeof Write, WriteResult> {
     if (flags.from === undefined) {
       const data = flags.data !== undefined ? Buffer.from(flags.data, 'utf8') : this.readStdin();
       const r = writePath(vol, args.path, data, opts);
-      return { path: args.path, ino: r.ino, created, offset: flags.append ? r.size - data.length : offset, bytes: data.length, size: r.size };
+      return { path: args.path, ino: r.ino, created, offset: flags.append ? r.size - data.length : offset, bytes: data.length, size: r.size, staged: r.staged };
     }
     return this.copyIn(vol, args.path, flags.from, opts, created);
   }
@@ -90,10 +92,12 @@ export default class Write extends MutatingCommand<typeof Write, WriteResult> {
     }
     const bar = total > 8 * CHUNK ? this.progress(`writing ${p}`) : undefined;
     try {
+      requireWriteSpace(vol, p, total, opts);
       const chunk = Buffer.alloc(CHUNK);
       let start = opts.offset;
       let ino = 0;
       let size = 0;
+      let staged = false;
       let pos = 0;
       for (;;) {
         let n: number;
@@ -107,6 +111,7 @@ export default class Write extends MutatingCommand<typeof Write, WriteResult> {
         if (ino === 0) {
           const r = writePath(vol, p, piece, opts);
           ino = r.ino;
+          staged = r.staged;
           if (opts.append) start = r.size - n;
           size = r.size;
         } else {
@@ -116,7 +121,7 @@ export default class Write extends MutatingCommand<typeof Write, WriteResult> {
         bar?.update(pos, total);
         if (n === 0) break;
       }
-      return { path: p, ino, created, offset: start, bytes: pos, size };
+      return { path: p, ino, created, offset: start, bytes: pos, size, staged };
     } finally {
       bar?.end();
       fs.closeSync(fd);
@@ -124,6 +129,7 @@ export default class Write extends MutatingCommand<typeof Write, WriteResult> {
   }
 
   protected override render(r: WriteResult): void {
-    this.out(`${r.created ? 'created' : 'wrote'} ${r.path} (ino ${r.ino}): ${r.bytes} bytes at offset ${r.offset}, size ${r.size}`);
+    if (r.staged) this.out(`staged ${r.path} (ino ${r.ino}): ${r.bytes} bytes at offset ${r.offset} of its atomic write, staged size ${r.size} (the file changes at atomic-commit)`);
+    else this.out(`${r.created ? 'created' : 'wrote'} ${r.path} (ino ${r.ino}): ${r.bytes} bytes at offset ${r.offset}, size ${r.size}`);
   }
 }

@@ -16,7 +16,7 @@ import { startBidxOfNode } from '../fs/node.js';
 import type { Volume } from '../fs/volume.js';
 import { userRange } from './filespec.js';
 import { packLayout, pick, CP_FIELDS } from './info.js';
-import { statInode } from './inode.js';
+import { cpVerParts, statInode } from './inode.js';
 import { icheck } from './reverse.js';
 
 /* ------------------------------------------------------------------ areas, nodes, blocks */
@@ -41,10 +41,10 @@ export function areaOf(vol: Volume, blkaddr: number): Area {
 
 export type NodeKind = 'inode' | 'direct' | 'indirect' | 'xattr';
 
-function footerJson(f: NodeFooter) {
+function footerJson(f: NodeFooter, ckptFlags: number) {
   const ofs = footerOfs(f.flag);
   const kind: NodeKind = f.nid === f.ino && ofs === 0 ? 'inode' : isXattrOfs(ofs) ? 'xattr' : isDnodeOfs(ofs) ? 'direct' : 'indirect';
-  return { ...f, cp_ver: f.cp_ver.toString(), ofs, kind, cold: !!(f.flag & NodeFlag.COLD), fsync: !!(f.flag & NodeFlag.FSYNC), dent: !!(f.flag & NodeFlag.DENT) };
+  return { ...f, cp_ver: f.cp_ver.toString(), ...cpVerParts(f.cp_ver, ckptFlags), ofs, kind, cold: !!(f.flag & NodeFlag.COLD), fsync: !!(f.flag & NodeFlag.FSYNC), dent: !!(f.flag & NodeFlag.DENT) };
 }
 
 /**
@@ -53,7 +53,7 @@ function footerJson(f: NodeFooter) {
  */
 export function decodeNodeBlock(vol: Volume, raw: Buffer, blkaddr: number, nid?: number) {
   const f = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);
-  const footer = footerJson(f);
+  const footer = footerJson(f, vol.cp.head.ckpt_flags);
   const problems: string[] = [];
   const who = nid ?? f.nid;
   if (nid !== undefined && f.nid !== nid) problems.push(`footer nid ${f.nid} is not ${nid}`);
@@ -112,6 +112,13 @@ export function dumpNode(vol: Volume, nid: number) {
   userRange(nid, 1, vol.geo.maxNid, 'nid');
   const ne = vol.nm.getNat(nid);
   if (ne.block_addr === NULL_ADDR) fail('ENOENT', `node ${nid} is not allocated (NAT block_addr 0)`, { nid });
+  // The node and meta inodes exist only in memory (the kernel's page caches of node and meta blocks): mkfs marks their
+  // NAT entries in use with block_addr 1, which is no node block.
+  if (nid === vol.sb.node_ino || nid === vol.sb.meta_ino) {
+    const role = nid === vol.sb.node_ino ? ('node-inode' as const) : ('meta-inode' as const);
+    const about = `${role === 'node-inode' ? 'the node inode: the address space of node blocks' : 'the meta inode: the address space of CP, SIT, NAT and SSA blocks'}; it lives only in memory and has no node block on disk`;
+    return { natSource: vol.nm.natSource(nid), unflushed: false, nid, kind: role, nat: { ino: ne.ino, block_addr: ne.block_addr, version: ne.version }, about };
+  }
   const dirty = vol.nm.dirtyNodes.get(nid);
   if (!dirty) vol.check.mainBlkaddr(ne.block_addr, `NAT entry of node ${nid}`);
   const raw = dirty ?? vol.dev.readBlock(ne.block_addr);

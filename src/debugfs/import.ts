@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { fromHost } from '../errors.js';
 import { SLAB_PAGES, allocPages } from '../device/index.js';
-import { BLKSIZE } from '../fs/layout/constants.js';
+import { ADDRS_PER_BLOCK, BLKSIZE } from '../fs/layout/constants.js';
 import { S_IFDIR, S_IFREG } from '../fs/layout/dentry.js';
 import { type Timespec } from '../fs/inode.js';
 import { createNode } from '../fs/namei.js';
@@ -23,9 +23,30 @@ const SLASH = Buffer.from('/');
 /** Bytes read per host read during import: a slab of pages (256 KiB). */
 const CHUNK = SLAB_PAGES * BLKSIZE;
 
+/** Files this small may stay inline in their inode (MAX_INLINE_DATA is a little over 3,400 bytes). */
+const INLINE_MAX = 3000;
+
+/** At most the blocks a host tree takes in the image: an inode per entry, a dentry block per directory, data and dnodes. */
+function hostTreeBlocks(host: Buffer): number {
+  let blocks = 0;
+  const visit = (dir: Buffer) => {
+    blocks += 2;
+    for (const name of fromHost(() => fs.readdirSync(dir, { encoding: 'buffer' }))) {
+      const p = Buffer.concat([dir, SLASH, name]);
+      const st = fromHost(() => fs.lstatSync(p));
+      if (st.isDirectory()) visit(p);
+      else if (st.isFile() && st.size > INLINE_MAX) blocks += 1 + Math.ceil(st.size / BLKSIZE) * (1 + 1 / ADDRS_PER_BLOCK) + 1;
+      else blocks += 1;
+    }
+  };
+  visit(host);
+  return Math.ceil(blocks);
+}
+
 /** Bulk load of a host tree into an existing directory (like sload.f2fs, but into a live image): modes, owners, times kept. */
 export function importTree(vol: Volume, hostDir: string, imagePath: string, progress?: (hostPath: string) => void): ImportStats {
   const stats: ImportStats = { files: 0, dirs: 0, symlinks: 0, specials: 0, bytes: 0, skipped: [] };
+  vol.requireSpace(hostTreeBlocks(Buffer.from(hostDir)), `importing ${hostDir}`);
   const top = mkdir(vol, imagePath, { parents: true });
   const ts = (ms: number): Timespec => ({ sec: Math.floor(ms / 1000), nsec: Math.round((ms % 1000) * 1e6) });
   const scratch = Buffer.allocUnsafe(BLKSIZE);

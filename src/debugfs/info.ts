@@ -7,6 +7,7 @@ import { popcount } from '../fs/layout/struct.js';
 import { Superblock, featureNames, volumeName, SB_GEOMETRY_FIELDS, uuidString } from '../fs/layout/superblock.js';
 import type { Geometry } from '../fs/super.js';
 import type { Volume } from '../fs/volume.js';
+import { pendingRollForward } from '../fs/recovery.js';
 
 const allocName = (t: number) => (t ? 'ssr' : 'lfs');
 
@@ -76,6 +77,8 @@ export function info(vol: Volume) {
       packs: cp.packs.map(packJson),
       cursegs: cpCursegs(h, sb.main_blkaddr),
     },
+    /** fsynced nodes after the checkpoint that Linux's mount would replay (`recover` applies them); 0: none. */
+    pendingRollForward: pendingRollForward(vol),
     /** Current logs as this session sees them (the checkpoint's until something is written). */
     cursegs: live,
     usage: {

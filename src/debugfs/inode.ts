@@ -3,9 +3,10 @@ import { during } from '../errors.js';
 import { inodeTime } from './time.js';
 import { maxFileBlocks } from '../fs/node.js';
 import { deviceNumber, gcFailures, hasInlineData, hasInlineDentry, inodeNids, isDir, isSymlink, modeString, type InodeInfo } from '../fs/inode.js';
-import { BLKSIZE, NEW_ADDR, NULL_ADDR } from '../fs/layout/constants.js';
+import { BLKSIZE, NEW_ADDR, NULL_ADDR, bitNames } from '../fs/layout/constants.js';
 import { FILE_TYPE_NAMES, fileTypeOfMode } from '../fs/layout/dentry.js';
-import { NodeFlag, footerOfs } from '../fs/layout/node.js';
+import { Advise, FsFlag, InlineFlag, NodeFlag, footerOfs } from '../fs/layout/node.js';
+import { splitFooterCpVer } from '../fs/node.js';
 import type { Volume } from '../fs/volume.js';
 import { fileTypeName, userRange } from './filespec.js';
 
@@ -18,6 +19,12 @@ export function stBlocks(info: InodeInfo): number {
   let blocks = Math.max(0, i.i_blocks - 1) * (BLKSIZE / 512);
   if ((fileTypeOfMode(i.i_mode) === 1 && hasInlineData(info)) || hasInlineDentry(info)) blocks += Math.ceil(i.i_size / 512);
   return blocks;
+}
+
+/** A footer's cp_ver as JSON: the version and, when the checkpoint has crc_recovery, the crc half apart. */
+export function cpVerParts(cpVer: bigint, ckptFlags: number): { cp_version: string; cp_crc: number | null } {
+  const { version, crc } = splitFooterCpVer(cpVer, ckptFlags);
+  return { cp_version: version.toString(), cp_crc: crc };
 }
 
 export function statInode(vol: Volume, info: InodeInfo) {
@@ -45,10 +52,14 @@ export function statInode(vol: Volume, info: InodeInfo) {
     crtime: e && info.extraIsize >= 28 ? inodeTime(info.page.raw, 'i_crtime', e.i_crtime_nsec) : null,
     generation: i.i_generation,
     advise: i.i_advise,
+    adviseNames: bitNames(i.i_advise, Advise),
     inline: i.i_inline,
+    // F2FS_INLINE_XATTR/DATA/DENTRY/DOTS: the table drops the INLINE_ the kernel's names carry.
+    inlineNames: bitNames(i.i_inline, InlineFlag).map((n) => (['xattr', 'data', 'dentry', 'dots'].includes(n) ? `inline_${n}` : n)),
     inlineData: hasInlineData(info),
     inlineDentry: hasInlineDentry(info),
     flags: i.i_flags,
+    flagNames: bitNames(i.i_flags, FsFlag),
     xattrNid: i.i_xattr_nid,
     pino: i.i_pino,
     name: i.i_name.subarray(0, Math.min(i.i_namelen, 255)).toString(),
@@ -66,7 +77,7 @@ export function statInode(vol: Volume, info: InodeInfo) {
     node: {
       nid: info.page.nid,
       blkaddr: info.page.blkaddr,
-      footer: { ...f, cp_ver: f.cp_ver.toString(), cold: !!(f.flag & NodeFlag.COLD), fsync: !!(f.flag & NodeFlag.FSYNC), dent: !!(f.flag & NodeFlag.DENT), ofs: footerOfs(f.flag) },
+      footer: { ...f, cp_ver: f.cp_ver.toString(), ...cpVerParts(f.cp_ver, vol.cp.head.ckpt_flags), cold: !!(f.flag & NodeFlag.COLD), fsync: !!(f.flag & NodeFlag.FSYNC), dent: !!(f.flag & NodeFlag.DENT), ofs: footerOfs(f.flag) },
     },
     symlink: isSymlink(i.i_mode) ? vol.readlink(info).toString() : null,
     xattrs: vol.xattrs(info).map((x) => ({ name: x.name, index: x.index, value: x.value })),
@@ -85,6 +96,8 @@ export interface LsEntry {
   uid?: number;
   gid?: number;
   size?: number;
+  /** Character and block devices: the device number (ls -l shows it instead of the size). */
+  device?: { major: number; minor: number };
   mtime?: number;
   /** Symlink target (long listing). */
   target?: string;
@@ -99,6 +112,7 @@ function longFields(vol: Volume, c: InodeInfo): Partial<LsEntry> {
     uid: i.i_uid,
     gid: i.i_gid,
     size: i.i_size,
+    device: fileTypeOfMode(i.i_mode) === 3 || fileTypeOfMode(i.i_mode) === 4 ? deviceNumber(c) : undefined,
     mtime: i.i_mtime,
     target: isSymlink(i.i_mode) ? vol.readlink(c).toString() : undefined,
   };

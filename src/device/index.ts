@@ -15,3 +15,4 @@ export function openDevice(pathOrDevice: string | BlockDevice, opts: DeviceOptio
   return typeof pathOrDevice === 'string' ? FileDevice.open(pathOrDevice, opts) : pathOrDevice;
 }
 export { RecordingDevice, type RecordedOp } from './recording-device.js';
+export { OverlayDevice } from './overlay-device.js';

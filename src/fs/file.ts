@@ -1,6 +1,6 @@
 // Regular-file operations: write at an offset, truncate (shrink and grow), and attribute changes.
 import { fail } from '../errors.js';
-import { BLKSIZE } from './layout/constants.js';
+import { ADDRS_PER_BLOCK, BLKSIZE } from './layout/constants.js';
 import { editInode, hasInlineData, isDir, isReg, isSymlink, now, setTimes, type InodeInfo, type Timespec } from './inode.js';
 import { convertInlineData, truncateInline, writeInline } from './inline.js';
 import { blockSpans, dropExtent, writePage, writeback } from './data.js';
@@ -29,6 +29,7 @@ export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, t
   requireFile(info);
   const end = pos + data.length;
   if (Math.ceil(end / BLKSIZE) > maxFileBlocks(info.addrsPerInode)) fail('EINVAL', `write ending at byte ${end} exceeds the largest F2FS file`);
+  if (data.length && !(hasInlineData(info) && end <= info.maxInlineData)) vol.requireSpace(blocksToWrite(vol, info, pos, end), `a write of ${data.length} bytes`);
   if (data.length) {
     if (hasInlineData(info) && end <= info.maxInlineData) writeInline(vol, info, pos, data);
     else {
@@ -58,6 +59,20 @@ export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, t
     if (end > i.i_size) i.i_size = end;
     setTimes(i, { m: times, c: times });
   });
+}
+
+/**
+ * At most the blocks a write of [pos, end) takes: its unmapped blocks, and a direct node per 1,018 of them plus an
+ * indirect one (`info` null: a file still to be made, its inode counted too).
+ */
+export function blocksToWrite(vol: Volume, info: InodeInfo | null, pos: number, end: number): number {
+  const first = Math.floor(pos / BLKSIZE);
+  const last = Math.ceil(end / BLKSIZE);
+  if (!info) return last - first + Math.ceil((last - first) / ADDRS_PER_BLOCK) + 2;
+  let mapped = 0;
+  if (!hasInlineData(info)) vol.data.walk(info, first, last, () => mapped++);
+  const unmapped = last - first - mapped;
+  return unmapped ? unmapped + Math.ceil(unmapped / ADDRS_PER_BLOCK) + 1 : 0;
 }
 
 /** f2fs_truncate / f2fs_setattr(size): frees blocks past the new end, zeroes the tail of the last block, or extends with a hole. */

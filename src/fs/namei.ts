@@ -293,7 +293,7 @@ export function removeName(vol: Volume, dirIno: number, name: Buffer, expectDir:
   if (expectDir) {
     if (!isDir(child.inode.i_mode)) fail('ENOTDIR', `${name.toString()} is not a directory`);
     if (!isEmptyDir(vol, child)) fail('ENOTEMPTY', `${name.toString()}: directory not empty`);
-  } else if (isDir(child.inode.i_mode)) fail('EISDIR', `${name.toString()} is a directory (use rmdir)`);
+  } else if (isDir(child.inode.i_mode)) fail('EISDIR', `${name.toString()} is a directory (${isEmptyDir(vol, child) ? 'use rmdir' : 'not empty: use rm -r'})`);
   dropName(vol, dirIno, d, t);
 }
 

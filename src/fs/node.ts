@@ -441,6 +441,12 @@ export function punchBlock(vol: Volume, info: InodeInfo, bidx: number): void {
   freeSlot(vol, info.ino, vol.nm.nodeForUpdate(dn.nid), dn.off);
 }
 
+/** A footer's cp_ver split as footerCpVer made it: the version (low half) and, with CRC_RECOVERY, the CP crc (high half). */
+export function splitFooterCpVer(cpVer: bigint, ckptFlags: number): { version: bigint; crc: number | null } {
+  if (!(ckptFlags & CpFlag.CRC_RECOVERY)) return { version: cpVer, crc: null };
+  return { version: cpVer & 0xffffffffn, crc: Number(cpVer >> 32n) };
+}
+
 /** cp_ver a node footer carries: the CP version, with the CP crc in the high half when CRC_RECOVERY is on. */
 export function footerCpVer(cp: { head: { checkpoint_ver: bigint; ckpt_flags: number }; crc: number }): bigint {
   const ver = cp.head.checkpoint_ver;

@@ -4,7 +4,7 @@ import { BLKSIZE } from './layout/constants.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK } from './layout/dentry.js';
 import { isDir, now } from './inode.js';
 import { createNode, hardLink, parseInoSpec, removeName, rename, splitPath, type CreateOptions } from './namei.js';
-import { setAttr, truncateFile, writeFile } from './file.js';
+import { blocksToWrite, setAttr, truncateFile, writeFile } from './file.js';
 import { setXattr } from './xattr.js';
 import { sessionOf, truncateStaged, writeStaged } from './atomic.js';
 import type { Volume } from './volume.js';
@@ -27,10 +27,17 @@ export function parentOf(vol: Volume, p: string, where: Where = {}): { dir: numb
 
 const exists = (vol: Volume, dir: number, name: Buffer) => vol.lookup(vol.inode(dir), name);
 
+/** parentOf for a name to create: EEXIST names the path as given (namei only knows the last name). */
+function newNameOf(vol: Volume, p: string, where: Where): { dir: number; name: Buffer } {
+  const at = parentOf(vol, p, where);
+  if (exists(vol, at.dir, at.name)) fail('EEXIST', `${p} already exists`);
+  return at;
+}
+
 export function mkdir(vol: Volume, p: string, opts: Where & { parents?: boolean; mode?: number } & CreateOptions = {}): number {
   const mode = S_IFDIR | ((opts.mode ?? 0o755) & 0o7777);
   if (!opts.parents) {
-    const { dir, name } = parentOf(vol, p, opts);
+    const { dir, name } = newNameOf(vol, p, opts);
     return createNode(vol, dir, name, mode, opts);
   }
   let cur = p.startsWith('/') ? vol.sb.root_ino : (opts.cwd ?? vol.sb.root_ino);
@@ -61,7 +68,22 @@ export interface WriteOptions extends Where, CreateOptions {
   mode?: number;
 }
 
+/**
+ * ENOSPC up front for a write of `len` bytes to `p` that cannot fit, before the file is made or anything moves (making
+ * it, or a block of it, may clean and checkpoint first). Files already there check in writeFile, against their blocks.
+ */
+export function requireWriteSpace(vol: Volume, p: string, len: number, opts: WriteOptions = {}): void {
+  if (!len || parseInoSpec(p) !== null) return;
+  const { dir, name } = parentOf(vol, p, opts);
+  const d = exists(vol, dir, name);
+  const info = d ? vol.inode(vol.resolve(p, { cwd: opts.cwd, follow: true }).ino) : null;
+  if (info && sessionOf(vol, info.ino)) return; // staged: the atomic write's own accounting
+  const pos = opts.append && info ? info.inode.i_size : (opts.offset ?? 0);
+  vol.requireSpace(blocksToWrite(vol, opts.truncate ? null : info, pos, pos + len), `a write of ${len} bytes`);
+}
+
 export function writePath(vol: Volume, p: string, data: Buffer, opts: WriteOptions = {}): { ino: number; size: number; staged: boolean } {
+  requireWriteSpace(vol, p, data.length, opts);
   const ino = openOrCreate(vol, p, opts);
   // A file in an atomic session takes writes into its staged copy.
   const session = sessionOf(vol, ino);
@@ -126,7 +148,7 @@ export function move(vol: Volume, src: string, dst: string, opts: Where = {}): v
 
 export function link(vol: Volume, target: string, linkPath: string, opts: Where = {}): number {
   const ino = vol.resolve(target, { cwd: opts.cwd }).ino;
-  const { dir, name } = parentOf(vol, linkPath, opts);
+  const { dir, name } = newNameOf(vol, linkPath, opts);
   hardLink(vol, ino, dir, name);
   return ino;
 }
@@ -147,7 +169,7 @@ export function symlinkIn(vol: Volume, dir: number, name: Buffer, target: Buffer
 
 export function symlink(vol: Volume, target: string, linkPath: string, opts: Where & CreateOptions = {}): number {
   const t = symlinkTarget(target);
-  const { dir, name } = parentOf(vol, linkPath, opts);
+  const { dir, name } = newNameOf(vol, linkPath, opts);
   return symlinkIn(vol, dir, name, t, opts);
 }
 
@@ -160,7 +182,7 @@ export function mknodIn(vol: Volume, dir: number, name: Buffer, type: NodeType, 
 }
 
 export function mknod(vol: Volume, p: string, type: NodeType, opts: Where & CreateOptions & { mode?: number } = {}): number {
-  const { dir, name } = parentOf(vol, p, opts);
+  const { dir, name } = newNameOf(vol, p, opts);
   return mknodIn(vol, dir, name, type, opts);
 }
 

@@ -32,7 +32,8 @@ import { chargeInode, footerCpVer, freeSlot, getDnode, reserveSlot, truncateBloc
 import { dropName, freeInode } from './namei.js';
 import { startBidxOfNode } from './node.js';
 import { ownerOf } from './segment.js';
-import type { Volume } from './volume.js';
+import { OverlayDevice } from '../device/index.js';
+import { Volume } from './volume.js';
 
 export interface ChainNode {
   blkaddr: number;
@@ -92,6 +93,19 @@ function loopedChain(start: number, nodes: ChainNode[], next: number): Chain {
   return { start, nodes: kept, end: { blkaddr: last.blkaddr, why: `looped node chain (next ${cut < 0 ? next : nodes[cut].blkaddr}, already walked)` }, looped: true };
 }
 
+/**
+ * Nodes of a roll-forward chain Linux's mount would replay, 0 when there is none. Cheap when there is none: one read,
+ * the block at the warm-node log's next address, must be a node of this checkpoint before the chain is walked.
+ */
+export function pendingRollForward(vol: Volume): number {
+  const c = vol.sm.cursegs[CursegType.WARM_NODE];
+  const first = vol.sm.segBlkaddr(c.segno) + c.blkoff;
+  if (!vol.check.isValidBlkaddr(first, 'main')) return 0;
+  if (!recoverable(vol, NodeFooter.decode(vol.dev.readBlock(first), NODE_FOOTER_OFFSET).cp_ver)) return 0;
+  const chain = walkChain(vol);
+  return chain.nodes.some((n) => n.fsync) ? chain.nodes.length : 0;
+}
+
 export interface RecoveredInode {
   ino: number;
   lastBlkaddr: number;
@@ -102,6 +116,7 @@ export interface RecoveredInode {
 }
 
 export interface RecoveryReport {
+  /** A dry run: everything below is what the real run does, its writes (checkpoint included) dropped. */
   dryRun: boolean;
   orphans: number[];
   chain: { start: number; length: number; end: Chain['end'] };
@@ -312,37 +327,46 @@ function recoverData(vol: Volume, ino: number, page: Buffer, rec: RecoveredInode
 /** Where recovery is: the phase, and items done of `total` (none while the chain's length is still unknown). */
 export type RecoveryProgress = (phase: 'orphans' | 'walking the node chain' | 'replaying' | 'checkpoint', done: number, total?: number) => void;
 
-/** Orphan processing, then the two chain passes, then fresh segments for every log and a checkpoint (f2fs_recover_fsync_data). */
+/**
+ * Orphan processing, then the two chain passes, then fresh segments for every log and a checkpoint (f2fs_recover_fsync_data).
+ * `dryRun`: the same run on a copy-on-write overlay of the device, whose writes are dropped, so the report is exactly
+ * what the real run does. The volume must then have nothing unwritten (the overlay sees only its device).
+ */
 export function recover(vol: Volume, opts: { dryRun?: boolean; progress?: RecoveryProgress } = {}): RecoveryReport {
-  const dryRun = opts.dryRun ?? false;
-  const progress = opts.progress;
-  if (!dryRun) vol.requireWritable();
+  if (!opts.dryRun) return replay(vol, opts.progress);
+  if (vol.dirty) fail('USAGE', 'recover --dry-run: this session has changes not written yet; checkpoint first');
+  const shadow = Volume.open(new OverlayDevice(vol.dev), { readOnly: false });
+  try {
+    return { ...replay(shadow, opts.progress), dryRun: true };
+  } finally {
+    shadow.close();
+  }
+}
+
+function replay(vol: Volume, progress: RecoveryProgress | undefined): RecoveryReport {
+  vol.requireWritable();
   return during('while recovering', () => {
     const orphans = vol.orphanList();
-    if (!dryRun) {
-      orphans.forEach((ino, i) => {
-        progress?.('orphans', i, orphans.length);
-        if (vol.inodeAllocated(ino)) freeInode(vol, ino);
-      });
-      vol.orphanSet.clear();
-    }
+    orphans.forEach((ino, i) => {
+      progress?.('orphans', i, orphans.length);
+      if (vol.inodeAllocated(ino)) freeInode(vol, ino);
+    });
+    vol.orphanSet.clear();
     const chain = walkChain(vol, progress && ((n) => progress('walking the node chain', n)));
-    if (chain.looped && !dryRun) fail('CORRUPT', `roll-forward: ${chain.end.why} at block ${chain.end.blkaddr}`);
+    if (chain.looped) fail('CORRUPT', `roll-forward: ${chain.end.why} at block ${chain.end.blkaddr}`);
     const entries = new Map<number, RecoveredInode & { lastDentry: number }>();
     const skipped: RecoveryReport['skipped'] = [];
-    const removed = new Set(dryRun ? orphans : []);
     for (const n of chain.nodes) {
       if (!n.fsync) continue;
       let e = entries.get(n.ino);
       if (!e) {
-        const exists = vol.inodeAllocated(n.ino) && !removed.has(n.ino);
         let created = false;
-        if (!exists) {
+        if (!vol.inodeAllocated(n.ino)) {
           if (n.kind !== 'inode' || !n.dent) {
             skipped.push({ ino: n.ino, blkaddr: n.blkaddr, why: 'inode does not exist and the block carries no dentry mark' });
             continue;
           }
-          if (!dryRun) recoverInodePage(vol, Buffer.from(vol.dev.readBlock(n.blkaddr)));
+          recoverInodePage(vol, Buffer.from(vol.dev.readBlock(n.blkaddr)));
           created = true;
         }
         e = { ino: n.ino, lastBlkaddr: n.blkaddr, dentry: false, created, nodes: 0, blocks: 0, lastDentry: -1 };
@@ -360,25 +384,22 @@ export function recover(vol: Volume, opts: { dryRun?: boolean; progress?: Recove
       const e = entries.get(n.ino);
       if (!e || done.has(n.ino)) continue;
       e.nodes++;
-      if (!dryRun) {
-        const page = Buffer.from(vol.dev.readBlock(n.blkaddr));
-        during(`while replaying node ${n.nid} of inode ${n.ino} at block ${n.blkaddr}`, () => {
-          if (n.kind === 'inode') recoverInode(vol, n.ino, page);
-          if (e.lastDentry === n.blkaddr) recoverDentry(vol, n.ino, page);
-          recoverData(vol, n.ino, page, e);
-        });
-      }
+      const page = Buffer.from(vol.dev.readBlock(n.blkaddr));
+      during(`while replaying node ${n.nid} of inode ${n.ino} at block ${n.blkaddr}`, () => {
+        if (n.kind === 'inode') recoverInode(vol, n.ino, page);
+        if (e.lastDentry === n.blkaddr) recoverDentry(vol, n.ino, page);
+        recoverData(vol, n.ino, page, e);
+      });
       if (n.blkaddr === e.lastBlkaddr) done.add(n.ino);
     }
     let checkpoint: RecoveryReport['checkpoint'] = null;
-    if (!dryRun && (entries.size || orphans.length)) {
+    if (entries.size || orphans.length) {
       if (entries.size) vol.sm.allocateNewSegments();
       progress?.('checkpoint', 0);
       const cp = writeCheckpoint(vol, { umount: false });
       checkpoint = { version: cp.head.checkpoint_ver.toString(), pack: cp.pack };
     }
     const inodes = [...entries.values()].map(({ lastDentry: _, ...r }) => r);
-    return { dryRun, orphans, chain: { start: chain.start, length: chain.nodes.length, end: chain.end }, inodes, skipped, checkpoint };
+    return { dryRun: false, orphans, chain: { start: chain.start, length: chain.nodes.length, end: chain.end }, inodes, skipped, checkpoint };
   });
 }
-

@@ -1,7 +1,7 @@
 // Superblock: choosing the valid copy, the kernel's sanity checks, and the derived volume geometry.
 import type { BlockDevice } from '../device/types.js';
 import { during, fail } from '../errors.js';
-import { BLOCKS_PER_SEG, LOG_BLOCKS_PER_SEG, MAX_SEGMENTS, META_INO, MIN_SEGMENTS, NAT_ENTRY_PER_BLOCK, NODE_INO, ROOT_INO, SUPER_OFFSET } from './layout/constants.js';
+import { BLKSIZE, BLOCKS_PER_SEG, LOG_BLOCKS_PER_SEG, MAX_SEGMENTS, META_INO, MIN_SEGMENTS, NAT_ENTRY_PER_BLOCK, NODE_INO, ROOT_INO, SUPER_OFFSET } from './layout/constants.js';
 import { F2FS_MAGIC } from './layout/crc.js';
 import { Feature, SB_CRC_OFFSET, SUPPORTED_FEATURES, Superblock, featureNames, superblockCrc } from './layout/superblock.js';
 
@@ -69,7 +69,7 @@ function checkSuperblock(sb: Superblock, raw: Buffer, deviceBlocks: number): str
 export function readSuperblock(dev: BlockDevice): SuperblockChoice {
   return during('while reading the superblock', () => {
     // blockCount counts whole blocks only: a 512-byte image has 0 of them, not 0 bytes.
-    if (dev.blockCount < 2) fail('NOT_F2FS', `image is smaller than two 4 KiB blocks (${dev.blockCount} whole): too small for an F2FS superblock`);
+    if (dev.blockCount < 2) fail('NOT_F2FS', `image is too small for an F2FS superblock: it needs 2 blocks of ${BLKSIZE} bytes and holds ${dev.blockCount} whole block${dev.blockCount === 1 ? '' : 's'}`);
     const problems: string[] = [];
     let magicSeen = false;
     for (const index of [0, 1] as const) {

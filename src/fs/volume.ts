@@ -155,6 +155,15 @@ export class Volume implements NameOps {
     return Math.ceil((this.nm.dirtyNodes.size + this.pages.size + more) / BLOCKS_PER_SEG) + CUR_SEG_TYPES;
   }
 
+  /**
+   * ENOSPC before an operation changes anything, when the `n` blocks it may need at most do not fit: GC (and the
+   * checkpoint after it) can run as an operation proceeds, so one that is bound to fail must fail first.
+   */
+  requireSpace(n: number, what: string): void {
+    const free = this.cp.head.user_block_count - this.counts.blocks;
+    if (n > free) fail('ENOSPC', `no space left: ${what} needs up to ${n} blocks, ${free} of ${this.cp.head.user_block_count} are free`);
+  }
+
   /** inc_valid_block_count: charges `n` blocks, refusing past user_block_count. */
   reserveBlocks(n: number): void {
     this.requireWritable();

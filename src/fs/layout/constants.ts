@@ -12,6 +12,24 @@ export const NEW_ADDR = 0xffffffff;
 export const COMPRESS_ADDR = 0xfffffffe;
 export const NULL_SEGNO = 0xffffffff;
 
+/** The name of a block address with a special meaning in a slot or the NAT (undefined for a real block). */
+export function specialAddrName(addr: number): 'NULL_ADDR' | 'NEW_ADDR' | 'COMPRESS_ADDR' | undefined {
+  return addr === NULL_ADDR ? 'NULL_ADDR' : addr === NEW_ADDR ? 'NEW_ADDR' : addr === COMPRESS_ADDR ? 'COMPRESS_ADDR' : undefined;
+}
+
+/** Names of the bits set in `bits` from a table of kernel flag names, lower case; unknown bits as one hex value. */
+export function bitNames(bits: number, table: Record<string, number>): string[] {
+  let rest = bits >>> 0;
+  const names: string[] = [];
+  for (const [name, bit] of Object.entries(table)) {
+    if (!(bits & bit)) continue;
+    names.push(name.toLowerCase());
+    rest &= ~bit >>> 0;
+  }
+  if (rest) names.push(`0x${rest.toString(16)}`);
+  return names;
+}
+
 export const ROOT_INO = 3;
 export const NODE_INO = 1;
 export const META_INO = 2;
