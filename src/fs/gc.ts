@@ -39,12 +39,12 @@ export interface GcReport {
  * has_not_enough_free_secs: free sections (plus `freed`) against the reserved ones plus what the dirty nodes, dentry
  * pages and data pages will take (every data page counts: there is no SSR, so data always needs fresh segments).
  */
-export function hasNotEnoughFreeSecs(vol: Volume, freed = 0, needed = 0): boolean {
+export function hasNotEnoughFreeSecs(vol: Volume, freed = 0): boolean {
   const dirtyNodes = vol.nm.dirtyNodes.size;
   const dirtyData = vol.pages.size;
   const lower = Math.floor(dirtyNodes / BLOCKS_PER_SEG) + Math.floor(dirtyData / BLOCKS_PER_SEG);
   const upper = lower + (dirtyNodes % BLOCKS_PER_SEG ? 1 : 0) + (dirtyData % BLOCKS_PER_SEG ? 1 : 0);
-  const reserved = vol.cp.head.rsvd_segment_count + needed;
+  const reserved = vol.cp.head.rsvd_segment_count;
   const free = vol.sm.freeSegments + freed;
   if (free > upper + reserved) return false;
   if (free <= lower + reserved) return true;
