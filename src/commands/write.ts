@@ -59,6 +59,7 @@ export default class Write extends MutatingCommand<typeof Write, WriteResult> {
     const opts = { offset, append: flags.append, truncate: flags.truncate, mode };
     if (flags.from === undefined) {
       const data = flags.data !== undefined ? Buffer.from(flags.data, 'utf8') : this.readStdin();
+      requireWriteSpace(vol, args.path, data.length, opts);
       const r = writePath(vol, args.path, data, opts);
       return { path: args.path, ino: r.ino, created, offset: flags.append ? r.size - data.length : offset, bytes: data.length, size: r.size, staged: r.staged };
     }

@@ -70,7 +70,8 @@ export interface WriteOptions extends Where, CreateOptions {
 
 /**
  * ENOSPC up front for a write of `len` bytes to `p` that cannot fit, before the file is made or anything moves (making
- * it, or a block of it, may clean and checkpoint first). Files already there check in writeFile, against their blocks.
+ * it, or a block of it, may clean and checkpoint first): what a command that is all or nothing checks. writePath
+ * itself makes the file and then fails, as open(O_CREAT) and write(2) do.
  */
 export function requireWriteSpace(vol: Volume, p: string, len: number, opts: WriteOptions = {}): void {
   if (!len || parseInoSpec(p) !== null) return;
@@ -83,7 +84,6 @@ export function requireWriteSpace(vol: Volume, p: string, len: number, opts: Wri
 }
 
 export function writePath(vol: Volume, p: string, data: Buffer, opts: WriteOptions = {}): { ino: number; size: number; staged: boolean } {
-  requireWriteSpace(vol, p, data.length, opts);
   const ino = openOrCreate(vol, p, opts);
   // A file in an atomic session takes writes into its staged copy.
   const session = sessionOf(vol, ino);
