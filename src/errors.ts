@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'EBUSY'
   | 'ELOOP'
   | 'ENODATA' // no such xattr
+  | 'ENOKEY' // encrypted content and no key given
   | 'NOT_F2FS' // no valid superblock
   | 'CORRUPT' // on-disk structure fails validation
   | 'UNSUPPORTED' // feature or layout we refuse to handle
@@ -34,6 +35,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   EBUSY: 1,
   ELOOP: 1,
   ENODATA: 1,
+  ENOKEY: 4,
   NOT_F2FS: 3,
   CORRUPT: 3,
   UNSUPPORTED: 4,

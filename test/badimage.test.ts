@@ -150,7 +150,7 @@ test('both checkpoint packs with a bad crc: CORRUPT, exit 3; dump-cp still shows
   assert.is(sha256(img), before);
 });
 
-test('an unknown incompatible feature bit: UNSUPPORTED, exit 4', async () => {
+test('an unknown feature bit: reading works and names it; writing and fsck are UNSUPPORTED, exit 4, image unchanged', async () => {
   const img = await copyFixture('default'); // no sb_checksum: the feature word can be changed without a new crc
   const at = Superblock.offsets.feature;
   for (const copy of [0, 1]) {
@@ -160,7 +160,11 @@ test('an unknown incompatible feature bit: UNSUPPORTED, exit 4', async () => {
     b.writeUInt32LE((f | 0x00800000) >>> 0);
     patch(img, off, b);
   }
-  await unchanged(img, () => expectFailures(img, [...MOUNTING, ['dump-cp']], 'UNSUPPORTED', 4, /0x800000/));
+  await unchanged(img, async () => {
+    for (const args of [...MOUNTING, ['dump-cp']]) assert.is(cli([args[0], img, ...args.slice(1)]).status, 0, args.join(' '));
+    assert.ok(JSON.parse(cli(['info', img, '--json']).stdout).superblock.features.includes('0x800000'));
+    await expectFailures(img, [['mkdir', '/new'], ['write', '/a/file_a.txt', '--data', 'x'], ['fsck']], 'UNSUPPORTED', 4, /0x800000/);
+  });
 });
 
 test('a damaged inode (footer nid wrong): stat and cat fail with a clear CORRUPT; dump-node reports it', async () => {

@@ -2,7 +2,7 @@
 import type { BlockDevice } from '../device/types.js';
 import { fail, withContext } from '../errors.js';
 import { BLKSIZE, NEW_ADDR, NULL_ADDR, COMPRESS_ADDR } from './layout/constants.js';
-import { hasInlineData, type InodeInfo } from './inode.js';
+import { hasInlineData, isDir, type InodeInfo } from './inode.js';
 import { nodePath, readChild, walkNodeTree, type NodeManager, type NodePage } from './node.js';
 import type { Validator } from './validate.js';
 import type { Volume } from './volume.js';
@@ -68,6 +68,8 @@ export class DataReader {
     const size = info.inode.i_size;
     const end = Math.min(size, pos + len);
     if (pos >= end) return Buffer.alloc(0);
+    // Directory blocks are plain (only the names in them are encrypted); file and symlink contents are ciphertext.
+    if (info.inode.i_advise & Advise.ENCRYPT && !isDir(info.inode.i_mode)) fail('ENOKEY', `inode ${info.ino} is encrypted: its contents need the key`);
     const out = Buffer.alloc(end - pos);
     if (hasInlineData(info)) {
       if (size > info.maxInlineData) fail('CORRUPT', `inode ${info.ino}: inline file of ${size} bytes exceeds ${info.maxInlineData}`);

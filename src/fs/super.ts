@@ -3,7 +3,7 @@ import type { BlockDevice } from '../device/types.js';
 import { during, fail } from '../errors.js';
 import { BLKSIZE, BLOCKS_PER_SEG, LOG_BLOCKS_PER_SEG, MAX_SEGMENTS, META_INO, MIN_SEGMENTS, NAT_ENTRY_PER_BLOCK, NODE_INO, ROOT_INO, SUPER_OFFSET } from './layout/constants.js';
 import { F2FS_MAGIC } from './layout/crc.js';
-import { Feature, SB_CRC_OFFSET, SUPPORTED_FEATURES, Superblock, featureNames, superblockCrc } from './layout/superblock.js';
+import { Feature, SB_CRC_OFFSET, Superblock, superblockCrc } from './layout/superblock.js';
 
 /** Derived numbers every other module needs; computed once from the superblock. */
 export interface Geometry {
@@ -77,11 +77,7 @@ export function readSuperblock(dev: BlockDevice): SuperblockChoice {
       const sb = Superblock.decode(raw);
       if (sb.magic === F2FS_MAGIC) magicSeen = true;
       const why = checkSuperblock(sb, raw, dev.blockCount);
-      if (why === null) {
-        const unknown = sb.feature & ~SUPPORTED_FEATURES;
-        if (unknown) fail('UNSUPPORTED', `image uses features this tool does not support: ${featureNames(unknown).join(', ')}`, { feature: sb.feature });
-        return { sb, raw, index, problems };
-      }
+      if (why === null) return { sb, raw, index, problems };
       problems.push(`superblock ${index}: ${why}`);
     }
     return fail(magicSeen ? 'CORRUPT' : 'NOT_F2FS', magicSeen ? `no valid superblock (${problems.join('; ')})` : 'not an F2FS image (no superblock magic)', { problems });

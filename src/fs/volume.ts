@@ -8,7 +8,7 @@ import { NODE_FOOTER_OFFSET, NodeFooter, inodeChecksumSeed } from './layout/node
 import { DataReader, DirtyPages } from './data.js';
 import { DirReader, type Dentry } from './dir.js';
 import { isDir, isReg, isSymlink, readInodeInfo, type InodeInfo } from './inode.js';
-import { Feature } from './layout/superblock.js';
+import { Feature, WRITE_FEATURES, featureNames } from './layout/superblock.js';
 import type { NatEntry } from './layout/nat.js';
 import type { SitEntry } from './layout/sit.js';
 import { BLOCKS_PER_SEG, CUR_SEG_TYPES } from './layout/constants.js';
@@ -51,6 +51,10 @@ export class Volume implements NameOps {
 
   private constructor(readonly dev: BlockDevice) {
     this.sbChoice = readSuperblock(dev);
+    const unwritable = this.sbChoice.sb.feature & ~WRITE_FEATURES;
+    if (unwritable && !dev.readOnly) {
+      fail('UNSUPPORTED', `cannot write to this image: it uses features this tool cannot yet keep correct when writing (${featureNames(unwritable).join(', ')}); commands that only read work on it`, { feature: this.sbChoice.sb.feature });
+    }
     this.geo = geometryOf(this.sbChoice.sb);
     this.check = new Validator(this.geo);
     this.cpState = readCheckpoint(dev, this.sb, this.geo);

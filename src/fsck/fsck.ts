@@ -9,7 +9,8 @@
 // Bad data never throws: every check turns into a finding, and a structure that cannot be read at all becomes a
 // finding for that object only. Memory stays bounded: the bitmaps, per-segment arrays, a small summary cache, the
 // pending-directory stack (ino, parent, path) and a map of the multiply linked files; no decoded tree is kept.
-import { F2fsError } from '../errors.js';
+import { F2fsError, fail } from '../errors.js';
+import { WRITE_FEATURES, featureNames } from '../fs/layout/superblock.js';
 import { BLOCKS_PER_SEG } from '../fs/layout/constants.js';
 import { bitMsb } from '../fs/layout/struct.js';
 import { Volume } from '../fs/volume.js';
@@ -101,8 +102,13 @@ export function verify(r: FsckRun): void {
   if (r.stats.freeSegments !== h.free_segment_count) r.add('FREE_SEGMENT_COUNT', `CP free_segment_count is ${h.free_segment_count}, the SIT has ${r.stats.freeSegments} free segments`);
 }
 
+/** Features whose on-disk rules this checker knows; on an image with others it would report their structures as damage. */
+const CHECKED_FEATURES = WRITE_FEATURES;
+
 /** Checks an opened volume (read-only: nothing is written). Run it on a freshly opened volume: it reads the on-disk state. */
 export function fsck(vol: Volume, opts: FsckOptions = {}): FsckReport {
+  const unchecked = vol.sb.feature & ~CHECKED_FEATURES;
+  if (unchecked) fail('UNSUPPORTED', `fsck cannot fully check this image yet: it does not know the on-disk rules of ${featureNames(unchecked).join(', ')}`, { feature: vol.sb.feature });
   const t0 = performance.now();
   const r = new FsckRun(vol, opts);
   try {

@@ -123,8 +123,11 @@ export const FEATURE_MKFS_NAMES: Record<FeatureName, string> = {
   RO: 'ro',
 };
 
-/** Features this tool reads correctly; others make it refuse the image. */
-export const SUPPORTED_FEATURES =
+/**
+ * Features this tool keeps correct while writing; an image with any other bit opens read-only only. Reading never
+ * refuses a feature: what a file needs that this tool lacks (a key, a codec) fails on that file alone.
+ */
+export const WRITE_FEATURES =
   Feature.EXTRA_ATTR |
   Feature.PRJQUOTA |
   Feature.INODE_CHKSUM |
