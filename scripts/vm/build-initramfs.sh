@@ -9,7 +9,7 @@
 #   vm.json                 {"kernel" (vmlinux or bzImage), "bzImage", "initramfs", "kver", "stamp"}
 # Prints the path of vm.json on stdout.
 #
-# Contents: busybox-static + applet links, f2fs.ko and virtio_blk/virtio_pci
+# Contents: busybox-static + applet links, f2fs.ko, virtio_blk/virtio_pci, quota_v2 and the fscrypt ciphers
 # with their dependencies (resolved with `modprobe --show-depends`, so
 # softdeps such as crc32 come too; .ko.xz/.ko.zst/.ko.gz are decompressed
 # here because busybox insmod only takes plain .ko), /usr/sbin/f2fs_io with
@@ -54,7 +54,8 @@ file "$busybox" 2>/dev/null | grep -q 'dynamically' && die "$busybox is dynamica
 
 # --- resolve modules (dependency order, de-duplicated) ----------------------
 mods=""
-for m in virtio_pci virtio_blk f2fs; do
+# quota_v2 for images with quota; xts, cts and sha512 for fscrypt's AES-256-XTS / AES-256-CTS-CBC and HKDF-SHA512.
+for m in virtio_pci virtio_blk f2fs quota_v2 xts cts sha512; do
   out=$("$modprobe" -S "$kver" --show-depends "$m" 2>&1) || die "modprobe --show-depends $m: $out"
   for p in $(printf '%s\n' "$out" | awk '$1 == "insmod" { print $2 }'); do
     case " $mods " in *" $p "*) ;; *) mods="$mods $p" ;; esac
