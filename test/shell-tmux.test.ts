@@ -135,6 +135,35 @@ if (!hasTmux) {
     assert.match(fs.readFileSync(HISTORY, 'utf8'), /^info$/m, 'older history kept');
   });
 
+  test('Ctrl-R searches the history backwards: Enter runs the match, Ctrl-R again goes older, Ctrl-G gives the line back', async () => {
+    await sh.clear();
+    sh.keys('C-r');
+    sh.type('hello');
+    await sh.waitFor(/\(reverse-i-search\)'hello': cat \/dir1\/hello\.txt\s*$/m, 'the newest line holding the query');
+    sh.keys('Enter');
+    await sh.waitFor(/^hi\nf2fsdbg:tmux\.img:\/>\s*$/m, 'the match ran');
+    await sh.clear();
+    sh.type('keep');
+    sh.keys('C-r');
+    sh.type('dir1');
+    await sh.waitFor(/'dir1': cat \/dir1\/hello\.txt\s*$/m, 'newest match');
+    sh.keys('C-r');
+    await sh.waitFor(/'dir1': write \/dir1\/hello\.txt --data hi\s*$/m, 'an older match');
+    sh.type('zzz');
+    await sh.waitFor(/\(failed reverse-i-search\)'dir1zzz': write \/dir1/m, 'no entry holds it: the last match stays');
+    sh.keys('C-g');
+    await sh.waitFor(/^f2fsdbg:tmux\.img:\/> keep\s*$/m, 'the line as it was before the search');
+    sh.keys('C-u');
+    sh.keys('C-r');
+    sh.type('mkdir');
+    await sh.waitFor(/'mkdir': mkdir \/dir1\s*$/m, 'match');
+    sh.keys('End');
+    sh.type('/sub');
+    await sh.waitFor(/^f2fsdbg:tmux\.img:\/> mkdir \/dir1\/sub\s*$/m, 'an editing key leaves the search with the match to edit');
+    sh.keys('Enter');
+    await sh.waitFor(/created directory \/dir1\/sub/, 'the edited line ran');
+  });
+
   test('help COMMAND shows its usage and examples', async () => {
     await sh.clear();
     const s = await sh.line('help cat', /EXAMPLES/);

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { addReverseSearch } from './history-search.js';
 import { Help, type Command } from '@oclif/core';
 import { F2fsError } from '../errors.js';
 import { isDir } from '../fs/inode.js';
@@ -136,6 +137,7 @@ export class Shell {
         );
       },
     });
+    addReverseSearch(rl, () => this.prompt());
     rl.on('line', (line: string) => this.push(line));
     rl.on('close', () => {
       if (this.rl === rl) this.push(null); // Ctrl-D (not our own close before a prompt)
