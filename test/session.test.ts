@@ -191,6 +191,41 @@ test('locking: a second writer is refused while a session holds the image; stale
   assert.is(cli(['write', img, '/after', '--data', '4']).status, 0);
 });
 
+test('a read-only session beside a live writer: each command reads the newest durable checkpoint, and says so at open', async () => {
+  const img = mkfsImage('beside-session.img');
+  const lines = (child: ReturnType<typeof spawn>) => {
+    const got = { out: '', err: '' };
+    child.stdout!.on('data', (c) => (got.out += c));
+    child.stderr!.on('data', (c) => (got.err += c));
+    return got;
+  };
+  const until = async (cond: () => boolean, what: string) => {
+    for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(cond(), what);
+  };
+  const writer = spawn(process.execPath, [RUN, 'run', img], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const w = lines(writer);
+  writer.stdin.write('write /held --data 1\n');
+  await until(() => w.out.includes('created /held'), 'the writer wrote');
+  const reader = spawn(process.execPath, [RUN, 'run', img, '--read-only'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const r = lines(reader);
+  const pwds = () => r.out.split('\n').filter((l) => l === '/').length; // pwd marks the end of each round
+  reader.stdin.write('ls /\npwd\n');
+  await until(() => pwds() === 1, 'the reader ran its first line');
+  assert.match(r.err, new RegExp(`pid ${writer.pid} is writing this image: each command reads its last durable checkpoint`));
+  assert.not.match(r.out, /held/, 'not yet durable');
+  writer.stdin.write('checkpoint\n');
+  await until(() => w.out.includes('written to pack'), 'the writer checkpointed');
+  reader.stdin.write('ls /\npwd\n');
+  await until(() => pwds() === 2, 'the reader ran its second round');
+  assert.match(r.out, /held/, 'the second command reads the newer checkpoint');
+  reader.stdin.end();
+  writer.stdin.end();
+  await Promise.all([new Promise((x) => reader.on('close', x)), new Promise((x) => writer.on('close', x))]);
+  assert.is(reader.exitCode, 0, r.err);
+  assert.is(writer.exitCode, 0, w.err);
+});
+
 test('a path left out means the cwd: ls with no PATH lists the working directory (run and shell)', () => {
   const img = mkfsImage('cwd-default.img');
   const r = cli(['run', img, '-q'], 'mkdir /linux\nmkdir /linux/usb\nwrite /linux/usb/hub --data x\ncd /linux/usb\nls\nls -l\nls --json\n');

@@ -59,14 +59,14 @@ import { askText, canPrompt, imageFiles, pickPath, sessionCanPrompt } from './pr
  * end of the command; a half-written pack fails validation (head and tail versions, crc), so the reader picks V anyway.
  * SSR logs break this (the writer would fill free slots of segments V still uses), so then the reader is refused.
  */
-function checkReadableBeside(vol: Volume, writer: number): void {
+export function checkReadableBeside(vol: Volume, writer: number): void {
   if (vol.sm.cursegs.some((c) => c.allocType === ALLOC_SSR)) {
     fail('EBUSY', `image is in use by pid ${writer} (writing), and its checkpoint has SSR logs the writer fills in place: no stable state to read; pass --wait to queue behind it`);
   }
 }
 
 /** After the reads: false when the writer completed a checkpoint newer than `version` meanwhile (reads may be torn). */
-function stillStable(image: string, vol: Volume, version: bigint): boolean {
+export function stillStable(image: string, vol: Volume, version: bigint): boolean {
   const dev = openDevice(image, { readOnly: true, cacheMb: 0 });
   try {
     return packStatuses(dev, vol.geo).every((p) => !p.valid || (p.version ?? 0n) <= version);

@@ -16,7 +16,7 @@ import { F2fsError } from '../errors.js';
 import { isDir } from '../fs/inode.js';
 import { Volume } from '../fs/volume.js';
 import { BIN, classifyError } from './errors.js';
-import { checkImageWritable, pendingNote, type RunOutcome } from './base.js';
+import { checkImageWritable, checkReadableBeside, pendingNote, stillStable, type RunOutcome } from './base.js';
 import { acquireLock, type ImageLock } from './lock.js';
 import { isInImage } from './args.js';
 
@@ -135,10 +135,16 @@ export class Session {
   async open(image: string): Promise<void> {
     if (this.vol) this.close(true);
     if (!this.readOnly) checkImageWritable(image);
-    const lock = acquireLock(image, { exclusive: !this.readOnly, wait: this.opts.wait });
+    const lock = acquireLock(image, { exclusive: !this.readOnly, wait: this.opts.wait, underWriter: this.readOnly });
     try {
       this.vol = Volume.open(image, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb });
+      if (lock.writer !== undefined) {
+        checkReadableBeside(this.vol, lock.writer);
+        this.err(`f2fsdbg: note: pid ${lock.writer} is writing this image: each command reads its last durable checkpoint (now ${this.vol.cp.head.checkpoint_ver}), without the writer's later changes`);
+      }
     } catch (e) {
+      this.vol?.close();
+      this.vol = undefined;
       lock.release();
       throw e;
     }
@@ -166,6 +172,17 @@ export class Session {
       this.lock = undefined;
     }
     return { checkpointed };
+  }
+
+  /**
+   * A reader beside a live writer: every command starts from the writer's last durable checkpoint (a session lives
+   * longer than the two checkpoints after which the one it opened may be overwritten).
+   */
+  private reopenBeside(writer: number): void {
+    this.vol?.close();
+    this.vol = undefined;
+    this.vol = Volume.open(this.image!, { readOnly: true, cacheMb: this.opts.cacheMb });
+    checkReadableBeside(this.vol, writer);
   }
 
   /** Power cut: drops every pending block and reopens the image from what reached it. */
@@ -336,8 +353,14 @@ export class Session {
       outcome = await cls.runWith(ctx, [...flags, ...argv]);
       if (mine) await this.open(this.image!);
     } else {
+      const writer = this.lock?.writer;
+      if (writer !== undefined) this.reopenBeside(writer);
       const vol = this.requireVol();
       outcome = await cls.runWith({ ...ctx, vol }, [...flags, ...this.resolveArgv(cls, argv, true)]);
+      const version = vol.cp.head.checkpoint_ver;
+      if (writer !== undefined && !outcome.error && !stillStable(this.image!, vol, version)) {
+        throw new F2fsError('EBUSY', `pid ${writer} wrote a checkpoint while this command read checkpoint ${version}: the answer above may mix both; run it again`);
+      }
     }
     const { status, error } = outcome;
     // The document of a failed command is its {"error"}: kept as `error` itself.
