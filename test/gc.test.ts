@@ -30,11 +30,14 @@ function expectClean(img: string): void {
   assert.equal(both.problems, [], both.problems.join('\n'));
 }
 
-/** Four 3 MiB files, then `writes` random 4 KiB overwrites with a checkpoint every 1,000; the model holds each block's byte. */
-function churn(img: string, writes: number, seed: number): Uint8Array[] {
+/**
+ * Four 3 MiB files, then `writes` random 4 KiB overwrites with a checkpoint every 1,000; the model holds each block's
+ * byte. In lfs mode (as on volumes over 16 GiB, where Linux does not rewrite in place) every overwrite leaves garbage.
+ */
+function churn(img: string, writes: number, seed: number, mode: 'lfs' | 'adaptive' = 'lfs'): Uint8Array[] {
   const model = Array.from({ length: 4 }, (_, f) => new Uint8Array(FILE_BLOCKS).fill(f + 1));
   const rnd = lcg(seed);
-  const vol = Volume.open(img, { readOnly: false });
+  const vol = Volume.open(img, { readOnly: false, mode });
   try {
     for (let f = 0; f < 4; f++) writePath(vol, `/f${f}`, Buffer.alloc(FILE_BLOCKS * BLK, f + 1));
     writeCheckpoint(vol, { umount: true });
@@ -69,6 +72,22 @@ test('random overwrites at 75% of a 64 MiB image run past 1x its capacity: GC cl
   // Without GC this workload stopped with ENOSPC after about 7,200 writes (the issue's report).
   const img = mkfsImage('gc-churn.img', 64);
   const model = churn(img, 9000, 7);
+  expectContent(img, model);
+  expectClean(img);
+});
+
+test('a small volume rewrites data in place as Linux does (IPU_FORCE): the overwrites move no block and need no GC', () => {
+  const img = mkfsImage('gc-ipu.img', 64);
+  const addrs = () =>
+    withVol(img, (vol) => {
+      const out: number[] = [];
+      for (let f = 0; f < 4; f++) vol.data.walk(vol.inode(vol.resolve(`/f${f}`).ino), 0, FILE_BLOCKS, (_b, a) => out.push(a));
+      return out;
+    });
+  churn(img, 0, 1, 'adaptive');
+  const before = addrs();
+  const model = churn(img, 3000, 7, 'adaptive');
+  assert.equal(addrs(), before, 'every block stayed where it was');
   expectContent(img, model);
   expectClean(img);
 });
@@ -248,13 +267,14 @@ test('crash-explore: a session with GC between fsyncs and inside an atomic write
   const img = mkfsImage('gc-crash.img', 64);
   const host = tmpPath('gc-crash-600k');
   fs.writeFileSync(host, Buffer.alloc(600 * 1024, 0x5a));
-  // Garbage for the victims: rewritten and deleted files, checkpointed.
-  const vol = Volume.open(img, { readOnly: false });
+  // Garbage for the victims: rewritten (out of place: lfs mode) and deleted files, checkpointed.
+  const vol = Volume.open(img, { readOnly: false, mode: 'lfs' });
   try {
     for (let i = 1; i <= 4; i++) writePath(vol, `/f${i}`, Buffer.alloc(768 * BLK, i));
     writeCheckpoint(vol, { umount: false });
     remove(vol, '/f2');
     writePath(vol, '/f1', Buffer.alloc(150 * BLK, 9), { offset: 256 * BLK });
+    writePath(vol, '/f3', Buffer.alloc(150 * BLK, 10), { offset: 128 * BLK });
     writeCheckpoint(vol, { umount: true });
   } finally {
     vol.close();

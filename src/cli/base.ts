@@ -40,7 +40,6 @@ import { Args, Command, Errors, Flags, type Config, type Interfaces } from '@ocl
 import { DEFAULT_CACHE_MB, openDevice, type BlockDevice, type IoStats } from '../device/index.js';
 import { F2fsError, fail } from '../errors.js';
 import { packStatuses } from '../fs/checkpoint.js';
-import { ALLOC_SSR } from '../fs/segment.js';
 import { pendingRollForward } from '../fs/recovery.js';
 import { Volume } from '../fs/volume.js';
 import { pinTime } from '../fs/clock.js';
@@ -53,17 +52,14 @@ import { acquireLock as takeLock } from './lock.js';
 import { askText, canPrompt, imageFiles, pickPath, sessionCanPrompt } from './prompt.js';
 
 /**
- * Reading beside a live writer. The writer's log only fills blocks free in the last durable checkpoint V, and its next
- * checkpoint goes to the other CP pack and the other NAT/SIT copies, so everything V references stays as it was until
- * that next checkpoint is complete: only then may freed segments be reused. V is read if no newer pack is valid at the
- * end of the command; a half-written pack fails validation (head and tail versions, crc), so the reader picks V anyway.
- * SSR logs break this (the writer would fill free slots of segments V still uses), so then the reader is refused.
+ * Reading beside a live writer. The writer's logs only fill blocks free in the last durable checkpoint V (LFS takes
+ * free segments, SSR only slots free in V's bitmap too), and its next checkpoint goes to the other CP pack and the
+ * other NAT/SIT copies, so the metadata V references stays as it was until that next checkpoint is complete: only
+ * then may freed blocks be reused. V is read if no newer pack is valid at the end of the command; a half-written pack
+ * fails validation (head and tail versions, crc), so the reader picks V anyway. File data is the exception, as in
+ * Linux: blocks rewritten in place (small volumes, pinned and cold files) may already hold the writer's newer bytes.
  */
-export function checkReadableBeside(vol: Volume, writer: number): void {
-  if (vol.sm.cursegs.some((c) => c.allocType === ALLOC_SSR)) {
-    fail('EBUSY', `image is in use by pid ${writer} (writing), and its checkpoint has SSR logs the writer fills in place: no stable state to read; pass --wait to queue behind it`);
-  }
-}
+export const BESIDE_WRITER_NOTE = "without the writer's later changes (but file blocks it rewrites in place may already show newer data)";
 
 /** After the reads: false when the writer completed a checkpoint newer than `version` meanwhile (reads may be torn). */
 export function stillStable(image: string, vol: Volume, version: bigint): boolean {
@@ -294,9 +290,8 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
     const vol = Volume.open(image, { readOnly: !opts.write, cacheMb: this.flags['cache-mb'] });
     this.opened.push(vol);
     if (lock.writer !== undefined) {
-      checkReadableBeside(vol, lock.writer);
       const version = vol.cp.head.checkpoint_ver;
-      this.note(`f2fsdbg: note: pid ${lock.writer} is writing this image: shown as of its last durable checkpoint ${version}, without the writer's later changes`);
+      this.note(`f2fsdbg: note: pid ${lock.writer} is writing this image: shown as of its last durable checkpoint ${version}, ${BESIDE_WRITER_NOTE}`);
       this.beforeOutput = () => {
         if (!stillStable(this.imagePath(), vol, version)) fail('EBUSY', `pid ${lock.writer} wrote a checkpoint while this command read checkpoint ${version}: the answer may mix both; run it again`);
       };

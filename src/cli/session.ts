@@ -16,7 +16,7 @@ import { F2fsError } from '../errors.js';
 import { isDir } from '../fs/inode.js';
 import { Volume } from '../fs/volume.js';
 import { BIN, classifyError } from './errors.js';
-import { checkImageWritable, checkReadableBeside, pendingNote, stillStable, type RunOutcome } from './base.js';
+import { BESIDE_WRITER_NOTE, checkImageWritable, pendingNote, stillStable, type RunOutcome } from './base.js';
 import { acquireLock, type ImageLock } from './lock.js';
 import { isInImage } from './args.js';
 
@@ -139,8 +139,7 @@ export class Session {
     try {
       this.vol = Volume.open(image, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb });
       if (lock.writer !== undefined) {
-        checkReadableBeside(this.vol, lock.writer);
-        this.err(`f2fsdbg: note: pid ${lock.writer} is writing this image: each command reads its last durable checkpoint (now ${this.vol.cp.head.checkpoint_ver}), without the writer's later changes`);
+        this.err(`f2fsdbg: note: pid ${lock.writer} is writing this image: each command reads its last durable checkpoint (now ${this.vol.cp.head.checkpoint_ver}), ${BESIDE_WRITER_NOTE}`);
       }
     } catch (e) {
       this.vol?.close();
@@ -178,11 +177,10 @@ export class Session {
    * A reader beside a live writer: every command starts from the writer's last durable checkpoint (a session lives
    * longer than the two checkpoints after which the one it opened may be overwritten).
    */
-  private reopenBeside(writer: number): void {
+  private reopenBeside(): void {
     this.vol?.close();
     this.vol = undefined;
     this.vol = Volume.open(this.image!, { readOnly: true, cacheMb: this.opts.cacheMb });
-    checkReadableBeside(this.vol, writer);
   }
 
   /** Power cut: drops every pending block and reopens the image from what reached it. */
@@ -354,7 +352,7 @@ export class Session {
       if (mine) await this.open(this.image!);
     } else {
       const writer = this.lock?.writer;
-      if (writer !== undefined) this.reopenBeside(writer);
+      if (writer !== undefined) this.reopenBeside();
       const vol = this.requireVol();
       outcome = await cls.runWith({ ...ctx, vol }, [...flags, ...this.resolveArgv(cls, argv, true)]);
       const version = vol.cp.head.checkpoint_ver;

@@ -8,6 +8,7 @@ export function formatIo(io: IoStats): string {
 
 const TRACE_TAGS: Record<string, string> = {
   data: 'D',
+  'data-ipu': 'Dipu',
   node: 'N',
   'node-fsync': 'Nf',
   ssa: 'SSA',
@@ -22,7 +23,7 @@ const TRACE_TAGS: Record<string, string> = {
 };
 
 /**
- * A trace as one line: writes by kind in order (D data, N node, Nf node with fsync mark, Dgc/Ngc a block GC moved, SSA, NAT, SIT, CP, CPt the
+ * A trace as one line: writes by kind in order (D data, Dipu data rewritten in place, N node, Nf node with fsync mark, Dgc/Ngc a block GC moved, SSA, NAT, SIT, CP, CPt the
  * checkpoint's last block, SUM, ORPH), a run of 3 or more shown as `D×12`; each flush as `| FLUSH(tag) |`.
  */
 export function formatTrace(events: TraceEvent[]): string {

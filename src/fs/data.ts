@@ -6,8 +6,8 @@ import { hasInlineData, isDir, type InodeInfo } from './inode.js';
 import { nodePath, readChild, walkNodeTree, type NodeManager, type NodePage } from './node.js';
 import type { Validator } from './validate.js';
 import type { Volume } from './volume.js';
-import { CursegType } from './layout/constants.js';
-import { Advise, Inode, readSlot, writeSlot } from './layout/node.js';
+import { CursegType, isNodeSegType } from './layout/constants.js';
+import { Advise, Inode, InlineFlag, readSlot, writeSlot } from './layout/node.js';
 import { getDnode, reserveSlot } from './node.js';
 
 /** Who holds a data slot: the node (inode or direct node) and the slot index, as SSA entries record it. */
@@ -156,6 +156,10 @@ export class DirtyPages {
     return [...this.byIno.keys()];
   }
 
+  countOf(ino: number): number {
+    return this.byIno.get(ino)?.size ?? 0;
+  }
+
   get size(): number {
     return this.count;
   }
@@ -212,22 +216,55 @@ function dataLogOf(info: InodeInfo, dirtyCount: number): CursegType {
   return CursegType.WARM_DATA;
 }
 
-/** Writes dirty pages out of place (of one inode, or all): a new block each, SSA owner set, old block invalidated. */
-export function writeback(vol: Volume, ino?: number): void {
+/** Volumes of up to 16 GiB of segments rewrite data in place (f2fs_tuning_parameters: SMALL_VOLUME_SEGMENTS, IPU_FORCE). */
+const SMALL_VOLUME_SEGMENTS = 16 * 512;
+/** An fsync that writes at most this many pages rewrites them in place (min_fsync_blocks, IPU_FSYNC). */
+const MIN_FSYNC_BLOCKS = 8;
+
+/**
+ * need_inplace_update: whether a rewrite of a block already on disk goes back to its address (IPU) rather than to a
+ * new one. Never in lfs mode, nor for directories and quota files (f2fs_should_update_outplace); always for pinned
+ * and cold files; for the rest on small volumes, or in an fsync of a few pages. (An atomic file's pages go to its
+ * COW inode, never here.)
+ */
+function updateInPlace(vol: Volume, info: InodeInfo, fsyncPages: number | undefined): boolean {
+  const i = info.inode;
+  if (vol.mode === 'lfs' || isDir(i.i_mode) || vol.sb.qf_ino.includes(info.ino)) return false;
+  if (i.i_inline & InlineFlag.PIN_FILE || i.i_advise & Advise.COLD) return true;
+  if (vol.geo.mainSegments <= SMALL_VOLUME_SEGMENTS) return true;
+  return fsyncPages !== undefined && fsyncPages <= MIN_FSYNC_BLOCKS;
+}
+
+/**
+ * Writes dirty pages (of one inode, or all): a block already on disk is rewritten in place when the kernel would
+ * (updateInPlace), anything else goes to a new block of the data log (SSA owner set, old block invalidated).
+ * `fsync`: the pages are an fsync's.
+ */
+export function writeback(vol: Volume, ino?: number, opts: { fsync?: boolean } = {}): void {
   for (const [i, pages] of vol.pages.take(ino)) {
     const info = vol.inode(i);
     const type = dataLogOf(info, pages.length);
+    const inPlace = updateInPlace(vol, info, opts.fsync ? pages.length : undefined);
+    let moved = false;
     for (const [bidx, page] of pages) {
       const dn = getDnode(vol, info, bidx, false);
       if (!dn) fail('CORRUPT', `inode ${i} lost the node of dirty block ${bidx}`);
       const old = readSlot(vol.nm.readNode(dn!.nid).raw, dn!.off);
       if (old === NULL_ADDR) fail('CORRUPT', `inode ${i} block ${bidx} is dirty but not reserved`);
+      if (old !== NEW_ADDR && inPlace) {
+        // f2fs_inplace_write_data: only into a data segment (else the kernel stops with EFSCORRUPTED).
+        const at = vol.check.mainBlkaddr(old, `inode ${i} block ${bidx}`);
+        if (isNodeSegType(vol.sm.getSit(vol.sm.segnoOf(at)).type)) fail('CORRUPT', `inode ${i} block ${bidx} at ${at} lies in a node segment`, { blkaddr: at });
+        vol.dev.adoptBlock(at, page, 'data-ipu');
+        continue;
+      }
       const version = vol.nm.getNat(dn!.nid).version;
       const blkaddr = vol.sm.allocate(type, { nid: dn!.nid, version, ofs_in_node: dn!.ofsInNode });
       vol.dev.adoptBlock(blkaddr, page, 'data'); // pages in DirtyPages are private copies, taken out above
       if (old !== NEW_ADDR) vol.sm.invalidate(vol.check.mainBlkaddr(old, `inode ${i} block ${bidx}`));
       writeSlot(vol.nm.nodeForUpdate(dn!.nid), dn!.off, blkaddr);
+      moved = true;
     }
-    dropExtent(vol, i);
+    if (moved) dropExtent(vol, i);
   }
 }

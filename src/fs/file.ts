@@ -154,7 +154,7 @@ export interface FsyncResult {
 export function fsyncFile(vol: Volume, ino: number, opts: { atomic?: boolean } = {}): FsyncResult {
   vol.requireWritable();
   const info = vol.inode(ino);
-  writeback(vol, ino);
+  writeback(vol, ino, { fsync: true });
   const reason = fsyncNeedsCheckpoint(vol, info);
   if (reason) {
     writeCheckpoint(vol, { umount: false });

@@ -8,6 +8,7 @@ import { InlineFlag, readSlot, slotOffset, writeSlot } from './layout/node.js';
 import { bitMsb } from './layout/struct.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { dropExtent } from './data.js';
+import { isDir } from './inode.js';
 import { writeNode } from './node.js';
 import { ownerOf } from './segment.js';
 import type { Volume } from './volume.js';
@@ -35,25 +36,48 @@ export interface GcReport {
   prefree: number;
 }
 
+/** Dirty dentry pages: the part of the dirty data a checkpoint writes with the nodes (F2FS_DIRTY_DENTS). */
+function dirtyDents(vol: Volume): number {
+  let dents = 0;
+  for (const ino of vol.pages.inodes()) if (isDir(vol.inode(ino).inode.i_mode)) dents += vol.pages.countOf(ino);
+  return dents;
+}
+
 /**
- * has_not_enough_free_secs: free sections (plus `freed`) against the reserved ones plus what the dirty nodes, dentry
- * pages and data pages will take (every data page counts: there is no SSR, so data always needs fresh segments).
+ * has_not_enough_free_secs (__get_secs_required): free sections (plus `freed`) against the reserved ones plus what
+ * the dirty nodes and dentry pages will take. File data counts only in lfs mode: otherwise, when free sections run
+ * short, it goes to the free slots of dirty segments (SSR).
  */
 export function hasNotEnoughFreeSecs(vol: Volume, freed = 0): boolean {
-  const dirtyNodes = vol.nm.dirtyNodes.size;
-  const dirtyData = vol.pages.size;
-  const lower = Math.floor(dirtyNodes / BLOCKS_PER_SEG) + Math.floor(dirtyData / BLOCKS_PER_SEG);
-  const upper = lower + (dirtyNodes % BLOCKS_PER_SEG ? 1 : 0) + (dirtyData % BLOCKS_PER_SEG ? 1 : 0);
+  const dents = dirtyDents(vol);
+  const nodeBlocks = vol.nm.dirtyNodes.size + dents;
+  const data = vol.mode === 'lfs' ? vol.pages.size : 0;
+  const lower = Math.floor(nodeBlocks / BLOCKS_PER_SEG) + Math.floor(dents / BLOCKS_PER_SEG) + Math.floor(data / BLOCKS_PER_SEG);
+  const upper = lower + [nodeBlocks, dents, data].filter((n) => n % BLOCKS_PER_SEG).length;
   const reserved = vol.cp.head.rsvd_segment_count;
   const free = vol.sm.freeSegments + freed;
   if (free > upper + reserved) return false;
   if (free <= lower + reserved) return true;
-  return !cursegsHaveRoom(vol, dirtyNodes % BLOCKS_PER_SEG, dirtyData % BLOCKS_PER_SEG);
+  return !cursegsHaveRoom(vol, nodeBlocks % BLOCKS_PER_SEG, data % BLOCKS_PER_SEG, dents % BLOCKS_PER_SEG);
 }
 
-/** has_curseg_enough_space: each log can take the blocks that do not fill a whole section. */
-function cursegsHaveRoom(vol: Volume, nodeBlocks: number, dataBlocks: number): boolean {
-  return vol.sm.cursegs.every((c) => BLOCKS_PER_SEG - c.blkoff >= (isNodeSegType(c.type) ? nodeBlocks : dataBlocks));
+/**
+ * f2fs_need_SSR: the logs fill the free slots of dirty segments (SSR) instead of taking fresh ones once free sections
+ * are down to what the dirty nodes and dentry pages (twice) need plus twice the reserved sections.
+ */
+export function needSsr(vol: Volume): boolean {
+  if (vol.mode === 'lfs') return false;
+  const secs = (blocks: number) => Math.ceil(blocks / BLOCKS_PER_SEG);
+  return vol.sm.freeSegments <= secs(vol.nm.dirtyNodes.size) + 2 * secs(dirtyDents(vol)) + 2 * vol.cp.head.rsvd_segment_count;
+}
+
+/**
+ * has_curseg_enough_space: each log can take the node (or data) blocks that do not fill a section, the hot data log
+ * the dentry blocks; room is counted against the blocks valid in the checkpoint.
+ */
+function cursegsHaveRoom(vol: Volume, nodeBlocks: number, dataBlocks: number, dentBlocks: number): boolean {
+  const left = (c: (typeof vol.sm.cursegs)[number]) => BLOCKS_PER_SEG - vol.sm.ckptSit(c.segno).valid;
+  return vol.sm.cursegs.every((c) => left(c) >= (isNodeSegType(c.type) ? nodeBlocks : dataBlocks)) && left(vol.sm.cursegs[CursegType.HOT_DATA]) >= dentBlocks;
 }
 
 /**

@@ -1,4 +1,5 @@
-// Segment manager: SIT entries (journal over the current SIT copy), the six current segments and their summaries, SSA blocks;
+// Segment manager: SIT entries (journal over the current SIT copy), the six current segments and their summaries, SSA blocks,
+// block allocation (LFS appends to fresh segments, SSR fills the free slots of dirty ones, and the kernel's switch);
 // and ownerOf, who owns a main-area block (SSA entry, node, slot) with a verdict.
 import type { BlockDevice } from '../device/types.js';
 import { F2fsError, during, fail } from '../errors.js';
@@ -184,6 +185,12 @@ export class SegmentManager {
     this.check.segno(segno, 'SIT lookup');
     const d = this.sitDirty.get(segno);
     if (d) return { ...d, segno, valid: sitValidBlocks(d.vblocks), type: sitType(d.vblocks), source: 'journal' };
+    return this.ckptSit(segno);
+  }
+
+  /** The segment's entry as the last checkpoint has it (the kernel's ckpt_valid_map and ckpt_valid_blocks). */
+  ckptSit(segno: number): SitInfo {
+    this.check.segno(segno, 'SIT lookup');
     const j = this.sitJournal.get(segno);
     const se = j ?? SitEntry.decode(this.dev.readBlock(this.sitBlockAddr(Math.floor(segno / SIT_ENTRY_PER_BLOCK))), (segno % SIT_ENTRY_PER_BLOCK) * SitEntry.size);
     const valid = sitValidBlocks(se.vblocks);
@@ -192,6 +199,17 @@ export class SegmentManager {
     if (valid > BLOCKS_PER_SEG || type >= CUR_SEG_TYPES || popcount(se.valid_map) !== valid)
       fail('CORRUPT', `SIT entry of segment ${segno} is inconsistent (vblocks 0x${se.vblocks.toString(16)}, ${popcount(se.valid_map)} bits set)`, { segno });
     return { ...se, segno, valid, type, source: j ? 'journal' : 'block' };
+  }
+
+  /**
+   * __next_free_blkoff: the first slot at or after `start` that is free both now and in the last checkpoint (SSR must
+   * not overwrite a block the checkpoint still references: a crash goes back to it); BLOCKS_PER_SEG when none is.
+   */
+  nextFreeBlkoff(segno: number, start: number): number {
+    const cur = this.getSit(segno).valid_map;
+    const ckpt = this.ckptSit(segno).valid_map;
+    for (let off = start; off < BLOCKS_PER_SEG; off++) if (!bitMsb.test(cur, off) && !bitMsb.test(ckpt, off)) return off;
+    return BLOCKS_PER_SEG;
   }
 
   /** The summary block of a segment: the in-memory log summary for current segments, else the SSA block. */
@@ -253,19 +271,91 @@ export class SegmentManager {
     if (valid === 0 && !this.cursegOf(segno)) this.prefree.add(segno);
   }
 
-  /** Next free block of log `type`: appends at next_blkoff (LFS), records the summary entry, moves to a new segment when full. */
+  /**
+   * f2fs_allocate_data_block: the log's next free block (LFS appends, SSR takes the next slot free now and in the
+   * checkpoint), with its summary entry; the block that fills the segment also moves the log on (allocate_segment).
+   */
   allocate(type: CursegType, entry: SummaryEntry): number {
     if (!this.writable) fail('EROFS', 'volume is read-only');
     const c = this.cursegs[type];
+    // A checkpoint's SSR next_blkoff is such a slot already; one made elsewhere may not be: find it again.
+    if (c.allocType === ALLOC_SSR) c.blkoff = this.nextFreeBlkoff(c.segno, c.blkoff);
+    if (c.blkoff >= BLOCKS_PER_SEG) this.moveLog(type, this.chooseSegment(type));
     const sum = this.cursegSummary(type);
-    // The block that fills the segment also opens the next one: find it first, so ENOSPC leaves the log as it was.
-    const next = c.blkoff + 1 >= BLOCKS_PER_SEG ? this.findFreeSegment(c.segno) : -1;
     const blkaddr = this.segBlkaddr(c.segno) + c.blkoff;
+    const nextOff = c.allocType === ALLOC_SSR ? this.nextFreeBlkoff(c.segno, c.blkoff + 1) : c.blkoff + 1;
+    // Choose the next segment before changing anything, so that ENOSPC leaves the log as it was.
+    const next = nextOff >= BLOCKS_PER_SEG ? this.chooseSegment(type) : null;
     this.markValid(blkaddr, type);
     sum.entries[c.blkoff] = { ...entry };
-    c.blkoff++;
-    if (next >= 0) this.newCurseg(type, next);
+    c.blkoff = nextOff;
+    if (next) this.moveLog(type, next);
     return blkaddr;
+  }
+
+  /**
+   * need_new_seg / get_ssr_segment: a fresh segment (LFS) unless free segments run short (needSsr), then the dirty
+   * segment of this log's type with the fewest blocks valid in the checkpoint, or of the other types of its kind
+   * (nodes, data) in the kernel's order. Without crc_recovery, the warm node log always takes a fresh segment.
+   */
+  private chooseSegment(type: CursegType): { segno: number; ssr: boolean } {
+    const c = this.cursegs[type];
+    const lfs = () => ({ segno: this.findFreeSegment(c.segno), ssr: false });
+    if (!(this.currentCp().head.ckpt_flags & CpFlag.CRC_RECOVERY) && type === CursegType.WARM_NODE) return lfs();
+    if (c.allocType === ALLOC_LFS && this.isFreeSegment(c.segno + 1)) return { segno: c.segno + 1, ssr: false };
+    if (!this.needSsr()) return lfs();
+    const node = isNodeType(type);
+    const first = node ? CursegType.HOT_NODE : CursegType.HOT_DATA;
+    const warmOrColder = type - first >= 1;
+    const order = [type, ...(warmOrColder ? [2, 1, 0] : [0, 1, 2]).map((k) => first + k).filter((t) => t !== type)];
+    for (const t of order) {
+      const segno = this.ssrVictim(t);
+      if (segno !== null) return { segno, ssr: true };
+    }
+    return lfs();
+  }
+
+  /** Whether free segments run short enough for SSR (f2fs_need_SSR); the volume sets it, as it knows the dirty state. */
+  needSsr: () => boolean = () => false;
+
+  /**
+   * get_victim_by_default in SSR mode: among the dirty segments of `type` (some blocks valid, not a log), the one with
+   * the fewest blocks valid in the checkpoint (greedy, first found on ties) that still has a slot free in both maps.
+   */
+  private ssrVictim(type: CursegType): number | null {
+    let best: number | null = null;
+    let bestCost = BLOCKS_PER_SEG;
+    for (let segno = 0; segno < this.geo.mainSegments; segno++) {
+      if (this.cursegOf(segno)) continue;
+      const s = this.getSit(segno);
+      if (s.type !== type || s.valid === 0 || s.valid === BLOCKS_PER_SEG) continue;
+      const cost = this.ckptSit(segno).valid;
+      if (cost < bestCost && this.nextFreeBlkoff(segno, 0) < BLOCKS_PER_SEG) [best, bestCost] = [segno, cost];
+    }
+    return best;
+  }
+
+  /** new_curseg (LFS) or change_curseg (SSR): the left segment's summary goes to the SSA, the log moves to `to`. */
+  private moveLog(type: CursegType, to: { segno: number; ssr: boolean }): void {
+    if (!to.ssr) return this.newCurseg(type, to.segno);
+    const c = this.cursegs[type];
+    this.putSsa(c.segno, this.cursegSummary(type));
+    const old = c.segno;
+    // The segment's own summary becomes the log's (current segments' summaries live in the log until they leave).
+    const sum = this.summaryOf(to.segno).sum;
+    this.dirtySsa.delete(to.segno);
+    c.segno = to.segno;
+    c.allocType = ALLOC_SSR;
+    c.sum = sum;
+    c.blkoff = this.nextFreeBlkoff(to.segno, 0);
+    const se = this.sitForUpdate(to.segno);
+    se.vblocks = sitVblocks(type, sitValidBlocks(se.vblocks));
+    if (this.getSit(old).valid === 0) this.prefree.add(old);
+  }
+
+  /** A segment free now and in the last checkpoint (in range, not a log, not prefree). */
+  private isFreeSegment(segno: number): boolean {
+    return segno < this.geo.mainSegments && !this.prefree.has(segno) && !this.cursegOf(segno) && this.getSit(segno).valid === 0;
   }
 
   /** Address the next allocation of log `type` will return (a node footer's next_blkaddr). */
@@ -339,8 +429,7 @@ export class SegmentManager {
     const n = this.geo.mainSegments;
     for (let i = 1; i <= n; i++) {
       const segno = (after + i) % n;
-      if (this.prefree.has(segno) || this.cursegOf(segno)) continue;
-      if (this.getSit(segno).valid === 0) return segno;
+      if (this.isFreeSegment(segno)) return segno;
     }
     return fail('ENOSPC', 'no free segment left');
   }

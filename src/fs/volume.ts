@@ -17,6 +17,7 @@ import { NodeManager, type NodePage } from './node.js';
 import { SegmentManager } from './segment.js';
 import { geometryOf, readSuperblock, type Geometry, type SuperblockChoice } from './super.js';
 import { Validator } from './validate.js';
+import { needSsr } from './gc.js';
 import { trimOldest } from '../util/bounded-map.js';
 import { listXattrs, type Xattr } from './xattr.js';
 
@@ -25,6 +26,11 @@ const INODE_CACHE_MAX = 4096;
 export interface OpenOptions {
   readOnly: boolean;
   cacheMb?: number;
+  /**
+   * Linux's mount -o mode=: 'adaptive' (the default) rewrites data in place where the kernel does and fills dirty
+   * segments (SSR) when free ones run short; 'lfs' always writes to fresh blocks of fresh segments.
+   */
+  mode?: 'adaptive' | 'lfs';
 }
 
 /** i_links, i_size and i_blocks of a sane root (f2fs_fill_super's root check). */
@@ -49,7 +55,10 @@ export class Volume implements NameOps {
   /** valid_block_count / valid_node_count / valid_inode_count as changed since mount. */
   readonly counts: { blocks: number; nodes: number; inodes: number };
 
-  private constructor(readonly dev: BlockDevice) {
+  private constructor(
+    readonly dev: BlockDevice,
+    readonly mode: 'adaptive' | 'lfs',
+  ) {
     this.sbChoice = readSuperblock(dev);
     const unwritable = this.sbChoice.sb.feature & ~WRITE_FEATURES;
     if (unwritable && !dev.readOnly) {
@@ -59,6 +68,7 @@ export class Volume implements NameOps {
     this.check = new Validator(this.geo);
     this.cpState = readCheckpoint(dev, this.sb, this.geo);
     this.sm = new SegmentManager(dev, this.geo, this.check, () => this.cpState);
+    this.sm.needSsr = () => needSsr(this);
     const seed = this.sb.feature & Feature.INODE_CHKSUM ? inodeChecksumSeed(this.sb.uuid) : null;
     this.nm = new NodeManager(dev, this.geo, this.check, () => this.cpState, this.sm.natJournal, seed);
     this.counts = { blocks: this.cp.head.valid_block_count, nodes: this.cp.head.valid_node_count, inodes: this.cp.head.valid_inode_count };
@@ -87,7 +97,7 @@ export class Volume implements NameOps {
   static open(image: string | BlockDevice, opts: OpenOptions): Volume {
     const dev = typeof image === 'string' ? openDevice(image, { readOnly: opts.readOnly, cacheMb: opts.cacheMb }) : image;
     try {
-      return new Volume(dev);
+      return new Volume(dev, opts.mode ?? 'adaptive');
     } catch (e) {
       dev.close();
       throw e;
