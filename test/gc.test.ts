@@ -10,6 +10,7 @@ import { Volume } from '../src/fs/volume.js';
 import { editInode } from '../src/fs/inode.js';
 import { InlineFlag } from '../src/fs/layout/node.js';
 import { cli } from './helpers/cli.js';
+import { runInVm, vmAvailable } from './helpers/vm.js';
 import { fsckBoth } from './helpers/fsck.js';
 import { mkfsImage, tmpPath, withVol } from './helpers/images.js';
 import { checkModel, churn as churnModel } from './helpers/churn.js';
@@ -133,6 +134,24 @@ test('capacity: a fresh image takes as many blocks as Linux statfs reports free 
     assert.ok(filled >= bavail - BLOCKS_PER_SEG, `filled ${filled} blocks of ${bavail} (overwrite ${overwrite})`);
     assert.ok(filled <= bavail, `filled ${filled} > ${bavail}`);
     expectClean(img);
+  }
+});
+
+test('capacity: Linux statfs (df in the VM) reports as free what we let a user fill: user_block_count - valid_block_count', async () => {
+  const vm = vmAvailable();
+  assert.ok(vm.ok, `no test VM: ${vm.why}`);
+  const images = [mkfsImage('df-mkfs-64.img', 64), mkfsImage('df-mkfs-300.img', 300), tmpPath('df-ours-64.img'), tmpPath('df-ours-300.img')];
+  ourMkfs(images[2], { sizeBytes: 64 << 20, seed: 4, timestamp: 1700000000 });
+  ourMkfs(images[3], { sizeBytes: 300 << 20, seed: 5, timestamp: 1700000000 });
+  const ours = images.map((img) => withVol(img, (vol) => vol.cp.head.user_block_count - vol.cp.head.valid_block_count));
+  const script = images.map((_, i) => `mount -t f2fs /dev/vd${'abcd'[i]} /mnt && stat -f -c "DF ${i} %a %S" /mnt && umount /mnt`).join('\n');
+  const r = await runInVm({ disks: images, script, timeoutMs: 300_000 });
+  assert.is(r.status, 0, r.output);
+  for (const [i, want] of ours.entries()) {
+    const m = new RegExp(`^DF ${i} (\\d+) (\\d+)$`, 'm').exec(r.output);
+    assert.ok(m, `df of image ${i}: ${r.output}`);
+    assert.is(Number(m![2]), BLK, 'statfs block size');
+    assert.is(Number(m![1]), want, `image ${i}: Linux f_bavail`);
   }
 });
 

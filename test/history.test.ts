@@ -61,11 +61,11 @@ test('deleted files (inline, in-inode blocks, direct nodes, symlink) come back b
   assert.equal(fsckBoth(img).problems, []);
 });
 
-test('history lists the copies of an overwritten file; undel --node restores the old version', () => {
+test('history lists the copies of an overwritten file; undel --node restores the old version written over with --fs-mode lfs', () => {
   const img = fresh('hist-over.img');
   const v1 = hostFile('v1.bin', 20000);
   ok(['write', img, '/f', '--from', v1.path]);
-  ok(['write', img, '/f', '--data', 'OVERWRITTEN']);
+  ok(['write', img, '/f', '--data', 'OVERWRITTEN', '--fs-mode', 'lfs']);
   const h = json(['history', img, '/f']);
   assert.is(h.inodes.length, 2);
   const [old, live] = h.inodes;
@@ -79,6 +79,15 @@ test('history lists the copies of an overwritten file; undel --node restores the
   const r = cli(['undel', img, String(h.ino), '--to', out]);
   assert.is(r.status, 1);
   assert.match(r.stderr, /--node/);
+});
+
+test('an overwrite in place (the default on a small volume, as in Linux) leaves the old copy without its first block', () => {
+  const img = fresh('hist-ipu.img');
+  const v1 = hostFile('v1-ipu.bin', 20000);
+  ok(['write', img, '/f', '--from', v1.path]);
+  ok(['write', img, '/f', '--data', 'OVERWRITTEN']);
+  const [old] = json(['history', img, '/f']).inodes;
+  assert.equal([old.content.intact, old.content.shared, old.content.reused], [0, 5, 0], 'block 0 is the live file\'s, rewritten in place');
 });
 
 test('once the log reuses the blocks: lsdel says so, undel refuses, --partial gives zeros for them only', () => {

@@ -109,6 +109,15 @@ export const globalFlags = {
   }),
 };
 
+/** --fs-mode (the kernel's fs_mode): Linux's mount -o mode= for the writes of a command or session. */
+export const modeFlag = () =>
+  Flags.option({
+    options: ['adaptive', 'lfs'] as const,
+    description:
+      "Allocation as Linux's mount -o mode=: adaptive (default) rewrites data in place on volumes up to 16 GiB and fills dirty segments when free ones run short; lfs always writes to fresh blocks, so overwritten versions stay on disk (history, undel) until cleaned.",
+    helpGroup: 'WRITE',
+  })();
+
 /** --timestamp: every time this writes is that time, and nothing random (a reproducible image; also SOURCE_DATE_EPOCH). */
 export const timestampFlag = () =>
   Flags.integer({
@@ -287,7 +296,7 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
     if (opts.write) checkImageWritable(image);
     const lock = takeLock(image, { exclusive: opts.write, wait: this.flags.wait, underWriter: !opts.write });
     this.opened.push({ close: () => lock.release() });
-    const vol = Volume.open(image, { readOnly: !opts.write, cacheMb: this.flags['cache-mb'] });
+    const vol = Volume.open(image, { readOnly: !opts.write, cacheMb: this.flags['cache-mb'], mode: (this.flags as { 'fs-mode'?: 'adaptive' | 'lfs' })['fs-mode'] });
     this.opened.push(vol);
     if (lock.writer !== undefined) {
       const version = vol.cp.head.checkpoint_ver;

@@ -2,7 +2,7 @@
 import { Flags, type Command } from '@oclif/core';
 import { F2fsError } from '../errors.js';
 import type { Volume } from '../fs/volume.js';
-import { VolumeCommand, globalFlags, timestampFlag, type CmdArgs, type CmdFlags } from './base.js';
+import { VolumeCommand, globalFlags, modeFlag, timestampFlag, type CmdArgs, type CmdFlags } from './base.js';
 import { BIN } from './errors.js';
 
 /**
@@ -30,6 +30,7 @@ export const writeFlags = {
     helpGroup: 'WRITE',
   })(),
   timestamp: timestampFlag(),
+  'fs-mode': modeFlag(),
 };
 
 /** What `--sync` did, in every mutating command's result (`"sync"` in the JSON). */

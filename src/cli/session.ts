@@ -27,6 +27,8 @@ export interface SessionOptions {
   quiet?: boolean;
   /** --cache-mb of the session's volume. */
   cacheMb?: number;
+  /** --fs-mode of the session's writes (Linux's mount -o mode=). */
+  mode?: 'adaptive' | 'lfs';
   /** Queue behind another process's lock instead of failing. */
   wait?: boolean;
   stdout?: (line: string) => void;
@@ -137,7 +139,7 @@ export class Session {
     if (!this.readOnly) checkImageWritable(image);
     const lock = acquireLock(image, { exclusive: !this.readOnly, wait: this.opts.wait, underWriter: this.readOnly });
     try {
-      this.vol = Volume.open(image, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb });
+      this.vol = Volume.open(image, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb, mode: this.opts.mode });
       if (lock.writer !== undefined) {
         this.err(`f2fsdbg: note: pid ${lock.writer} is writing this image: each command reads its last durable checkpoint (now ${this.vol.cp.head.checkpoint_ver}), ${BESIDE_WRITER_NOTE}`);
       }
@@ -189,7 +191,7 @@ export class Session {
     vol.dev.discardPending();
     vol.close();
     this.vol = undefined;
-    this.vol = Volume.open(this.image!, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb });
+    this.vol = Volume.open(this.image!, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb, mode: this.opts.mode });
     const waiting = pendingNote(this.vol);
     if (waiting) this.err(waiting);
   }

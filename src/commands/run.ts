@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { Args, Flags } from '@oclif/core';
-import { F2fsCommand, globalFlags, timestampFlag, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { F2fsCommand, globalFlags, modeFlag, timestampFlag, type CmdArgs, type CmdFlags } from '../cli/base.js';
 import { Session, runLines, type LineRecord } from '../cli/session.js';
 import { F2fsError, toF2fsError } from '../errors.js';
 
@@ -27,7 +27,8 @@ export interface BatchResult extends RunResult {
 export function scriptLines(file: string | undefined): AsyncIterable<string> {
   let input: NodeJS.ReadableStream;
   if (file === undefined || file === '-') {
-    input = process.stdin;
+    // A stream of our own on fd 0: process.stdin redirected from a file sometimes never ended the loop (exit 13).
+    input = fs.createReadStream('', { fd: 0, autoClose: false });
   } else {
     try {
       fs.accessSync(file, fs.constants.R_OK);
@@ -49,6 +50,7 @@ export const sessionFlags = {
     allowNo: true,
   }),
   timestamp: timestampFlag(),
+  'fs-mode': modeFlag(),
 };
 
 export default class Run extends F2fsCommand<typeof Run, BatchResult> {
@@ -78,6 +80,7 @@ export default class Run extends F2fsCommand<typeof Run, BatchResult> {
       readOnly: Boolean(flags['read-only']),
       quiet: flags.quiet,
       cacheMb: flags['cache-mb'],
+      mode: flags['fs-mode'],
       wait: flags.wait,
       stdout: this.ctx?.stdout,
       stderr: this.ctx?.stderr,

@@ -29,6 +29,7 @@ export default class ShellCommand extends F2fsCommand<typeof ShellCommand, RunRe
       readOnly: !flags.write || Boolean(flags['read-only']),
       quiet: interactive || flags.quiet,
       cacheMb: flags['cache-mb'],
+      mode: flags['fs-mode'],
       wait: flags.wait,
       stdout: this.ctx?.stdout,
       stderr: this.ctx?.stderr,
