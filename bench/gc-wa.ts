@@ -3,7 +3,8 @@
 // then N random 4 KiB overwrites with a sync every 1,000, run by our library and by the kernel under qemu on the same
 // image and the same (file, block) sequence. WA = blocks the device wrote / 4 KiB blocks the user wrote, counted after
 // the files exist: ours from the device's write counter, the kernel's from lifetime_write_kbytes.
-//   node --import tsx bench/gc-wa.ts [--writes 12000] [--seed 7]
+// --fs-mode lfs runs both sides in lfs mode (mount -o mode=lfs): no in-place rewrites, so GC does the cleaning.
+//   node --import tsx bench/gc-wa.ts [--writes 12000] [--seed 7] [--fs-mode adaptive|lfs]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +18,7 @@ const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
 const writes = Number(opt('--writes', '12000'));
 const seed = Number(opt('--seed', '7'));
+const fsMode = opt('--fs-mode', 'adaptive') as 'adaptive' | 'lfs';
 const BLK = 4096;
 const FILE_BLOCKS = (3 << 20) / BLK;
 const SYNC_EVERY = 1000;
@@ -43,7 +45,7 @@ function ours(): { wa: number; written: number; ms: number } {
   for (let f = 0; f < 4; f++) writePath(vol, `/f${f}`, Buffer.alloc(FILE_BLOCKS * BLK, f + 1));
   writeCheckpoint(vol, { umount: true });
   vol.close();
-  vol = Volume.open(img, { readOnly: false });
+  vol = Volume.open(img, { readOnly: false, mode: fsMode });
   const t0 = performance.now();
   seq.forEach(([f, b], i) => {
     writePath(vol, `/f${f}`, Buffer.alloc(BLK, (i % 251) + 5), { offset: b * BLK });
@@ -64,7 +66,7 @@ async function linux(): Promise<{ wa: number; written: number; ms: number; statu
     'set -e',
     'mount -t f2fs /dev/vda /mnt',
     'for f in 0 1 2 3; do dd if=/dev/zero of=/mnt/f$f bs=4096 count=768 2>/dev/null; done',
-    'umount /mnt; mount -t f2fs /dev/vda /mnt',
+    `umount /mnt; mount -t f2fs -o mode=${fsMode} /dev/vda /mnt`,
     'mount -t debugfs none /sys/kernel/debug 2>/dev/null || true',
     'kb0=$(cat /sys/fs/f2fs/vda/lifetime_write_kbytes); t0=$(cut -d" " -f1 /proc/uptime)',
     // One 4 KiB block per byte value, made once: dd then copies it in place.
@@ -88,6 +90,7 @@ async function linux(): Promise<{ wa: number; written: number; ms: number; statu
 
 try {
   const a = ours();
+  console.log(`fs mode ${fsMode}`);
   console.log(`ours:  ${writes} writes, ${a.written} blocks written, WA ${a.wa.toFixed(2)}, ${Math.round(a.ms)} ms`);
   const k = await linux();
   if (typeof k === 'string') console.log(`linux: ${k}`);

@@ -238,6 +238,32 @@ if (!hasTmux) {
     assertClean(img);
   });
 
+  test('background GC: an idle shell cleans a section now and then, says so above the prompt, and the image stays clean', async () => {
+    const img3 = mkfsImage('tmux-bggc.img');
+    const mib = tmpPath('bggc-1m');
+    const half = tmpPath('bggc-512k');
+    fs.writeFileSync(mib, Buffer.alloc(1 << 20, 1));
+    fs.writeFileSync(half, Buffer.alloc(1 << 19, 7));
+    const p = new Pane(`${process.execPath} ${RUN} shell ${img3} -w --fs-mode lfs --gc-min-sleep-ms 400`);
+    try {
+      await p.waitFor(/f2fsdbg:tmux-bggc\.img:\/>\s*$/m, 'first prompt');
+      // Garbage: two 1 MiB files, then half of one rewritten out of place (lfs) and the other deleted, checkpointed.
+      await p.line(`write /a --from ${mib}`, /created \/a/);
+      await p.line(`write /b --from ${mib}`, /created \/b/);
+      await p.line('checkpoint', /checkpoint \d+ written/);
+      await p.line(`write /a --from ${half}`, /\/a \(ino/);
+      await p.line('rm /b', /removed \/b/);
+      await p.line('checkpoint', /checkpoint \d+ written/);
+      await p.waitFor(/^background gc: segment \d+ \(data\), moved \d+ of \d+ valid blocks/m, 'a background pass');
+      p.type('quit');
+      p.keys('Enter');
+      await p.waitFor(/EXITED 0/, 'end of the shell');
+    } finally {
+      p.kill();
+    }
+    assertClean(img3);
+  });
+
   test('Ctrl-D on an empty line ends the shell, checkpointing its work', async () => {
     const img2 = mkfsImage('tmux-eof.img');
     const p = new Pane(`${process.execPath} ${RUN} shell ${img2} -w`);

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { addReverseSearch } from './history-search.js';
+import { gc } from '../fs/gc.js';
 import { Help, type Command } from '@oclif/core';
 import { F2fsError } from '../errors.js';
 import { isDir } from '../fs/inode.js';
@@ -66,11 +67,50 @@ class SessionHelp extends Help {
   }
 }
 
+/** The kernel's gc_no_gc_sleep_time: after a pass that found no victim, the thread waits this long. */
+const NO_GC_SLEEP_MS = 300_000;
+
 export class Shell {
   private history = loadHistory();
   private rl?: readline.Interface;
+  private bgTimer?: NodeJS.Timeout;
 
-  constructor(private readonly session: Session) {}
+  constructor(
+    private readonly session: Session,
+    /** Background GC while idle (gc_thread_func), every `minSleepMs` of waiting for a line. */
+    private readonly backgroundGc?: { minSleepMs: number },
+  ) {}
+
+  /**
+   * One pass of the GC thread while the shell is idle: f2fs_gc in background mode, one section (cost-benefit
+   * victim), said above the prompt; the next pass waits the minimum sleep, or the no-GC sleep if nothing was found.
+   */
+  private scheduleBackgroundGc(ms: number): void {
+    const vol = this.session.vol;
+    if (!this.backgroundGc || !vol || vol.readOnly) return;
+    this.bgTimer = setTimeout(() => {
+      let next = NO_GC_SLEEP_MS;
+      try {
+        const r = gc(vol, { mode: 'background', sections: 1 });
+        if (r.victims.length) {
+          next = this.backgroundGc!.minSleepMs;
+          const v = r.victims[0];
+          this.above(`background gc: segment ${v.segno} (${v.kind}), moved ${v.moved} of ${v.valid} valid blocks; prefree until the next checkpoint`);
+        }
+      } catch (e) {
+        this.above(`background gc stopped: ${e instanceof F2fsError ? e.describe() : (e as Error).message}`);
+        return;
+      }
+      this.scheduleBackgroundGc(next);
+    }, ms);
+    this.bgTimer.unref();
+  }
+
+  /** A message printed above the prompt, the line being typed redrawn below it. */
+  private above(msg: string): void {
+    process.stdout.write(`\r\x1b[K${msg}\n`);
+    this.rl?.prompt(true);
+  }
 
   prompt(): string {
     const s = this.session;
@@ -175,8 +215,12 @@ export class Shell {
     const rl = this.rl ?? this.open();
     rl.setPrompt(this.prompt());
     rl.prompt();
+    this.scheduleBackgroundGc(this.backgroundGc?.minSleepMs ?? 0);
     return new Promise((resolve) => {
-      this.waiting = resolve;
+      this.waiting = (line) => {
+        clearTimeout(this.bgTimer);
+        resolve(line);
+      };
     });
   }
 

@@ -17,6 +17,12 @@ export default class ShellCommand extends F2fsCommand<typeof ShellCommand, RunRe
   static override args = { image: Args.string({ description: 'F2FS image file (or `open IMAGE` later)' }) };
   static override flags = {
     write: Flags.boolean({ char: 'w', description: 'Open the image read-write.' }),
+    'background-gc': Flags.boolean({
+      description: "While the shell waits for a line, clean one section in the background now and then, as Linux's GC thread does (mount -o background_gc=on); --no-background-gc turns it off.",
+      default: true,
+      allowNo: true,
+    }),
+    'gc-min-sleep-ms': Flags.integer({ description: "Idle time before a background GC pass (the kernel's gc_min_sleep_time).", default: 30_000, min: 1 }),
     ...sessionFlags,
   };
   static override baseFlags = globalFlags;
@@ -40,7 +46,7 @@ export default class ShellCommand extends F2fsCommand<typeof ShellCommand, RunRe
     let checkpointed = false;
     try {
       if (interactive) {
-        shell = new Shell(session);
+        shell = new Shell(session, flags['background-gc'] ? { minSleepMs: flags['gc-min-sleep-ms'] } : undefined);
         if (!flags.quiet) this.note(`f2fsdbg shell on ${args.image ?? '(no image: open IMAGE)'}${session.readOnly ? ' (read-only; -w to write)' : ''}; help lists the commands, quit or Ctrl-D ends.`);
         await shell.loop();
       } else {
