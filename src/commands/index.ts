@@ -86,6 +86,7 @@ import Demo from './demo.js';
 // Android images (src/device/sparse-device.ts, src/debugfs/android.ts)
 import Sparse from './sparse.js';
 import Unsparse from './unsparse.js';
+import ExportAndroid from './export-android.js';
 
 // Shell completion (bash, zsh) from @oclif/plugin-autocomplete: its commands are bundled and registered here like ours,
 // not declared as an oclif plugin, which oclif would look up and load from node_modules at every start-up. Its
@@ -144,6 +145,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   mknod: Mknod,
   sparse: Sparse,
   unsparse: Unsparse,
+  'export-android': ExportAndroid,
   import: Import,
   checkpoint: Checkpoint,
   gc: Gc,

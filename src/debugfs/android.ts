@@ -143,9 +143,10 @@ export class AndroidPaths {
     if (mountPoint === '') fail('USAGE', 'the mount point must not be empty');
   }
 
-  /** canned_fs_config's key: the mount point ("" for "/") and the path, without the leading '/'. */
+  /** canned_fs_config's key: the mount point ("" for "/") and the path, without the leading '/' (the root: the mount point). */
   fsConfigKey(imagePath: string): string {
-    return `${this.mountPoint === '/' ? '' : this.mountPoint}${imagePath}`.replace(/^\//, '');
+    const mount = this.mountPoint === '/' ? '' : this.mountPoint;
+    return (imagePath === '/' ? mount : `${mount}${imagePath}`).replace(/^\//, '');
   }
 
   /** selabel_lookup's key (the root: the mount point twice, as sload.f2fs passes it). */
