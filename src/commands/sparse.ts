@@ -28,11 +28,16 @@ export default class Sparse extends F2fsCommand<typeof Sparse, SparseResult> {
   }
 
   protected override render(r: SparseResult): void {
-    this.out(kv([
-      ['wrote', r.out],
-      ['blocks', r.blocks],
-      ['chunks', `${r.chunks.raw} raw, ${r.chunks.fill} fill, ${r.chunks.dontCare} dont-care, ${r.chunks.crc32} crc32`],
-      ['bytes', r.bytes],
-    ]));
+    this.out(renderConversion(r));
   }
+}
+
+/** What sparse and unsparse print: the file written, its blocks, the chunks of the sparse side and the bytes written. */
+export function renderConversion(r: SparseResult): string {
+  return kv([
+    ['wrote', r.out],
+    ['blocks', r.blocks],
+    ['chunks', `${r.chunks.raw} raw, ${r.chunks.fill} fill, ${r.chunks.dontCare} dont-care, ${r.chunks.crc32} crc32`],
+    ['bytes', r.bytes],
+  ]);
 }

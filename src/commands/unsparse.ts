@@ -2,16 +2,11 @@
 
 import { Args } from '@oclif/core';
 import { F2fsCommand, type CmdArgs } from '../cli/base.js';
-import { kv } from '../cli/render.js';
 import { F2fsError } from '../errors.js';
-import { expandSparseImage, type SparseConversion } from '../device/index.js';
+import { expandSparseImage } from '../device/index.js';
+import { renderConversion, type SparseResult } from './sparse.js';
 
-export interface UnsparseResult extends SparseConversion {
-  image: string;
-  out: string;
-}
-
-export default class Unsparse extends F2fsCommand<typeof Unsparse, UnsparseResult> {
+export default class Unsparse extends F2fsCommand<typeof Unsparse, SparseResult> {
   static override summary = 'Expand an Android sparse image to a raw image (like simg2img).';
   static override description =
     'DONT_CARE chunks and zero FILL chunks become holes in OUT; unlike simg2img, CRC32 chunks are checked (a mismatch is CORRUPT). ' +
@@ -22,17 +17,12 @@ export default class Unsparse extends F2fsCommand<typeof Unsparse, UnsparseResul
     out: Args.string({ description: 'raw image file to write', required: true }),
   };
 
-  protected async invoke(args: CmdArgs<typeof Unsparse>): Promise<UnsparseResult> {
+  protected async invoke(args: CmdArgs<typeof Unsparse>): Promise<SparseResult> {
     if (this.ctx?.vol) throw new F2fsError('USAGE', 'unsparse cannot run on an open volume');
     return { image: args.image, out: args.out, ...expandSparseImage(args.image, args.out) };
   }
 
-  protected override render(r: UnsparseResult): void {
-    this.out(kv([
-      ['wrote', r.out],
-      ['blocks', r.blocks],
-      ['chunks', `${r.chunks.raw} raw, ${r.chunks.fill} fill, ${r.chunks.dontCare} dont-care, ${r.chunks.crc32} crc32`],
-      ['bytes', r.bytes],
-    ]));
+  protected override render(r: SparseResult): void {
+    this.out(renderConversion(r));
   }
 }

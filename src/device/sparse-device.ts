@@ -12,7 +12,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { F2fsError, fail, toF2fsError } from '../errors.js';
+import { fail, toF2fsError } from '../errors.js';
+import { hostIo } from './file-device.js';
 // The generic little-endian codec (no F2FS in it): the sparse structs are declared once, like the on-disk F2FS ones.
 import { struct } from '../fs/layout/struct.js';
 import { CachedDevice, cacheCapacity, type DeviceOptions } from './page-cache.js';
@@ -89,16 +90,6 @@ function preadFull(fd: number, file: string, out: Buffer, off: number, len: numb
 function pwriteFull(fd: number, file: string, buf: Buffer, pos: number): void {
   let done = 0;
   while (done < buf.length) done += hostIo(`writing ${file}`, () => fs.writeSync(fd, buf, done, buf.length - done, pos + done));
-}
-
-function hostIo<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof F2fsError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    throw new F2fsError('IO', `${what}: ${err?.message ?? String(e)}`, { errno: err?.code });
-  }
 }
 
 /** True when the file starts with the sparse magic (any failure to read it answers false: the plain open reports it). */
@@ -200,6 +191,14 @@ export class SparseDevice extends CachedDevice {
   static open(file: string, opts: DeviceOptions = {}): SparseDevice {
     const readOnly = opts.readOnly ?? true;
     cacheCapacity(opts.cacheMb);
+    if (!readOnly) {
+      // Checked now: the rewrite at close is too late to find out that the new image cannot be put beside the old.
+      try {
+        fs.accessSync(path.dirname(file), fs.constants.W_OK);
+      } catch {
+        fail('EROFS', `${file} is a sparse image, rewritten at close beside itself, and its directory is not writable`);
+      }
+    }
     let fd: number;
     try {
       fd = fs.openSync(file, 'r');
