@@ -2,7 +2,7 @@
 // tree as sload.f2fs -s/-t/-T does; --fs-config sets owners, modes and capabilities (Debian's sload.f2fs ignores -C,
 // so those are checked against the file itself); export-android + rdump rebuild the same tree through sload.f2fs and
 // through import.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -179,6 +179,18 @@ test('export-android + rdump rebuild the tree through sload.f2fs (no capabilitie
   cliOk(['import', c, dump, '/', '-C', path.join(meta, 'fs_config'), '-s', path.join(meta, 'file_contexts'), '-t', '/system', '--timestamp', '1000']);
   assert.equal(listing(c), want);
   assert.equal(fsckBoth(c).problems, []);
+});
+
+test('an Android sparse image is built in place: import -C -s into img2simg output equals the raw build, simg2img clean', () => {
+  const raw = mkfsImage('android-sparse.raw');
+  const sparse = tmpPath('android.simg');
+  execFileSync('img2simg', [raw, sparse]);
+  cliOk(['import', sparse, src, '/', '-C', fsConfig, '-s', contexts, '-t', '/system', '--timestamp', '1000']);
+  assert.equal(listing(sparse), listing(tmpPath('import-c.img')));
+  const expanded = tmpPath('android.expanded');
+  execFileSync('simg2img', [sparse, expanded]);
+  assert.equal(listing(expanded), listing(sparse));
+  assert.equal(fsckBoth(expanded).problems, []);
 });
 
 test.run();

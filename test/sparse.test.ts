@@ -99,6 +99,9 @@ test('writes through a sparse image: simg2img gives the same image as the writes
     cliOk(['write', img, '/android/payload', '--from', host, '--timestamp', '1000']);
     cliOk(['symlink', img, '/android/payload', '/android/link', '--timestamp', '1000']);
     cliOk(['rm', img, '/android/link', '--timestamp', '1000']);
+    // A power cut after the command, and fsync without a checkpoint: what reaches the sparse image is what reaches the raw one.
+    cliOk(['write', img, '/android/lost', '--data', 'never checkpointed', '--sync', 'none', '--timestamp', '1000']);
+    cliOk(['write', img, '/android/synced', '--data', 'fsynced only', '--sync', 'fsync', '--timestamp', '1000']);
   }
   assert.is(fs.readFileSync(sparse).readUInt32LE(0), 0xed26ff3a, 'still a sparse image');
   const expanded = tmpPath('w.expanded');
