@@ -2,17 +2,20 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { MutatingCommand } from '../cli/mutating.js';
-import { imageArg, type CmdArgs } from '../cli/base.js';
+import { imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
 import { pathArg } from '../cli/args.js';
 import { F2fsError, fromHost } from '../errors.js';
 import { importTree, type ImportStats } from '../debugfs/import.js';
+import { AndroidImport } from '../debugfs/android.js';
 import type { Volume } from '../fs/volume.js';
 
 export interface ImportResult extends ImportStats {
   host: string;
   path: string;
+  /** With --file-contexts: entries no spec labels (or labelled <<none>>), left without security.selinux. */
+  unlabelled?: string[];
 }
 
 /** Entries below `dir` (for the progress total; unreadable parts just count less). */
@@ -38,23 +41,31 @@ export default class Import extends MutatingCommand<typeof Import, ImportResult>
   static override summary = 'Copy a host directory tree into the image: files, directories, symlinks and special files.';
   static override description =
     'IMAGEPATH is created (with parents) if missing; existing directories are merged into, existing non-directories are skipped and ' +
-    'listed. Modes, owners and times come from the host. Progress is shown on a terminal.';
+    'listed. Modes, owners and times come from the host (times: --timestamp if given, as sload.f2fs -T). Progress is shown on a terminal. ' +
+    'The Android options are sload.f2fs\'s: --fs-config (-C) sets owners, modes and capabilities (security.capability) of the new entries, ' +
+    '--file-contexts (-s) their SELinux labels (security.selinux), both looked up under --mount-point (-t) as sload.f2fs does (src/debugfs/android.ts).';
   static override examples = ['<%= config.bin %> import disk.img ./rootfs /', '<%= config.bin %> import disk.img ./site /srv/www'];
   static override args = {
     image: imageArg(),
     hostdir: Args.string({ description: 'host directory to copy', required: true }),
     imagepath: pathArg('directory in the image to copy into (created with its parents if missing)'),
   };
+  static override flags = {
+    'fs-config': Flags.string({ char: 'C', description: 'Android fs_config file (lines "path uid gid mode [capabilities=0x...]"), as sload.f2fs -C.', helpValue: 'FILE' }),
+    'file-contexts': Flags.string({ char: 's', description: 'SELinux file_contexts file for the security.selinux labels, as sload.f2fs -s.', helpValue: 'FILE' }),
+    'mount-point': Flags.string({ char: 't', description: 'Where the image is mounted on the device: the prefix of the paths looked up in both files (sload.f2fs -t; default /).', helpValue: 'PATH' }),
+  };
 
-  protected async mutate(vol: Volume, args: CmdArgs<typeof Import>): Promise<ImportResult> {
+  protected async mutate(vol: Volume, args: CmdArgs<typeof Import>, flags: CmdFlags<typeof Import>): Promise<ImportResult> {
     const st = fromHost(() => fs.statSync(args.hostdir));
     if (!st.isDirectory()) throw new F2fsError('ENOTDIR', `${args.hostdir} is not a directory`);
+    const android = AndroidImport.load({ fsConfig: flags['fs-config'], fileContexts: flags['file-contexts'], mountPoint: flags['mount-point'] });
     const bar = this.progress('importing');
     try {
       const total = bar ? countEntries(args.hostdir) : 0;
       let done = 0;
-      const stats = importTree(vol, args.hostdir, args.imagepath, bar ? (p) => bar.update(++done, total, p) : undefined);
-      return { host: args.hostdir, path: args.imagepath, ...stats };
+      const stats = importTree(vol, args.hostdir, args.imagepath, bar ? (p) => bar.update(++done, total, p) : undefined, android);
+      return { host: args.hostdir, path: args.imagepath, ...stats, ...(flags['file-contexts'] ? { unlabelled: android!.unlabelled } : {}) };
     } finally {
       bar?.end();
     }
@@ -65,5 +76,6 @@ export default class Import extends MutatingCommand<typeof Import, ImportResult>
       `imported ${r.host} into ${r.path}: ${r.files} files (${r.bytes} bytes), ${r.dirs} directories, ${r.symlinks} symlinks, ${r.specials} special files`,
     );
     for (const s of r.skipped) this.out(`  skipped ${s.path}: ${s.why}`);
+    for (const p of r.unlabelled ?? []) this.out(`  no SELinux label for ${p}`);
   }
 }

@@ -83,6 +83,11 @@ import CrashExplore from './crash-explore.js';
 import Heatmap from './heatmap.js';
 import Demo from './demo.js';
 
+// Android images (src/device/sparse-device.ts, src/debugfs/android.ts)
+import Sparse from './sparse.js';
+import Unsparse from './unsparse.js';
+import ExportAndroid from './export-android.js';
+
 // Shell completion (bash, zsh) from @oclif/plugin-autocomplete: its commands are bundled and registered here like ours,
 // not declared as an oclif plugin, which oclif would look up and load from node_modules at every start-up. Its
 // package.json "exports" hides the command files (oclif loads plugins by path), hence the path into node_modules.
@@ -138,6 +143,9 @@ export const COMMANDS: Record<string, typeof Command> = {
   'xattr-set': XattrSet,
   'xattr-rm': XattrRm,
   mknod: Mknod,
+  sparse: Sparse,
+  unsparse: Unsparse,
+  'export-android': ExportAndroid,
   import: Import,
   checkpoint: Checkpoint,
   gc: Gc,

@@ -3,12 +3,14 @@ import fs from 'node:fs';
 import { fromHost } from '../errors.js';
 import { SLAB_PAGES, allocPages } from '../device/index.js';
 import { ADDRS_PER_BLOCK, BLKSIZE } from '../fs/layout/constants.js';
-import { S_IFDIR, S_IFREG } from '../fs/layout/dentry.js';
+import { S_IFDIR, S_IFMT, S_IFREG } from '../fs/layout/dentry.js';
 import { type Timespec } from '../fs/inode.js';
+import { fixedTime } from '../fs/clock.js';
 import { createNode } from '../fs/namei.js';
 import { setAttr, writeFile } from '../fs/file.js';
 import { mkdir, mknodIn, symlinkIn, symlinkTarget } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
+import { joinImagePath, type AndroidImport } from './android.js';
 
 export interface ImportStats {
   files: number;
@@ -43,32 +45,45 @@ function hostTreeBlocks(host: Buffer): number {
   return Math.ceil(blocks);
 }
 
-/** Bulk load of a host tree into an existing directory (like sload.f2fs, but into a live image): modes, owners, times kept. */
-export function importTree(vol: Volume, hostDir: string, imagePath: string, progress?: (hostPath: string) => void): ImportStats {
+/**
+ * Bulk load of a host tree into an existing directory (like sload.f2fs, but into a live image): modes, owners, times
+ * kept, or with `android` the owners, modes, capabilities and SELinux labels of its fs_config and file_contexts (as
+ * sload.f2fs -C/-s/-t). A pinned time (--timestamp, SOURCE_DATE_EPOCH) replaces the host times, as sload.f2fs -T.
+ */
+export function importTree(vol: Volume, hostDir: string, imagePath: string, progress?: (hostPath: string) => void, android?: AndroidImport): ImportStats {
   const stats: ImportStats = { files: 0, dirs: 0, symlinks: 0, specials: 0, bytes: 0, skipped: [] };
   vol.requireSpace(hostTreeBlocks(Buffer.from(hostDir)), `importing ${hostDir}`);
+  android?.checkCovers(hostDir, imagePath);
   const top = mkdir(vol, imagePath, { parents: true });
-  const ts = (ms: number): Timespec => ({ sec: Math.floor(ms / 1000), nsec: Math.round((ms % 1000) * 1e6) });
+  if (android) android.apply(vol, top, { label: android.label(imagePath, S_IFDIR) });
+  const fixed = fixedTime();
+  const ts = (ms: number): Timespec => (fixed !== undefined ? { sec: fixed, nsec: 0 } : { sec: Math.floor(ms / 1000), nsec: Math.round((ms % 1000) * 1e6) });
   const scratch = Buffer.allocUnsafe(BLKSIZE);
   // `fresh`: the directory was made by this import, so nothing in it can exist yet (no lookup needed).
   // Host paths stay Buffers: names need not be UTF-8, and they are stored byte for byte.
-  const visit = (host: Buffer, dir: number, fresh: boolean) => {
+  const visit = (host: Buffer, dir: number, fresh: boolean, at: string) => {
     const names = fromHost(() => fs.readdirSync(host, { encoding: 'buffer' })).sort(Buffer.compare);
     for (const name of names) {
       const hp = Buffer.concat([host, SLASH, name]);
       progress?.(hp.toString());
       const st = fromHost(() => fs.lstatSync(hp));
-      const owner = { uid: st.uid, gid: st.gid, times: ts(st.mtimeMs), absent: fresh };
       const existing = fresh ? null : vol.lookup(vol.inode(dir), name);
-      if (st.isDirectory()) {
-        const ino = existing ? existing.ino : createNode(vol, dir, name, S_IFDIR | (st.mode & 0o7777), owner);
-        if (!existing) stats.dirs++;
-        visit(hp, ino, !existing);
-        setAttr(vol, ino, { atime: ts(st.atimeMs), mtime: ts(st.mtimeMs) });
-      } else if (existing) {
+      if (existing && !st.isDirectory()) {
         stats.skipped.push({ path: hp.toString(), why: 'already exists in the image' });
+        continue;
+      }
+      const p = joinImagePath(at, name.toString());
+      const meta = existing ? undefined : android?.entry(p, st.mode);
+      const perm = meta?.perms?.mode ?? st.mode & 0o7777;
+      const owner = { uid: meta?.perms?.uid ?? st.uid, gid: meta?.perms?.gid ?? st.gid, times: ts(st.mtimeMs), absent: fresh };
+      let ino: number;
+      if (st.isDirectory()) {
+        ino = existing ? existing.ino : createNode(vol, dir, name, S_IFDIR | perm, owner);
+        if (!existing) stats.dirs++;
+        visit(hp, ino, !existing, p);
+        setAttr(vol, ino, { atime: ts(st.atimeMs), mtime: ts(st.mtimeMs) });
       } else if (st.isFile()) {
-        const ino = createNode(vol, dir, name, S_IFREG | (st.mode & 0o7777), owner);
+        ino = createNode(vol, dir, name, S_IFREG | perm, owner);
         const fd = fromHost(() => fs.openSync(hp, 'r'));
         let pos = 0;
         try {
@@ -96,16 +111,17 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
         stats.files++;
         stats.bytes += pos; // what was read: the file may have changed since lstat
       } else if (st.isSymbolicLink()) {
-        symlinkIn(vol, dir, name, symlinkTarget(fromHost(() => fs.readlinkSync(hp, { encoding: 'buffer' }))), owner);
+        ino = symlinkIn(vol, dir, name, symlinkTarget(fromHost(() => fs.readlinkSync(hp, { encoding: 'buffer' }))), owner);
         stats.symlinks++;
       } else {
         const type = st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : st.isCharacterDevice() ? 'char' : 'block';
         const rdev = { major: ((st.rdev >> 8) & 0xfff) | (Math.floor(st.rdev / 2 ** 32) & ~0xfff), minor: (st.rdev & 0xff) | ((st.rdev >> 12) & ~0xff & 0xfffff) };
-        mknodIn(vol, dir, name, type, { mode: st.mode, rdev, ...owner });
+        ino = mknodIn(vol, dir, name, type, { mode: (st.mode & S_IFMT) | perm, rdev, ...owner });
         stats.specials++;
       }
+      if (meta) android!.apply(vol, ino, meta);
     }
   };
-  visit(Buffer.from(hostDir), top, false);
+  visit(Buffer.from(hostDir), top, false, imagePath);
   return stats;
 }

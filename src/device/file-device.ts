@@ -6,7 +6,7 @@ import { CachedDevice, cacheCapacity, type DeviceOptions } from './page-cache.js
 import { BLOCK_SIZE } from './types.js';
 
 /** Any host failure during block I/O is IO, whatever its errno (a host ENOSPC is not an F2FS ENOSPC). */
-function hostIo<T>(what: string, fn: () => T): T {
+export function hostIo<T>(what: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
