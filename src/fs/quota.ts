@@ -24,6 +24,8 @@ import {
   V2_MAGICS,
   V2_VERSION,
   V2r1DiskDqblk,
+  QUOTA_TYPES,
+  type QuotaTypeName,
 } from './layout/quota.js';
 import { Feature, type Superblock } from './layout/superblock.js';
 import { CpFlag } from './layout/checkpoint.js';
@@ -555,4 +557,48 @@ export function quotaRecords(vol: Volume, type: number): Dquot[] {
     byId.set(id, d);
   }
   return [...byId.values()].filter((d) => d.dqb_curspace || d.dqb_curinodes || hasLimits(d)).sort((a, b) => a.dqb_id - b.dqb_id);
+}
+
+export interface QuotaFileReport {
+  type: QuotaTypeName;
+  ino: number;
+  /** Grace periods in seconds and the file's flags (v2_disk_dqinfo). */
+  bgrace: number;
+  igrace: number;
+  flags: number;
+  records: Dquot[];
+}
+
+/** What repquota lists for one quota type: the file's info and every id's record, charges not yet written included. */
+export function quotaReport(vol: Volume, type: number): QuotaFileReport {
+  if (!quotaTypes(vol.sb).includes(type)) fail('EINVAL', `this image keeps no ${QUOTA_TYPES[type]} quota`);
+  const info = readQuotaFile(vol, type).info;
+  return { type: QUOTA_TYPES[type], ino: vol.sb.qf_ino[type], bgrace: info.dqi_bgrace, igrace: info.dqi_igrace, flags: info.dqi_flags, records: quotaRecords(vol, type) };
+}
+
+/** F2FS_IOC_FSSETXATTR's project part (chattr -p): i_projid changes and the inode's whole charge moves to the new project. */
+export function setProject(vol: Volume, ino: number, projid: number, t = now()): void {
+  vol.requireWritable();
+  if (!Number.isInteger(projid) || projid < 0 || projid > 0xffffffff) fail('EINVAL', `project id ${projid} is not a 32-bit number`);
+  const info = vol.inode(ino);
+  if (!(vol.sb.feature & Feature.PRJQUOTA)) {
+    if (projid !== 0) fail('UNSUPPORTED', 'this image has no project_quota feature (EOPNOTSUPP)');
+    return;
+  }
+  if (!info.extra) fail('UNSUPPORTED', `inode ${ino} has no extra attribute area for a project id (EOPNOTSUPP)`);
+  if (projidOf(info.page.raw) === projid) return;
+  if (vol.quota?.isQuotaFile(ino)) fail('EINVAL', `inode ${ino} is a quota file (EPERM)`);
+  if (!extraFieldFits(info.extraIsize, 'i_projid', 4)) fail('EINVAL', `inode ${ino}: its extra area (${info.extraIsize} bytes) does not reach i_projid (EOVERFLOW)`);
+  const raw = vol.nm.nodeForUpdate(ino);
+  vol.quota?.chargeInode(ino, raw, -1);
+  iProjid.set(raw, projid, I_ADDR_OFFSET);
+  editInode(raw, (i) => setTimes(i, { c: t }));
+  vol.quota?.chargeInode(ino, raw, 1);
+}
+
+/** set-project: the path (symlinks followed) or <ino>, then setProject; returns the inode. */
+export function setProjectPath(vol: Volume, path: string, projid: number, opts: { cwd?: number } = {}): number {
+  const ino = vol.resolve(path, { cwd: opts.cwd, follow: true }).ino;
+  setProject(vol, ino, projid);
+  return ino;
 }
