@@ -71,13 +71,13 @@ export class QuotaTree {
 
   private constructor(
     buf: Buffer,
-    private readonly check: Validator,
+    private readonly check: Pick<Validator, 'range'>,
   ) {
     this.buf = buf;
   }
 
   /** Parses a quota file (v2_check_quota_file + v2_read_file_info): header of this type, block counts in range. */
-  static parse(data: Buffer, type: number, check: Validator): QuotaTree {
+  static parse(data: Buffer, type: number, check: Pick<Validator, 'range'>): QuotaTree {
     if (data.length < V2_DQINFOOFF + V2DiskDqinfo.size) fail('CORRUPT', `quota file of type ${type} is ${data.length} bytes: too short for its header`);
     const h = V2DiskDqheader.decode(data);
     if (h.dqh_magic !== V2_MAGICS[type] || h.dqh_version !== V2_VERSION)
@@ -94,7 +94,7 @@ export class QuotaTree {
   }
 
   /** A new, empty quota file (v2_new_io): header, info with the default grace times, an empty root block. */
-  static create(type: number, check: Validator, keep?: { dqi_bgrace: number; dqi_igrace: number; dqi_flags: number }): QuotaTree {
+  static create(type: number, check: Pick<Validator, 'range'>, keep?: { dqi_bgrace: number; dqi_igrace: number; dqi_flags: number }): QuotaTree {
     const buf = Buffer.alloc((QT_TREEOFF + 1) * QT_BLKSIZE);
     V2DiskDqheader.encode({ dqh_magic: V2_MAGICS[type], dqh_version: V2_VERSION }, buf);
     V2DiskDqinfo.encode(
@@ -601,4 +601,17 @@ export function setProjectPath(vol: Volume, path: string, projid: number, opts: 
   const ino = vol.resolve(path, { cwd: opts.cwd, follow: true }).ino;
   setProject(vol, ino, projid);
   return ino;
+}
+
+/** mkfs.f2fs's quota file: header, the tree path of id 0 (root and three levels) and one leaf: 6 blocks of 1 KiB. */
+export const MKFS_QUOTA_FILE_SIZE = (QT_TREEOFF + QT_TREEDEPTH + 1) * QT_BLKSIZE;
+
+/** A tree this code builds from nothing cannot point out of range: no check needed. */
+const BUILT: Pick<Validator, 'range'> = { range: (v) => v };
+
+/** f2fs_write_default_quota: a new quota file of `type` whose only record charges id 0 (root's) with `usage`. */
+export function mkfsQuotaFile(type: number, usage: Usage): Buffer {
+  const tree = QuotaTree.create(type, BUILT);
+  tree.put({ ...emptyDquot(0), dqb_curspace: usage.space, dqb_curinodes: usage.inodes });
+  return tree.bytes;
 }
