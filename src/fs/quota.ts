@@ -276,15 +276,16 @@ export class QuotaTree {
     const { blks, leaf } = this.path(id);
     const h = this.header(leaf);
     h.dqdh_entries -= 1;
-    let gone = false;
     if (!h.dqdh_entries) {
       this.removeFreeEntryBlock(leaf);
       this.putFreeBlock(leaf);
-      gone = true;
     } else {
       this.buf.fill(0, off, off + V2r1DiskDqblk.size);
       if (h.dqdh_entries === QT_ENTRIES_PER_BLOCK - 1) this.insertFreeEntryBlock(leaf);
     }
+    // remove_tree: the last tree level always forgets the leaf (other ids may still share it); a tree block left
+    // without refs goes too, up to the root.
+    let gone = true;
     for (let depth = QT_TREEDEPTH - 1; depth >= 0 && gone; depth--) {
       const blk = blks[depth];
       this.setRef(blk, treeIndex(id, depth), 0);
