@@ -206,6 +206,34 @@ test('a quota file that cannot be parsed: writes set quota_need_fsck instead of 
   expectQuotaExact(img, 'fsck --fix of a corrupt file');
 });
 
+test('no room for the quota file to grow: the checkpoint goes out with quota_need_fsck, nothing half written; --fix repairs once there is room', () => {
+  const img = mkfsImage('full.img', 64, QUOTA_FEATURES);
+  writable(img, (v) => {
+    for (let i = 0; i < 40; i++) writePath(v, `/s${i}`, bytes(10));
+    for (const chunk of [1 << 20, 4096]) {
+      for (;;) {
+        try {
+          writePath(v, '/fill', bytes(chunk), { append: true });
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'ENOSPC') throw e;
+          break;
+        }
+      }
+    }
+  });
+  // chown needs no block, but 40 ids far apart need new quota tree blocks.
+  writable(img, (v) => {
+    for (let i = 0; i < 40; i++) setAttrPath(v, `/s${i}`, { uid: (i + 1) * 0x01010101 });
+  });
+  withVol(img, (v) => assert.ok(v.cp.head.ckpt_flags & CpFlag.QUOTA_NEED_FSCK, 'quota_need_fsck set'));
+  const r = fsckImage(img);
+  assert.ok(r.counts.QUOTA_NEED_FSCK && r.counts.QUOTA_MISMATCH, JSON.stringify(r.counts));
+  assert.not.ok(r.counts.QUOTA_FILE_CORRUPT, 'the files stayed whole');
+  cliOk(['rm', img, '/fill']);
+  assert.is(cli(['fsck', img, '--fix']).status, 0);
+  expectQuotaExact(img, '--fix after freeing space');
+});
+
 /* ---------------- the commands ---------------- */
 
 test('set-project and chown through the CLI move the charge; set-project refuses images without project quota', () => {

@@ -418,30 +418,44 @@ export function readQuotaFile(vol: Volume, type: number): QuotaTree {
   return QuotaTree.parse(vol.data.read(info, 0, info.inode.i_size), type, vol.check);
 }
 
-/** Writes a quota file's changed pages into its inode (f2fs_quota_write): out of place at the next writeback, i_size grown. */
-function storeQuotaFile(vol: Volume, type: number, tree: QuotaTree): void {
+/**
+ * Writes a quota file's changed pages into its inode (f2fs_quota_write): out of place at the next writeback, i_size
+ * grown. True when there was no room for its new blocks (nothing is written then).
+ */
+function storeQuotaFile(vol: Volume, type: number, tree: QuotaTree): boolean {
   const ino = vol.sb.qf_ino[type];
   const info = vol.inode(ino);
   const old = vol.data.read(info, 0, info.inode.i_size);
   const data = tree.bytes;
   const size = Math.max(info.inode.i_size, data.length);
-  let changed = false;
+  const changed = new Map<number, Buffer>();
   for (let bidx = 0; bidx * BLKSIZE < size; bidx++) {
     const start = bidx * BLKSIZE;
     const before = Buffer.concat([old.subarray(start, start + BLKSIZE)], BLKSIZE);
     // The tree's bytes over the old page: bytes past the tree (i_size beyond dqi_blocks) stay as they are.
     const page = Buffer.from(before);
     if (start < data.length) data.copy(page, 0, start, Math.min(data.length, start + BLKSIZE));
-    if (page.equals(before)) continue;
-    writePage(vol, vol.inode(ino), bidx, page);
-    changed = true;
+    if (!page.equals(before)) changed.set(bidx, page);
   }
-  if (!changed) return;
+  if (!changed.size) return false;
+  // All pages or none: new blocks (and a node for them) must fit before the first page is staged.
+  const fresh = [...changed.keys()].filter((bidx) => !hasInlineData(info) && !vol.data.bmap(info, bidx).blkaddr).length;
+  if (fresh) {
+    try {
+      vol.reserveBlocks(fresh + 1);
+    } catch (e) {
+      if (e instanceof F2fsError && e.code === 'ENOSPC') return true;
+      throw e;
+    }
+    vol.counts.blocks -= fresh + 1; // only a check: writePage charges what it takes
+  }
+  for (const [bidx, page] of changed) writePage(vol, vol.inode(ino), bidx, page);
   const t = now();
   editInode(vol.nm.nodeForUpdate(ino), (i) => {
     i.i_size = size;
     setTimes(i, { m: t, c: t });
   });
+  return false;
 }
 
 /** Adds `u` to an id's record, as dquot_incr_* / dquot_decr_* do (usage clamped at zero, grace cleared under the soft limit). */
@@ -506,7 +520,7 @@ function rewriteUsage(vol: Volume, type: number, usage: Map<number, Usage>): voi
     applyUsage(d, u);
     putOrRelease(tree, d);
   }
-  storeQuotaFile(vol, type, tree);
+  if (storeQuotaFile(vol, type, tree)) vol.quota!.needFsck = true;
 }
 
 /**
@@ -517,11 +531,11 @@ export function syncQuota(vol: Volume): void {
   const q = vol.quota;
   if (!q) return;
   if (q.recount) {
-    const usage = countUsage(vol);
-    for (const t of q.types) rewriteUsage(vol, t, usage[t]);
-    for (const m of q.pending) m.clear();
     q.recount = false;
     q.needFsck = false;
+    for (const m of q.pending) m.clear();
+    const usage = countUsage(vol);
+    for (const t of q.types) rewriteUsage(vol, t, usage[t]);
     return;
   }
   for (const t of q.types) {
@@ -530,21 +544,22 @@ export function syncQuota(vol: Volume): void {
     let tree: QuotaTree;
     try {
       tree = readQuotaFile(vol, t);
+      for (const id of [...charges.keys()].sort((a, b) => a - b)) {
+        const u = charges.get(id)!;
+        if (!u.space && !u.inodes) continue;
+        const d = tree.get(id) ?? emptyDquot(id);
+        if (!applyUsage(d, u)) q.needFsck = true;
+        putOrRelease(tree, d);
+      }
     } catch (e) {
       if (!(e instanceof F2fsError && e.code === 'CORRUPT')) throw e;
       q.needFsck = true;
       charges.clear();
       continue;
     }
-    for (const id of [...charges.keys()].sort((a, b) => a - b)) {
-      const u = charges.get(id)!;
-      if (!u.space && !u.inodes) continue;
-      const d = tree.get(id) ?? emptyDquot(id);
-      if (!applyUsage(d, u)) q.needFsck = true;
-      putOrRelease(tree, d);
-    }
     charges.clear();
-    storeQuotaFile(vol, t, tree);
+    // No room for the file to grow (the kernel's quota write failing with ENOSPC): quota_need_fsck.
+    if (storeQuotaFile(vol, t, tree)) q.needFsck = true;
   }
 }
 
