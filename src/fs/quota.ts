@@ -488,15 +488,19 @@ export function countUsage(vol: Volume): Map<number, Usage>[] {
   for (let nid = vol.sb.root_ino; nid < vol.geo.maxNid; nid++) {
     const ne = vol.nm.getNat(nid);
     if (ne.block_addr === 0 || ne.ino !== nid || skip.has(nid)) continue;
-    const raw = vol.inode(nid).page.raw;
-    const ids = quotaIds(raw);
-    const u = inodeUsage(raw);
-    for (let t = 0; t < 3; t++) {
-      const cur = out[t].get(ids[t]) ?? { space: 0, inodes: 0 };
-      out[t].set(ids[t], { space: cur.space + u.space, inodes: cur.inodes + u.inodes });
-    }
+    addInodeUsage(out, vol.inode(nid).page.raw);
   }
   return out;
+}
+
+/** quota_add_inode_usage: one inode's usage added to its uid's, gid's and projid's. */
+export function addInodeUsage(usage: Map<number, Usage>[], raw: Buffer): void {
+  const ids = quotaIds(raw);
+  const u = inodeUsage(raw);
+  for (let t = 0; t < 3; t++) {
+    const cur = usage[t].get(ids[t]) ?? { space: 0, inodes: 0 };
+    usage[t].set(ids[t], { space: cur.space + u.space, inodes: cur.inodes + u.inodes });
+  }
 }
 
 /**

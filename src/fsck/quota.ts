@@ -2,22 +2,12 @@
 // with every quota file's records; and the one repair fsck --fix makes for now: quota files rebuilt from that usage.
 import { F2fsError } from '../errors.js';
 import { QUOTA_TYPES } from '../fs/layout/quota.js';
-import { type Usage, inodeUsage, quotaIds, quotaTypes, readQuotaFile } from '../fs/quota.js';
+import { type Usage, quotaTypes, readQuotaFile } from '../fs/quota.js';
 import { writeCheckpoint } from '../fs/checkpoint.js';
 import { CpFlag } from '../fs/layout/checkpoint.js';
 import type { Volume } from '../fs/volume.js';
 import type { FsckRun } from './state.js';
 import { errText, isBadData } from './state.js';
-
-/** quota_add_inode_usage: one reached inode (not a quota file) charged to its uid, gid and projid. */
-export function countInodeUsage(r: FsckRun, raw: Buffer): void {
-  const ids = quotaIds(raw);
-  const u = inodeUsage(raw);
-  for (let t = 0; t < 3; t++) {
-    const cur = r.quotaUsage[t].get(ids[t]) ?? { space: 0, inodes: 0 };
-    r.quotaUsage[t].set(ids[t], { space: cur.space + u.space, inodes: cur.inodes + u.inodes });
-  }
-}
 
 /** quota_compare_and_update: every record must carry the usage counted for its id, and every counted id needs a record. */
 export function checkQuotaFiles(r: FsckRun): void {
