@@ -17,7 +17,7 @@ export default class Fsck extends VolumeCommand<typeof Fsck, FsckResult> {
   static override summary = 'Check the consistency of the image like fsck.f2fs (read-only); exit 1 when anything is wrong.';
   static override description =
     'Walks the tree from the root and the orphan list and checks every node and block against the NAT, SIT, SSA and the checkpoint ' +
-    'counts. Prints the findings as a table (or the report with --json); warnings alone do not fail. An image that cannot be mounted ' +
+    'counts, and the quota files against the usage the tree holds. Prints the findings as a table (or the report with --json); warnings alone do not fail. An image that cannot be mounted ' +
     'is one MOUNT_FAILED finding.';
   static override examples = ['<%= config.bin %> fsck disk.img', '<%= config.bin %> fsck disk.img --json'];
   static override flags = {
