@@ -147,9 +147,16 @@ const FEATURE_SETS: [string, string | null][] = [
   ['default', null],
   ['extra', EXTRA_FEATURES],
 ];
+/** Quota inodes and files (mkfs 1.15: quota brings user and group, project_quota its own and the quota bit). */
+const QUOTA_SETS: [string, string][] = [
+  ['quota+project_quota', `${EXTRA_FEATURES},quota,project_quota`],
+  ['project_quota alone', 'extra_attr,project_quota'],
+  ['quota without extra_attr', 'quota'],
+];
 
 for (const [sizeName, size] of SIZES) {
-  for (const [setName, features] of FEATURE_SETS) {
+  const sets = size === 64 * MiB || size === GiB ? [...FEATURE_SETS, ...QUOTA_SETS] : FEATURE_SETS;
+  for (const [setName, features] of sets) {
     test(`${sizeName} ${setName}: identical to mkfs.f2fs -r, fsck-clean, mounts`, () => {
       const { path, report } = ours(`ours-${size}-${setName}.img`, size, features);
       const theirs = realMkfs(tmpPath(`theirs-${size}-${setName}.img`), size, features);
@@ -331,7 +338,7 @@ test('minimum size: 52 MiB like mkfs.f2fs 1.15; one block less is ENOSPC for bot
 
 test('features mkfs.f2fs has but this formatter cannot write are UNSUPPORTED; bad options are USAGE', () => {
   const blocks = (64 * MiB) / BLKSIZE;
-  for (const f of ['quota', 'project_quota', 'encrypt', 'verity', 'casefold', 'compression', 'ro', 'blkzoned']) {
+  for (const f of ['encrypt', 'verity', 'casefold', 'compression', 'ro', 'blkzoned']) {
     expectError('UNSUPPORTED', () => planMkfs(blocks, { features: ['extra_attr', f] }), new RegExp(f));
   }
   expectError('USAGE', () => planMkfs(blocks, { features: ['no_such_feature'] }), /unknown feature/);

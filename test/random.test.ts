@@ -32,6 +32,8 @@ const ALL: { mkfs: Mkfs; features: FeatureSet }[] = [
   { mkfs: 'ours', features: 'extra' },
   { mkfs: 'mkfs.f2fs', features: 'default' },
   { mkfs: 'mkfs.f2fs', features: 'extra' },
+  { mkfs: 'ours', features: 'quota' },
+  { mkfs: 'mkfs.f2fs', features: 'quota' },
 ];
 
 function configs(): Config[] {
@@ -61,7 +63,7 @@ function saveLog(cfg: Config, log: LogEntry[]): string {
 function run(cfg: Config): string {
   const t0 = performance.now();
   const img = makeImage(scratchPath(`random-${cfg.mkfs}-${cfg.features}-${cfg.seed}.img`), { mkfs: cfg.mkfs, features: cfg.features, seed: cfg.seed });
-  const extra = cfg.features === 'extra';
+  const extra = cfg.features !== 'default';
   const s = new Session(img, new Model({ lostFound: extra, extraAttr: extra }));
   const gen = new Generator(s.model, cfg.seed);
   const rng = new Rng(cfg.seed ^ 0x5bd1e995);

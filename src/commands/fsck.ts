@@ -4,10 +4,11 @@ import { Flags } from '@oclif/core';
 import { VolumeCommand, type CmdFlags } from '../cli/base.js';
 import { table } from '../cli/render.js';
 import { F2fsError } from '../errors.js';
-import { fsck, fsckImage, type FsckReport } from '../fsck/fsck.js';
+import { fsck, fsckFix, fsckImage, type FsckReport } from '../fsck/fsck.js';
 import type { Volume } from '../fs/volume.js';
 
-export type FsckResult = FsckReport;
+/** With --fix, `fixed` lists the repairs made and `unfixed` why none was tried. */
+export type FsckResult = FsckReport & { fixed?: string[]; unfixed?: string | null };
 
 /** Mount failures fsckImage turns into a MOUNT_FAILED finding; others (a missing file, usage) stay errors. */
 const MOUNT_CODES = new Set(['NOT_F2FS', 'CORRUPT', 'UNSUPPORTED']);
@@ -16,18 +17,22 @@ export default class Fsck extends VolumeCommand<typeof Fsck, FsckResult> {
   static override summary = 'Check the consistency of the image like fsck.f2fs (read-only); exit 1 when anything is wrong.';
   static override description =
     'Walks the tree from the root and the orphan list and checks every node and block against the NAT, SIT, SSA and the checkpoint ' +
-    'counts. Prints the findings as a table (or the report with --json); warnings alone do not fail. An image that cannot be mounted ' +
+    'counts, and the quota files against the usage the tree holds. Prints the findings as a table (or the report with --json); warnings alone do not fail. An image that cannot be mounted ' +
     'is one MOUNT_FAILED finding.';
   static override examples = ['<%= config.bin %> fsck disk.img', '<%= config.bin %> fsck disk.img --json'];
   static override flags = {
     'max-findings': Flags.integer({ description: 'Findings kept in the report (the rest are only counted).', default: 1000, min: 0 }),
+    fix: Flags.boolean({
+      description: 'Repair, then check again. For now it only rebuilds the quota files from the usage the tree holds (as fsck.f2fs -a does), and only when nothing else is damaged.',
+      default: false,
+    }),
   };
 
   protected override async invoke(_args: unknown, flags: CmdFlags<typeof Fsck>): Promise<FsckResult> {
     const opts = { maxFindings: flags['max-findings'] };
     let vol: Volume;
     try {
-      vol = this.openVolume({ write: false });
+      vol = this.openVolume({ write: flags.fix });
     } catch (e) {
       if (e instanceof F2fsError && MOUNT_CODES.has(e.code) && !this.ctx?.vol) return fsckImage(this.imagePath(), opts);
       throw e;
@@ -40,7 +45,8 @@ export default class Fsck extends VolumeCommand<typeof Fsck, FsckResult> {
     if (this.ctx?.vol === vol && vol.dirty) throw new F2fsError('EBUSY', 'this session has changes not yet checkpointed: run checkpoint first');
     const bar = this.progress('checking');
     try {
-      return fsck(vol, { maxFindings: flags['max-findings'], progress: bar ? (done, total) => bar.update(done, total) : undefined });
+      const opts = { maxFindings: flags['max-findings'], progress: bar ? (done: number, total: number) => bar.update(done, total) : undefined };
+      return flags.fix ? fsckFix(vol, opts) : fsck(vol, opts);
     } finally {
       bar?.end();
     }
@@ -59,6 +65,8 @@ export default class Fsck extends VolumeCommand<typeof Fsck, FsckResult> {
           .join(' ');
       this.out(table(['severity', 'code', 'where', 'message'], r.findings.map((f) => [f.severity, f.code, where(f), f.message])));
     }
+    for (const f of r.fixed ?? []) this.out(`fixed: ${f}`);
+    if (r.unfixed) this.out(`not fixed: ${r.unfixed}`);
     const errors = Object.values(r.counts).reduce((a, b) => a + (b ?? 0), 0);
     const warnings = r.findings.filter((f) => f.severity === 'warning').length;
     const more = r.truncated ? ` (${r.truncated} more not shown)` : '';

@@ -40,6 +40,7 @@ import Symlink from './symlink.js';
 import Truncate from './truncate.js';
 import Chmod from './chmod.js';
 import Chown from './chown.js';
+import SetProject from './set-project.js';
 import SetTimes from './set-times.js';
 import XattrSet from './xattr-set.js';
 import XattrRm from './xattr-rm.js';
@@ -58,6 +59,7 @@ import AtomicStatus from './atomic-status.js';
 import Recover from './recover.js';
 import Log from './log.js';
 import Orphans from './orphans.js';
+import Quota from './quota.js';
 
 // Fault injection (src/debugfs/inject.ts)
 import SetSuper from './set-super.js';
@@ -103,6 +105,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   recover: Recover,
   log: Log,
   orphans: Orphans,
+  quota: Quota,
   'dump-sb': DumpSb,
   info: Info,
   'dump-cp': DumpCp,
@@ -139,6 +142,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   truncate: Truncate,
   chmod: Chmod,
   chown: Chown,
+  'set-project': SetProject,
   'set-times': SetTimes,
   'xattr-set': XattrSet,
   'xattr-rm': XattrRm,

@@ -15,6 +15,7 @@ import { ALLOC_SSR } from './segment.js';
 import { writeNode } from './node.js';
 import { balanceGc } from './gc.js';
 import { writeback } from './data.js';
+import { syncQuota } from './quota.js';
 
 export interface PackStatus {
   pack: 1 | 2;
@@ -292,6 +293,7 @@ export function balanceFs(vol: Volume): void {
 export function writeCheckpoint(vol: Volume, opts: CheckpointOptions): Checkpoint {
   vol.requireWritable();
   const old = vol.cp;
+  syncQuota(vol);
   writeback(vol);
   for (const nid of [...vol.nm.dirtyNodes.keys()].sort((a, b) => a - b)) writeNode(vol, nid);
   vol.sm.writeSsa();
@@ -318,8 +320,9 @@ export function writeCheckpoint(vol: Volume, opts: CheckpointOptions): Checkpoin
 
   const h = old.head;
   const keep = h.ckpt_flags & (CpFlag.FSCK | CpFlag.QUOTA_NEED_FSCK | CpFlag.LARGE_NAT_BITMAP);
-  const flags =
+  let flags =
     keep | CpFlag.CRC_RECOVERY | (opts.umount ? CpFlag.UMOUNT : 0) | (compact ? CpFlag.COMPACT_SUM : 0) | (orphans.length ? CpFlag.ORPHAN_PRESENT : 0);
+  if (vol.quota) flags = vol.quota.cpFlags(flags);
   const cs = vol.sm.cursegs;
   const head: CheckpointHead = {
     ...h,

@@ -124,12 +124,16 @@ export interface AttrChange {
 export function setAttr(vol: Volume, ino: number, change: AttrChange, times: Timespec = now()): void {
   vol.requireWritable();
   vol.inode(ino);
+  // dquot_transfer: a new owner takes the inode's whole charge.
+  const owner = change.uid !== undefined || change.gid !== undefined;
+  if (owner) vol.quota?.chargeInode(ino, vol.nm.nodeForUpdate(ino), -1);
   editInode(vol.nm.nodeForUpdate(ino), (i) => {
     if (change.mode !== undefined) i.i_mode = (i.i_mode & 0o170000) | (change.mode & 0o7777);
     if (change.uid !== undefined) i.i_uid = change.uid;
     if (change.gid !== undefined) i.i_gid = change.gid;
     setTimes(i, { a: change.atime, m: change.mtime, c: times });
   });
+  if (owner) vol.quota?.chargeInode(ino, vol.nm.nodeForUpdate(ino), 1);
 }
 
 /** need_do_checkpoint: why an fsync of this inode must be a full checkpoint instead of a node chain, or null. */

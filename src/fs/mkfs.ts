@@ -1,5 +1,5 @@
 // Formatter: lays out a fresh F2FS exactly as mkfs.f2fs 1.15 does by default (geometry, overprovisioning, log placement,
-// root and lost+found, NAT/SIT journals, compact summary, both CP packs with nat_bits, both superblocks).
+// root, the quota files and lost+found, NAT/SIT journals, compact summary, both CP packs with nat_bits, both superblocks).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { FileDevice } from '../device/file-device.js';
@@ -32,14 +32,15 @@ import {
   SUM_JOURNAL_SIZE,
   SUPER_OFFSET,
 } from './layout/constants.js';
-import { DentryBlock, FileType, S_IFDIR, type DirEntry } from './layout/dentry.js';
+import { DentryBlock, FileType, S_IFDIR, S_IFREG, type DirEntry } from './layout/dentry.js';
 import { dentryHash } from './layout/hash.js';
 import { NatBlock, type NatEntry } from './layout/nat.js';
-import { I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, NODE_FOOTER_OFFSET, NodeFooter, inodeChecksum, inodeChecksumSeed, makeFooterFlag } from './layout/node.js';
+import { FsFlag, I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, NODE_FOOTER_OFFSET, NodeFooter, inodeChecksum, inodeChecksumSeed, makeFooterFlag } from './layout/node.js';
 import { sitVblocks } from './layout/sit.js';
 import { bitLsb, bitMsb } from './layout/struct.js';
 import { COMPACT_FIRST_ENTRY_OFFSET, NatJournal, SitJournal, SUM_TYPE_NODE, SummaryBlock, SummaryEntry, type SitJournal as SitJournalT } from './layout/summary.js';
 import { FEATURE_MKFS_NAMES, Feature, Superblock, featureNames, superblockCrc } from './layout/superblock.js';
+import { MKFS_QUOTA_FILE_SIZE, mkfsQuotaFile } from './quota.js';
 
 /** The version this package writes into the superblock by default (keep in step with package.json; a test checks it). */
 export const F2FSDBG_VERSION = '0.1.0';
@@ -103,6 +104,8 @@ export interface MkfsReport {
   cpFlags: string[];
   natBitsBlocks: number; // 0 when NAT_BITS is not set
   lostFoundIno: number | null;
+  /** qf_ino[]: the user, group and project quota inodes (0: none). */
+  quotaInos: number[];
   zeroedBlocks: number; // blocks of SIT/NAT copy 0 explicitly zeroed
   metadataBlocks: number; // blocks written for the file system itself
 }
@@ -120,6 +123,8 @@ const MAX_SIT_BITMAP_SIZE = Math.ceil(Math.ceil(MAX_SEGMENTS / SIT_ENTRY_PER_BLO
 const MAX_BITMAP_SIZE_IN_CKPT = CP_CHKSUM_OFFSET - CP_BITMAP_OFFSET; // 3900
 const MAX_SIT_BITMAP_SIZE_IN_CKPT = MAX_BITMAP_SIZE_IN_CKPT - 64; // 3836 (MIN_NAT_BITMAP_SIZE 64)
 const LPF = Buffer.from('lost+found');
+/** Blocks of each quota file mkfs writes (QUOTA_DATA). */
+const QUOTA_DATA = Math.ceil(MKFS_QUOTA_FILE_SIZE / BLKSIZE);
 
 /** mkfs 1.15's default extension lists (non-Android build): 36 cold, then 4 hot. */
 const COLD_EXTENSIONS = 'mp wm og jp avi m4v m4p mkv mov webm wav m4a 3gp opus flac gif png svg webp jar deb iso gz xz zst pdf pyc ttc ttf exe apk cnt exo odex vdex so'.split(' ');
@@ -133,10 +138,10 @@ const WRITABLE: Partial<Record<string, number>> = {
   inode_crtime: Feature.INODE_CRTIME,
   sb_checksum: Feature.SB_CHKSUM,
   lost_found: Feature.LOST_FOUND,
+  quota: Feature.QUOTA_INO,
+  project_quota: Feature.PRJQUOTA,
 };
 const WHY_NOT: Record<string, string> = {
-  quota: 'quota files are not written by this formatter',
-  project_quota: 'project_quota implies quota (mkfs 1.15 adds the quota inodes), which this formatter does not write',
   encrypt: 'encryption is not supported',
   verity: 'fs-verity is not supported',
   casefold: 'casefolding is not supported',
@@ -324,10 +329,15 @@ export interface MkfsPlan {
   time: number;
   cpVersion: number;
   lpfIno: number | null;
+  /** qf_ino[] per quota type (0: none): user and group with quota, project with project_quota; nids from 4. */
+  qfInos: number[];
 }
 
 export function planMkfs(blockCount: number, opts: MkfsOptions = {}): MkfsPlan {
-  const features = parseFeatures(opts.features);
+  const asked = parseFeatures(opts.features);
+  // f2fs_parse_options: quota brings the user and group quota inodes; project_quota its own, and the quota feature bit.
+  const qfInos = quotaNids(asked);
+  const features = asked & Feature.PRJQUOTA ? asked | Feature.QUOTA_INO : asked;
   let ovpOpt: number | undefined;
   if (opts.overprovision !== undefined && opts.overprovision !== 0) {
     const o = opts.overprovision;
@@ -373,8 +383,16 @@ export function planMkfs(blockCount: number, opts: MkfsOptions = {}): MkfsPlan {
     versionBytes,
     time,
     cpVersion,
-    lpfIno: features & Feature.LOST_FOUND ? ROOT_INO + 1 : null,
+    lpfIno: features & Feature.LOST_FOUND ? ROOT_INO + 1 + qfInos.filter(Boolean).length : null,
+    qfInos,
   };
+}
+
+/** The nids mkfs gives the quota inodes, right after root, per quota type (0: no such quota), from the -O bits as given. */
+function quotaNids(features: number): number[] {
+  const bits = [features & Feature.QUOTA_INO, features & Feature.QUOTA_INO, features & Feature.PRJQUOTA];
+  let next = ROOT_INO + 1;
+  return bits.map((on) => (on ? next++ : 0));
 }
 
 /* ---------------------------------------------------------------- block builders ---------------------------------------------------------------- */
@@ -399,13 +417,22 @@ interface DirInodeSpec {
   nextBlkaddr: number;
 }
 
+/** A quota inode as mkfs 1.15 writes it: a regular file of QUOTA_DATA blocks, immutable, no crtime. */
+interface QuotaInodeSpec extends Omit<DirInodeSpec, 'dataBlkaddr'> {
+  dataBlkaddrs: number[];
+  size: number;
+  flags: number;
+}
+
 /** A directory inode as mkfs writes root and lost+found: one dentry block, depth 1, extra area per features. */
-function dirInodeBlock(plan: MkfsPlan, s: DirInodeSpec): Buffer {
+function dirInodeBlock(plan: MkfsPlan, s: DirInodeSpec | QuotaInodeSpec): Buffer {
   const f = plan.features;
   const hasExtra = (f & Feature.EXTRA_ATTR) !== 0;
   const isize = hasExtra ? extraIsize(f) : 0;
   const addrs = new Array<number>(DEF_ADDRS_PER_INODE).fill(0);
-  addrs[isize / 4] = s.dataBlkaddr;
+  const data = 'dataBlkaddrs' in s ? s.dataBlkaddrs : [s.dataBlkaddr];
+  data.forEach((a, i) => (addrs[isize / 4 + i] = a));
+  const isDirInode = !('dataBlkaddrs' in s);
   const t = plan.time;
   const block = Buffer.alloc(BLKSIZE);
   Inode.encode(
@@ -416,8 +443,8 @@ function dirInodeBlock(plan: MkfsPlan, s: DirInodeSpec): Buffer {
       i_uid: 0,
       i_gid: 0,
       i_links: s.links,
-      i_size: BLKSIZE,
-      i_blocks: 2,
+      i_size: isDirInode ? BLKSIZE : (s as QuotaInodeSpec).size,
+      i_blocks: 1 + data.length,
       i_atime: t,
       i_ctime: t,
       i_mtime: t,
@@ -425,9 +452,9 @@ function dirInodeBlock(plan: MkfsPlan, s: DirInodeSpec): Buffer {
       i_ctime_nsec: 0,
       i_mtime_nsec: 0,
       i_generation: 0,
-      i_current_depth: 1,
+      i_current_depth: isDirInode ? 1 : 0,
       i_xattr_nid: 0,
-      i_flags: 0,
+      i_flags: isDirInode ? 0 : (s as QuotaInodeSpec).flags,
       i_pino: s.pino,
       i_namelen: s.name.length,
       i_name: s.name,
@@ -446,7 +473,7 @@ function dirInodeBlock(plan: MkfsPlan, s: DirInodeSpec): Buffer {
     i_inline_xattr_size: 0,
     i_projid: 0,
     i_inode_checksum: 0,
-    i_crtime: f & Feature.INODE_CRTIME ? t : 0,
+    i_crtime: f & Feature.INODE_CRTIME && isDirInode ? t : 0,
     i_crtime_nsec: 0,
     i_compr_blocks: 0,
     i_compress_algorithm: 0,
@@ -532,7 +559,7 @@ function superblockBlock(plan: MkfsPlan): Buffer {
     encryption_level: 0,
     encrypt_pw_salt: Buffer.alloc(16),
     devs: Buffer.alloc(544),
-    qf_ino: [0, 0, 0],
+    qf_ino: plan.qfInos,
     hot_ext_count: HOT_EXTENSIONS.length,
     s_encoding: 0,
     s_encoding_flags: 0,
@@ -558,8 +585,12 @@ function buildWrites(plan: MkfsPlan, trimmed: boolean) {
   const segAddr = (segno: number) => g.mainBlkaddr + segno * BLOCKS_PER_SEG;
   const lpf = plan.lpfIno;
   const nLpf = lpf === null ? 0 : 1;
+  const qf = plan.qfInos.map((ino, type) => ({ ino, type })).filter((q) => q.ino);
+  const nQ = qf.length;
   const rootNode = segAddr(cur[CursegType.HOT_NODE]);
   const rootData = segAddr(cur[CursegType.HOT_DATA]);
+  const lpfNode = rootNode + 1 + nQ;
+  const lpfData = rootData + 1 + QUOTA_DATA * nQ;
   const writes: Write[] = [];
 
   // Root inode, then lost+found's dentry block and inode, then the roll-forward guard.
@@ -568,22 +599,36 @@ function buildWrites(plan: MkfsPlan, trimmed: boolean) {
     tag: 'mkfs:root-inode',
     data: dirInodeBlock(plan, { ino: ROOT_INO, mode: S_IFDIR | 0o755, links: 2 + nLpf, pino: 0, name: Buffer.alloc(0), dataBlkaddr: rootData, nextBlkaddr: rootNode + 1 }),
   });
+  // f2fs_write_qf_inode: each quota file's blocks (root's usage in id 0), then its inode.
+  qf.forEach(({ ino, type }, k) => {
+    const data = rootData + 1 + QUOTA_DATA * k;
+    const file = Buffer.concat([mkfsQuotaFile(type, { space: BLKSIZE * (1 + nLpf), inodes: 1 + nLpf })], QUOTA_DATA * BLKSIZE);
+    for (let i = 0; i < QUOTA_DATA; i++) writes.push({ blkaddr: data + i, tag: 'mkfs:quota-data', data: file.subarray(i * BLKSIZE, (i + 1) * BLKSIZE) });
+    const node = rootNode + 1 + k;
+    const dataBlkaddrs = Array.from({ length: QUOTA_DATA }, (_, i) => data + i);
+    // mkfs 1.15 points the roll-forward guard by quota type, not by position (they differ without user/group quota).
+    const nextBlkaddr = rootNode + 2 + type;
+    const spec = { ino, mode: S_IFREG | 0o600, links: 1, pino: 0, name: Buffer.alloc(0), dataBlkaddrs, size: MKFS_QUOTA_FILE_SIZE, flags: FsFlag.IMMUTABLE, nextBlkaddr };
+    writes.push({ blkaddr: node, tag: 'mkfs:quota-inode', data: dirInodeBlock(plan, spec) });
+  });
   if (lpf !== null) {
-    writes.push({ blkaddr: rootData + 1, tag: 'mkfs:lpf-dentry', data: dentryBlock(lpf, ROOT_INO, []) });
+    writes.push({ blkaddr: lpfData, tag: 'mkfs:lpf-dentry', data: dentryBlock(lpf, ROOT_INO, []) });
     writes.push({
-      blkaddr: rootNode + 1,
+      blkaddr: lpfNode,
       tag: 'mkfs:lpf-inode',
-      data: dirInodeBlock(plan, { ino: lpf, mode: S_IFDIR | 0o700, links: 2, pino: ROOT_INO, name: LPF, dataBlkaddr: rootData + 1, nextBlkaddr: rootNode + 2 }),
+      data: dirInodeBlock(plan, { ino: lpf, mode: S_IFDIR | 0o700, links: 2, pino: ROOT_INO, name: LPF, dataBlkaddr: lpfData, nextBlkaddr: lpfNode + 1 }),
     });
   }
   // f2fs_discard_obsolete_dnode: the warm-node log's next free block must not look like a recoverable node.
   writes.push({ blkaddr: segAddr(cur[CursegType.WARM_NODE]), tag: 'mkfs:warm-node-guard', data: Buffer.alloc(BLKSIZE) });
 
-  // NAT block 0, copy 0: the two virtual inodes and root (lost+found lives only in the journal, as mkfs leaves it).
+  // NAT block 0, copy 0: the two virtual inodes, root and the quota inodes (lost+found lives only in the journal, as mkfs leaves it).
   const nat = Array.from({ length: NAT_ENTRY_PER_BLOCK }, emptyNat);
   nat[NODE_INO] = { version: 0, ino: NODE_INO, block_addr: 1 };
   nat[META_INO] = { version: 0, ino: META_INO, block_addr: 1 };
   nat[ROOT_INO] = { version: 0, ino: ROOT_INO, block_addr: rootNode };
+  // The quota inodes are in NAT block 0 too (f2fs_update_nat_default), besides the journal.
+  qf.forEach(({ ino }, k) => (nat[ino] = { version: 0, ino, block_addr: rootNode + 1 + k }));
   writes.push({ blkaddr: g.natBlkaddr, tag: 'mkfs:nat', data: NatBlock.encode({ entries: nat }, Buffer.alloc(BLKSIZE), 0) });
 
   writes.push({
@@ -599,8 +644,10 @@ function buildWrites(plan: MkfsPlan, trimmed: boolean) {
   if (packTotal <= BLOCKS_PER_SEG - natBitsBlocks) flags |= CpFlag.NAT_BITS;
   if (trimmed) flags |= CpFlag.TRIMMED;
   const unused = [NULL_SEGNO, NULL_SEGNO, NULL_SEGNO, NULL_SEGNO, NULL_SEGNO];
-  const validNodes = 1 + nLpf;
-  const validBlocks = 2 + 2 * nLpf;
+  const validNodes = 1 + nQ + nLpf;
+  const validBlocks = 2 + (1 + QUOTA_DATA) * nQ + 2 * nLpf;
+  const hotNodeBlocks = 1 + nQ + nLpf;
+  const hotDataBlocks = 1 + QUOTA_DATA * nQ + nLpf;
   const head: CheckpointHead = {
     checkpoint_ver: BigInt(plan.cpVersion),
     user_block_count: (g.mainSegs - g.ovpSegs) * BLOCKS_PER_SEG,
@@ -609,15 +656,15 @@ function buildWrites(plan: MkfsPlan, trimmed: boolean) {
     overprov_segment_count: g.ovpSegs,
     free_segment_count: g.mainSegs - CUR_SEG_TYPES,
     cur_node_segno: [cur[CursegType.HOT_NODE], cur[CursegType.WARM_NODE], cur[CursegType.COLD_NODE], ...unused],
-    cur_node_blkoff: [1 + nLpf, 0, 0, 0, 0, 0, 0, 0],
+    cur_node_blkoff: [hotNodeBlocks, 0, 0, 0, 0, 0, 0, 0],
     cur_data_segno: [cur[CursegType.HOT_DATA], cur[CursegType.WARM_DATA], cur[CursegType.COLD_DATA], ...unused],
-    cur_data_blkoff: [1 + nLpf, 0, 0, 0, 0, 0, 0, 0],
+    cur_data_blkoff: [hotDataBlocks, 0, 0, 0, 0, 0, 0, 0],
     ckpt_flags: flags,
     cp_pack_total_block_count: packTotal,
     cp_pack_start_sum: 1 + g.cpPayload,
     valid_node_count: validNodes,
     valid_inode_count: validNodes,
-    next_free_nid: ROOT_INO + 1 + nLpf,
+    next_free_nid: ROOT_INO + 1 + nQ + nLpf,
     sit_ver_bitmap_bytesize: (g.sitSegs * BLOCKS_PER_SEG) / 8,
     nat_ver_bitmap_bytesize: (g.natSegs * BLOCKS_PER_SEG) / 8,
     checksum_offset: CP_CHKSUM_OFFSET,
@@ -636,24 +683,30 @@ function buildWrites(plan: MkfsPlan, trimmed: boolean) {
   const sumBlock = Buffer.alloc(BLKSIZE);
   const natj = Array.from({ length: NAT_JOURNAL_ENTRIES }, () => ({ nid: 0, ne: emptyNat() }));
   natj[0] = { nid: ROOT_INO, ne: { version: 0, ino: ROOT_INO, block_addr: rootNode } };
-  if (lpf !== null) natj[1] = { nid: lpf, ne: { version: 0, ino: lpf, block_addr: rootNode + 1 } };
-  NatJournal.encode({ n_nats: 1 + nLpf, entries: natj, reserved: Buffer.alloc(11) }, sumBlock, 0);
+  qf.forEach(({ ino }, k) => (natj[1 + k] = { nid: ino, ne: { version: 0, ino, block_addr: rootNode + 1 + k } }));
+  if (lpf !== null) natj[1 + nQ] = { nid: lpf, ne: { version: 0, ino: lpf, block_addr: lpfNode } };
+  NatJournal.encode({ n_nats: 1 + nQ + nLpf, entries: natj, reserved: Buffer.alloc(11) }, sumBlock, 0);
   const sitEntry = (type: number, segno: number, valid: number): SitJournalT['entries'][number] => {
     const map = Buffer.alloc(64);
     for (let i = 0; i < valid; i++) bitMsb.set(map, i);
     return { segno, se: { vblocks: sitVblocks(type, valid), valid_map: map, mtime: 0 } };
   };
   const sitj = [
-    sitEntry(CursegType.HOT_NODE, cur[CursegType.HOT_NODE], 1 + nLpf),
+    sitEntry(CursegType.HOT_NODE, cur[CursegType.HOT_NODE], hotNodeBlocks),
     sitEntry(CursegType.WARM_NODE, cur[CursegType.WARM_NODE], 0),
     sitEntry(CursegType.COLD_NODE, cur[CursegType.COLD_NODE], 0),
-    sitEntry(CursegType.HOT_DATA, cur[CursegType.HOT_DATA], 1 + nLpf),
+    sitEntry(CursegType.HOT_DATA, cur[CursegType.HOT_DATA], hotDataBlocks),
     sitEntry(CursegType.WARM_DATA, cur[CursegType.WARM_DATA], 0),
     sitEntry(CursegType.COLD_DATA, cur[CursegType.COLD_DATA], 0),
   ];
   SitJournal.encode({ n_sits: SIT_JOURNAL_ENTRIES, entries: sitj, reserved: Buffer.alloc(37) }, sumBlock, SUM_JOURNAL_SIZE);
-  const hotData = [ROOT_INO, ...(lpf === null ? [] : [lpf])];
-  hotData.forEach((nid, i) => SummaryEntry.encode({ nid, version: 0, ofs_in_node: 0 }, sumBlock, COMPACT_FIRST_ENTRY_OFFSET + i * SummaryEntry.size));
+  const hotNodes = [ROOT_INO, ...qf.map((q) => q.ino), ...(lpf === null ? [] : [lpf])];
+  const hotData = [
+    { nid: ROOT_INO, ofs: 0 },
+    ...qf.flatMap((q) => Array.from({ length: QUOTA_DATA }, (_, i) => ({ nid: q.ino, ofs: i }))),
+    ...(lpf === null ? [] : [{ nid: lpf, ofs: 0 }]),
+  ];
+  hotData.forEach(({ nid, ofs }, i) => SummaryEntry.encode({ nid, version: 0, ofs_in_node: ofs }, sumBlock, COMPACT_FIRST_ENTRY_OFFSET + i * SummaryEntry.size));
 
   const nodeSum = (nids: number[]) => {
     const entries = Array.from({ length: ENTRIES_IN_SUM }, emptySum);
@@ -667,7 +720,7 @@ function buildWrites(plan: MkfsPlan, trimmed: boolean) {
   for (let i = 1; i <= g.cpPayload; i++) writes.push({ blkaddr: base1 + i, tag: 'mkfs:cp1-payload', data: Buffer.alloc(BLKSIZE) });
   let b = base1 + 1 + g.cpPayload;
   writes.push({ blkaddr: b++, tag: 'mkfs:cp1-data-sum', data: sumBlock });
-  writes.push({ blkaddr: b++, tag: 'mkfs:cp1-hot-node-sum', data: nodeSum(hotData) });
+  writes.push({ blkaddr: b++, tag: 'mkfs:cp1-hot-node-sum', data: nodeSum(hotNodes) });
   writes.push({ blkaddr: b++, tag: 'mkfs:cp1-warm-node-sum', data: nodeSum([]) });
   writes.push({ blkaddr: b++, tag: 'mkfs:cp1-cold-node-sum', data: nodeSum([]) });
   writes.push({ blkaddr: b, tag: 'mkfs:cp1-tail', data: cp1.block });
@@ -695,7 +748,7 @@ function buildWrites(plan: MkfsPlan, trimmed: boolean) {
     { blkaddr: 0, tag: 'mkfs:sb0', data: sb },
     { blkaddr: 1, tag: 'mkfs:sb1', data: sb },
   ];
-  return { writes, superblocks, flags, natBitsBlocks: flags & CpFlag.NAT_BITS ? natBitsBlocks : 0, validBlocks, validNodes, nextFreeNid: head.next_free_nid };
+  return { writes, superblocks, flags, natBitsBlocks: flags & CpFlag.NAT_BITS ? natBitsBlocks : 0, validBlocks, validNodes, nextFreeNid: head.next_free_nid, hotNodeBlocks, hotDataBlocks };
 }
 
 /** Blocks written for the file system itself (everything but zeroing). */
@@ -757,7 +810,6 @@ function run(dev: BlockDevice, plan: MkfsPlan, how: { zeroThroughDevice: boolean
   tick(built.superblocks.length);
 
   const cur = g.curseg;
-  const nLpf = plan.lpfIno === null ? 0 : 1;
   return {
     sizeBytes: g.blockCount * BLKSIZE,
     blockCount: g.blockCount,
@@ -776,7 +828,7 @@ function run(dev: BlockDevice, plan: MkfsPlan, how: { zeroThroughDevice: boolean
     validNodes: built.validNodes,
     validInodes: built.validNodes,
     nextFreeNid: built.nextFreeNid,
-    cursegs: CURSEG_NAMES.map((type, t) => ({ type, segno: cur[t], blkoff: t === CursegType.HOT_DATA || t === CursegType.HOT_NODE ? 1 + nLpf : 0 })),
+    cursegs: CURSEG_NAMES.map((type, t) => ({ type, segno: cur[t], blkoff: t === CursegType.HOT_DATA ? built.hotDataBlocks : t === CursegType.HOT_NODE ? built.hotNodeBlocks : 0 })),
     features: featureNames(plan.features),
     featureBits: plan.features,
     uuid: formatUuid(plan.uuid),
@@ -787,6 +839,7 @@ function run(dev: BlockDevice, plan: MkfsPlan, how: { zeroThroughDevice: boolean
     cpFlags: cpFlagNames(built.flags),
     natBitsBlocks: built.natBitsBlocks,
     lostFoundIno: plan.lpfIno,
+    quotaInos: plan.qfInos,
     zeroedBlocks: how.zeroedBefore + zeroBlocks,
     metadataBlocks: metaBlocks,
   };

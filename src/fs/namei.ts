@@ -11,6 +11,7 @@ import { truncateBlocks } from './node.js';
 import { balanceFs } from './checkpoint.js';
 import type { Volume } from './volume.js';
 import { inodeGeneration } from './clock.js';
+import { projidOf } from './quota.js';
 
 const MAX_SYMLINK_FOLLOW = 40; // the kernel's MAXSYMLINKS
 
@@ -165,7 +166,10 @@ function newInode(vol: Volume, dir: InodeInfo, mode: number, name: Buffer, opts:
   if (extra) {
     // The rest of the extra area (projid 0, checksum set at write-out, no compression) is already zero.
     Object.assign(InodeExtra.view(raw, I_ADDR_OFFSET), { i_extra_isize: MAX_EXTRA_ISIZE, i_inline_xattr_size: flexible ? DEFAULT_INLINE_XATTR_ADDRS : 0, i_crtime: t.sec, i_crtime_nsec: t.nsec });
+    // f2fs_new_inode: a PROJINHERIT directory hands its project id down.
+    if (vol.sb.feature & Feature.PRJQUOTA && dir.inode.i_flags & FsFlag.PROJINHERIT) InodeExtra.view(raw, I_ADDR_OFFSET).i_projid = projidOf(dir.page.raw);
   }
+  vol.quota?.chargeInode(ino, raw, 1);
   if (dirMode) makeEmptyDir(vol, ino, dir.ino);
   return ino;
 }
@@ -246,6 +250,8 @@ export function freeInode(vol: Volume, ino: number): void {
   // Only block-mapped inodes own their i_addr slots: inline data/dentries and device numbers live there otherwise.
   const mode = info.inode.i_mode;
   if ((isReg(mode) || isDir(mode) || isSymlink(mode)) && !hasInlineData(info) && !hasInlineDentry(info)) truncateBlocks(vol, info, 0);
+  // What is left (the inode and its xattr node) leaves the quota with it.
+  vol.quota?.chargeInode(ino, vol.nm.readNode(ino).raw, -1);
   const xnid = info.inode.i_xattr_nid;
   if (xnid) {
     vol.nm.freeNode(xnid, (a) => vol.sm.invalidate(a));

@@ -354,6 +354,7 @@ const iBlocks = Inode.field('i_blocks');
 export function chargeInode(vol: Volume, ino: number, delta: number): void {
   const raw = vol.nm.nodeForUpdate(ino);
   iBlocks.set(raw, iBlocks.get(raw) + delta);
+  vol.quota?.chargeBlocks(ino, raw, delta);
 }
 
 /**

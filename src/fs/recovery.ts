@@ -395,6 +395,8 @@ function replay(vol: Volume, progress: RecoveryProgress | undefined): RecoveryRe
     let checkpoint: RecoveryReport['checkpoint'] = null;
     if (entries.size || orphans.length) {
       if (entries.size) vol.sm.allocateNewSegments();
+      // Recovered inodes and attributes were charged piecemeal: usage is counted again from the tree.
+      if (vol.quota) vol.quota.recount = true;
       progress?.('checkpoint', 0);
       const cp = writeCheckpoint(vol, { umount: false });
       checkpoint = { version: cp.head.checkpoint_ver.toString(), pack: cp.pack };

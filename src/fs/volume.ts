@@ -20,6 +20,7 @@ import { Validator } from './validate.js';
 import { needSsr } from './gc.js';
 import { trimOldest } from '../util/bounded-map.js';
 import { listXattrs, type Xattr } from './xattr.js';
+import { quotaChargesFor, type QuotaCharges } from './quota.js';
 
 const INODE_CACHE_MAX = 4096;
 
@@ -54,6 +55,8 @@ export class Volume implements NameOps {
   readonly orphanSet: Set<number>;
   /** valid_block_count / valid_node_count / valid_inode_count as changed since mount. */
   readonly counts: { blocks: number; nodes: number; inodes: number };
+  /** Quota charges not yet in the quota files (null: the image keeps no quota). */
+  readonly quota: QuotaCharges | null;
 
   private constructor(
     readonly dev: BlockDevice,
@@ -72,6 +75,7 @@ export class Volume implements NameOps {
     const seed = this.sb.feature & Feature.INODE_CHKSUM ? inodeChecksumSeed(this.sb.uuid) : null;
     this.nm = new NodeManager(dev, this.geo, this.check, () => this.cpState, this.sm.natJournal, seed);
     this.counts = { blocks: this.cp.head.valid_block_count, nodes: this.cp.head.valid_node_count, inodes: this.cp.head.valid_inode_count };
+    this.quota = quotaChargesFor(this.sb, this.cp.head.ckpt_flags);
     this.data = new DataReader(dev, this.nm, this.check, this.pages);
     this.dirs = new DirReader(this.data, this.check);
     during('while reading the root inode', () => checkRoot(this.inode(this.sb.root_ino)));

@@ -18,6 +18,7 @@ import { type FsckFinding, type FsckOptions, type FsckReport, emptyStats, report
 import { FsckRun, errText, isBadData } from './state.js';
 import { checkCursegs, checkOrphans, scanNat, scanSit } from './scan.js';
 import { claim, processInode } from './tree.js';
+import { checkQuotaFiles, rebuildQuotaFiles } from './quota.js';
 
 export type { FsckCode, FsckFinding, FsckOptions, FsckReport, FsckStats } from './report.js';
 
@@ -52,6 +53,7 @@ export function checkAll(r: FsckRun): void {
   }
   r.opts.progress?.(r.stats.nodes, total());
   verify(r);
+  checkQuotaFiles(r);
 }
 
 export function verify(r: FsckRun): void {
@@ -118,6 +120,28 @@ export function fsck(vol: Volume, opts: FsckOptions = {}): FsckReport {
     r.add('CHECK_ABORTED', `check stopped: ${errText(e)}`);
   }
   return report(r.errors, r.findings, r.truncated, r.counts, r.stats, t0);
+}
+
+const QUOTA_CODES = ['QUOTA_MISMATCH', 'QUOTA_FILE_CORRUPT', 'QUOTA_NEED_FSCK'] as const;
+
+export interface FsckFixReport extends FsckReport {
+  /** What --fix repaired (empty: nothing needed it); `unfixed` says why a repair was not tried. */
+  fixed: string[];
+  unfixed: string | null;
+}
+
+/**
+ * fsck --fix on a volume opened for writing: checks, and when the quota files are wrong (the one repair so far) and
+ * nothing else is, rebuilds them from the tree's usage (fsck.f2fs -a) and checks again.
+ */
+export function fsckFix(vol: Volume, opts: FsckOptions = {}): FsckFixReport {
+  const first = fsck(vol, opts);
+  const quota = QUOTA_CODES.reduce((n, c) => n + (first.counts[c] ?? 0), 0);
+  if (!quota) return { ...first, fixed: [], unfixed: null };
+  const other = first.truncated > 0 || first.findings.some((f) => f.severity === 'error' && !(QUOTA_CODES as readonly string[]).includes(f.code));
+  if (other) return { ...first, fixed: [], unfixed: 'the image has damage besides its quota files, which --fix does not repair yet' };
+  rebuildQuotaFiles(vol);
+  return { ...fsck(vol, opts), fixed: ['quota files rebuilt from the usage the tree holds'], unfixed: null };
 }
 
 /** Opens `image` read-only and checks it; an image that cannot be mounted gives one MOUNT_FAILED finding. */

@@ -51,6 +51,10 @@ export type FsckCode =
   | 'XATTR_CORRUPT'
   | 'GC_FAILURES' // warning: regular file with nonzero i_gc_failures
   | 'SUPERBLOCK_COPY' // warning: one superblock copy is invalid (the kernel rewrites it from the other)
+  // quota
+  | 'QUOTA_MISMATCH' // a quota record's usage differs from the tree's, or a charged id has no record
+  | 'QUOTA_FILE_CORRUPT' // a quota file cannot be read as a v2 quota tree
+  | 'QUOTA_NEED_FSCK' // warning: CP_QUOTA_NEED_FSCK_FLAG is set
   // directories
   | 'FILE_TYPE_MISMATCH' // dentry file_type vs the inode's mode
   | 'DENTRY_FILE_TYPE' // file_type outside 1..7

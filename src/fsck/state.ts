@@ -7,6 +7,7 @@ import { bitMsb } from '../fs/layout/struct.js';
 import { SUM_TYPE_DATA, SUM_TYPE_NODE, type SummaryBlock } from '../fs/layout/summary.js';
 import { type Superblock } from '../fs/layout/superblock.js';
 import { Volume } from '../fs/volume.js';
+import type { Usage } from '../fs/quota.js';
 import { trimOldest } from '../util/bounded-map.js';
 import { type FsckCode, type FsckFinding, type FsckOptions, type FsckStats, emptyStats } from './report.js';
 import { ExtentCheck } from './tree.js';
@@ -78,6 +79,8 @@ export class FsckRun {
   readonly summaries = new Map<number, SummaryBlock | null>();
   readonly hardLinks = new Map<number, { links: number; found: number; path: string }>();
   readonly pending: PendingDir[] = [];
+  /** Usage per quota type and id over the inodes reached (quota files excluded), for the quota check. */
+  readonly quotaUsage: Map<number, Usage>[] = [new Map(), new Map(), new Map()];
 
   // counters as fsck.f2fs keeps them (fsck->chk)
   validBlocks = 0; // nodes + data + NEW_ADDR slots

@@ -11,6 +11,7 @@ import { type FsckCode } from './report.js';
 import { walkNodeTree } from '../fs/node.js';
 import { FsckRun, errText, isBadData, type FileState, type NodeKind, type NodeRef, type Where } from './state.js';
 import { checkDentries } from './dentries.js';
+import { addInodeUsage } from '../fs/quota.js';
 
 /** claim's node kind for a subtree of each depth. */
 const SPAN_KINDS = ['direct', 'indirect', 'dind'] as const;
@@ -214,6 +215,8 @@ export function checkInode(r: FsckRun, info: InodeInfo, ref: NodeRef, role: 'dir
   if (info.checksumOk === false) r.add('INODE_CHECKSUM', `inode ${ino}: i_inode_checksum 0x${(info.extra?.i_inode_checksum ?? 0).toString(16)} does not match its contents`, at);
   if (i.i_namelen > MAX_NAME_LEN) r.add('I_NAMELEN', `inode ${ino}: i_namelen ${i.i_namelen} exceeds ${MAX_NAME_LEN}`, at);
 
+  // quota_add_inode_usage: every inode reached but the quota files.
+  if (role !== 'quota') addInodeUsage(r.quotaUsage, info.page.raw);
   const fs: FileState = { ino, path, blocks: 1, dir: null, ext: new ExtentCheck(i.i_ext.fofs, i.i_ext.blk, i.i_ext.len) };
   const isDirRole = role === 'dir';
   if (isDirRole) {

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { mkfsImage as ourMkfs } from '../../src/fs/mkfs.js';
 
 export const EXTRA_FEATURES = 'extra_attr,inode_checksum,flexible_inline_xattr,inode_crtime,sb_checksum,lost_found';
-export type FeatureSet = 'default' | 'extra';
+export type FeatureSet = 'default' | 'extra' | 'quota';
+/** -O features of each set: 'quota' adds user, group and project quota to the extra ones. */
+const SET_FEATURES: Record<FeatureSet, string | null> = { default: null, extra: EXTRA_FEATURES, quota: `${EXTRA_FEATURES},quota,project_quota` };
 export type Mkfs = 'ours' | 'mkfs.f2fs';
 
 function base(): string {
@@ -57,12 +59,13 @@ export function makeImage(p: string, spec: ImageSpec): string {
   const sizeMb = spec.sizeMb ?? 256;
   fs.rmSync(p, { force: true });
   if (spec.mkfs === 'ours') {
-    ourMkfs(p, { sizeBytes: sizeMb * 1024 * 1024, features: spec.features === 'extra' ? [EXTRA_FEATURES] : [], seed: spec.seed ?? 1, timestamp: 1700000000 });
+    ourMkfs(p, { sizeBytes: sizeMb * 1024 * 1024, features: SET_FEATURES[spec.features]?.split(',') ?? [], seed: spec.seed ?? 1, timestamp: 1700000000 });
   } else {
     fs.writeFileSync(p, '');
     fs.truncateSync(p, sizeMb * 1024 * 1024);
     const args = ['-q', '-f', '-r', '-T', '1700000000', '-U', '6f2a1c3e-1111-4222-8333-944455556666'];
-    if (spec.features === 'extra') args.push('-O', EXTRA_FEATURES);
+    const features = SET_FEATURES[spec.features];
+    if (features) args.push('-O', features);
     execFileSync('mkfs.f2fs', [...args, p], { stdio: 'pipe' });
   }
   return p;
