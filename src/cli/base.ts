@@ -111,7 +111,25 @@ export const globalFlags = {
     min: 0,
     helpGroup: 'GLOBAL',
   }),
+  key: Flags.string({
+    description: 'fscrypt master key: FILE holds the raw key (v2 keys are found by their identifier); encrypted names, contents and symlink targets read decrypted. Repeat for several keys.',
+    multiple: true,
+    multipleNonGreedy: true,
+    helpValue: 'FILE',
+    helpGroup: 'GLOBAL',
+  }),
 };
+
+/** The raw master keys named by --key. */
+export function readKeys(files: string[] | undefined): Buffer[] {
+  return (files ?? []).map((f) => {
+    try {
+      return fs.readFileSync(f);
+    } catch (e) {
+      return fail('IO', `cannot read the key file ${f}: ${(e as Error).message}`);
+    }
+  });
+}
 
 /** --timestamp: every time this writes is that time, and nothing random (a reproducible image; also SOURCE_DATE_EPOCH). */
 export const timestampFlag = () =>
@@ -291,7 +309,7 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
     if (opts.write) checkImageWritable(image);
     const lock = takeLock(image, { exclusive: opts.write, wait: this.flags.wait, underWriter: !opts.write });
     this.opened.push({ close: () => lock.release() });
-    const vol = Volume.open(image, { readOnly: !opts.write, cacheMb: this.flags['cache-mb'] });
+    const vol = Volume.open(image, { readOnly: !opts.write, cacheMb: this.flags['cache-mb'], keys: readKeys(this.flags.key) });
     this.opened.push(vol);
     if (lock.writer !== undefined) {
       checkReadableBeside(vol, lock.writer);

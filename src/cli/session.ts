@@ -27,6 +27,8 @@ export interface SessionOptions {
   quiet?: boolean;
   /** --cache-mb of the session's volume. */
   cacheMb?: number;
+  /** --key: fscrypt master keys of the session's volume. */
+  keys?: Buffer[];
   /** Queue behind another process's lock instead of failing. */
   wait?: boolean;
   stdout?: (line: string) => void;
@@ -137,7 +139,7 @@ export class Session {
     if (!this.readOnly) checkImageWritable(image);
     const lock = acquireLock(image, { exclusive: !this.readOnly, wait: this.opts.wait });
     try {
-      this.vol = Volume.open(image, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb });
+      this.vol = Volume.open(image, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb, keys: this.opts.keys });
     } catch (e) {
       lock.release();
       throw e;
@@ -174,7 +176,7 @@ export class Session {
     vol.dev.discardPending();
     vol.close();
     this.vol = undefined;
-    this.vol = Volume.open(this.image!, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb });
+    this.vol = Volume.open(this.image!, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb, keys: this.opts.keys });
     const waiting = pendingNote(this.vol);
     if (waiting) this.err(waiting);
   }

@@ -209,6 +209,7 @@ function link(vol: Volume, dirIno: number, name: Buffer, ino: number, mode: numb
 /** create/mkdir/mknod/symlink: a new inode named `name` in `dirIno`. */
 export function createNode(vol: Volume, dirIno: number, name: Buffer, mode: number, opts: CreateOptions = {}): number {
   vol.requireWritable();
+  vol.crypto.requireNamespaceChange(vol.inode(dirIno));
   balanceFs(vol);
   const dir = vol.inode(dirIno);
   requireNewName(vol, dir, name, !opts.absent);
@@ -279,6 +280,7 @@ export function dropName(vol: Volume, dirIno: number, d: Dentry, t: Timespec): v
 function entryOf(vol: Volume, dirIno: number, name: Buffer): Dentry {
   const dir = vol.inode(dirIno);
   if (!isDir(dir.inode.i_mode)) fail('ENOTDIR', `inode ${dirIno} is not a directory`);
+  vol.crypto.requireNamespaceChange(dir);
   if (name.toString() === '.' || name.toString() === '..') fail('EINVAL', `cannot remove "${name.toString()}"`);
   const d = vol.lookup(dir, name);
   if (!d) return fail('ENOENT', `${name.toString()}: no such file or directory`);
@@ -288,6 +290,7 @@ function entryOf(vol: Volume, dirIno: number, name: Buffer): Dentry {
 /** unlink (non-directories) and rmdir (empty directories). */
 export function removeName(vol: Volume, dirIno: number, name: Buffer, expectDir: boolean, t: Timespec = now()): void {
   vol.requireWritable();
+  vol.crypto.requireNamespaceChange(vol.inode(dirIno));
   const d = entryOf(vol, dirIno, name);
   const child = vol.inode(d.ino);
   if (expectDir) {
@@ -313,6 +316,8 @@ function isBelow(vol: Volume, ino: number, ancestor: number): boolean {
 /** f2fs_rename: across directories and over an existing target of the same kind. */
 export function rename(vol: Volume, oldDir: number, oldName: Buffer, newDir: number, newName: Buffer, t: Timespec = now()): void {
   vol.requireWritable();
+  vol.crypto.requireNamespaceChange(vol.inode(oldDir));
+  vol.crypto.requireNamespaceChange(vol.inode(newDir));
   const src = entryOf(vol, oldDir, oldName);
   const srcInfo = vol.inode(src.ino);
   const srcIsDir = isDir(srcInfo.inode.i_mode);
@@ -356,6 +361,7 @@ function setDotDot(vol: Volume, ino: number, parent: number): void {
 export function createOrphan(vol: Volume, dirIno: number, mode: number, name: Buffer, opts: CreateOptions = {}): number {
   vol.requireWritable();
   const dir = vol.inode(dirIno);
+  vol.crypto.requireNamespaceChange(dir);
   const ino = newInode(vol, dir, mode, name, opts);
   editInode(vol.nm.nodeForUpdate(ino), (i) => void (i.i_links = 0));
   vol.orphanSet.add(ino);

@@ -19,12 +19,15 @@ import { geometryOf, readSuperblock, type Geometry, type SuperblockChoice } from
 import { Validator } from './validate.js';
 import { trimOldest } from '../util/bounded-map.js';
 import { listXattrs, type Xattr } from './xattr.js';
+import { Fscrypt } from './crypto.js';
 
 const INODE_CACHE_MAX = 4096;
 
 export interface OpenOptions {
   readOnly: boolean;
   cacheMb?: number;
+  /** fscrypt master keys (raw bytes, as `--key FILE` gives them). */
+  keys?: Buffer[];
 }
 
 /** i_links, i_size and i_blocks of a sane root (f2fs_fill_super's root check). */
@@ -42,6 +45,7 @@ export class Volume implements NameOps {
   readonly nm: NodeManager;
   readonly data: DataReader;
   readonly dirs: DirReader;
+  readonly crypto: Fscrypt;
   /** Dirty file pages awaiting blocks (written back at checkpoint, fsync or when too many). */
   readonly pages = new DirtyPages();
   /** Orphan inodes (links 0, still referenced: atomic-write COW inodes); written into each checkpoint. */
@@ -49,7 +53,10 @@ export class Volume implements NameOps {
   /** valid_block_count / valid_node_count / valid_inode_count as changed since mount. */
   readonly counts: { blocks: number; nodes: number; inodes: number };
 
-  private constructor(readonly dev: BlockDevice) {
+  private constructor(
+    readonly dev: BlockDevice,
+    keys: Buffer[] = [],
+  ) {
     this.sbChoice = readSuperblock(dev);
     const unwritable = this.sbChoice.sb.feature & ~WRITE_FEATURES;
     if (unwritable && !dev.readOnly) {
@@ -63,7 +70,9 @@ export class Volume implements NameOps {
     this.nm = new NodeManager(dev, this.geo, this.check, () => this.cpState, this.sm.natJournal, seed);
     this.counts = { blocks: this.cp.head.valid_block_count, nodes: this.cp.head.valid_node_count, inodes: this.cp.head.valid_inode_count };
     this.data = new DataReader(dev, this.nm, this.check, this.pages);
-    this.dirs = new DirReader(this.data, this.check);
+    this.crypto = new Fscrypt(keys, (info) => this.xattrs(info), this.sb.uuid);
+    this.data.contentsCipher = (info) => this.crypto.contentsCipher(info);
+    this.dirs = new DirReader(this.data, this.check, (dir) => this.crypto.nameView(dir));
     during('while reading the root inode', () => checkRoot(this.inode(this.sb.root_ino)));
     this.orphanSet = new Set(this.orphans());
   }
@@ -87,7 +96,7 @@ export class Volume implements NameOps {
   static open(image: string | BlockDevice, opts: OpenOptions): Volume {
     const dev = typeof image === 'string' ? openDevice(image, { readOnly: opts.readOnly, cacheMb: opts.cacheMb }) : image;
     try {
-      return new Volume(dev);
+      return new Volume(dev, opts.keys);
     } catch (e) {
       dev.close();
       throw e;
@@ -122,13 +131,15 @@ export class Volume implements NameOps {
     return this.check.isValidIno(ino) && this.nm.getNat(ino).block_addr !== 0;
   }
 
+  /** A name as the user gives it (in an encrypted directory: decrypted, or the no-key name). */
   lookup(dir: InodeInfo, name: Buffer): Dentry | null {
-    return this.dirs.lookup(dir, name);
+    return this.dirs.lookupUser(dir, name);
   }
 
   readlink(info: InodeInfo): Buffer {
     if (!isSymlink(info.inode.i_mode)) fail('EINVAL', `inode ${info.ino} is not a symbolic link`);
-    return this.data.read(info, 0, info.inode.i_size);
+    const raw = this.data.read(info, 0, info.inode.i_size);
+    return this.crypto.isEncrypted(info) ? this.crypto.symlinkTarget(info, raw) : raw;
   }
 
   /** '..' of a directory, as its dentry records it (root's is itself). */
