@@ -56,8 +56,19 @@ export function decodeContext(value: Buffer): EncryptionContext {
   return fail('CORRUPT', `encryption context of ${value.length} bytes, version ${value[0] ?? 'none'}: not an fscrypt v1 or v2 context`);
 }
 
-/** The context as `stat` and `xattr-list` show it. */
-export function describeContext(c: EncryptionContext) {
+/** The context as `stat` and `xattr-list` show it (v1 names its key by descriptor, v2 by identifier). */
+export interface ContextView {
+  version: 1 | 2;
+  contentsMode: string;
+  filenamesMode: string;
+  flags: number;
+  padding: number;
+  masterKeyIdentifier?: string;
+  masterKeyDescriptor?: string;
+  nonce: string;
+}
+
+export function describeContext(c: EncryptionContext): ContextView {
   return {
     version: c.version,
     contentsMode: FSCRYPT_MODES[c.contentsMode] ?? `mode${c.contentsMode}`,
@@ -158,8 +169,9 @@ export class Fscrypt {
     }
   }
 
-  get hasKeys(): boolean {
-    return this.masters.size > 0;
+  /** Whether a --key given is the master key this context names. */
+  hasKey(ctx: EncryptionContext): boolean {
+    return this.masters.has(`${ctx.version}:${ctx.masterKey}`);
   }
 
   isEncrypted(info: InodeInfo): boolean {
