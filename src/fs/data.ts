@@ -70,15 +70,19 @@ export class DataReader {
   read(info: InodeInfo, pos: number, len: number): Buffer {
     const size = info.inode.i_size;
     const end = Math.min(size, pos + len);
-    if (pos >= end) return Buffer.alloc(0);
     // Only regular files' blocks are ciphertext: directory blocks are plain, symlinks hold fscrypt_symlink_data.
-    if (info.inode.i_advise & Advise.ENCRYPT && isReg(info.inode.i_mode)) return this.readDecrypted(info, pos, end);
-    return this.readPastEof(info, pos, end);
+    // Without the key even an empty file is ENOKEY, as fscrypt_file_open refuses the open.
+    const decrypt = info.inode.i_advise & Advise.ENCRYPT && isReg(info.inode.i_mode) ? this.cipherOf(info) : null;
+    if (pos >= end) return Buffer.alloc(0);
+    return decrypt ? this.readDecrypted(info, pos, end, decrypt) : this.readPastEof(info, pos, end);
+  }
+
+  private cipherOf(info: InodeInfo): (lblk: number, block: Buffer) => Buffer {
+    return this.contentsCipher ? this.contentsCipher(info) : fail('ENOKEY', `inode ${info.ino} is encrypted: its contents need the key`);
   }
 
   /** Whole ciphertext blocks decrypted (holes and NEW_ADDR stay zeros, as f2fs_read_multi_pages leaves them). */
-  private readDecrypted(info: InodeInfo, pos: number, end: number): Buffer {
-    const decrypt = this.contentsCipher ? this.contentsCipher(info) : fail('ENOKEY', `inode ${info.ino} is encrypted: its contents need the key`);
+  private readDecrypted(info: InodeInfo, pos: number, end: number, decrypt: (lblk: number, block: Buffer) => Buffer): Buffer {
     const first = Math.floor(pos / BLKSIZE);
     const last = Math.ceil(end / BLKSIZE);
     const raw = this.readPastEof(info, first * BLKSIZE, last * BLKSIZE);

@@ -222,6 +222,7 @@ export function createNode(vol: Volume, dirIno: number, name: Buffer, mode: numb
 /** f2fs_link: another name for an existing non-directory. */
 export function hardLink(vol: Volume, ino: number, dirIno: number, name: Buffer, t: Timespec = now()): void {
   vol.requireWritable();
+  vol.crypto.requireNamespaceChange(vol.inode(dirIno));
   const target = vol.inode(ino);
   if (isDir(target.inode.i_mode)) fail('EISDIR', 'hard links to directories are not allowed');
   requireNewName(vol, vol.inode(dirIno), name);
@@ -280,7 +281,6 @@ export function dropName(vol: Volume, dirIno: number, d: Dentry, t: Timespec): v
 function entryOf(vol: Volume, dirIno: number, name: Buffer): Dentry {
   const dir = vol.inode(dirIno);
   if (!isDir(dir.inode.i_mode)) fail('ENOTDIR', `inode ${dirIno} is not a directory`);
-  vol.crypto.requireNamespaceChange(dir);
   if (name.toString() === '.' || name.toString() === '..') fail('EINVAL', `cannot remove "${name.toString()}"`);
   const d = vol.lookup(dir, name);
   if (!d) return fail('ENOENT', `${name.toString()}: no such file or directory`);
