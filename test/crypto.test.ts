@@ -62,6 +62,9 @@ function compare(vol: Volume, entries: FixtureEntry[], contents: boolean): strin
   return bad;
 }
 
+/** The ciphertext inside a short no-key name (dirhash, then the name as stored). */
+const decodeCipher = (p: string) => Buffer.from(path.basename(p), 'base64url').subarray(8);
+
 const openCrypto = async (keys: Buffer[] = []) => Volume.open(await loadFixture('crypto'), { readOnly: true, keys });
 
 test('the v2 key identifier is the one FS_IOC_ADD_ENCRYPTION_KEY gave', () => {
@@ -195,6 +198,29 @@ test('writes outside encrypted directories on the encrypt image: both fscks clea
     vol.close();
   }
   fs.rmSync(img);
+});
+
+test('fsck checks encrypted directories as fsck.f2fs does: hashes over the ciphertext, paths in no-key form', async () => {
+  const img = await copyFixture('crypto');
+  assert.equal(fsckBoth(img).problems, []);
+  const e = NOKEY.find((x) => x.type === 'file' && x.path.split('/').length === 4)!; // in /enc/<many>/, a dentry block
+  cliOk(['set-dentry', img, path.dirname(e.path), path.basename(e.path), 'hash_code', '0x1234']);
+  const r = fsckBoth(img);
+  assert.ok(r.real.status !== 0 || /Mismatch hash_code/.test(r.real.out), 'fsck.f2fs sees the bad hash');
+  const f = r.ours!.findings.find((x) => x.code === 'DENTRY_HASH');
+  assert.ok(f, 'our fsck sees it too');
+  // The path is the one ls shows without the key (the stored, now wrong, hash is its dirhash).
+  assert.is(f!.path, `${path.dirname(e.path)}/${nokeyName(decodeCipher(e.path), 0x1234).toString()}`);
+  fs.rmSync(img);
+});
+
+test('ncheck names encrypted inodes by their no-key paths, and by real paths with --key', async () => {
+  const img = await loadFixture('crypto');
+  const e = NOKEY.find((x) => x.type === 'file' && x.path.startsWith('/enc/'))!;
+  const r = JSON.parse(cliOk(['ncheck', img, String(e.ino), '--json'])) as { inodes: { ino: number; paths: string[] }[] };
+  assert.equal(r.inodes[0]!.paths, [e.path]);
+  const k = JSON.parse(cliOk(['ncheck', img, String(e.ino), '--json', '--key', KEY_FILE])) as typeof r;
+  assert.equal(k.inodes[0]!.paths, [WITHKEY.find((x) => x.ino === e.ino)!.path]);
 });
 
 test('cts(cbc(aes)) and the no-key encoding: boundary lengths', () => {
