@@ -15,8 +15,11 @@
  *
  *   fscrypt add-key KEYFILE MNT   FS_IOC_ADD_ENCRYPTION_KEY (v2, raw key from
  *                                 KEYFILE); prints the key identifier in hex
- *   fscrypt set-policy DIR IDHEX  FS_IOC_SET_ENCRYPTION_POLICY v2,
- *                                 AES-256-XTS / AES-256-CTS, padding 32
+ *   fscrypt add-key-v1 KEYFILE MNT DESCHEX  the same for a v1 key descriptor
+ *   fscrypt set-policy DIR IDHEX [FLAGS]  FS_IOC_SET_ENCRYPTION_POLICY v2,
+ *                                 AES-256-XTS / AES-256-CTS, flags in hex
+ *                                 (default 3: padding 32)
+ *   fscrypt set-policy-v1 DIR DESCHEX  the same, v1 policy
  *   fscrypt enable-verity FILE [SALTHEX]  FS_IOC_ENABLE_VERITY sha256, 4096
  *   fscrypt measure-verity FILE   FS_IOC_MEASURE_VERITY: prints sha256:HEX
  *
@@ -88,18 +91,25 @@ static size_t unhex(const char *hex, unsigned char *buf, size_t max) {
 }
 
 static int fscrypt(int argc, char **argv) {
-  if (argc >= 4 && !strcmp(argv[1], "add-key")) {
+  int v1 = argc >= 5 && !strcmp(argv[1], "add-key-v1");
+  if (v1 || (argc >= 4 && !strcmp(argv[1], "add-key"))) {
     static unsigned char buf[sizeof(struct fscrypt_add_key_arg) + FSCRYPT_MAX_KEY_SIZE];
     struct fscrypt_add_key_arg *arg = (struct fscrypt_add_key_arg *)buf;
     FILE *f = fopen(argv[2], "rb");
     if (!f) return fail("fopen", argv[2]);
     arg->raw_size = fread(arg->raw, 1, FSCRYPT_MAX_KEY_SIZE, f);
     fclose(f);
-    arg->key_spec.type = FSCRYPT_KEY_SPEC_TYPE_IDENTIFIER;
+    arg->key_spec.type = v1 ? FSCRYPT_KEY_SPEC_TYPE_DESCRIPTOR : FSCRYPT_KEY_SPEC_TYPE_IDENTIFIER;
+    if (v1 && unhex(argv[4], arg->key_spec.u.descriptor, FSCRYPT_KEY_DESCRIPTOR_SIZE) != FSCRYPT_KEY_DESCRIPTOR_SIZE) {
+      fprintf(stderr, "bad descriptor\n");
+      return 2;
+    }
     int fd = open(argv[3], O_RDONLY | O_DIRECTORY);
     if (fd < 0 || ioctl(fd, FS_IOC_ADD_ENCRYPTION_KEY, arg)) return fail("FS_IOC_ADD_ENCRYPTION_KEY", argv[3]);
-    for (int i = 0; i < FSCRYPT_KEY_IDENTIFIER_SIZE; i++) printf("%02x", arg->key_spec.u.identifier[i]);
-    putchar('\n');
+    if (!v1) {
+      for (int i = 0; i < FSCRYPT_KEY_IDENTIFIER_SIZE; i++) printf("%02x", arg->key_spec.u.identifier[i]);
+      putchar('\n');
+    }
     return 0;
   }
   if (argc >= 4 && !strcmp(argv[1], "set-policy")) {
@@ -107,10 +117,24 @@ static int fscrypt(int argc, char **argv) {
       .version = FSCRYPT_POLICY_V2,
       .contents_encryption_mode = FSCRYPT_MODE_AES_256_XTS,
       .filenames_encryption_mode = FSCRYPT_MODE_AES_256_CTS,
-      .flags = FSCRYPT_POLICY_FLAGS_PAD_32,
+      .flags = argc >= 5 ? (unsigned char)strtoul(argv[4], NULL, 16) : FSCRYPT_POLICY_FLAGS_PAD_32,
     };
     if (unhex(argv[3], p.master_key_identifier, sizeof p.master_key_identifier) != sizeof p.master_key_identifier) {
       fprintf(stderr, "bad identifier\n");
+      return 2;
+    }
+    int fd = open(argv[2], O_RDONLY | O_DIRECTORY);
+    return fd < 0 || ioctl(fd, FS_IOC_SET_ENCRYPTION_POLICY, &p) ? fail("FS_IOC_SET_ENCRYPTION_POLICY", argv[2]) : 0;
+  }
+  if (argc >= 4 && !strcmp(argv[1], "set-policy-v1")) {
+    struct fscrypt_policy_v1 p = {
+      .version = FSCRYPT_POLICY_V1,
+      .contents_encryption_mode = FSCRYPT_MODE_AES_256_XTS,
+      .filenames_encryption_mode = FSCRYPT_MODE_AES_256_CTS,
+      .flags = FSCRYPT_POLICY_FLAGS_PAD_32,
+    };
+    if (unhex(argv[3], p.master_key_descriptor, sizeof p.master_key_descriptor) != sizeof p.master_key_descriptor) {
+      fprintf(stderr, "bad descriptor\n");
       return 2;
     }
     int fd = open(argv[2], O_RDONLY | O_DIRECTORY);
@@ -139,7 +163,7 @@ static int fscrypt(int argc, char **argv) {
     putchar('\n');
     return 0;
   }
-  fprintf(stderr, "usage: fscrypt add-key KEYFILE MNT | set-policy DIR IDHEX | enable-verity FILE [SALTHEX] | measure-verity FILE\n");
+  fprintf(stderr, "usage: fscrypt add-key KEYFILE MNT | add-key-v1 KEYFILE MNT DESCHEX | set-policy DIR IDHEX [FLAGS] | set-policy-v1 DIR DESCHEX | enable-verity FILE [SALTHEX] | measure-verity FILE\n");
   return 2;
 }
 
