@@ -15,6 +15,7 @@ import { Volume } from '../src/fs/volume.js';
 import { cli, cliOk } from './helpers/cli.js';
 import { fsckBoth } from './helpers/fsck.js';
 import { sha256 } from './helpers/images.js';
+import { runInVm, vmAvailable } from './helpers/vm.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const KERNEL = JSON.parse(fs.readFileSync(path.join(HERE, '..', 'fixtures', 'crypto', 'crypto.kernel.json'), 'utf8')) as { verityDigests: Record<string, string> };
@@ -91,6 +92,64 @@ test('metadata changes and removal of verity files keep both fscks clean', async
   cliOk(['rm', img, '/verity/big.bin']);
   const r = fsckBoth(img);
   assert.equal(r.problems, []);
+  fs.rmSync(img);
+});
+
+test('verity-enable: the tree equals the one Linux built for the same file and salt', async () => {
+  const img = await copyFixture('crypto');
+  const host = `${img}.content`;
+  fs.writeFileSync(host, cliOk(['cat', img, '/verity/big.bin']));
+  cliOk(['write', img, '/plain/again.bin', '--from', host]);
+  fs.rmSync(host);
+  const r = JSON.parse(cliOk(['verity-enable', img, '/plain/again.bin', '--salt', '0123456789abcdef', '--json'])) as { digest: string };
+  assert.is(r.digest, KERNEL.verityDigests['/verity/big.bin']);
+  const vol = Volume.open(img, { readOnly: true });
+  try {
+    const [ours, theirs] = ['/plain/again.bin', '/verity/big.bin'].map((p) => {
+      const info = vol.inode(vol.resolve(p).ino);
+      const v = readVerity(vol, info);
+      return vol.data.readPastEof(info, v.merkleTreePos, v.descriptorPos + v.descriptorSize);
+    });
+    assert.ok(ours!.equals(theirs!), 'tree and descriptor bytes');
+  } finally {
+    vol.close();
+  }
+  assert.is(cli(['verity-enable', img, '/plain/again.bin']).status, 1, 'EEXIST the second time');
+  assert.equal(fsckBoth(img).problems, []);
+  fs.rmSync(img);
+});
+
+const vm = vmAvailable();
+test('verity-enable: Linux reads and measures our verity files (inline, empty, one block, two tree levels, salted)', async () => {
+  if (!vm.ok) return assert.unreachable(`no test VM: ${vm.why}`);
+  const img = await copyFixture('crypto');
+  const files: Record<string, string> = {
+    '/plain/hello.txt': '', // inline data, converted as f2fs_begin_enable_verity does
+    '/plain/empty': '',
+    '/plain/block': '',
+    '/plain/levels': '00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff',
+  };
+  cliOk(['touch', img, '/plain/empty']);
+  cliOk(['write', img, '/plain/block', '--data', 'b'.repeat(4096)]);
+  const host = `${img}.levels`;
+  fs.writeFileSync(host, Array.from({ length: 60000 }, (_, i) => `line ${i}\n`).join('')); // > 128 blocks: two levels
+  cliOk(['write', img, '/plain/levels', '--from', host]);
+  fs.rmSync(host);
+  const digests: Record<string, string> = {};
+  for (const [p, salt] of Object.entries(files)) {
+    digests[p] = (JSON.parse(cliOk(['verity-enable', img, p, '--json', ...(salt ? ['--salt', salt] : [])])) as { digest: string }).digest;
+  }
+  assert.equal(fsckBoth(img).problems, []);
+  const md5s = Object.fromEntries(Object.keys(files).map((p) => [p, createHash('md5').update(cliOk(['cat', img, p])).digest('hex')]));
+  const script = ['mount -t f2fs -o ro /dev/vda /mnt', 'cd /mnt', ...Object.keys(files).map((p) => `echo "M .${p} $(fscrypt measure-verity .${p})"; md5sum .${p}`), 'cd /', 'umount /mnt'].join('\n');
+  const r = await runInVm({ disks: [img], script, timeoutMs: 300_000 });
+  assert.is(r.status, 0, r.output);
+  for (const p of Object.keys(files)) {
+    assert.match(r.output, `M .${p} ${digests[p]}`, `${p}: Linux's FS_IOC_MEASURE_VERITY`);
+    assert.match(r.output, `${md5s[p]}  .${p}`, `${p}: Linux reads (and verifies) it`);
+  }
+  const complaints = r.dmesg.split('\n').filter((l) => /verity|corrupt/i.test(l) && !/using implementation/.test(l));
+  assert.equal(complaints, [], 'no verity complaint from the kernel');
   fs.rmSync(img);
 });
 

@@ -39,6 +39,7 @@ import Ln from './ln.js';
 import Symlink from './symlink.js';
 import Truncate from './truncate.js';
 import Chmod from './chmod.js';
+import VerityEnable from './verity-enable.js';
 import Chown from './chown.js';
 import SetTimes from './set-times.js';
 import XattrSet from './xattr-set.js';
@@ -133,6 +134,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   symlink: Symlink,
   truncate: Truncate,
   chmod: Chmod,
+  'verity-enable': VerityEnable,
   chown: Chown,
   'set-times': SetTimes,
   'xattr-set': XattrSet,

@@ -3,8 +3,17 @@
 import { createHash } from 'node:crypto';
 import { fail } from '../errors.js';
 import { Advise } from './layout/node.js';
+import { BLKSIZE } from './layout/constants.js';
+import { Feature } from './layout/superblock.js';
 import { F2FS_VERIFY_VER, FSVERITY_HASH_ALGS, FsverityDescriptor, FsverityDescriptorLocation, XATTR_INDEX_VERITY, XATTR_NAME_VERITY, verityMetadataPos } from './layout/verity.js';
-import type { InodeInfo } from './inode.js';
+import { editInode, hasInlineData, isReg, type InodeInfo } from './inode.js';
+import { convertInlineData } from './inline.js';
+import { writePage } from './data.js';
+import { blocksToWrite } from './file.js';
+import { balanceFs } from './checkpoint.js';
+import { balanceGc } from './gc.js';
+import { sessionOf } from './atomic.js';
+import { setXattr } from './xattr.js';
 import type { Volume } from './volume.js';
 
 /** FS_VERITY_MAX_DESCRIPTOR_SIZE (a descriptor with its builtin signature). */
@@ -65,4 +74,91 @@ export function readVerity(vol: Volume, info: InodeInfo): VerityInfo {
 /** fsverity_file_open / fsverity_prepare_setattr: a verity file is never opened for writing nor truncated. */
 export function requireNotVerity(info: InodeInfo): void {
   if (isVerity(info)) fail('EPERM', `inode ${info.ino} is a verity file: its contents are read-only`);
+}
+
+/* ---- write side: FS_IOC_ENABLE_VERITY (fs/verity/enable.c, f2fs_begin/end_enable_verity) ---- */
+
+const SHA256 = 1;
+const MAX_SALT = 32;
+
+/**
+ * build_merkle_tree: level 0 hashes the data blocks (the last one zero-padded), each level above hashes the one below,
+ * 128 SHA-256 hashes per 4 KiB block, until one block remains; every hash is over the salt zero-padded to the hash's
+ * block size (64 bytes) and then the block. Returns the levels root-most first (their order on disk) and the root hash.
+ */
+export function merkleTree(read: (bidx: number, count: number) => Buffer, size: number, salt: Buffer): { levels: Buffer[]; rootHash: Buffer } {
+  const paddedSalt = Buffer.alloc(Math.ceil(salt.length / 64) * 64);
+  salt.copy(paddedSalt);
+  const hash = (block: Buffer) => createHash('sha256').update(paddedSalt).update(block).digest();
+  if (size === 0) return { levels: [], rootHash: Buffer.alloc(32) }; // an empty file's root hash is all zeros
+  const perBlock = BLKSIZE / 32;
+  const dataBlocks = Math.ceil(size / BLKSIZE);
+  const levels: Buffer[] = [];
+  let count = dataBlocks;
+  // The hash of block i of the level below; first the data, read 256 blocks at a time (the last block zero-padded).
+  const RUN = 256;
+  let run = { first: -1, data: Buffer.alloc(0) };
+  let below = (i: number): Buffer => {
+    if (i < run.first || i >= run.first + run.data.length / BLKSIZE) {
+      const n = Math.min(RUN, dataBlocks - i);
+      run = { first: i, data: Buffer.concat([read(i, n)], n * BLKSIZE) };
+    }
+    const at = (i - run.first) * BLKSIZE;
+    return hash(run.data.subarray(at, at + BLKSIZE));
+  };
+  while (count > 1) {
+    const blocks = Math.ceil(count / perBlock);
+    const level = Buffer.alloc(blocks * BLKSIZE);
+    for (let i = 0; i < count; i++) below(i).copy(level, i * 32);
+    levels.unshift(level);
+    below = (i) => hash(level.subarray(i * BLKSIZE, (i + 1) * BLKSIZE));
+    count = blocks;
+  }
+  return { levels, rootHash: below(0) };
+}
+
+/** FS_IOC_ENABLE_VERITY (SHA-256, 4 KiB blocks): the tree and descriptor past EOF, the "v" xattr, FADVISE_VERITY. */
+export function enableVerity(vol: Volume, ino: number, salt: Buffer = Buffer.alloc(0)): VerityInfo {
+  vol.requireWritable();
+  if (!(vol.sb.feature & Feature.VERITY)) fail('UNSUPPORTED', 'the image has no verity feature (mkfs.f2fs -O verity)');
+  if (salt.length > MAX_SALT) fail('EINVAL', `a salt of ${salt.length} bytes: at most ${MAX_SALT}`);
+  balanceFs(vol);
+  let info = vol.inode(ino);
+  if (!isReg(info.inode.i_mode)) fail('EINVAL', `inode ${ino} is not a regular file`);
+  if (isVerity(info)) fail('EEXIST', `inode ${ino} is already a verity file`);
+  if (vol.crypto.isEncrypted(info)) fail('UNSUPPORTED', `inode ${ino} is encrypted: its Merkle tree would be ciphertext, which this tool does not write`);
+  if (sessionOf(vol, ino)) fail('EBUSY', `inode ${ino} has an atomic write in progress`);
+  const size = info.inode.i_size;
+  const { levels, rootHash } = merkleTree((bidx, count) => vol.data.read(info, bidx * BLKSIZE, count * BLKSIZE), size, salt);
+  const tree = Buffer.concat(levels);
+  const treePos = verityMetadataPos(size);
+  const desc = FsverityDescriptor.encode({
+    version: 1,
+    hash_algorithm: SHA256,
+    log_blocksize: LOG_BLOCKSIZE,
+    salt_size: salt.length,
+    sig_size: 0,
+    data_size: size,
+    root_hash: Buffer.concat([rootHash], 64),
+    salt: Buffer.concat([salt], MAX_SALT),
+    __reserved: Buffer.alloc(144),
+  });
+  const descPos = treePos + tree.length;
+  const end = descPos + BLKSIZE;
+  vol.requireSpace(blocksToWrite(vol, info, treePos, end) + 1, `the Merkle tree of ${tree.length / BLKSIZE} blocks`);
+  // f2fs_begin_enable_verity: inline data goes to a block first (the tree lies in blocks past it).
+  if (hasInlineData(info)) {
+    convertInlineData(vol, info);
+    info = vol.inode(ino);
+  }
+  const pages = [...levels.flatMap((l) => Array.from({ length: l.length / BLKSIZE }, (_, i) => l.subarray(i * BLKSIZE, (i + 1) * BLKSIZE))), Buffer.concat([desc], BLKSIZE)];
+  pages.forEach((page, k) => {
+    if (balanceGc(vol)) info = vol.inode(ino);
+    writePage(vol, info, treePos / BLKSIZE + k, Buffer.from(page));
+  });
+  setXattr(vol, ino, `verity.${XATTR_NAME_VERITY}`, FsverityDescriptorLocation.encode({ version: F2FS_VERIFY_VER, size: FsverityDescriptor.size, pos: descPos }), 'create');
+  editInode(vol.nm.nodeForUpdate(ino), (i) => {
+    i.i_advise |= Advise.VERITY;
+  });
+  return readVerity(vol, vol.inode(ino));
 }
