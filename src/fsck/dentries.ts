@@ -26,8 +26,6 @@ export function levelOfBlock(dirLevel: number, pgofs: number): number {
 
 /** __chk_dentries over one area: a dentry block at file block `pgofs`, or the inline area (`pgofs` null). */
 export function checkDentries(r: FsckRun, area: DentryArea, dir: DirState, pgofs: number | null, blkaddr: number): void {
-  // Names in an encrypted directory are ciphertext (hashed as stored): paths show them in the kernel's no-key form.
-  const encrypted = r.vol.crypto.isEncrypted(r.vol.inode(dir.ino));
   let i = 0;
   while (i < area.slots) {
     if (!bitLsb.test(area.bitmap, i)) {
@@ -64,7 +62,8 @@ export function checkDentries(r: FsckRun, area: DentryArea, dir: DirState, pgofs
       i++;
       continue;
     }
-    const shown = encrypted ? nokeyName(name, de.hash_code).toString() : name.toString();
+    // Names in an encrypted directory are ciphertext (hashed as stored): paths show them in the kernel's no-key form.
+    const shown = dir.encrypted ? nokeyName(name, de.hash_code).toString() : name.toString();
     const path = dir.path === '/' ? `/${shown}` : `${dir.path}/${shown}`;
     const hash = dentryHash(name);
     if (hash !== de.hash_code) r.add('DENTRY_HASH', `"${path}": hash_code 0x${de.hash_code.toString(16)}, the name hashes to 0x${hash.toString(16)}`, { ...at, path });
