@@ -21,8 +21,6 @@ export interface Dentry {
   /** Where it is: block index in the directory (-1 inline), first slot. */
   bidx: number;
   slot: number;
-  /** In an encrypted directory: the name as stored (ciphertext), where `name` is the one the user sees. */
-  diskName?: Buffer;
 }
 
 const MAX_BUCKET_LEVEL = Math.floor(MAX_DIR_HASH_DEPTH / 2); // 31
@@ -84,7 +82,7 @@ export class DirReader {
   /** All entries in storage order ('.' and '..' included), named as the user sees them (see `rawEntries`). */
   *entries(info: InodeInfo): Generator<Dentry> {
     const view = this.nameView(info);
-    for (const d of this.rawEntries(info)) yield view ? { ...d, name: view(d.name, d.hash), diskName: d.name } : d;
+    for (const d of this.rawEntries(info)) yield view ? { ...d, name: view(d.name, d.hash) } : d;
   }
 
   /** The entries with their names as stored (ciphertext in an encrypted directory). */
