@@ -195,10 +195,15 @@ test('writes outside encrypted directories on the encrypt image: both fscks clea
   cliOk(['mv', img, '/plain/sub/a.txt', '/a.txt']);
   cliOk(['rm', img, '/plain/l']);
   cliOk(['chmod', img, '700', '/enc']);
+  // An encrypted directory moves between plain ones (its '..' is rewritten), as Linux allows without the key.
+  cliOk(['mv', img, '/encv1', '/plain/encv1']);
   assert.equal(fsckBoth(img).problems, []);
   const vol = Volume.open(img, { readOnly: true, keys: [KEY] });
   try {
     assert.equal(compare(vol, WITHKEY.filter((e) => e.path.startsWith('/enc/')), true), []);
+    const moved = WITHKEY.filter((e) => e.path.startsWith('/encv1/')).map((e) => ({ ...e, path: `/plain${e.path}` }));
+    assert.equal(compare(vol, moved, true), []);
+    assert.is(vol.parentOf(vol.inode(vol.resolve('/plain/encv1').ino)), vol.resolve('/plain').ino);
     assert.is(vol.data.read(vol.inode(vol.resolve('/a.txt').ino), 0, 20000).toString(), 'a'.repeat(10000));
   } finally {
     vol.close();
