@@ -12,13 +12,15 @@ export interface OpenOptions {
   write?: boolean;
   /** Bound of the block cache in MiB (default 64; 0 disables it). */
   cacheMb?: number;
+  /** fscrypt master keys (raw bytes): encrypted names, contents and symlink targets read decrypted. */
+  keys?: Buffer[];
 }
 
 /** Opens an image: a file path, a Buffer holding a whole image (copied into memory), or a block device. */
 export function openVolume(image: string | Buffer | BlockDevice, opts: OpenOptions = {}): Volume {
   const readOnly = !opts.write;
   const dev = Buffer.isBuffer(image) ? MemDevice.fromBuffer(image, { readOnly, cacheMb: opts.cacheMb }) : image;
-  return Volume.open(dev, { readOnly, cacheMb: opts.cacheMb });
+  return Volume.open(dev, { readOnly, cacheMb: opts.cacheMb, keys: opts.keys });
 }
 
 /** Formats an image file (created sparse with `sizeBytes` when missing), like `f2fsdbg mkfs`. */
@@ -81,6 +83,8 @@ export { dumpNode, describeBlock } from './debugfs/block.js';
 export { fileChunks, fileDigest } from './debugfs/extract.js';
 export { rdump } from './debugfs/rdump.js';
 export { gc } from './fs/gc.js';
+export { enableVerity, readVerity, type VerityInfo } from './fs/verity.js';
+export { keyIdentifier } from './fs/crypto.js';
 
 // Golden-image tools
 export { diffImages, type DiffOptions, type DiffResult } from './debugfs/diff.js';

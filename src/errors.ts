@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'ELOOP'
   | 'ENODATA' // no such xattr
   | 'ENOKEY' // encrypted content and no key given
+  | 'EPERM' // operation not permitted on this file (a verity file's contents)
   | 'NOT_F2FS' // no valid superblock
   | 'CORRUPT' // on-disk structure fails validation
   | 'UNSUPPORTED' // feature or layout we refuse to handle
@@ -36,6 +37,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   ELOOP: 1,
   ENODATA: 1,
   ENOKEY: 4,
+  EPERM: 1,
   NOT_F2FS: 3,
   CORRUPT: 3,
   UNSUPPORTED: 4,

@@ -123,6 +123,7 @@ done
 gcc -O2 -static -s -Wall -o usr/bin/guest-util "$here/guest-util.c"
 ln -s guest-util usr/bin/xattr
 ln -s guest-util usr/bin/tcdrain
+ln -s guest-util usr/bin/fscrypt
 
 : > etc/modules
 for p in $mods; do

@@ -18,11 +18,26 @@
  *                                 one line "TYPE ID CURSPACE CURINODES" per id
  *                                 (Q_GETNEXTQUOTA; busybox has no repquota)
  *
+ * and the fscrypt / fs-verity ioctls f2fs_io lacks:
+ *
+ *   fscrypt add-key KEYFILE MNT   FS_IOC_ADD_ENCRYPTION_KEY (v2, raw key from
+ *                                 KEYFILE); prints the key identifier in hex
+ *   fscrypt add-key-v1 KEYFILE MNT DESCHEX  the same for a v1 key descriptor
+ *   fscrypt set-policy DIR IDHEX [FLAGS]  FS_IOC_SET_ENCRYPTION_POLICY v2,
+ *                                 AES-256-XTS / AES-256-CTS, flags in hex
+ *                                 (default 3: padding 32)
+ *   fscrypt set-policy-v1 DIR DESCHEX  the same, v1 policy
+ *   fscrypt enable-verity FILE [SALTHEX]  FS_IOC_ENABLE_VERITY sha256, 4096
+ *   fscrypt measure-verity FILE   FS_IOC_MEASURE_VERITY: prints sha256:HEX
+ *
  * xattr never follows symlinks (l*xattr). Exit status 1 on the first error. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/xattr.h>
 #include <sys/ioctl.h>
 #include <sys/quota.h>
@@ -30,6 +45,8 @@
 #include <stdint.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include <linux/fscrypt.h>
+#include <linux/fsverity.h>
 
 static int fail(const char *what, const char *path) {
   perror(what);
@@ -107,6 +124,94 @@ static int quota(int argc, char **argv) {
   return 0;
 }
 
+static size_t unhex(const char *hex, unsigned char *buf, size_t max) {
+  size_t len = strlen(hex) / 2;
+  if (len > max) return (size_t)-1;
+  for (size_t i = 0; i < len; i++) {
+    unsigned x;
+    if (sscanf(hex + 2 * i, "%2x", &x) != 1) return (size_t)-1;
+    buf[i] = (unsigned char)x;
+  }
+  return len;
+}
+
+static int fscrypt(int argc, char **argv) {
+  int v1 = argc >= 5 && !strcmp(argv[1], "add-key-v1");
+  if (v1 || (argc >= 4 && !strcmp(argv[1], "add-key"))) {
+    static unsigned char buf[sizeof(struct fscrypt_add_key_arg) + FSCRYPT_MAX_KEY_SIZE];
+    struct fscrypt_add_key_arg *arg = (struct fscrypt_add_key_arg *)buf;
+    FILE *f = fopen(argv[2], "rb");
+    if (!f) return fail("fopen", argv[2]);
+    arg->raw_size = fread(arg->raw, 1, FSCRYPT_MAX_KEY_SIZE, f);
+    fclose(f);
+    arg->key_spec.type = v1 ? FSCRYPT_KEY_SPEC_TYPE_DESCRIPTOR : FSCRYPT_KEY_SPEC_TYPE_IDENTIFIER;
+    if (v1 && unhex(argv[4], arg->key_spec.u.descriptor, FSCRYPT_KEY_DESCRIPTOR_SIZE) != FSCRYPT_KEY_DESCRIPTOR_SIZE) {
+      fprintf(stderr, "bad descriptor\n");
+      return 2;
+    }
+    int fd = open(argv[3], O_RDONLY | O_DIRECTORY);
+    if (fd < 0 || ioctl(fd, FS_IOC_ADD_ENCRYPTION_KEY, arg)) return fail("FS_IOC_ADD_ENCRYPTION_KEY", argv[3]);
+    if (!v1) {
+      for (int i = 0; i < FSCRYPT_KEY_IDENTIFIER_SIZE; i++) printf("%02x", arg->key_spec.u.identifier[i]);
+      putchar('\n');
+    }
+    return 0;
+  }
+  if (argc >= 4 && !strcmp(argv[1], "set-policy")) {
+    struct fscrypt_policy_v2 p = {
+      .version = FSCRYPT_POLICY_V2,
+      .contents_encryption_mode = FSCRYPT_MODE_AES_256_XTS,
+      .filenames_encryption_mode = FSCRYPT_MODE_AES_256_CTS,
+      .flags = argc >= 5 ? (unsigned char)strtoul(argv[4], NULL, 16) : FSCRYPT_POLICY_FLAGS_PAD_32,
+    };
+    if (unhex(argv[3], p.master_key_identifier, sizeof p.master_key_identifier) != sizeof p.master_key_identifier) {
+      fprintf(stderr, "bad identifier\n");
+      return 2;
+    }
+    int fd = open(argv[2], O_RDONLY | O_DIRECTORY);
+    return fd < 0 || ioctl(fd, FS_IOC_SET_ENCRYPTION_POLICY, &p) ? fail("FS_IOC_SET_ENCRYPTION_POLICY", argv[2]) : 0;
+  }
+  if (argc >= 4 && !strcmp(argv[1], "set-policy-v1")) {
+    struct fscrypt_policy_v1 p = {
+      .version = FSCRYPT_POLICY_V1,
+      .contents_encryption_mode = FSCRYPT_MODE_AES_256_XTS,
+      .filenames_encryption_mode = FSCRYPT_MODE_AES_256_CTS,
+      .flags = FSCRYPT_POLICY_FLAGS_PAD_32,
+    };
+    if (unhex(argv[3], p.master_key_descriptor, sizeof p.master_key_descriptor) != sizeof p.master_key_descriptor) {
+      fprintf(stderr, "bad descriptor\n");
+      return 2;
+    }
+    int fd = open(argv[2], O_RDONLY | O_DIRECTORY);
+    return fd < 0 || ioctl(fd, FS_IOC_SET_ENCRYPTION_POLICY, &p) ? fail("FS_IOC_SET_ENCRYPTION_POLICY", argv[2]) : 0;
+  }
+  if (argc >= 3 && !strcmp(argv[1], "enable-verity")) {
+    static unsigned char salt[32]; /* FS_VERITY_MAX_SALT_SIZE */
+    struct fsverity_enable_arg arg = { .version = 1, .hash_algorithm = FS_VERITY_HASH_ALG_SHA256, .block_size = 4096 };
+    if (argc >= 4) {
+      size_t n = unhex(argv[3], salt, 32);
+      if (n == (size_t)-1) { fprintf(stderr, "bad salt\n"); return 2; }
+      arg.salt_size = n;
+      arg.salt_ptr = (unsigned long)salt;
+    }
+    int fd = open(argv[2], O_RDONLY);
+    return fd < 0 || ioctl(fd, FS_IOC_ENABLE_VERITY, &arg) ? fail("FS_IOC_ENABLE_VERITY", argv[2]) : 0;
+  }
+  if (argc >= 3 && !strcmp(argv[1], "measure-verity")) {
+    static unsigned char buf[sizeof(struct fsverity_digest) + 64]; /* FS_VERITY_MAX_DIGEST_SIZE */
+    struct fsverity_digest *d = (struct fsverity_digest *)buf;
+    d->digest_size = 64;
+    int fd = open(argv[2], O_RDONLY);
+    if (fd < 0 || ioctl(fd, FS_IOC_MEASURE_VERITY, d)) return fail("FS_IOC_MEASURE_VERITY", argv[2]);
+    printf("%s:", d->digest_algorithm == FS_VERITY_HASH_ALG_SHA256 ? "sha256" : "sha512");
+    for (int i = 0; i < d->digest_size; i++) printf("%02x", d->digest[i]);
+    putchar('\n');
+    return 0;
+  }
+  fprintf(stderr, "usage: fscrypt add-key KEYFILE MNT | add-key-v1 KEYFILE MNT DESCHEX | set-policy DIR IDHEX [FLAGS] | set-policy-v1 DIR DESCHEX | enable-verity FILE [SALTHEX] | measure-verity FILE\n");
+  return 2;
+}
+
 int main(int argc, char **argv) {
   const char *me = strrchr(argv[0], '/');
   me = me ? me + 1 : argv[0];
@@ -117,7 +222,8 @@ int main(int argc, char **argv) {
   if (!strcmp(me, "xattr")) return xattr(argc, argv);
   if (!strcmp(me, "projid")) return projid(argc, argv);
   if (!strcmp(me, "quota")) return quota(argc, argv);
+  if (!strcmp(me, "fscrypt")) return fscrypt(argc, argv);
   if (argc > 1) return main(argc - 1, argv + 1); /* guest-util xattr ... */
-  fprintf(stderr, "usage: guest-util xattr|tcdrain|projid|quota ...\n");
+  fprintf(stderr, "usage: guest-util xattr|tcdrain|projid|quota|fscrypt ...\n");
   return 2;
 }

@@ -107,6 +107,13 @@ export const globalFlags = {
     min: 0,
     helpGroup: 'GLOBAL',
   }),
+  key: Flags.string({
+    description: 'fscrypt master key: FILE holds the raw key (v2 keys are found by their identifier); encrypted names, contents and symlink targets read decrypted. Repeat for several keys.',
+    multiple: true,
+    multipleNonGreedy: true,
+    helpValue: 'FILE',
+    helpGroup: 'GLOBAL',
+  }),
 };
 
 /** --fs-mode (the kernel's fs_mode): Linux's mount -o mode= for the writes of a command or session. */
@@ -117,6 +124,17 @@ export const modeFlag = () =>
       "Allocation as Linux's mount -o mode=: adaptive (default) rewrites data in place on volumes up to 16 GiB and fills dirty segments when free ones run short; lfs always writes to fresh blocks, so overwritten versions stay on disk (history, undel) until cleaned.",
     helpGroup: 'WRITE',
   })();
+
+/** The raw master keys named by --key. */
+export function readKeys(files: string[] | undefined): Buffer[] {
+  return (files ?? []).map((f) => {
+    try {
+      return fs.readFileSync(f);
+    } catch (e) {
+      return fail('IO', `cannot read the key file ${f}: ${(e as Error).message}`);
+    }
+  });
+}
 
 /** --timestamp: every time this writes is that time, and nothing random (a reproducible image; also SOURCE_DATE_EPOCH). */
 export const timestampFlag = () =>
@@ -296,7 +314,7 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
     if (opts.write) checkImageWritable(image);
     const lock = takeLock(image, { exclusive: opts.write, wait: this.flags.wait, underWriter: !opts.write });
     this.opened.push({ close: () => lock.release() });
-    const vol = Volume.open(image, { readOnly: !opts.write, cacheMb: this.flags['cache-mb'], mode: (this.flags as { 'fs-mode'?: 'adaptive' | 'lfs' })['fs-mode'] });
+    const vol = Volume.open(image, { readOnly: !opts.write, cacheMb: this.flags['cache-mb'], mode: (this.flags as { 'fs-mode'?: 'adaptive' | 'lfs' })['fs-mode'], keys: readKeys(this.flags.key) });
     this.opened.push(vol);
     if (lock.writer !== undefined) {
       const version = vol.cp.head.checkpoint_ver;

@@ -18,7 +18,8 @@ function parseErrorLine(message: string): string {
     .replace(ANSI, '')
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !/^See more help with --help$/.test(l) && !/^Alternatively, you can use/.test(l));
+    // "Note: --key allows multiple values...": wrong here, --key takes one value each time (multipleNonGreedy).
+    .filter((l) => l && !/^See more help with --help$/.test(l) && !/^Alternatively, you can use/.test(l) && !/^Note: --\S+ allows multiple values/.test(l));
   if (lines.length <= 1) return lines[0] ?? 'invalid arguments';
   const [head, ...rest] = lines;
   const items = rest.map((l) => l.replace(/^(\S+)\s{2,}.*$/, '$1'));

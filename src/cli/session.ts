@@ -29,6 +29,8 @@ export interface SessionOptions {
   cacheMb?: number;
   /** --fs-mode of the session's writes (Linux's mount -o mode=). */
   mode?: 'adaptive' | 'lfs';
+  /** --key: fscrypt master keys of the session's volume. */
+  keys?: Buffer[];
   /** Queue behind another process's lock instead of failing. */
   wait?: boolean;
   stdout?: (line: string) => void;
@@ -139,7 +141,7 @@ export class Session {
     if (!this.readOnly) checkImageWritable(image);
     const lock = acquireLock(image, { exclusive: !this.readOnly, wait: this.opts.wait, underWriter: this.readOnly });
     try {
-      this.vol = Volume.open(image, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb, mode: this.opts.mode });
+      this.vol = Volume.open(image, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb, mode: this.opts.mode, keys: this.opts.keys });
       if (lock.writer !== undefined) {
         this.err(`f2fsdbg: note: pid ${lock.writer} is writing this image: each command reads its last durable checkpoint (now ${this.vol.cp.head.checkpoint_ver}), ${BESIDE_WRITER_NOTE}`);
       }
@@ -182,7 +184,7 @@ export class Session {
   private reopenBeside(): void {
     this.vol?.close();
     this.vol = undefined;
-    this.vol = Volume.open(this.image!, { readOnly: true, cacheMb: this.opts.cacheMb });
+    this.vol = Volume.open(this.image!, { readOnly: true, cacheMb: this.opts.cacheMb, keys: this.opts.keys });
   }
 
   /** Power cut: drops every pending block and reopens the image from what reached it. */
@@ -191,7 +193,7 @@ export class Session {
     vol.dev.discardPending();
     vol.close();
     this.vol = undefined;
-    this.vol = Volume.open(this.image!, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb, mode: this.opts.mode });
+    this.vol = Volume.open(this.image!, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb, mode: this.opts.mode, keys: this.opts.keys });
     const waiting = pendingNote(this.vol);
     if (waiting) this.err(waiting);
   }

@@ -39,6 +39,7 @@ import Ln from './ln.js';
 import Symlink from './symlink.js';
 import Truncate from './truncate.js';
 import Chmod from './chmod.js';
+import VerityEnable from './verity-enable.js';
 import Chown from './chown.js';
 import SetProject from './set-project.js';
 import SetTimes from './set-times.js';
@@ -141,6 +142,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   symlink: Symlink,
   truncate: Truncate,
   chmod: Chmod,
+  'verity-enable': VerityEnable,
   chown: Chown,
   'set-project': SetProject,
   'set-times': SetTimes,

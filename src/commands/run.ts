@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { Args, Flags } from '@oclif/core';
-import { F2fsCommand, globalFlags, modeFlag, timestampFlag, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { F2fsCommand, globalFlags, modeFlag, readKeys, timestampFlag, type CmdArgs, type CmdFlags } from '../cli/base.js';
 import { Session, runLines, type LineRecord } from '../cli/session.js';
 import { F2fsError, toF2fsError } from '../errors.js';
 
@@ -81,6 +81,7 @@ export default class Run extends F2fsCommand<typeof Run, BatchResult> {
       quiet: flags.quiet,
       cacheMb: flags['cache-mb'],
       mode: flags['fs-mode'],
+      keys: readKeys(flags.key),
       wait: flags.wait,
       stdout: this.ctx?.stdout,
       stderr: this.ctx?.stderr,

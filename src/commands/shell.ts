@@ -1,7 +1,7 @@
 // shell [IMAGE] [-w]: an interactive session (readline: history, Tab completion), or a batch one when stdin is not a terminal.
 
 import { Args, Flags } from '@oclif/core';
-import { F2fsCommand, globalFlags, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { F2fsCommand, globalFlags, readKeys, type CmdArgs, type CmdFlags } from '../cli/base.js';
 import { Session, runLines } from '../cli/session.js';
 import { Shell } from '../cli/shell.js';
 import { canPrompt } from '../cli/prompt.js';
@@ -36,6 +36,7 @@ export default class ShellCommand extends F2fsCommand<typeof ShellCommand, RunRe
       quiet: interactive || flags.quiet,
       cacheMb: flags['cache-mb'],
       mode: flags['fs-mode'],
+      keys: readKeys(flags.key),
       wait: flags.wait,
       stdout: this.ctx?.stdout,
       stderr: this.ctx?.stderr,

@@ -64,6 +64,18 @@ export function statRows(s: StatResult): [string, Cell | Cell[]][] {
   if (s.checksum) rows.push(['i_inode_checksum', `0x${s.checksum.value.toString(16).padStart(8, '0')} ${s.checksum.ok === null ? '' : s.checksum.ok ? '(ok)' : '(BAD)'}`.trimEnd()]);
   if (s.device) rows.push(['device', `${s.device.major}, ${s.device.minor}`]);
   if (s.symlink !== null) rows.push(['symlink', JSON.stringify(s.symlink)]);
+  if (s.encryption) {
+    const e = s.encryption;
+    rows.push(['encryption', `v${e.version} ${e.contentsMode} / ${e.filenamesMode}, flags 0x${e.flags.toString(16)} (padding ${e.padding})`]);
+    rows.push([e.version === 2 ? 'master key id' : 'master key desc', `${e.masterKeyIdentifier ?? e.masterKeyDescriptor}${e.keyAvailable ? ' (key given)' : ' (no key)'}`]);
+    rows.push(['nonce', e.nonce]);
+  }
+  if (s.verity) {
+    const v = s.verity;
+    rows.push(['verity', `${v.hashAlgorithm}, block ${v.blockSize}, salt ${v.salt || '(none)'}, tree at ${v.merkleTreePos}, descriptor ${v.descriptorSize} bytes at ${v.descriptorPos}${v.signatureSize ? `, signature ${v.signatureSize} bytes` : ''}`]);
+    rows.push(['verity root', v.rootHash]);
+    rows.push(['verity digest', v.digest]);
+  }
   rows.push(
     ['i_xattr_nid', s.xattrNid],
     ['i_nid', s.nids.join(' ')],

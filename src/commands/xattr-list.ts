@@ -4,12 +4,14 @@ import { VolumeCommand, imageArg } from '../cli/base.js';
 import { filespecArg } from '../cli/args.js';
 import { columns } from '../cli/render.js';
 import { resolveFile } from '../debugfs/filespec.js';
+import { decodedXattr } from '../debugfs/inode.js';
 import type { Volume } from '../fs/volume.js';
 import { xattrValueText } from './stat.js';
 
 export interface XattrListResult {
   ino: number;
-  xattrs: { name: string; index: number; size: number; value: Buffer }[];
+  /** `decoded`: the fscrypt context (encryption.c) or the verity descriptor location (verity.v). */
+  xattrs: { name: string; index: number; size: number; value: Buffer; decoded?: Record<string, unknown> }[];
 }
 
 export default class XattrList extends VolumeCommand<typeof XattrList, XattrListResult> {
@@ -20,7 +22,13 @@ export default class XattrList extends VolumeCommand<typeof XattrList, XattrList
 
   protected async execute(vol: Volume): Promise<XattrListResult> {
     const { ino, info } = resolveFile(vol, this.args.filespec, { follow: false });
-    return { ino, xattrs: vol.xattrs(info).map((x) => ({ name: x.name, index: x.index, size: x.value.length, value: x.value })) };
+    return {
+      ino,
+      xattrs: vol.xattrs(info).map((x) => {
+        const decoded = decodedXattr(x);
+        return { name: x.name, index: x.index, size: x.value.length, value: x.value, ...(decoded ? { decoded } : {}) };
+      }),
+    };
   }
 
   protected override render(r: XattrListResult): void {
@@ -32,6 +40,8 @@ export default class XattrList extends VolumeCommand<typeof XattrList, XattrList
       const t = xattrValueText(v);
       return t.length > 64 ? `${t.slice(0, 61)}...` : t;
     };
-    this.out(columns(['name', 'size', 'value'], r.xattrs.map((x) => [x.name, x.size, short(x.value)]), { alignRight: [1] }));
+    const text = (x: XattrListResult['xattrs'][number]) =>
+      x.decoded ? Object.entries(x.decoded).map(([k, v]) => `${k}=${typeof v === 'number' ? v : String(v)}`).join(' ') : short(x.value);
+    this.out(columns(['name', 'size', 'value'], r.xattrs.map((x) => [x.name, x.size, text(x)]), { alignRight: [1] }));
   }
 }

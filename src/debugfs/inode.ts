@@ -9,6 +9,11 @@ import { Advise, FsFlag, InlineFlag, NodeFlag, footerOfs } from '../fs/layout/no
 import { splitFooterCpVer } from '../fs/node.js';
 import type { Volume } from '../fs/volume.js';
 import { fileTypeName, userRange } from './filespec.js';
+import { decodeContext, describeContext } from '../fs/crypto.js';
+import { XATTR_INDEX_ENCRYPTION, XATTR_NAME_ENCRYPTION_CONTEXT } from '../fs/layout/crypto.js';
+import { FsverityDescriptorLocation, XATTR_INDEX_VERITY, XATTR_NAME_VERITY } from '../fs/layout/verity.js';
+import { isVerity, readVerity } from '../fs/verity.js';
+import type { Xattr } from '../fs/xattr.js';
 
 
 /* ------------------------------------------------------------------ stat / ls */
@@ -81,7 +86,24 @@ export function statInode(vol: Volume, info: InodeInfo) {
     },
     symlink: isSymlink(i.i_mode) ? vol.readlink(info).toString() : null,
     xattrs: vol.xattrs(info).map((x) => ({ name: x.name, index: x.index, value: x.value })),
+    encryption: encryptionOf(vol, info),
+    verity: isVerity(info) ? readVerity(vol, info) : null,
   };
+}
+
+/** The fscrypt policy of an encrypted inode, and whether a --key given unlocks it. */
+function encryptionOf(vol: Volume, info: InodeInfo) {
+  if (!vol.crypto.isEncrypted(info)) return null;
+  const ctx = vol.crypto.context(info);
+  return ctx ? { ...describeContext(ctx), keyAvailable: vol.crypto.hasKey(ctx) } : null;
+}
+
+/** What xattr-list shows decoded: the fscrypt context ("encryption.c") and the verity descriptor location ("verity.v"). */
+export function decodedXattr(x: Xattr): Record<string, unknown> | null {
+  const name = x.rawName.toString('latin1');
+  if (x.index === XATTR_INDEX_ENCRYPTION && name === XATTR_NAME_ENCRYPTION_CONTEXT) return { ...describeContext(decodeContext(x.value)) };
+  if (x.index === XATTR_INDEX_VERITY && name === XATTR_NAME_VERITY && x.value.length === FsverityDescriptorLocation.size) return FsverityDescriptorLocation.decode(x.value);
+  return null;
 }
 export type StatResult = ReturnType<typeof statInode>;
 

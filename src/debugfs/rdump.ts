@@ -180,6 +180,12 @@ export function rdump(vol: Volume, srcIno: number, dest: string, opts: RdumpOpti
       }
     } catch (e) {
       const err = toF2fsError(e);
+      // Encrypted contents without the key: listed and skipped (its empty host file, ours, removed), as for specials.
+      if (err.code === 'ENOKEY' && isReg(mode)) {
+        fs.rmSync(hostPath, { force: true });
+        stats.skipped.push({ path: rel, why: err.message });
+        return;
+      }
       if (err.code !== 'CORRUPT' || err.info.rdump) throw err;
       damaged(rel, reason(err));
     }

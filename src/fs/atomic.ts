@@ -10,6 +10,7 @@ import { editInode, hasInlineData, isDir, isReg, now, setTimes, type InodeInfo }
 import { convertInlineData } from './inline.js';
 import { chargeInode, freeSlot, getDnode, maxFileBlocks, reserveSlot, truncateBlocks } from './node.js';
 import { createOrphan, freeInode } from './namei.js';
+import { requireContentsWritable } from './file.js';
 import { fsyncFile, type FsyncResult } from './file.js';
 import type { Volume } from './volume.js';
 
@@ -55,6 +56,7 @@ export function atomicBegin(vol: Volume, ino: number, opts: { replace?: boolean 
   let info = vol.inode(ino);
   if (isDir(info.inode.i_mode)) fail('EISDIR', `inode ${ino} is a directory`);
   if (!isReg(info.inode.i_mode)) fail('EINVAL', `inode ${ino} is not a regular file`);
+  requireContentsWritable(vol, info);
   if (sessionOf(vol, ino)) fail('EBUSY', `inode ${ino} already has an atomic write in progress`);
   if (hasInlineData(info)) {
     convertInlineData(vol, info);

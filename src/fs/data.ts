@@ -2,7 +2,7 @@
 import type { BlockDevice } from '../device/types.js';
 import { fail, withContext } from '../errors.js';
 import { BLKSIZE, NEW_ADDR, NULL_ADDR, COMPRESS_ADDR } from './layout/constants.js';
-import { hasInlineData, isDir, type InodeInfo } from './inode.js';
+import { hasInlineData, isDir, isReg, type InodeInfo } from './inode.js';
 import { nodePath, readChild, walkNodeTree, type NodeManager, type NodePage } from './node.js';
 import type { Validator } from './validate.js';
 import type { Volume } from './volume.js';
@@ -63,16 +63,44 @@ export class DataReader {
     return found;
   }
 
+  /** fscrypt: the decryption of an encrypted regular file's blocks (ENOKEY without the key); set by the Volume. */
+  contentsCipher?: (info: InodeInfo) => (lblk: number, block: Buffer) => Buffer;
+
   /** Reads [pos, pos+len) clipped to i_size; holes, NEW_ADDR and inline padding read as zeros. */
   read(info: InodeInfo, pos: number, len: number): Buffer {
     const size = info.inode.i_size;
     const end = Math.min(size, pos + len);
+    // Only regular files' blocks are ciphertext: directory blocks are plain, symlinks hold fscrypt_symlink_data.
+    // Without the key even an empty file is ENOKEY, as fscrypt_file_open refuses the open.
+    const decrypt = info.inode.i_advise & Advise.ENCRYPT && isReg(info.inode.i_mode) ? this.cipherOf(info) : null;
     if (pos >= end) return Buffer.alloc(0);
-    // Directory blocks are plain (only the names in them are encrypted); file and symlink contents are ciphertext.
-    if (info.inode.i_advise & Advise.ENCRYPT && !isDir(info.inode.i_mode)) fail('ENOKEY', `inode ${info.ino} is encrypted: its contents need the key`);
+    return decrypt ? this.readDecrypted(info, pos, end, decrypt) : this.readPastEof(info, pos, end);
+  }
+
+  private cipherOf(info: InodeInfo): (lblk: number, block: Buffer) => Buffer {
+    return this.contentsCipher ? this.contentsCipher(info) : fail('ENOKEY', `inode ${info.ino} is encrypted: its contents need the key`);
+  }
+
+  /** Whole ciphertext blocks decrypted (holes and NEW_ADDR stay zeros, as f2fs_read_multi_pages leaves them). */
+  private readDecrypted(info: InodeInfo, pos: number, end: number, decrypt: (lblk: number, block: Buffer) => Buffer): Buffer {
+    const first = Math.floor(pos / BLKSIZE);
+    const last = Math.ceil(end / BLKSIZE);
+    const raw = this.readPastEof(info, first * BLKSIZE, last * BLKSIZE);
+    this.walk(info, first, last, (bidx, blkaddr) => {
+      if (blkaddr === NEW_ADDR) return;
+      const at = (bidx - first) * BLKSIZE;
+      decrypt(bidx, raw.subarray(at, at + BLKSIZE)).copy(raw, at);
+    });
+    return raw.subarray(pos - first * BLKSIZE, end - first * BLKSIZE);
+  }
+
+  /** Reads [pos, end) without the i_size clip (fs-verity's tree and descriptor lie past EOF); no decryption. */
+  readPastEof(info: InodeInfo, pos: number, end: number): Buffer {
+    const size = info.inode.i_size;
     const out = Buffer.alloc(end - pos);
     if (hasInlineData(info)) {
       if (size > info.maxInlineData) fail('CORRUPT', `inode ${info.ino}: inline file of ${size} bytes exceeds ${info.maxInlineData}`);
+      if (end > info.maxInlineData) fail('CORRUPT', `inode ${info.ino}: read of ${pos}..${end} past its inline data`);
       info.page.raw.copy(out, 0, info.inlineDataOffset + pos, info.inlineDataOffset + end);
       return out;
     }

@@ -65,18 +65,28 @@ export function* areaEntries(area: DentryArea, bidx: number, check: Validator, w
   }
 }
 
+/** What the names of an encrypted directory look like to the user (src/fs/crypto.ts); null for a plain directory. */
+export type NameView = (dir: InodeInfo) => ((name: Buffer, hash: number) => Buffer) | null;
+
 export class DirReader {
   constructor(
     private readonly data: DataReader,
     private readonly check: Validator,
+    private readonly nameView: NameView = () => null,
   ) {}
 
   private requireDir(info: InodeInfo): void {
     if (!isDir(info.inode.i_mode)) fail('ENOTDIR', `inode ${info.ino} is not a directory`);
   }
 
-  /** All entries in storage order ('.' and '..' included). */
+  /** All entries in storage order ('.' and '..' included), named as the user sees them (see `rawEntries`). */
   *entries(info: InodeInfo): Generator<Dentry> {
+    const view = this.nameView(info);
+    for (const d of this.rawEntries(info)) yield view ? { ...d, name: view(d.name, d.hash) } : d;
+  }
+
+  /** The entries with their names as stored (ciphertext in an encrypted directory). */
+  *rawEntries(info: InodeInfo): Generator<Dentry> {
     this.requireDir(info);
     const what = `directory ${info.ino}`;
     if (hasInlineDentry(info)) {
@@ -88,7 +98,17 @@ export class DirReader {
     for (const [bidx, blkaddr] of blocks) yield* areaEntries(blockArea(this.data.blockData(info.ino, bidx, blkaddr)), bidx, this.check, `${what} block ${bidx}`);
   }
 
-  /** __f2fs_find_entry: hash-directed lookup through levels 0..i_current_depth-1 (inline: a scan). */
+  /**
+   * A name as the user gives it: in an encrypted directory the decrypted name (with the key) or the no-key name ls
+   * shows, found by comparing each entry's user name (fscrypt_match_name's outcome; lookups there are rare).
+   */
+  lookupUser(info: InodeInfo, name: Buffer): Dentry | null {
+    if (!this.nameView(info)) return this.lookup(info, name);
+    for (const d of this.entries(info)) if (d.name.equals(name)) return d;
+    return null;
+  }
+
+  /** __f2fs_find_entry: hash-directed lookup of an on-disk name through levels 0..i_current_depth-1 (inline: a scan). */
   lookup(info: InodeInfo, name: Buffer): Dentry | null {
     this.requireDir(info);
     return during(`while looking up "${name.toString()}" in directory ${info.ino}`, () => {

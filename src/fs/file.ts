@@ -10,10 +10,18 @@ import { balanceGc } from './gc.js';
 import { Advise } from './layout/node.js';
 import { fsyncNodes, maxFileBlocks, needDentryMark, truncateBlocks } from './node.js';
 import type { Volume } from './volume.js';
+import { requireNotVerity } from './verity.js';
 
-function requireFile(info: InodeInfo): void {
+function requireFile(vol: Volume, info: InodeInfo): void {
   if (isDir(info.inode.i_mode)) fail('EISDIR', `inode ${info.ino} is a directory`);
   if (!isReg(info.inode.i_mode) && !isSymlink(info.inode.i_mode)) fail('EINVAL', `inode ${info.ino} is not a regular file`);
+  requireContentsWritable(vol, info);
+}
+
+/** Contents a write or truncate may change: not a verity file's (EPERM), not ciphertext (fscrypt). */
+export function requireContentsWritable(vol: Volume, info: InodeInfo): void {
+  requireNotVerity(info);
+  vol.crypto.requireContentsWritable(info);
 }
 
 /**
@@ -26,7 +34,7 @@ export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, t
   vol.requireWritable();
   balanceFs(vol);
   let info = vol.inode(ino);
-  requireFile(info);
+  requireFile(vol, info);
   const end = pos + data.length;
   if (Math.ceil(end / BLKSIZE) > maxFileBlocks(info.addrsPerInode)) fail('EINVAL', `write ending at byte ${end} exceeds the largest F2FS file`);
   if (data.length && !(hasInlineData(info) && end <= info.maxInlineData)) vol.requireSpace(blocksToWrite(vol, info, pos, end), `a write of ${data.length} bytes`);
@@ -79,7 +87,7 @@ export function blocksToWrite(vol: Volume, info: InodeInfo | null, pos: number, 
 export function truncateFile(vol: Volume, ino: number, size: number, times: Timespec = now()): void {
   vol.requireWritable();
   let info = vol.inode(ino);
-  requireFile(info);
+  requireFile(vol, info);
   if (Math.ceil(size / BLKSIZE) > maxFileBlocks(info.addrsPerInode)) fail('EINVAL', `size ${size} exceeds the largest F2FS file`);
   const old = info.inode.i_size;
   if (hasInlineData(info)) {

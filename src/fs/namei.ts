@@ -213,6 +213,7 @@ function link(vol: Volume, dirIno: number, name: Buffer, ino: number, mode: numb
 /** create/mkdir/mknod/symlink: a new inode named `name` in `dirIno`. */
 export function createNode(vol: Volume, dirIno: number, name: Buffer, mode: number, opts: CreateOptions = {}): number {
   vol.requireWritable();
+  vol.crypto.requireNamespaceChange(vol.inode(dirIno));
   balanceFs(vol);
   const dir = vol.inode(dirIno);
   requireNewName(vol, dir, name, !opts.absent);
@@ -225,6 +226,7 @@ export function createNode(vol: Volume, dirIno: number, name: Buffer, mode: numb
 /** f2fs_link: another name for an existing non-directory. */
 export function hardLink(vol: Volume, ino: number, dirIno: number, name: Buffer, t: Timespec = now()): void {
   vol.requireWritable();
+  vol.crypto.requireNamespaceChange(vol.inode(dirIno));
   const target = vol.inode(ino);
   if (isDir(target.inode.i_mode)) fail('EISDIR', 'hard links to directories are not allowed');
   requireNewName(vol, vol.inode(dirIno), name);
@@ -294,6 +296,7 @@ function entryOf(vol: Volume, dirIno: number, name: Buffer): Dentry {
 /** unlink (non-directories) and rmdir (empty directories). */
 export function removeName(vol: Volume, dirIno: number, name: Buffer, expectDir: boolean, t: Timespec = now()): void {
   vol.requireWritable();
+  vol.crypto.requireNamespaceChange(vol.inode(dirIno));
   const d = entryOf(vol, dirIno, name);
   const child = vol.inode(d.ino);
   if (expectDir) {
@@ -319,6 +322,8 @@ function isBelow(vol: Volume, ino: number, ancestor: number): boolean {
 /** f2fs_rename: across directories and over an existing target of the same kind. */
 export function rename(vol: Volume, oldDir: number, oldName: Buffer, newDir: number, newName: Buffer, t: Timespec = now()): void {
   vol.requireWritable();
+  vol.crypto.requireNamespaceChange(vol.inode(oldDir));
+  vol.crypto.requireNamespaceChange(vol.inode(newDir));
   const src = entryOf(vol, oldDir, oldName);
   const srcInfo = vol.inode(src.ino);
   const srcIsDir = isDir(srcInfo.inode.i_mode);
@@ -362,6 +367,7 @@ function setDotDot(vol: Volume, ino: number, parent: number): void {
 export function createOrphan(vol: Volume, dirIno: number, mode: number, name: Buffer, opts: CreateOptions = {}): number {
   vol.requireWritable();
   const dir = vol.inode(dirIno);
+  vol.crypto.requireNamespaceChange(dir);
   const ino = newInode(vol, dir, mode, name, opts);
   editInode(vol.nm.nodeForUpdate(ino), (i) => void (i.i_links = 0));
   vol.orphanSet.add(ino);

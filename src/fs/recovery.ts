@@ -184,7 +184,7 @@ function recoverDentry(vol: Volume, ino: number, page: Buffer): void {
   const pino = ri.i_pino;
   const t = now();
   for (;;) {
-    const d = vol.lookup(vol.inode(pino), name); // re-read: dropping a name can move the directory to a new dirty block
+    const d = vol.dirs.lookup(vol.inode(pino), name); // the on-disk name (ciphertext in an encrypted dir); re-read: dropping a name can move the directory to a new dirty block
     if (d && d.ino === ino) return;
     if (!d) break;
     // Another inode holds the name: its entry goes and it loses that link (f2fs_delete_entry).

@@ -21,6 +21,7 @@ import { needSsr } from './gc.js';
 import { trimOldest } from '../util/bounded-map.js';
 import { listXattrs, type Xattr } from './xattr.js';
 import { quotaChargesFor, type QuotaCharges } from './quota.js';
+import { Fscrypt } from './crypto.js';
 
 const INODE_CACHE_MAX = 4096;
 
@@ -32,6 +33,8 @@ export interface OpenOptions {
    * segments (SSR) when free ones run short; 'lfs' always writes to fresh blocks of fresh segments.
    */
   mode?: 'adaptive' | 'lfs';
+  /** fscrypt master keys (raw bytes, as `--key FILE` gives them). */
+  keys?: Buffer[];
 }
 
 /** i_links, i_size and i_blocks of a sane root (f2fs_fill_super's root check). */
@@ -49,6 +52,7 @@ export class Volume implements NameOps {
   readonly nm: NodeManager;
   readonly data: DataReader;
   readonly dirs: DirReader;
+  readonly crypto: Fscrypt;
   /** Dirty file pages awaiting blocks (written back at checkpoint, fsync or when too many). */
   readonly pages = new DirtyPages();
   /** Orphan inodes (links 0, still referenced: atomic-write COW inodes); written into each checkpoint. */
@@ -61,6 +65,7 @@ export class Volume implements NameOps {
   private constructor(
     readonly dev: BlockDevice,
     readonly mode: 'adaptive' | 'lfs',
+    keys: Buffer[] = [],
   ) {
     this.sbChoice = readSuperblock(dev);
     const unwritable = this.sbChoice.sb.feature & ~WRITE_FEATURES;
@@ -77,7 +82,9 @@ export class Volume implements NameOps {
     this.counts = { blocks: this.cp.head.valid_block_count, nodes: this.cp.head.valid_node_count, inodes: this.cp.head.valid_inode_count };
     this.quota = quotaChargesFor(this.sb, this.cp.head.ckpt_flags);
     this.data = new DataReader(dev, this.nm, this.check, this.pages);
-    this.dirs = new DirReader(this.data, this.check);
+    this.crypto = new Fscrypt(keys, (info) => this.xattrs(info), this.sb.uuid);
+    this.data.contentsCipher = (info) => this.crypto.contentsCipher(info);
+    this.dirs = new DirReader(this.data, this.check, (dir) => this.crypto.nameView(dir));
     during('while reading the root inode', () => checkRoot(this.inode(this.sb.root_ino)));
     this.orphanSet = new Set(this.orphans());
   }
@@ -101,7 +108,7 @@ export class Volume implements NameOps {
   static open(image: string | BlockDevice, opts: OpenOptions): Volume {
     const dev = typeof image === 'string' ? openDevice(image, { readOnly: opts.readOnly, cacheMb: opts.cacheMb }) : image;
     try {
-      return new Volume(dev, opts.mode ?? 'adaptive');
+      return new Volume(dev, opts.mode ?? 'adaptive', opts.keys);
     } catch (e) {
       dev.close();
       throw e;
@@ -136,13 +143,15 @@ export class Volume implements NameOps {
     return this.check.isValidIno(ino) && this.nm.getNat(ino).block_addr !== 0;
   }
 
+  /** A name as the user gives it (in an encrypted directory: decrypted, or the no-key name). */
   lookup(dir: InodeInfo, name: Buffer): Dentry | null {
-    return this.dirs.lookup(dir, name);
+    return this.dirs.lookupUser(dir, name);
   }
 
   readlink(info: InodeInfo): Buffer {
     if (!isSymlink(info.inode.i_mode)) fail('EINVAL', `inode ${info.ino} is not a symbolic link`);
-    return this.data.read(info, 0, info.inode.i_size);
+    const raw = this.data.read(info, 0, info.inode.i_size);
+    return this.crypto.isEncrypted(info) ? this.crypto.symlinkTarget(info, raw) : raw;
   }
 
   /** '..' of a directory, as its dentry records it (root's is itself). */

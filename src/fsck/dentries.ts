@@ -8,6 +8,7 @@ import { isDir } from '../fs/inode.js';
 import { FsckRun, type DirState, type Where } from './state.js';
 import { claim, processInode } from './tree.js';
 import { Inode } from '../fs/layout/node.js';
+import { nokeyName } from '../fs/crypto.js';
 
 const iMode = Inode.field('i_mode');
 const iLinks = Inode.field('i_links');
@@ -61,7 +62,8 @@ export function checkDentries(r: FsckRun, area: DentryArea, dir: DirState, pgofs
       i++;
       continue;
     }
-    const shown = name.toString();
+    // Names in an encrypted directory are ciphertext (hashed as stored): paths show them in the kernel's no-key form.
+    const shown = dir.encrypted ? nokeyName(name, de.hash_code).toString() : name.toString();
     const path = dir.path === '/' ? `/${shown}` : `${dir.path}/${shown}`;
     const hash = dentryHash(name);
     if (hash !== de.hash_code) r.add('DENTRY_HASH', `"${path}": hash_code 0x${de.hash_code.toString(16)}, the name hashes to 0x${hash.toString(16)}`, { ...at, path });

@@ -29,6 +29,8 @@ export interface DirState {
   parent: number;
   dirLevel: number;
   path: string;
+  /** fscrypt: its names are ciphertext (paths show them in the no-key form). */
+  encrypted: boolean;
   links: number; // 2 + subdirectories found
   dots: number;
 }

@@ -220,7 +220,7 @@ export function checkInode(r: FsckRun, info: InodeInfo, ref: NodeRef, role: 'dir
   const fs: FileState = { ino, path, blocks: 1, dir: null, ext: new ExtentCheck(i.i_ext.fofs, i.i_ext.blk, i.i_ext.len) };
   const isDirRole = role === 'dir';
   if (isDirRole) {
-    fs.dir = { ino, pino: i.i_pino, parent: ctx.parent ?? ino, dirLevel: i.i_dir_level, path, links: 2, dots: 0 };
+    fs.dir = { ino, pino: i.i_pino, parent: ctx.parent ?? ino, dirLevel: i.i_dir_level, path, links: 2, dots: 0, encrypted: r.vol.crypto.isEncrypted(info) };
   } else if (role === 'file') {
     if (ft === FileType.REG) r.stats.files++;
     else if (ft === FileType.SYMLINK) r.stats.symlinks++;

@@ -136,7 +136,10 @@ export const WRITE_FEATURES =
   Feature.INODE_CRTIME |
   Feature.LOST_FOUND |
   Feature.SB_CHKSUM |
-  Feature.ATOMIC_WRITE;
+  Feature.ATOMIC_WRITE |
+  // Names and contents in encrypted directories are never written (ENOKEY / UNSUPPORTED there); verity files refuse writes (EPERM).
+  Feature.ENCRYPT |
+  Feature.VERITY;
 
 export function featureNames(bits: number): string[] {
   const out: string[] = [];
