@@ -27,8 +27,9 @@ export interface BatchResult extends RunResult {
 export function scriptLines(file: string | undefined): AsyncIterable<string> {
   let input: NodeJS.ReadableStream;
   if (file === undefined || file === '-') {
-    // A stream of our own on fd 0: process.stdin redirected from a file sometimes never ended the loop (exit 13).
-    input = fs.createReadStream('', { fd: 0, autoClose: false });
+    // stdin redirected from a file: a stream of our own on fd 0 (through process.stdin the loop sometimes never saw
+    // the end: exit 13); pipes and terminals stay with process.stdin (fd 0 may be non-blocking there).
+    input = fs.fstatSync(0).isFile() ? fs.createReadStream('', { fd: 0, autoClose: false }) : process.stdin;
   } else {
     try {
       fs.accessSync(file, fs.constants.R_OK);
