@@ -177,7 +177,7 @@ export function bmapRuns(entries: BmapEntry[]): BmapRun[] {
 
 /** bmap of one file block: its address (or hole/reservation/inline) and the node slot holding it. */
 export function bmapOne(vol: Volume, info: InodeInfo, bidx: number) {
-  userRange(bidx, 0, maxFileBlocks(info.addrsPerInode), 'file block');
+  userRange(bidx, 0, maxFileBlocks(info), 'file block');
   const size = info.inode.i_size;
   const pastEof = bidx * BLKSIZE >= size;
   if (hasInlineData(info) || hasInlineDentry(info))

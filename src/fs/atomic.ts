@@ -106,7 +106,7 @@ export function writeStaged(vol: Volume, ino: number, pos: number, data: Buffer)
   vol.requireWritable();
   const s = requireSession(vol, ino);
   const end = pos + data.length;
-  if (Math.ceil(end / BLKSIZE) > maxFileBlocks(vol.inode(ino).addrsPerInode)) fail('EINVAL', `write ending at byte ${end} exceeds the largest F2FS file`);
+  if (Math.ceil(end / BLKSIZE) > maxFileBlocks(vol.inode(ino))) fail('EINVAL', `write ending at byte ${end} exceeds the largest F2FS file`);
   for (const { bidx, blockPos, from, to } of blockSpans(pos, end)) {
     balanceGc(vol); // f2fs_write_begin: clean first when free segments run short
     // Past the staged size the old bytes are gone (a staged shrink), inside it they come from the staged view.

@@ -9,6 +9,7 @@ import type { Volume } from './volume.js';
 import { CursegType } from './layout/constants.js';
 import { Advise, Inode, readSlot, writeSlot } from './layout/node.js';
 import { getDnode, reserveSlot } from './node.js';
+import { compressAttrs, readClusters } from './compress.js';
 
 /** Who holds a data slot: the node (inode or direct node) and the slot index, as SSA entries record it. */
 export interface SlotOwner {
@@ -35,7 +36,7 @@ export class DataReader {
     const dirty = this.pages.get(ino, bidx);
     if (dirty) return dirty;
     if (blkaddr === NEW_ADDR) return ZERO_BLOCK;
-    if (blkaddr === COMPRESS_ADDR) fail('UNSUPPORTED', `inode ${ino} has compressed clusters`);
+    if (blkaddr === COMPRESS_ADDR) fail('UNSUPPORTED', `inode ${ino}: a block of a compressed cluster is read through DataReader.read`);
     return this.dev.readBlock(blkaddr);
   }
 
@@ -57,7 +58,7 @@ export class DataReader {
 
   /** Address of file block `bidx` (NULL_ADDR for a hole) and the slot holding it. */
   bmap(info: InodeInfo, bidx: number): { blkaddr: number; owner: SlotOwner | null; level: number } {
-    const path = nodePath(bidx, info.addrsPerInode);
+    const path = nodePath(bidx, info);
     let found: { blkaddr: number; owner: SlotOwner | null; level: number } = { blkaddr: NULL_ADDR, owner: null, level: path.level };
     this.walk(info, bidx, bidx + 1, (_, blkaddr, owner) => (found = { blkaddr, owner, level: path.level }));
     return found;
@@ -78,6 +79,15 @@ export class DataReader {
     }
     const first = Math.floor(pos / BLKSIZE);
     const last = Math.ceil(end / BLKSIZE);
+    const attrs = compressAttrs(info);
+    if (attrs) {
+      const io = { walk: (s: number, e: number, v: (bidx: number, blkaddr: number) => void) => this.walk(info, s, e, v), readBlock: (a: number) => this.dev.readBlock(a), dirty: (bidx: number) => this.pages.get(info.ino, bidx) };
+      readClusters(info.ino, attrs, first, last, io, (bidx, block) => {
+        const from = Math.max(pos, bidx * BLKSIZE);
+        block.copy(out, from - pos, from - bidx * BLKSIZE, Math.min(end, (bidx + 1) * BLKSIZE) - bidx * BLKSIZE);
+      });
+      return out;
+    }
     // Whole blocks at consecutive addresses are read as one run straight into `out` (no page per block).
     let run = { bidx: -1, blkaddr: 0, count: 0 };
     const readRun = () => {

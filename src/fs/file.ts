@@ -28,7 +28,7 @@ export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, t
   let info = vol.inode(ino);
   requireFile(info);
   const end = pos + data.length;
-  if (Math.ceil(end / BLKSIZE) > maxFileBlocks(info.addrsPerInode)) fail('EINVAL', `write ending at byte ${end} exceeds the largest F2FS file`);
+  if (Math.ceil(end / BLKSIZE) > maxFileBlocks(info)) fail('EINVAL', `write ending at byte ${end} exceeds the largest F2FS file`);
   if (data.length && !(hasInlineData(info) && end <= info.maxInlineData)) vol.requireSpace(blocksToWrite(vol, info, pos, end), `a write of ${data.length} bytes`);
   if (data.length) {
     if (hasInlineData(info) && end <= info.maxInlineData) writeInline(vol, info, pos, data);
@@ -80,7 +80,7 @@ export function truncateFile(vol: Volume, ino: number, size: number, times: Time
   vol.requireWritable();
   let info = vol.inode(ino);
   requireFile(info);
-  if (Math.ceil(size / BLKSIZE) > maxFileBlocks(info.addrsPerInode)) fail('EINVAL', `size ${size} exceeds the largest F2FS file`);
+  if (Math.ceil(size / BLKSIZE) > maxFileBlocks(info)) fail('EINVAL', `size ${size} exceeds the largest F2FS file`);
   const old = info.inode.i_size;
   if (hasInlineData(info)) {
     if (size <= info.maxInlineData) {
