@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'ENAMETOOLONG'
   | 'ENOSPC'
   | 'EINVAL'
+  | 'EPERM' // operation not permitted on this inode (a compressed file whose blocks were released)
   | 'EROFS' // write attempted on a read-only open
   | 'EBUSY'
   | 'ELOOP'
@@ -31,6 +32,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   ENAMETOOLONG: 1,
   ENOSPC: 1,
   EINVAL: 1,
+  EPERM: 1,
   EROFS: 1,
   EBUSY: 1,
   ELOOP: 1,

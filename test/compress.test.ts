@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { fsckBoth } from './helpers/fsck.js';
 import { fsck } from '../src/fsck/fsck.js';
 import { BLKSIZE } from '../src/fs/layout/constants.js';
+import { lz4CompressBlock, lz4DecompressBlock } from '../src/fs/codecs/lz4.js';
 import { clusterState, forEachCluster } from '../src/fs/compress.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -123,6 +124,59 @@ test('a damaged compressed cluster reads as CORRUPT (bad clen, bad lz4 data), ne
   } finally {
     v2.close();
   }
+});
+
+test('our LZ4 blocks decode to the input and keep the end-of-block rules (last match 12 bytes before the end, 5 literal bytes last)', () => {
+  const inputs = [Buffer.alloc(16384), Buffer.from('abcd'.repeat(4096)), Buffer.from(Array.from({ length: 3000 }, (_, i) => `row ${i % 97}\n`).join('').slice(0, 16384)), Buffer.alloc(64, 7)];
+  for (const src of inputs) {
+    const c = lz4CompressBlock(src, src.length)!;
+    assert.ok(c && c.length < src.length, `${src.length} bytes compress`);
+    const out = Buffer.alloc(src.length);
+    assert.is(lz4DecompressBlock(c, out), src.length);
+    assert.ok(out.equals(src));
+    // The last sequence is literals only and holds at least the last 5 bytes.
+    const lastToken = lastSequenceToken(c);
+    assert.is(lastToken & 15, 0);
+  }
+  let x = 2463534242;
+  const noise = Buffer.from(Array.from({ length: 4096 }, () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), x & 0xff)));
+  assert.is(lz4CompressBlock(noise, noise.length - 1), null, 'incompressible: null, stored plain');
+});
+
+/** The token of the last sequence of an LZ4 block (walking the sequences). */
+function lastSequenceToken(c: Buffer): number {
+  let ip = 0;
+  let token = 0;
+  for (;;) {
+    token = c[ip++]!;
+    let lit = token >> 4;
+    if (lit === 15) for (let b = 255; b === 255; lit += b) b = c[ip++]!;
+    ip += lit;
+    if (ip >= c.length) return token;
+    ip += 2;
+    if ((token & 15) === 15) for (let b = 255; b === 255; ) b = c[ip++]!;
+  }
+}
+
+test('stat, bmap, compress-stats, get-cblocks and get-flags show the compression of a Linux-made file', async () => {
+  const img = await loadFixture('compress-a');
+  const e = fixtureListing('compress-a').find((x) => x.path === '/lz4-2/text.txt')!;
+  const st = JSON.parse(cliOk(['stat', img, e.path, '--json']));
+  assert.equal(
+    { ...st.compression, comprBlocks: st.compression.comprBlocks },
+    { algorithm: 1, algorithmName: 'lz4', logClusterSize: 2, clusterSize: 4, chksum: false, level: 0, comprBlocks: e.comprBlocks, released: false },
+  );
+  const cs = JSON.parse(cliOk(['compress-stats', img, e.path, '--json']));
+  assert.equal([cs.compressed, cs.plain, cs.saved], [18, 1, e.comprBlocks]);
+  assert.ok(cs.clusters.every((c: { state: string; blocks: number; reserved: number; clen: number | null }) => (c.state === 'compressed' ? c.blocks === 1 && c.reserved === 2 && c.clen! > 0 && c.clen! <= 4096 - 24 : c.clen === null)));
+  const bm = JSON.parse(cliOk(['bmap', img, e.path, '--json']));
+  assert.is(bm.entries.filter((x: { kind: string }) => x.kind === 'compress').length, 18);
+  assert.is(JSON.parse(cliOk(['bmap', img, e.path, '4', '--json'])).block.kind, 'compress');
+  assert.is(JSON.parse(cliOk(['get-cblocks', img, e.path, '--json'])).blocks, e.comprBlocks);
+  assert.equal(JSON.parse(cliOk(['get-flags', img, e.path, '--json'])).names, ['compression']);
+  const released = JSON.parse(cliOk(['compress-stats', img, '/lzo-3/text.txt', '--json']));
+  assert.equal([released.compression.released, released.compression.comprBlocks, released.saved], [true, 0, 9 * 6]);
+  assert.match(cli(['get-cblocks', img, '/lz4-2/plain.bin']).stderr, /EINVAL.*not a compressed file/);
 });
 
 function spawnCat(img: string, p: string): Buffer {

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Args } from '@oclif/core';
 import { MutatingCommand } from '../cli/mutating.js';
-import { imageArg, type CmdArgs } from '../cli/base.js';
+import { imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { applyCompressFlags, compressFlags } from '../cli/compress-flags.js';
 import { pathArg } from '../cli/args.js';
 import { F2fsError, fromHost } from '../errors.js';
 import { importTree, type ImportStats } from '../debugfs/import.js';
@@ -45,8 +46,10 @@ export default class Import extends MutatingCommand<typeof Import, ImportResult>
     hostdir: Args.string({ description: 'host directory to copy', required: true }),
     imagepath: pathArg('directory in the image to copy into (created with its parents if missing)'),
   };
+  static override flags = { ...compressFlags };
 
-  protected async mutate(vol: Volume, args: CmdArgs<typeof Import>): Promise<ImportResult> {
+  protected async mutate(vol: Volume, args: CmdArgs<typeof Import>, flags: CmdFlags<typeof Import>): Promise<ImportResult> {
+    applyCompressFlags(vol, flags);
     const st = fromHost(() => fs.statSync(args.hostdir));
     if (!st.isDirectory()) throw new F2fsError('ENOTDIR', `${args.hostdir} is not a directory`);
     const bar = this.progress('importing');

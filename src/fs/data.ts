@@ -9,7 +9,7 @@ import type { Volume } from './volume.js';
 import { CursegType } from './layout/constants.js';
 import { Advise, Inode, readSlot, writeSlot } from './layout/node.js';
 import { getDnode, reserveSlot } from './node.js';
-import { compressAttrs, readClusters } from './compress.js';
+import { compressAttrs, isDataBlkaddr, prepareClusterOverwrite, readClusters, writebackClusters } from './compress.js';
 
 /** Who holds a data slot: the node (inode or direct node) and the slot index, as SSA entries record it. */
 export interface SlotOwner {
@@ -202,6 +202,7 @@ export function dropExtent(vol: Volume, ino: number): void {
 
 /** f2fs_write_begin/end: stages `page` as file block `bidx`; a hole gets a NEW_ADDR reservation charged to the file. */
 export function writePage(vol: Volume, info: InodeInfo, bidx: number, page: Buffer): void {
+  if (info.logClusterSize) prepareClusterOverwrite(vol, info, bidx);
   const dn = getDnode(vol, info, bidx, true)!;
   const cur = readSlot(vol.nm.readNode(dn.nid).raw, dn.off);
   if (cur === NULL_ADDR) reserveSlot(vol, info.ino, dn.nid, dn.off);
@@ -227,7 +228,7 @@ export function writeback(vol: Volume, ino?: number): void {
   for (const [i, pages] of vol.pages.take(ino)) {
     const info = vol.inode(i);
     const type = dataLogOf(info, pages.length);
-    for (const [bidx, page] of pages) {
+    const writePlain = (bidx: number, page: Buffer) => {
       const dn = getDnode(vol, info, bidx, false);
       if (!dn) fail('CORRUPT', `inode ${i} lost the node of dirty block ${bidx}`);
       const old = readSlot(vol.nm.readNode(dn!.nid).raw, dn!.off);
@@ -235,9 +236,12 @@ export function writeback(vol: Volume, ino?: number): void {
       const version = vol.nm.getNat(dn!.nid).version;
       const blkaddr = vol.sm.allocate(type, { nid: dn!.nid, version, ofs_in_node: dn!.ofsInNode });
       vol.dev.adoptBlock(blkaddr, page, 'data'); // pages in DirtyPages are private copies, taken out above
-      if (old !== NEW_ADDR) vol.sm.invalidate(vol.check.mainBlkaddr(old, `inode ${i} block ${bidx}`));
+      // NEW_ADDR and COMPRESS_ADDR (the first page of a cluster written plain again) hold no block.
+      if (isDataBlkaddr(old)) vol.sm.invalidate(vol.check.mainBlkaddr(old, `inode ${i} block ${bidx}`));
       writeSlot(vol.nm.nodeForUpdate(dn!.nid), dn!.off, blkaddr);
-    }
+    };
+    if (info.logClusterSize) writebackClusters(vol, info, pages, type, writePlain);
+    else for (const [bidx, page] of pages) writePlain(bidx, page);
     dropExtent(vol, i);
   }
 }

@@ -2,7 +2,7 @@
 // node-tree geometry (get_node_path, start_bidx_of_node) and the one walk over a file's tree; dnode allocation and truncation.
 import type { BlockDevice } from '../device/types.js';
 import { fail, withContext } from '../errors.js';
-import { BLKSIZE, BLOCKS_PER_SEG, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, RESERVED_NODE_NUM } from './layout/constants.js';
+import { BLKSIZE, BLOCKS_PER_SEG, COMPRESS_ADDR, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, RESERVED_NODE_NUM } from './layout/constants.js';
 import { NatEntry } from './layout/nat.js';
 import { CpFlag } from './layout/checkpoint.js';
 import { I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, NODE_DIND_OFS, NODE_FOOTER_OFFSET, NODE_IND1_OFS, NODE_IND2_OFS, NodeFlag, NodeFooter, footerOfs, inodeChecksum, isDnodeOfs, makeFooterFlag, readSlot, slotOffset, writeSlot } from './layout/node.js';
@@ -353,6 +353,7 @@ export function walkNodeTree<P extends TreeNode>(info: InodeInfo, inode: P, star
 /* ---- write side over a whole volume: dnode lookup with allocation, node charging, truncation ---- */
 
 const iBlocks = Inode.field('i_blocks');
+const iComprBlocks = InodeExtra.field('i_compr_blocks');
 
 /** Adds `delta` to an inode's i_blocks in its dirty block. */
 export function chargeInode(vol: Volume, ino: number, delta: number): void {
@@ -403,8 +404,10 @@ export function reserveSlot(vol: Volume, ino: number, nid: number, off: number):
 export function freeSlot(vol: Volume, ino: number, raw: Buffer, off: number): void {
   const addr = readSlot(raw, off);
   if (addr === NULL_ADDR) return;
-  if (addr !== NEW_ADDR) vol.sm.invalidate(vol.check.mainBlkaddr(addr, `slot of inode ${ino}`));
+  if (addr !== NEW_ADDR && addr !== COMPRESS_ADDR) vol.sm.invalidate(vol.check.mainBlkaddr(addr, `slot of inode ${ino}`));
   writeSlot(raw, off, NULL_ADDR);
+  // A compressed cluster's COMPRESS_ADDR is a charged block, unless the saved blocks were released (i_compr_blocks 0).
+  if (addr === COMPRESS_ADDR && !iComprBlocks.get(vol.nm.readNode(ino).raw, I_ADDR_OFFSET)) return;
   vol.counts.blocks--;
   chargeInode(vol, ino, -1);
 }

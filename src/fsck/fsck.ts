@@ -10,7 +10,7 @@
 // finding for that object only. Memory stays bounded: the bitmaps, per-segment arrays, a small summary cache, the
 // pending-directory stack (ino, parent, path) and a map of the multiply linked files; no decoded tree is kept.
 import { F2fsError, fail } from '../errors.js';
-import { Feature, WRITE_FEATURES, featureNames } from '../fs/layout/superblock.js';
+import { WRITE_FEATURES, featureNames } from '../fs/layout/superblock.js';
 import { BLOCKS_PER_SEG } from '../fs/layout/constants.js';
 import { bitMsb } from '../fs/layout/struct.js';
 import { Volume } from '../fs/volume.js';
@@ -103,7 +103,7 @@ export function verify(r: FsckRun): void {
 }
 
 /** Features whose on-disk rules this checker knows; on an image with others it would report their structures as damage. */
-const CHECKED_FEATURES = WRITE_FEATURES | Feature.COMPRESSION; // compression: src/fsck/compress.ts
+const CHECKED_FEATURES = WRITE_FEATURES;
 
 /** Checks an opened volume (read-only: nothing is written). Run it on a freshly opened volume: it reads the on-disk state. */
 export function fsck(vol: Volume, opts: FsckOptions = {}): FsckReport {

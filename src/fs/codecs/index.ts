@@ -3,7 +3,7 @@ import { CompressAlgorithm } from '../layout/compress.js';
 import { lz4 } from './lz4.js';
 import { lzo, lzoRle } from './lzo.js';
 import type { Codec } from './types.js';
-import { zstd } from './zstd.js';
+import { loadZstdCompressor, zstd } from './zstd.js';
 
 export { CodecError, type Codec } from './types.js';
 
@@ -15,3 +15,6 @@ const CODECS: Record<number, Codec> = {
 };
 
 export const codecOf = (algorithm: number): Codec | undefined => CODECS[algorithm];
+
+/** Sets up the compressors that need asynchronous loading (zstd's WebAssembly); reading never needs it. */
+export const loadCompressors = (importer: (specifier: string) => Promise<unknown> = (s) => import(s)): Promise<void> => loadZstdCompressor(importer);

@@ -136,7 +136,8 @@ export const WRITE_FEATURES =
   Feature.INODE_CRTIME |
   Feature.LOST_FOUND |
   Feature.SB_CHKSUM |
-  Feature.ATOMIC_WRITE;
+  Feature.ATOMIC_WRITE |
+  Feature.COMPRESSION;
 
 export function featureNames(bits: number): string[] {
   const out: string[] = [];
