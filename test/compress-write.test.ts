@@ -15,6 +15,7 @@ import { Volume } from '../src/fs/volume.js';
 import { cli, cliOk } from './helpers/cli.js';
 import { fsckBoth } from './helpers/fsck.js';
 import { runInVm, vmAvailable } from './helpers/vm.js';
+import { noiseBytes, textBytes } from '../fixtures/make-compress.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'f2fsdbg-compress-w-'));
@@ -24,25 +25,8 @@ const host = (name: string, data: Buffer) => {
   return p;
 };
 
-function text(n: number): Buffer {
-  const lines: string[] = [];
-  for (let i = 0, len = 0; len < n; i++) {
-    lines.push(`line ${i} of some text that compresses, value ${(i * 7919) % 1000}\n`);
-    len += lines[i]!.length;
-  }
-  return Buffer.from(lines.join('').slice(0, n));
-}
-function noise(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    b[i] = s & 0xff;
-  }
-  return b;
-}
+const text = textBytes;
+const noise = noiseBytes;
 
 /** Compressed and plain clusters of a file, by the walk. */
 function clusters(vol: Volume, p: string): { compressed: number; plain: number } {
@@ -165,6 +149,12 @@ test('set-flags follows f2fs_setflags_common: no compression flag on a file with
   cliOk(['set-flags', img, '/g', '+compression']);
   cliOk(['set-flags', img, '/g', '--', '-compression,+nodump']);
   assert.equal(JSON.parse(cliOk(['get-flags', img, '/g', '--json'])).names, ['nodump']);
+  // f2fs_ioc_start_atomic_write: a compressed file with data is refused, an empty one stops being compressed.
+  assert.match(cli(['atomic-begin', img, '/f']).stderr, /EINVAL.*has data blocks/);
+  cliOk(['touch', img, '/h']);
+  cliOk(['set-flags', img, '/h', '+compression']);
+  cliOk(['atomic-begin', img, '/h']);
+  assert.equal(JSON.parse(cliOk(['get-flags', img, '/h', '--json'])).names, []);
   assert.equal(fsckBoth(img).problems, []);
 });
 
