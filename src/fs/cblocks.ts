@@ -2,16 +2,14 @@
 // (the blocks compression saved go back to the volume; the file takes no writes until they are reserved again) and
 // F2FS_IOC_RESERVE_COMPRESS_BLOCKS.
 import { fail } from '../errors.js';
-import { clusterState, compressAttrs, compressedBlocks, forEachCluster, type CompressAttrs } from './compress.js';
+import { addComprBlocks, clusterState, compressAttrs, compressedBlocks, forEachCluster, type CompressAttrs } from './compress.js';
 import { writeback } from './data.js';
 import { editInode, now, setTimes, type InodeInfo, type Timespec } from './inode.js';
 import { BLKSIZE, COMPRESS_ADDR, NEW_ADDR, NULL_ADDR } from './layout/constants.js';
-import { I_ADDR_OFFSET, InlineFlag, InodeExtra, readSlot, writeSlot } from './layout/node.js';
+import { InlineFlag, readSlot, writeSlot } from './layout/node.js';
 import { Feature } from './layout/superblock.js';
 import { chargeInode, getDnode } from './node.js';
 import type { Volume } from './volume.js';
-
-const iComprBlocks = InodeExtra.field('i_compr_blocks');
 
 function compressedFile(vol: Volume, ino: number): { info: InodeInfo; attrs: CompressAttrs } {
   if (!(vol.sb.feature & Feature.COMPRESSION)) fail('UNSUPPORTED', 'the image has no compression feature (EOPNOTSUPP)');
@@ -44,11 +42,6 @@ function setReleased(vol: Volume, ino: number, released: boolean, t: Timespec): 
     i.i_inline = released ? i.i_inline | InlineFlag.COMPRESS_RELEASED : i.i_inline & ~InlineFlag.COMPRESS_RELEASED;
     setTimes(i, { c: t });
   });
-}
-
-function addComprBlocks(vol: Volume, ino: number, delta: number): void {
-  const raw = vol.nm.nodeForUpdate(ino);
-  iComprBlocks.set(raw, iComprBlocks.get(raw, I_ADDR_OFFSET) + delta, I_ADDR_OFFSET);
 }
 
 /** F2FS_IOC_RELEASE_COMPRESS_BLOCKS: NEW_ADDR slots of compressed clusters become NULL_ADDR; returns the blocks freed. */

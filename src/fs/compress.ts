@@ -224,7 +224,7 @@ export function requireNotReleased(info: InodeInfo, what: string): void {
 }
 
 /** Adds `delta` to i_compr_blocks in the inode's dirty block (f2fs_i_compr_blocks_update). */
-function addComprBlocks(vol: Volume, ino: number, delta: number): void {
+export function addComprBlocks(vol: Volume, ino: number, delta: number): void {
   if (!delta) return;
   const e = extraOf(vol.nm.nodeForUpdate(ino));
   e.i_compr_blocks = e.i_compr_blocks + delta;
