@@ -75,7 +75,8 @@ const result = await esbuild.build({
   target: 'node20',
   // typescript/ts-node/tsx: oclif's optional auto-transpile (disabled at run time) would pull 9 MB in.
   // @inquirer/*: ESM-only, imported lazily with import() where a prompt is shown; resolved from node_modules.
-  external: ['typescript', 'ts-node', 'tsx', 'tsx/*', '@inquirer/*'],
+  // @bokuweb/zstd-wasm: loads its .wasm beside itself (__dirname), imported with import() only to write zstd clusters.
+  external: ['typescript', 'ts-node', 'tsx', 'tsx/*', '@inquirer/*', '@bokuweb/zstd-wasm'],
   minifySyntax: true,
   minifyWhitespace: true,
   keepNames: true, // error names and class names stay readable in reports
@@ -90,11 +91,12 @@ fs.rmSync(path.join(root, 'dist/cli.cjs.cache'), { force: true }); // the V8 cod
 const size = fs.statSync(outfile).size;
 console.error(`build: bundle ${Math.round(performance.now() - t)} ms, dist/cli.cjs ${(size / 1024).toFixed(0)} KiB, ${Object.keys(result.metafile.inputs).length} modules`);
 
-// The library API (src/api.ts, `import ... from 'f2fsdbg'`): one ESM file, no dependency (the fs code needs none);
+// The library API (src/api.ts, `import ... from 'f2fsdbg'`): one ESM file; the pure-JS codecs are bundled in, the zstd
+// compressor (WebAssembly) stays a dependency;
 // its .d.ts files with --api (tsc declaration emit, ~8 s: npm pack runs it through prepack).
 const api = path.join(root, 'dist/api.js');
 step('api bundle', () =>
-  esbuild.buildSync({ absWorkingDir: root, entryPoints: ['src/api.ts'], outfile: api, bundle: true, format: 'esm', platform: 'node', target: 'node20', keepNames: true, sourcemap: 'linked', sourcesContent: false, legalComments: 'none', logLevel: 'warning' }),
+  esbuild.buildSync({ absWorkingDir: root, entryPoints: ['src/api.ts'], outfile: api, bundle: true, external: ['@bokuweb/zstd-wasm'], format: 'esm', platform: 'node', target: 'node20', keepNames: true, sourcemap: 'linked', sourcesContent: false, legalComments: 'none', logLevel: 'warning' }),
 );
 if (args.has('--api')) {
   fs.rmSync(path.join(root, 'dist/types'), { recursive: true, force: true });

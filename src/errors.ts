@@ -15,7 +15,7 @@ export type ErrorCode =
   | 'ELOOP'
   | 'ENODATA' // no such xattr
   | 'ENOKEY' // encrypted content and no key given
-  | 'EPERM' // operation not permitted on this file (a verity file's contents)
+  | 'EPERM' // operation not permitted on this file (a verity file's contents, a compressed file whose blocks were released)
   | 'NOT_F2FS' // no valid superblock
   | 'CORRUPT' // on-disk structure fails validation
   | 'UNSUPPORTED' // feature or layout we refuse to handle
@@ -32,12 +32,12 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   ENAMETOOLONG: 1,
   ENOSPC: 1,
   EINVAL: 1,
+  EPERM: 1,
   EROFS: 1,
   EBUSY: 1,
   ELOOP: 1,
   ENODATA: 1,
   ENOKEY: 4,
-  EPERM: 1,
   NOT_F2FS: 3,
   CORRUPT: 3,
   UNSUPPORTED: 4,

@@ -10,6 +10,7 @@ import { DentryBlock, inlineDentryGeometry } from '../src/fs/layout/dentry.js';
 import { dentryHash } from '../src/fs/layout/hash.js';
 import { f2fsCrc32 } from '../src/fs/layout/crc.js';
 import { nodePath, startBidxOfNode } from '../src/fs/node.js';
+import { ADDRS_PER_BLOCK } from '../src/fs/layout/constants.js';
 import { Volume } from '../src/fs/volume.js';
 import { EXTRA_FEATURES, mkfsImage } from './helpers/images.js';
 
@@ -139,10 +140,10 @@ test('inline dentry geometry', () => {
 test('node paths and node offsets agree with start_bidx_of_node', () => {
   for (const A of [923, 873, 864]) {
     for (const bidx of [0, A - 1, A, A + 1017, A + 1018, A + 2036, A + 2036 + 1018 * 5 + 3, A + 2036 + 1018 * 1018, A + 2036 + 2 * 1018 * 1018 + 7, A + 2036 + 2 * 1018 * 1018 + 1018 * 1018 * 3 + 1018 * 7 + 5]) {
-      const p = nodePath(bidx, A);
+      const p = nodePath(bidx, { addrsPerInode: A, addrsPerBlock: ADDRS_PER_BLOCK });
       const dnodeOfs = p.noffset[p.level];
       assert.ok(isDnodeOfs(dnodeOfs), `ofs ${dnodeOfs} is a dnode`);
-      assert.is(startBidxOfNode(dnodeOfs, A) + p.offset[p.level], bidx, `bidx ${bidx} with A=${A}`);
+      assert.is(startBidxOfNode(dnodeOfs, { addrsPerInode: A, addrsPerBlock: ADDRS_PER_BLOCK }) + p.offset[p.level], bidx, `bidx ${bidx} with A=${A}`);
       for (let l = 1; l < p.level; l++) assert.not.ok(isDnodeOfs(p.noffset[l]), `ofs ${p.noffset[l]} is indirect`);
     }
   }

@@ -42,6 +42,9 @@ import { F2fsError, fail } from '../errors.js';
 import { packStatuses } from '../fs/checkpoint.js';
 import { pendingRollForward } from '../fs/recovery.js';
 import { Volume } from '../fs/volume.js';
+import { Feature } from '../fs/layout/superblock.js';
+import { loadCompressors } from '../fs/codecs/index.js';
+import { lazyImport } from './lazy.js';
 import { pinTime } from '../fs/clock.js';
 import { isInImage } from './args.js';
 import { classifyError, reportError } from './errors.js';
@@ -536,7 +539,10 @@ export abstract class VolumeCommand<T extends typeof Command, R extends object =
   protected abstract execute(vol: Volume, args: CmdArgs<T>, flags: CmdFlags<T>): Promise<R>;
 
   protected async invoke(args: CmdArgs<T>, flags: CmdFlags<T>): Promise<R> {
-    const vol = this.openVolume({ write: this.wantsWrite(flags) });
+    const write = this.wantsWrite(flags);
+    const vol = this.openVolume({ write });
+    // Writes to a compression image may compress clusters with zstd, whose WebAssembly loads asynchronously.
+    if (write && vol.sb.feature & Feature.COMPRESSION) await loadCompressors(lazyImport);
     return this.execute(vol, args, flags);
   }
 }

@@ -30,7 +30,16 @@ export default class Bmap extends VolumeCommand<typeof Bmap, BmapResult> {
   protected override render(r: BmapResult): void {
     if ('block' in r) {
       const b = r.block;
-      const what = b.kind === 'block' ? String(b.blkaddr) : b.kind === 'new' ? 'NEW_ADDR (reserved, reads as zeros)' : b.kind === 'hole' ? 'hole (reads as zeros)' : 'inline data (in the inode block)';
+      const what =
+        b.kind === 'block'
+          ? String(b.blkaddr)
+          : b.kind === 'new'
+            ? 'NEW_ADDR (reserved: zeros, or saved by a compressed cluster)'
+            : b.kind === 'compress'
+              ? 'COMPRESS_ADDR (a compressed cluster starts here: compress-stats shows it)'
+              : b.kind === 'hole'
+                ? 'hole (reads as zeros)'
+                : 'inline data (in the inode block)';
       this.out(
         kv([
           ['file block', `${b.bidx}${b.pastEof ? ' (past end of file)' : ''}`],
@@ -48,7 +57,7 @@ export default class Bmap extends VolumeCommand<typeof Bmap, BmapResult> {
     this.out(`inode ${r.ino}: ${r.mapped} mapped blocks in ${r.runs.length} runs, size ${r.size}`);
     if (r.runs.length) {
       const span = (a: number, n: number) => (n === 1 ? String(a) : `${a}..${a + n - 1}`);
-      this.out(columns(['file blocks', 'blkaddr', 'count'], r.runs.map((x) => [span(x.bidx, x.len), x.kind === 'new' ? 'NEW_ADDR' : span(x.blkaddr, x.len), x.len]), { alignRight: [2] }));
+      this.out(columns(['file blocks', 'blkaddr', 'count'], r.runs.map((x) => [span(x.bidx, x.len), x.kind === 'new' ? 'NEW_ADDR' : x.kind === 'compress' ? 'COMPRESS_ADDR' : span(x.blkaddr, x.len), x.len]), { alignRight: [2] }));
     }
   }
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { MutatingCommand } from '../cli/mutating.js';
 import { imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { applyCompressFlags, compressFlags } from '../cli/compress-flags.js';
 import { pathArg } from '../cli/args.js';
 import { F2fsError, fromHost } from '../errors.js';
 import { importTree, type ImportStats } from '../debugfs/import.js';
@@ -54,9 +55,11 @@ export default class Import extends MutatingCommand<typeof Import, ImportResult>
     'fs-config': Flags.string({ char: 'C', description: 'Android fs_config file (lines "path uid gid mode [capabilities=0x...]"), as sload.f2fs -C.', helpValue: 'FILE' }),
     'file-contexts': Flags.string({ char: 's', description: 'SELinux file_contexts file for the security.selinux labels, as sload.f2fs -s.', helpValue: 'FILE' }),
     'mount-point': Flags.string({ char: 't', description: 'Where the image is mounted on the device: the prefix of the paths looked up in both files (sload.f2fs -t; default /).', helpValue: 'PATH' }),
+    ...compressFlags,
   };
 
   protected async mutate(vol: Volume, args: CmdArgs<typeof Import>, flags: CmdFlags<typeof Import>): Promise<ImportResult> {
+    applyCompressFlags(vol, flags);
     const st = fromHost(() => fs.statSync(args.hostdir));
     if (!st.isDirectory()) throw new F2fsError('ENOTDIR', `${args.hostdir} is not a directory`);
     const android = AndroidImport.load({ fsConfig: flags['fs-config'], fileContexts: flags['file-contexts'], mountPoint: flags['mount-point'] });

@@ -26,6 +26,12 @@ import Manifest from './manifest.js';
 import History from './history.js';
 import Lsdel from './lsdel.js';
 import Undel from './undel.js';
+import GetFlags from './get-flags.js';
+import GetCblocks from './get-cblocks.js';
+import CompressStatsCmd from './compress-stats.js';
+import SetFlags from './set-flags.js';
+import ReleaseCblocks from './release-cblocks.js';
+import ReserveCblocks from './reserve-cblocks.js';
 
 // Mutating commands, checkpoint and fsck
 import Mkfs from './mkfs.js';
@@ -131,6 +137,9 @@ export const COMMANDS: Record<string, typeof Command> = {
   history: History,
   lsdel: Lsdel,
   undel: Undel,
+  'get-flags': GetFlags,
+  'get-cblocks': GetCblocks,
+  'compress-stats': CompressStatsCmd,
   mkfs: Mkfs,
   write: Write,
   touch: Touch,
@@ -143,6 +152,9 @@ export const COMMANDS: Record<string, typeof Command> = {
   truncate: Truncate,
   chmod: Chmod,
   'verity-enable': VerityEnable,
+  'set-flags': SetFlags,
+  'release-cblocks': ReleaseCblocks,
+  'reserve-cblocks': ReserveCblocks,
   chown: Chown,
   'set-project': SetProject,
   'set-times': SetTimes,

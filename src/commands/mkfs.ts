@@ -53,7 +53,7 @@ export default class Mkfs extends F2fsCommand<typeof Mkfs, MkfsResult> {
   static override flags = {
     size: Flags.string({ description: `Bytes to format (K, M, G, T suffixes); a new file gets this size (default ${DEFAULT_SIZE}).`, helpValue: 'SIZE' }),
     features: Flags.string({
-      description: 'mkfs.f2fs -O features, comma separated: extra_attr, inode_checksum, flexible_inline_xattr, inode_crtime, sb_checksum, lost_found, quota, project_quota (project_quota adds quota, as mkfs.f2fs does).',
+      description: 'mkfs.f2fs -O features, comma separated: extra_attr, inode_checksum, flexible_inline_xattr, inode_crtime, sb_checksum, lost_found, compression, quota, project_quota (project_quota adds quota, as mkfs.f2fs does).',
       helpValue: 'a,b',
     }),
     label: Flags.string({ description: 'Volume label (-l).', helpValue: 'L' }),

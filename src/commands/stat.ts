@@ -60,6 +60,13 @@ export function statRows(s: StatResult): [string, Cell | Cell[]][] {
     ['inline xattr', `${s.inlineXattrSize} words`],
     ['addrs per inode', s.addrsPerInode],
   );
+  if (s.compression) {
+    const c = s.compression;
+    rows.push(
+      ['compression', `${c.algorithmName}${c.level ? `:${c.level}` : ''}, clusters of ${c.clusterSize} blocks (i_log_cluster_size ${c.logClusterSize})${c.chksum ? ', checksummed' : ''}`],
+      ['i_compr_blocks', `${c.comprBlocks} blocks saved${c.released ? ' (released: the file takes no writes until reserve-cblocks)' : ''}`],
+    );
+  }
   if (s.projid !== null) rows.push(['i_projid', s.projid]);
   if (s.checksum) rows.push(['i_inode_checksum', `0x${s.checksum.value.toString(16).padStart(8, '0')} ${s.checksum.ok === null ? '' : s.checksum.ok ? '(ok)' : '(BAD)'}`.trimEnd()]);
   if (s.device) rows.push(['device', `${s.device.major}, ${s.device.minor}`]);

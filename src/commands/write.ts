@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { Flags } from '@oclif/core';
 import { MutatingCommand } from '../cli/mutating.js';
+import { applyCompressFlags, compressFlags } from '../cli/compress-flags.js';
 import { imageArg, pathExists, type CmdArgs, type CmdFlags } from '../cli/base.js';
 import { parseMode, parseSize, pathArg } from '../cli/args.js';
 import { F2fsError, toF2fsError } from '../errors.js';
@@ -47,10 +48,12 @@ export default class Write extends MutatingCommand<typeof Write, WriteResult> {
     append: Flags.boolean({ description: 'Write at the end of the file.' }),
     truncate: Flags.boolean({ description: 'Empty the file before writing.' }),
     mode: Flags.string({ description: 'Permission bits (octal) of a file this creates.', default: '644', helpValue: 'MODE' }),
+    ...compressFlags,
   };
 
   protected async mutate(vol: Volume, args: CmdArgs<typeof Write>, flags: CmdFlags<typeof Write>): Promise<WriteResult> {
     const mode = parseMode(flags.mode, '--mode');
+    applyCompressFlags(vol, flags);
     const offset = flags.offset === undefined ? 0 : parseSize(flags.offset, '--offset');
     const created = !pathExists(vol, args.path);
     if (!created && isDir(vol.inode(vol.resolve(args.path, { follow: true }).ino).inode.i_mode)) {

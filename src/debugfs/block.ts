@@ -91,7 +91,7 @@ export function decodeNodeBlock(vol: Volume, raw: Buffer, blkaddr: number, nid?:
       };
     }
     case 'direct': {
-      const first = guard('owner inode', () => startBidxOfNode(footer.ofs, vol.inode(f.ino).addrsPerInode));
+      const first = guard('owner inode', () => startBidxOfNode(footer.ofs, vol.inode(f.ino)));
       const addrs = DirectNode.decode(raw).addr.flatMap((a, slot) => (a === NULL_ADDR ? [] : [{ slot, bidx: first === null ? null : first + slot, blkaddr: a }]));
       return { ...base, kind: 'direct' as const, firstBidx: first, addrs };
     }

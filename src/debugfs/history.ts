@@ -242,7 +242,7 @@ export function chooseCopy(vol: Volume, index: NodeIndex, ino: number, blkaddr?:
 export function* copyContent(vol: Volume, index: NodeIndex, copy: NodeCopy, opts: { partial?: boolean } = {}): Generator<Buffer> {
   const info = copyInfo(vol, copy);
   if (isDir(info.inode.i_mode)) fail('UNSUPPORTED', `inode ${copy.ino} is a directory: restore the files it held one by one`);
-  const most = maxFileBlocks(info.addrsPerInode) * BLKSIZE;
+  const most = maxFileBlocks(info) * BLKSIZE;
   if (info.inode.i_size > most) fail('CORRUPT', `inode copy at ${copy.blkaddr}: i_size ${info.inode.i_size} is beyond the largest file (${most} bytes)`);
   const a = assessCopy(vol, index, copy, info);
   if (a.why) fail('CORRUPT', `the block map of inode ${copy.ino} (copy at ${copy.blkaddr}) cannot be read: ${a.why}`);

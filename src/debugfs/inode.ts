@@ -3,7 +3,8 @@ import { during } from '../errors.js';
 import { inodeTime } from './time.js';
 import { maxFileBlocks } from '../fs/node.js';
 import { deviceNumber, gcFailures, hasInlineData, hasInlineDentry, inodeNids, isDir, isSymlink, modeString, type InodeInfo } from '../fs/inode.js';
-import { BLKSIZE, NEW_ADDR, NULL_ADDR, bitNames } from '../fs/layout/constants.js';
+import { BLKSIZE, COMPRESS_ADDR, NEW_ADDR, NULL_ADDR, bitNames } from '../fs/layout/constants.js';
+import { compressAttrs } from '../fs/compress.js';
 import { FILE_TYPE_NAMES, fileTypeOfMode } from '../fs/layout/dentry.js';
 import { Advise, FsFlag, InlineFlag, NodeFlag, footerOfs } from '../fs/layout/node.js';
 import { splitFooterCpVer } from '../fs/node.js';
@@ -77,6 +78,8 @@ export function statInode(vol: Volume, info: InodeInfo) {
     projid: e && info.extraIsize >= 8 ? e.i_projid : null,
     checksum: e && info.extraIsize >= 12 ? { value: e.i_inode_checksum, ok: info.checksumOk } : null,
     addrsPerInode: info.addrsPerInode,
+    /** A compressed file's i_compress_* fields; comprBlocks: the blocks compression saved (i_compr_blocks). */
+    compression: compressAttrs(info),
     device: devnum,
     nids: inodeNids(info),
     node: {
@@ -163,7 +166,7 @@ export function lsSelf(vol: Volume, info: InodeInfo, name: string, long: boolean
 export interface BmapEntry {
   bidx: number;
   blkaddr: number;
-  kind: 'block' | 'new';
+  kind: 'block' | 'new' | 'compress';
   nid: number;
   ofsInNode: number;
 }
@@ -172,7 +175,7 @@ export interface BmapEntry {
 export function bmap(vol: Volume, info: InodeInfo, from = 0, to = Math.ceil(info.inode.i_size / BLKSIZE)): BmapEntry[] {
   const out: BmapEntry[] = [];
   if (hasInlineData(info) || hasInlineDentry(info)) return out;
-  vol.data.walk(info, from, to, (bidx, blkaddr, owner) => out.push({ bidx, blkaddr, kind: blkaddr === NEW_ADDR ? 'new' : 'block', nid: owner.nid, ofsInNode: owner.ofsInNode }));
+  vol.data.walk(info, from, to, (bidx, blkaddr, owner) => out.push({ bidx, blkaddr, kind: blkaddr === NEW_ADDR ? 'new' : blkaddr === COMPRESS_ADDR ? 'compress' : 'block', nid: owner.nid, ofsInNode: owner.ofsInNode }));
   return out;
 }
 
@@ -181,9 +184,9 @@ export interface BmapRun {
   bidx: number;
   /** Blocks in the run. */
   len: number;
-  /** First block address ('new' runs: NEW_ADDR reservations, no block yet). */
+  /** First block address ('new' runs: NEW_ADDR reservations, no block yet; 'compress': a compressed cluster's COMPRESS_ADDR). */
   blkaddr: number;
-  kind: 'block' | 'new';
+  kind: 'block' | 'new' | 'compress';
 }
 
 /** Compresses a block map into runs: consecutive file blocks at consecutive addresses (or consecutive reservations). */
@@ -191,7 +194,7 @@ export function bmapRuns(entries: BmapEntry[]): BmapRun[] {
   const runs: BmapRun[] = [];
   for (const e of entries) {
     const r = runs[runs.length - 1];
-    if (r && r.kind === e.kind && r.bidx + r.len === e.bidx && (e.kind === 'new' || r.blkaddr + r.len === e.blkaddr)) r.len++;
+    if (r && r.kind === e.kind && r.bidx + r.len === e.bidx && (e.kind !== 'block' || r.blkaddr + r.len === e.blkaddr)) r.len++;
     else runs.push({ bidx: e.bidx, len: 1, blkaddr: e.blkaddr, kind: e.kind });
   }
   return runs;
@@ -199,13 +202,13 @@ export function bmapRuns(entries: BmapEntry[]): BmapRun[] {
 
 /** bmap of one file block: its address (or hole/reservation/inline) and the node slot holding it. */
 export function bmapOne(vol: Volume, info: InodeInfo, bidx: number) {
-  userRange(bidx, 0, maxFileBlocks(info.addrsPerInode), 'file block');
+  userRange(bidx, 0, maxFileBlocks(info), 'file block');
   const size = info.inode.i_size;
   const pastEof = bidx * BLKSIZE >= size;
   if (hasInlineData(info) || hasInlineDentry(info))
     return { bidx, kind: 'inline' as const, blkaddr: null, nid: info.ino, ofsInNode: null, nodeBlkaddr: info.page.blkaddr, level: 0, pastEof };
   const r = vol.data.bmap(info, bidx);
-  const kind = r.blkaddr === NULL_ADDR ? ('hole' as const) : r.blkaddr === NEW_ADDR ? ('new' as const) : ('block' as const);
+  const kind = r.blkaddr === NULL_ADDR ? ('hole' as const) : r.blkaddr === NEW_ADDR ? ('new' as const) : r.blkaddr === COMPRESS_ADDR ? ('compress' as const) : ('block' as const);
   return { bidx, kind, blkaddr: kind === 'hole' ? null : r.blkaddr, nid: r.owner?.nid ?? null, ofsInNode: r.owner?.ofsInNode ?? null, nodeBlkaddr: r.owner?.nodeBlkaddr ?? null, level: r.level, pastEof };
 }
 

@@ -1,5 +1,6 @@
 // Atomic writes, the Linux 6.1 COW-inode way (F2FS_IOC_START/COMMIT/ABORT_ATOMIC_WRITE): staged blocks belong to a
 // hidden, unlinked inode on the orphan list, so a session survives across processes and dies with a crash or recovery.
+import { disableCompressedFile } from './compress.js';
 import { fail } from '../errors.js';
 import { BLKSIZE, NEW_ADDR, NULL_ADDR } from './layout/constants.js';
 import { S_IFREG } from './layout/dentry.js';
@@ -62,6 +63,9 @@ export function atomicBegin(vol: Volume, ino: number, opts: { replace?: boolean 
     convertInlineData(vol, info);
     info = vol.inode(ino);
   }
+  // A compressed file with data cannot take atomic writes; an empty one stops being compressed (as Linux).
+  disableCompressedFile(vol, info);
+  info = vol.inode(ino);
   writeback(vol, ino);
   const cow = createOrphan(vol, info.inode.i_pino, S_IFREG | 0o600, Buffer.from(`${MARKER}${ino}`));
   editInode(vol.nm.nodeForUpdate(cow), (i) => {
@@ -108,7 +112,7 @@ export function writeStaged(vol: Volume, ino: number, pos: number, data: Buffer)
   vol.requireWritable();
   const s = requireSession(vol, ino);
   const end = pos + data.length;
-  if (Math.ceil(end / BLKSIZE) > maxFileBlocks(vol.inode(ino).addrsPerInode)) fail('EINVAL', `write ending at byte ${end} exceeds the largest F2FS file`);
+  if (Math.ceil(end / BLKSIZE) > maxFileBlocks(vol.inode(ino))) fail('EINVAL', `write ending at byte ${end} exceeds the largest F2FS file`);
   for (const { bidx, blockPos, from, to } of blockSpans(pos, end)) {
     balanceGc(vol); // f2fs_write_begin: clean first when free segments run short
     // Past the staged size the old bytes are gone (a staged shrink), inside it they come from the staged view.

@@ -9,6 +9,7 @@ import type { Volume } from './volume.js';
 import { CursegType, isNodeSegType } from './layout/constants.js';
 import { Advise, Inode, InlineFlag, readSlot, writeSlot } from './layout/node.js';
 import { getDnode, reserveSlot } from './node.js';
+import { compressAttrs, isDataBlkaddr, prepareClusterOverwrite, readClusters, writebackClusters } from './compress.js';
 
 /** Who holds a data slot: the node (inode or direct node) and the slot index, as SSA entries record it. */
 export interface SlotOwner {
@@ -35,7 +36,7 @@ export class DataReader {
     const dirty = this.pages.get(ino, bidx);
     if (dirty) return dirty;
     if (blkaddr === NEW_ADDR) return ZERO_BLOCK;
-    if (blkaddr === COMPRESS_ADDR) fail('UNSUPPORTED', `inode ${ino} has compressed clusters`);
+    if (blkaddr === COMPRESS_ADDR) fail('UNSUPPORTED', `inode ${ino}: a block of a compressed cluster is read through DataReader.read`);
     return this.dev.readBlock(blkaddr);
   }
 
@@ -57,7 +58,7 @@ export class DataReader {
 
   /** Address of file block `bidx` (NULL_ADDR for a hole) and the slot holding it. */
   bmap(info: InodeInfo, bidx: number): { blkaddr: number; owner: SlotOwner | null; level: number } {
-    const path = nodePath(bidx, info.addrsPerInode);
+    const path = nodePath(bidx, info);
     let found: { blkaddr: number; owner: SlotOwner | null; level: number } = { blkaddr: NULL_ADDR, owner: null, level: path.level };
     this.walk(info, bidx, bidx + 1, (_, blkaddr, owner) => (found = { blkaddr, owner, level: path.level }));
     return found;
@@ -106,6 +107,15 @@ export class DataReader {
     }
     const first = Math.floor(pos / BLKSIZE);
     const last = Math.ceil(end / BLKSIZE);
+    const attrs = compressAttrs(info);
+    if (attrs) {
+      const io = { walk: (s: number, e: number, v: (bidx: number, blkaddr: number) => void) => this.walk(info, s, e, v), readBlock: (a: number) => this.dev.readBlock(a), dirty: (bidx: number) => this.pages.get(info.ino, bidx) };
+      readClusters(info.ino, attrs, first, last, io, (bidx, block) => {
+        const from = Math.max(pos, bidx * BLKSIZE);
+        block.copy(out, from - pos, from - bidx * BLKSIZE, Math.min(end, (bidx + 1) * BLKSIZE) - bidx * BLKSIZE);
+      });
+      return out;
+    }
     // Whole blocks at consecutive addresses are read as one run straight into `out` (no page per block).
     let run = { bidx: -1, blkaddr: 0, count: 0 };
     const readRun = () => {
@@ -224,6 +234,7 @@ export function dropExtent(vol: Volume, ino: number): void {
 
 /** f2fs_write_begin/end: stages `page` as file block `bidx`; a hole gets a NEW_ADDR reservation charged to the file. */
 export function writePage(vol: Volume, info: InodeInfo, bidx: number, page: Buffer): void {
+  if (info.logClusterSize) prepareClusterOverwrite(vol, info, bidx);
   const dn = getDnode(vol, info, bidx, true)!;
   const cur = readSlot(vol.nm.readNode(dn.nid).raw, dn.off);
   if (cur === NULL_ADDR) reserveSlot(vol, info.ino, dn.nid, dn.off);
@@ -272,27 +283,31 @@ export function writeback(vol: Volume, ino?: number, opts: { fsync?: boolean } =
   for (const [i, pages] of vol.pages.take(ino)) {
     const info = vol.inode(i);
     const type = dataLogOf(info, pages.length);
-    const inPlace = updateInPlace(vol, info, opts.fsync ? pages.length : undefined);
+    // A compressed file's clusters always go to new blocks (f2fs_write_compressed_pages).
+    const inPlace = !info.logClusterSize && updateInPlace(vol, info, opts.fsync ? pages.length : undefined);
     let moved = false;
-    for (const [bidx, page] of pages) {
+    const writePlain = (bidx: number, page: Buffer) => {
       const dn = getDnode(vol, info, bidx, false);
       if (!dn) fail('CORRUPT', `inode ${i} lost the node of dirty block ${bidx}`);
       const old = readSlot(vol.nm.readNode(dn!.nid).raw, dn!.off);
       if (old === NULL_ADDR) fail('CORRUPT', `inode ${i} block ${bidx} is dirty but not reserved`);
-      if (old !== NEW_ADDR && inPlace) {
+      if (isDataBlkaddr(old) && inPlace) {
         // f2fs_inplace_write_data: only into a data segment (else the kernel stops with EFSCORRUPTED).
         const at = vol.check.mainBlkaddr(old, `inode ${i} block ${bidx}`);
         if (isNodeSegType(vol.sm.getSit(vol.sm.segnoOf(at)).type)) fail('CORRUPT', `inode ${i} block ${bidx} at ${at} lies in a node segment`, { blkaddr: at });
         vol.dev.adoptBlock(at, page, 'data-ipu');
-        continue;
+        return;
       }
       const version = vol.nm.getNat(dn!.nid).version;
       const blkaddr = vol.sm.allocate(type, { nid: dn!.nid, version, ofs_in_node: dn!.ofsInNode });
       vol.dev.adoptBlock(blkaddr, page, 'data'); // pages in DirtyPages are private copies, taken out above
-      if (old !== NEW_ADDR) vol.sm.invalidate(vol.check.mainBlkaddr(old, `inode ${i} block ${bidx}`));
+      // NEW_ADDR and COMPRESS_ADDR (the first page of a cluster written plain again) hold no block.
+      if (isDataBlkaddr(old)) vol.sm.invalidate(vol.check.mainBlkaddr(old, `inode ${i} block ${bidx}`));
       writeSlot(vol.nm.nodeForUpdate(dn!.nid), dn!.off, blkaddr);
       moved = true;
-    }
-    if (moved) dropExtent(vol, i);
+    };
+    if (info.logClusterSize) writebackClusters(vol, info, pages, type, writePlain);
+    else for (const [bidx, page] of pages) writePlain(bidx, page);
+    if (moved || info.logClusterSize) dropExtent(vol, i);
   }
 }

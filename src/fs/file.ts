@@ -7,7 +7,8 @@ import { blockSpans, dropExtent, writePage, writeback } from './data.js';
 import { allocPage } from '../device/index.js';
 import { balanceFs, writeCheckpoint } from './checkpoint.js';
 import { balanceGc } from './gc.js';
-import { Advise } from './layout/node.js';
+import { Advise, InlineFlag } from './layout/node.js';
+import { releasedTruncate, requireNotReleased, truncateClusters } from './compress.js';
 import { fsyncNodes, maxFileBlocks, needDentryMark, truncateBlocks } from './node.js';
 import type { Volume } from './volume.js';
 import { requireNotVerity } from './verity.js';
@@ -35,8 +36,9 @@ export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, t
   balanceFs(vol);
   let info = vol.inode(ino);
   requireFile(vol, info);
+  requireNotReleased(info, 'write');
   const end = pos + data.length;
-  if (Math.ceil(end / BLKSIZE) > maxFileBlocks(info.addrsPerInode)) fail('EINVAL', `write ending at byte ${end} exceeds the largest F2FS file`);
+  if (Math.ceil(end / BLKSIZE) > maxFileBlocks(info)) fail('EINVAL', `write ending at byte ${end} exceeds the largest F2FS file`);
   if (data.length && !(hasInlineData(info) && end <= info.maxInlineData)) vol.requireSpace(blocksToWrite(vol, info, pos, end), `a write of ${data.length} bytes`);
   if (data.length) {
     if (hasInlineData(info) && end <= info.maxInlineData) writeInline(vol, info, pos, data);
@@ -88,7 +90,8 @@ export function truncateFile(vol: Volume, ino: number, size: number, times: Time
   vol.requireWritable();
   let info = vol.inode(ino);
   requireFile(vol, info);
-  if (Math.ceil(size / BLKSIZE) > maxFileBlocks(info.addrsPerInode)) fail('EINVAL', `size ${size} exceeds the largest F2FS file`);
+  if (Math.ceil(size / BLKSIZE) > maxFileBlocks(info)) fail('EINVAL', `size ${size} exceeds the largest F2FS file`);
+  const released = releasedTruncate(info, size);
   const old = info.inode.i_size;
   if (hasInlineData(info)) {
     if (size <= info.maxInlineData) {
@@ -101,7 +104,8 @@ export function truncateFile(vol: Volume, ino: number, size: number, times: Time
   if (!hasInlineData(info) && size < old) {
     const keep = Math.ceil(size / BLKSIZE);
     vol.pages.drop(ino, keep);
-    truncateBlocks(vol, info, keep);
+    if (info.logClusterSize) truncateClusters(vol, info, keep);
+    else truncateBlocks(vol, info, keep);
     info = vol.inode(ino);
     const tail = size % BLKSIZE;
     if (tail) {
@@ -117,6 +121,7 @@ export function truncateFile(vol: Volume, ino: number, size: number, times: Time
   editInode(vol.nm.nodeForUpdate(ino), (i) => {
     i.i_size = size;
     setTimes(i, { m: times, c: times });
+    if (released && size === 0) i.i_inline &= ~InlineFlag.COMPRESS_RELEASED;
   });
 }
 

@@ -1,8 +1,9 @@
 // Inode reading (do_read_inode): the decoded f2fs_inode plus the derived layout every reader needs (extra area, inline areas, address slots).
 import { fail } from '../errors.js';
-import { DEFAULT_INLINE_XATTR_ADDRS, DEF_ADDRS_PER_INODE, DEF_NIDS_PER_INODE, MAX_INLINE_XATTR_SIZE_WORDS } from './layout/constants.js';
+import { ADDRS_PER_BLOCK, DEFAULT_INLINE_XATTR_ADDRS, DEF_ADDRS_PER_INODE, DEF_NIDS_PER_INODE, MAX_INLINE_XATTR_SIZE_WORDS } from './layout/constants.js';
 import { Feature } from './layout/superblock.js';
-import { I_ADDR_OFFSET, InlineFlag, InodeCore, InodeExtra, InodeHead, MAX_EXTRA_ISIZE, extraFieldFits, readSlot, slotOffset } from './layout/node.js';
+import { MAX_COMPRESS_LOG_SIZE } from './layout/compress.js';
+import { FsFlag, I_ADDR_OFFSET, InlineFlag, InodeCore, InodeExtra, InodeHead, MAX_EXTRA_ISIZE, extraFieldFits, readSlot, slotOffset } from './layout/node.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from './layout/dentry.js';
 import type { NodePage } from './node.js';
 import type { Timespec } from './clock.js';
@@ -19,6 +20,9 @@ export interface InodeInfo {
   extraWords: number;
   inlineXattrWords: number; // get_inline_xattr_addrs
   addrsPerInode: number; // ADDRS_PER_INODE: file block slots in i_addr
+  addrsPerBlock: number; // ADDRS_PER_BLOCK: file block slots of each direct node
+  /** log2 of the cluster size in blocks for a compressed file (f2fs_compressed_file), else 0. */
+  logClusterSize: number;
   maxInlineData: number; // MAX_INLINE_DATA in bytes
   inlineDataOffset: number; // byte offset of inline data in the node block (i_addr[extra + 1])
   inlineXattrOffset: number; // byte offset of the inline xattr area (valid when hasInlineXattr)
@@ -44,8 +48,16 @@ export function readInodeInfo(page: NodePage, features: number, checksumOk: (p: 
     inlineXattrWords = inode.i_inline & (InlineFlag.XATTR | InlineFlag.DENTRY) ? DEFAULT_INLINE_XATTR_ADDRS : 0;
   }
   const extraWords = extraIsize / 4;
-  const addrsPerInode = DEF_ADDRS_PER_INODE - extraWords - inlineXattrWords;
-  if (addrsPerInode <= DEF_INLINE_RESERVED_SIZE) fail('CORRUPT', `inode ${page.nid}: extra and inline xattr areas leave no address slots`);
+  const addrs = DEF_ADDRS_PER_INODE - extraWords - inlineXattrWords;
+  // FI_COMPRESSED_FILE (do_read_inode): the flag on a regular file whose extra area holds the cluster size.
+  const compressed =
+    (features & Feature.COMPRESSION) !== 0 && extra !== null && isReg(inode.i_mode) && (inode.i_flags & FsFlag.COMPR) !== 0 && extraFieldFits(extraIsize, 'i_log_cluster_size', 1);
+  const logClusterSize = compressed ? extra!.i_log_cluster_size : 0;
+  if (logClusterSize > MAX_COMPRESS_LOG_SIZE) fail('CORRUPT', `inode ${page.nid}: i_log_cluster_size ${logClusterSize} is larger than ${MAX_COMPRESS_LOG_SIZE}`);
+  // addrs_per_inode/addrs_per_block: a compressed file's slot counts are whole clusters, so no cluster spans two nodes.
+  const alignDown = (n: number) => n - (n % (1 << logClusterSize));
+  const addrsPerInode = alignDown(addrs);
+  if (addrs <= DEF_INLINE_RESERVED_SIZE || addrsPerInode === 0) fail('CORRUPT', `inode ${page.nid}: extra and inline xattr areas leave no address slots`);
   return {
     ino: page.nid,
     page,
@@ -55,7 +67,9 @@ export function readInodeInfo(page: NodePage, features: number, checksumOk: (p: 
     extraWords,
     inlineXattrWords,
     addrsPerInode,
-    maxInlineData: 4 * (addrsPerInode - DEF_INLINE_RESERVED_SIZE),
+    addrsPerBlock: alignDown(ADDRS_PER_BLOCK),
+    logClusterSize,
+    maxInlineData: 4 * (addrs - DEF_INLINE_RESERVED_SIZE),
     inlineDataOffset: I_ADDR_OFFSET + 4 * (extraWords + DEF_INLINE_RESERVED_SIZE),
     inlineXattrOffset: I_ADDR_OFFSET + 4 * (DEF_ADDRS_PER_INODE - inlineXattrWords),
     checksumOk: checksumOk(page, extraIsize, hasExtra),

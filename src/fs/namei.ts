@@ -1,4 +1,5 @@
 // Name resolution: debugfs-style filespecs ("/a/b", "a/b" from a cwd, or "<ino>") to inode numbers, following symlinks where asked.
+import { newInodeCompression, setCompressContext } from './compress.js';
 import { fail } from '../errors.js';
 import { MAX_NAME_LEN, ROOT_INO } from './layout/constants.js';
 import { editInode, hasInlineData, hasInlineDentry, isDir, isReg, isSymlink, now, setTimes, type InodeInfo, type Timespec } from './inode.js';
@@ -95,6 +96,8 @@ export interface CreateOptions {
   rdev?: { major: number; minor: number };
   /** The caller knows `name` is not in the directory (one a bulk import made and fills from a host listing): no lookup. */
   absent?: boolean;
+  /** An O_TMPFILE inode (createOrphan): it has no name, so no compression rule applies to it. */
+  tmpfile?: boolean;
 }
 
 /** is_extension_exist with a temporary-extension tolerance (set_file_temperature). */
@@ -132,17 +135,20 @@ function newInode(vol: Volume, dir: InodeInfo, mode: number, name: Buffer, opts:
   const t = opts.times ?? now();
   const extra = (vol.sb.feature & Feature.EXTRA_ATTR) !== 0;
   const flexible = (vol.sb.feature & Feature.FLEXIBLE_INLINE_XATTR) !== 0;
+  const advise = isReg(mode) ? temperature(vol, name.toString()) : 0;
+  // set_compress_new_inode runs before the inline decision: a compressed file never starts inline.
+  const compression = extra && !opts.tmpfile ? newInodeCompression(vol, dir, mode, name.toString(), (advise & Advise.HOT) !== 0) : null;
   let inline = InlineFlag.XATTR;
   if (dirMode) inline |= InlineFlag.DENTRY;
-  if (isReg(mode) || isSymlink(mode)) inline |= InlineFlag.DATA;
+  if ((isReg(mode) && compression !== 'compress') || isSymlink(mode)) inline |= InlineFlag.DATA;
   if (extra) inline |= InlineFlag.EXTRA_ATTR;
   const inherited = dir.inode.i_flags & INHERITED_FLAGS;
-  const flags = dirMode ? inherited | FsFlag.INDEX : isReg(mode) ? inherited & REG_FLMASK : inherited & OTHER_FLMASK;
+  const flags = (dirMode ? inherited | FsFlag.INDEX : isReg(mode) ? inherited & REG_FLMASK : inherited & OTHER_FLMASK) | (compression === 'nocompress' ? FsFlag.NOCOMP : 0);
   // Only the head: the new block's address slots are already zero.
   const inode = InodeHead.view(raw);
   Object.assign(inode, {
     i_mode: mode,
-    i_advise: isReg(mode) ? temperature(vol, name.toString()) : 0,
+    i_advise: advise,
     i_inline: inline,
     i_uid: opts.uid ?? 0,
     i_gid: opts.gid ?? 0,
@@ -170,6 +176,7 @@ function newInode(vol: Volume, dir: InodeInfo, mode: number, name: Buffer, opts:
     if (vol.sb.feature & Feature.PRJQUOTA && dir.inode.i_flags & FsFlag.PROJINHERIT) InodeExtra.view(raw, I_ADDR_OFFSET).i_projid = projidOf(dir.page.raw);
   }
   vol.quota?.chargeInode(ino, raw, 1);
+  if (compression === 'compress') setCompressContext(raw, vol.compressOptions);
   if (dirMode) makeEmptyDir(vol, ino, dir.ino);
   return ino;
 }
@@ -368,7 +375,7 @@ export function createOrphan(vol: Volume, dirIno: number, mode: number, name: Bu
   vol.requireWritable();
   const dir = vol.inode(dirIno);
   vol.crypto.requireNamespaceChange(dir);
-  const ino = newInode(vol, dir, mode, name, opts);
+  const ino = newInode(vol, dir, mode, name, { ...opts, tmpfile: true });
   editInode(vol.nm.nodeForUpdate(ino), (i) => void (i.i_links = 0));
   vol.orphanSet.add(ino);
   return ino;

@@ -2,7 +2,7 @@
 // node-tree geometry (get_node_path, start_bidx_of_node) and the one walk over a file's tree; dnode allocation and truncation.
 import type { BlockDevice } from '../device/types.js';
 import { fail, withContext } from '../errors.js';
-import { ADDRS_PER_BLOCK, BLKSIZE, BLOCKS_PER_SEG, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, RESERVED_NODE_NUM } from './layout/constants.js';
+import { BLKSIZE, BLOCKS_PER_SEG, COMPRESS_ADDR, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, RESERVED_NODE_NUM } from './layout/constants.js';
 import { NatEntry } from './layout/nat.js';
 import { CpFlag } from './layout/checkpoint.js';
 import { I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, NODE_DIND_OFS, NODE_FOOTER_OFFSET, NODE_IND1_OFS, NODE_IND2_OFS, NodeFlag, NodeFooter, footerOfs, inodeChecksum, isDnodeOfs, makeFooterFlag, readSlot, slotOffset, writeSlot } from './layout/node.js';
@@ -226,8 +226,11 @@ export interface NodeSpan {
   span: number;
 }
 
-/** File blocks under a node of each depth. */
-const SPAN = [ADDRS_PER_BLOCK, ADDRS_PER_BLOCK * NIDS_PER_BLOCK, ADDRS_PER_BLOCK * NIDS_PER_BLOCK * NIDS_PER_BLOCK] as const;
+/** Address slots of a file's inode and of each of its direct nodes (both cluster-aligned in a compressed file). */
+export type FileGeometry = Pick<InodeInfo, 'addrsPerInode' | 'addrsPerBlock'>;
+
+/** File blocks under a node of `depth`. */
+const spanOf = (g: FileGeometry, depth: number) => g.addrsPerBlock * NIDS_PER_BLOCK ** depth;
 const INODE_CHILDREN: readonly [number, 0 | 1 | 2][] = [
   [1, 0],
   [2, 0],
@@ -237,11 +240,11 @@ const INODE_CHILDREN: readonly [number, 0 | 1 | 2][] = [
 ];
 
 /** The subtrees under i_nid[0..4]: two direct nodes, two indirect nodes, one double indirect node. */
-export function inodeSpans(addrsPerInode: number): NodeSpan[] {
-  let base = addrsPerInode;
+export function inodeSpans(g: FileGeometry): NodeSpan[] {
+  let base = g.addrsPerInode;
   return INODE_CHILDREN.map(([ofs, depth]) => {
-    const s = { ofs, depth, base, span: SPAN[depth] };
-    base += SPAN[depth];
+    const s = { ofs, depth, base, span: spanOf(g, depth) };
+    base += s.span;
     return s;
   });
 }
@@ -249,11 +252,12 @@ export function inodeSpans(addrsPerInode: number): NodeSpan[] {
 /** Child `c` of an indirect or double indirect node: node offsets number a subtree depth-first, so a double indirect's children are N+1 apart. */
 export function childSpan(p: NodeSpan, c: number): NodeSpan {
   const depth = (p.depth - 1) as 0 | 1;
-  return { ofs: p.depth === 2 ? p.ofs + 1 + c * (NIDS_PER_BLOCK + 1) : p.ofs + 1 + c, depth, base: p.base + c * SPAN[depth], span: SPAN[depth] };
+  const span = p.span / NIDS_PER_BLOCK;
+  return { ofs: p.depth === 2 ? p.ofs + 1 + c * (NIDS_PER_BLOCK + 1) : p.ofs + 1 + c, depth, base: p.base + c * span, span };
 }
 
-/** Number of file blocks addressable through an inode with `addrsPerInode` slots. */
-export const maxFileBlocks = (addrsPerInode: number) => addrsPerInode + 2 * SPAN[0] + 2 * SPAN[1] + SPAN[2];
+/** Number of file blocks addressable through a file's node tree. */
+export const maxFileBlocks = (g: FileGeometry) => g.addrsPerInode + 2 * spanOf(g, 0) + 2 * spanOf(g, 1) + spanOf(g, 2);
 
 export interface NodePath {
   level: 0 | 1 | 2 | 3;
@@ -263,10 +267,10 @@ export interface NodePath {
   noffset: number[];
 }
 
-/** get_node_path: where file block `block` lives for a file whose inode holds `addrsPerInode` addresses. */
-export function nodePath(block: number, addrsPerInode: number): NodePath {
-  if (block < addrsPerInode) return { level: 0, offset: [block], noffset: [0] };
-  const spans = inodeSpans(addrsPerInode);
+/** get_node_path: where file block `block` lives in a file of geometry `g`. */
+export function nodePath(block: number, g: FileGeometry): NodePath {
+  if (block < g.addrsPerInode) return { level: 0, offset: [block], noffset: [0] };
+  const spans = inodeSpans(g);
   const k = spans.findIndex((s) => block < s.base + s.span);
   // Callers check user-given indexes first (EINVAL): one reaching here came from disk.
   if (k < 0) return fail('CORRUPT', `file block ${block} is beyond the largest file`);
@@ -274,7 +278,7 @@ export function nodePath(block: number, addrsPerInode: number): NodePath {
   const offset = [k];
   const noffset = [0, s.ofs];
   while (s.depth > 0) {
-    const c = Math.floor((block - s.base) / SPAN[s.depth - 1]);
+    const c = Math.floor((block - s.base) / (s.span / NIDS_PER_BLOCK));
     s = childSpan(s, c);
     offset.push(c);
     noffset.push(s.ofs);
@@ -284,14 +288,14 @@ export function nodePath(block: number, addrsPerInode: number): NodePath {
 }
 
 /** f2fs_start_bidx_of_node: first file block mapped by the direct node (or inode) with footer offset `ofs`. */
-export function startBidxOfNode(ofs: number, addrsPerInode: number): number {
+export function startBidxOfNode(ofs: number, g: FileGeometry): number {
   const N = NIDS_PER_BLOCK;
   if (ofs === 0) return 0;
   let bidx: number;
   if (ofs <= 2) bidx = ofs - 1;
   else if (ofs <= 2 * N + 4) bidx = ofs - 2 - Math.floor((ofs - 4) / (N + 1));
   else bidx = ofs - 5 - Math.floor((ofs - 2 * N - 7) / (N + 1));
-  return bidx * ADDRS_PER_BLOCK + addrsPerInode;
+  return bidx * g.addrsPerBlock + g.addrsPerInode;
 }
 
 /** A node block as a walk sees it: reads pass NodePages, fsck its claimed references, truncate the dirty copies. */
@@ -325,13 +329,13 @@ export function walkNodeTree<P extends TreeNode>(info: InodeInfo, inode: P, star
     const page = v.node(nid, span, parent, ptr);
     if (!page) return;
     if (span.depth === 0) {
-      for (let i = Math.max(0, start - span.base); i < Math.min(ADDRS_PER_BLOCK, end - span.base); i++) {
+      for (let i = Math.max(0, start - span.base); i < Math.min(span.span, end - span.base); i++) {
         const off = slotOffset.node(i);
         const a = readSlot(page.raw, off);
         if (holes || a !== NULL_ADDR) v.slot(span.base + i, a, page, i, off);
       }
     } else {
-      const childSize = SPAN[span.depth - 1];
+      const childSize = span.span / NIDS_PER_BLOCK;
       for (let c = Math.max(0, Math.floor((start - span.base) / childSize)); c < NIDS_PER_BLOCK && span.base + c * childSize < end; c++) {
         const child = readSlot(page.raw, slotOffset.node(c));
         if (child) walk(child, childSpan(span, c), page, slotOffset.node(c));
@@ -339,7 +343,7 @@ export function walkNodeTree<P extends TreeNode>(info: InodeInfo, inode: P, star
     }
     v.leave?.(nid, span, page, parent, ptr);
   };
-  inodeSpans(A).forEach((span, k) => {
+  inodeSpans(info).forEach((span, k) => {
     if (end <= span.base || start >= span.base + span.span) return;
     const nid = readSlot(inode.raw, slotOffset.inodeNid(k));
     if (nid) walk(nid, span, inode, slotOffset.inodeNid(k));
@@ -349,6 +353,7 @@ export function walkNodeTree<P extends TreeNode>(info: InodeInfo, inode: P, star
 /* ---- write side over a whole volume: dnode lookup with allocation, node charging, truncation ---- */
 
 const iBlocks = Inode.field('i_blocks');
+const iComprBlocks = InodeExtra.field('i_compr_blocks');
 
 /** Adds `delta` to an inode's i_blocks in its dirty block. */
 export function chargeInode(vol: Volume, ino: number, delta: number): void {
@@ -363,7 +368,7 @@ export function chargeInode(vol: Volume, ino: number, delta: number): void {
  */
 export function getDnode(vol: Volume, info: InodeInfo, bidx: number, alloc: boolean): DnodeSlot | null {
   const ino = info.ino;
-  const path = nodePath(bidx, info.addrsPerInode);
+  const path = nodePath(bidx, info);
   if (path.level === 0) return { nid: ino, raw: vol.nm.readNode(ino).raw, off: slotOffset.inodeAddr(info.extraWords, bidx), ofsInNode: bidx };
   let parentNid = ino;
   let parentOff = slotOffset.inodeNid(path.offset[0]);
@@ -400,8 +405,10 @@ export function reserveSlot(vol: Volume, ino: number, nid: number, off: number):
 export function freeSlot(vol: Volume, ino: number, raw: Buffer, off: number): void {
   const addr = readSlot(raw, off);
   if (addr === NULL_ADDR) return;
-  if (addr !== NEW_ADDR) vol.sm.invalidate(vol.check.mainBlkaddr(addr, `slot of inode ${ino}`));
+  if (addr !== NEW_ADDR && addr !== COMPRESS_ADDR) vol.sm.invalidate(vol.check.mainBlkaddr(addr, `slot of inode ${ino}`));
   writeSlot(raw, off, NULL_ADDR);
+  // A compressed cluster's COMPRESS_ADDR is a charged block, unless the saved blocks were released (i_compr_blocks 0).
+  if (addr === COMPRESS_ADDR && !iComprBlocks.get(vol.nm.readNode(ino).raw, I_ADDR_OFFSET)) return;
   vol.counts.blocks--;
   chargeInode(vol, ino, -1);
 }

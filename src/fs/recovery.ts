@@ -19,7 +19,7 @@
 // Second pass (recover_data): each node of an entry, up to its last F node, replayed in chain order; then fresh
 // segments for every log and a checkpoint, as the kernel's mount does.
 import { during, fail } from '../errors.js';
-import { ADDRS_PER_BLOCK, BLKSIZE, BLOCKS_PER_SEG, CursegType, NEW_ADDR, NULL_ADDR, XATTR_NODE_OFFSET } from './layout/constants.js';
+import { BLKSIZE, BLOCKS_PER_SEG, CursegType, NEW_ADDR, NULL_ADDR, XATTR_NODE_OFFSET } from './layout/constants.js';
 import { CpFlag } from './layout/checkpoint.js';
 import { fileTypeOfMode } from './layout/dentry.js';
 import { Advise, I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, InodeHead, NODE_BODY_SIZE, NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, footerOfs, isDnodeOfs, isXattrOfs, readSlot, slotOffset, writeSlot } from './layout/node.js';
@@ -283,8 +283,8 @@ function recoverData(vol: Volume, ino: number, page: Buffer, rec: RecoveredInode
   }
   if (recoverInlineData(vol, ino, page, isInodePage)) return;
   let info = vol.inode(ino);
-  const start = startBidxOfNode(ofs, info.addrsPerInode);
-  const count = isInodePage ? info.addrsPerInode : ADDRS_PER_BLOCK;
+  const start = startBidxOfNode(ofs, info);
+  const count = isInodePage ? info.addrsPerInode : info.addrsPerBlock;
   const dn = getDnode(vol, info, start, true)!;
   const dnOfs = vol.nm.readNode(dn.nid).ofs;
   if (dnOfs !== ofs) fail('CORRUPT', `inode ${ino}: node at offset ${dnOfs} replayed from a node at offset ${ofs}`);

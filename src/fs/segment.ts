@@ -519,7 +519,7 @@ export function ownerOf(vol: Volume, blkaddr: number): BlockOwner {
       if (!isDnodeOfs(page.ofs) || isXattrOfs(page.ofs)) return mismatched(`node ${entry.nid} (offset ${page.ofs}) is not a direct node`, held);
       if (entry.ofs_in_node >= ADDRS_PER_BLOCK) return mismatched(`summary names slot ${entry.ofs_in_node} of node ${entry.nid}`, held);
       slotAddr = readSlot(page.raw, slotOffset.node(entry.ofs_in_node));
-      bidx = startBidxOfNode(page.ofs, vol.inode(ino).addrsPerInode) + entry.ofs_in_node;
+      bidx = startBidxOfNode(page.ofs, vol.inode(ino)) + entry.ofs_in_node;
     }
     if (slotAddr !== blkaddr) return mismatched(`node ${entry.nid} slot ${entry.ofs_in_node} holds ${slotAddr}`, { ...held, bidx });
     return { ...base, ...held, bidx, verdict: 'valid', why: null };

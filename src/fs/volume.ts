@@ -6,6 +6,7 @@ import { readCheckpoint, readOrphans, writeCheckpoint, type Checkpoint } from '.
 import { fsyncFile, type FsyncResult } from './file.js';
 import { NODE_FOOTER_OFFSET, NodeFooter, inodeChecksumSeed } from './layout/node.js';
 import { DataReader, DirtyPages } from './data.js';
+import { defaultCompressOptions, type CompressOptions } from './compress.js';
 import { DirReader, type Dentry } from './dir.js';
 import { isDir, isReg, isSymlink, readInodeInfo, type InodeInfo } from './inode.js';
 import { Feature, WRITE_FEATURES, featureNames } from './layout/superblock.js';
@@ -55,6 +56,8 @@ export class Volume implements NameOps {
   readonly crypto: Fscrypt;
   /** Dirty file pages awaiting blocks (written back at checkpoint, fsync or when too many). */
   readonly pages = new DirtyPages();
+  /** The compression mount options new compressed files take (commands set them from their flags). */
+  compressOptions: CompressOptions = defaultCompressOptions();
   /** Orphan inodes (links 0, still referenced: atomic-write COW inodes); written into each checkpoint. */
   readonly orphanSet: Set<number>;
   /** valid_block_count / valid_node_count / valid_inode_count as changed since mount. */

@@ -43,6 +43,7 @@ export type FsckCode =
   | 'INLINE_DENTRY' // reserved slot nonzero
   | 'EXTENT_MISMATCH'
   | 'I_BLOCKS'
+  | 'I_COMPR_BLOCKS' // i_compr_blocks vs the COMPRESS_ADDR and reserved slots of compressed clusters
   | 'I_LINKS'
   | 'I_NAMELEN'
   | 'ORPHAN_LINKS' // an orphan inode with i_links != 0

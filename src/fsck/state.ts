@@ -11,6 +11,7 @@ import type { Usage } from '../fs/quota.js';
 import { trimOldest } from '../util/bounded-map.js';
 import { type FsckCode, type FsckFinding, type FsckOptions, type FsckStats, emptyStats } from './report.js';
 import { ExtentCheck } from './tree.js';
+import type { ComprCount } from './compress.js';
 
 export type Where = Omit<FsckFinding, 'code' | 'message' | 'severity'>;
 export type NodeKind = 'inode' | 'direct' | 'indirect' | 'dind' | 'xattr';
@@ -42,6 +43,8 @@ export interface FileState {
   blocks: number;
   dir: DirState | null; // data blocks are dentry blocks
   ext: ExtentCheck;
+  /** Saved-block count of a compressed file (src/fsck/compress.ts). */
+  compr?: ComprCount;
 }
 
 export interface PendingDir {

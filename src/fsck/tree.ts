@@ -12,6 +12,7 @@ import { walkNodeTree } from '../fs/node.js';
 import { FsckRun, errText, isBadData, type FileState, type NodeKind, type NodeRef, type Where } from './state.js';
 import { checkDentries } from './dentries.js';
 import { addInodeUsage } from '../fs/quota.js';
+import { checkComprBlocks, comprCount, comprSlot } from './compress.js';
 
 /** claim's node kind for a subtree of each depth. */
 const SPAN_KINDS = ['direct', 'indirect', 'dind'] as const;
@@ -175,6 +176,7 @@ export function walkTree(r: FsckRun, info: InodeInfo, self: NodeRef, fs: FileSta
       },
       slot: (bidx, a, holder, k) => {
         if (fs.ext.active) fs.ext.slot(a, bidx);
+        if (fs.compr && comprSlot(r, fs.compr, fs, a, holder, k, bidx)) return;
         if (a !== NULL_ADDR) dataSlot(r, a, holder, k, bidx, fs);
       },
     },
@@ -259,7 +261,9 @@ export function checkInode(r: FsckRun, info: InodeInfo, ref: NodeRef, role: 'dir
       r.guard('CHECK_ABORTED', `inline dentries of directory ${ino}`, at, () => checkDentries(r, inlineArea(info), dir, null, info.page.blkaddr));
     }
   } else {
+    fs.compr = comprCount(r, info);
     walkTree(r, info, ref, fs);
+    if (fs.compr) checkComprBlocks(r, info, fs.compr);
   }
 
   if (!special && !fs.ext.finish(inline))

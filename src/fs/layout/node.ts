@@ -119,6 +119,24 @@ export const FsFlag = {
   CASEFOLD: 0x40000000,
 } as const;
 
+/**
+ * The i_flags bits by the names f2fs_io setflags/getflags and lsattr use, and whether FS_IOC_SETFLAGS may change them
+ * (F2FS_SETTABLE_FS_FL). The one table of flag names: each feature adds its own rules where the flag is set.
+ */
+export const FS_FLAG_NAMES: readonly { name: string; bit: number; settable: boolean }[] = [
+  { name: 'compression', bit: FsFlag.COMPR, settable: true },
+  { name: 'sync', bit: FsFlag.SYNC, settable: true },
+  { name: 'immutable', bit: FsFlag.IMMUTABLE, settable: true },
+  { name: 'append', bit: FsFlag.APPEND, settable: true },
+  { name: 'nodump', bit: FsFlag.NODUMP, settable: true },
+  { name: 'noatime', bit: FsFlag.NOATIME, settable: true },
+  { name: 'nocompression', bit: FsFlag.NOCOMP, settable: true },
+  { name: 'index', bit: FsFlag.INDEX, settable: false },
+  { name: 'dirsync', bit: FsFlag.DIRSYNC, settable: true },
+  { name: 'projinherit', bit: FsFlag.PROJINHERIT, settable: true },
+  { name: 'casefold', bit: FsFlag.CASEFOLD, settable: true },
+];
+
 export const Advise = { COLD: 0x01, LOST_PINO: 0x02, ENCRYPT: 0x04, ENC_NAME: 0x08, KEEP_SIZE: 0x10, HOT: 0x20, VERITY: 0x40, TRUNC: 0x80 } as const;
 
 export const DirectNode = struct('direct_node', [['addr', array('u32', ADDRS_PER_BLOCK)]]);

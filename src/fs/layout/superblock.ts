@@ -139,7 +139,8 @@ export const WRITE_FEATURES =
   Feature.ATOMIC_WRITE |
   // Names and contents in encrypted directories are never written (ENOKEY / UNSUPPORTED there); verity files refuse writes (EPERM).
   Feature.ENCRYPT |
-  Feature.VERITY;
+  Feature.VERITY |
+  Feature.COMPRESSION;
 
 export function featureNames(bits: number): string[] {
   const out: string[] = [];

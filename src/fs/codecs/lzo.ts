@@ -1,0 +1,138 @@
+// LZO1X and the kernel's LZO-RLE (lib/lzo): one decoder, as lzo1x_decompress_safe. An LZO-RLE stream starts with
+// byte 17 and a bitstream version; version >= 1 turns one M4 pattern into a run of zeros. No npm package decodes
+// LZO-RLE (the `lzo` addon needs a compiler and knows plain LZO1X only), so the decoder is ours.
+import { CodecError, type Codec } from './types.js';
+
+const M2_MAX_OFFSET = 0x0800;
+const MIN_ZERO_RUN_LENGTH = 4;
+const MAX_255_COUNT = Math.floor(0xffffffff / 255) - 2;
+
+export function lzo1xDecompress(src: Buffer, dst: Buffer): number {
+  const end = src.length;
+  let ip = 0;
+  let op = 0;
+  const needIn = (n: number) => {
+    if (ip + n > end) throw new CodecError('lzo: input overrun');
+  };
+  const needOut = (n: number) => {
+    if (op + n > dst.length) throw new CodecError('lzo: output overrun');
+  };
+  const literals = (n: number) => {
+    needIn(n);
+    needOut(n);
+    src.copy(dst, op, ip, ip + n);
+    ip += n;
+    op += n;
+  };
+  // A length of 0 in a field means "base + 255 per zero byte + the next byte".
+  const extended = (base: number) => {
+    const first = ip;
+    for (;;) {
+      needIn(1);
+      if (src[ip] !== 0) break;
+      ip++;
+    }
+    const zeros = ip - first;
+    if (zeros > MAX_255_COUNT) throw new CodecError('lzo: length too long');
+    return base + zeros * 255 + src[ip++]!;
+  };
+  const le16 = () => {
+    needIn(2);
+    return src[ip]! | (src[ip + 1]! << 8);
+  };
+
+  let version = 0;
+  if (end >= 5 && src[0] === 17) {
+    version = src[1]!;
+    ip = 2;
+  }
+  let state = 0; // literals copied by the last instruction: 0, 1..3, or 4 (a literal run)
+  let next = -1; // literals to copy after a match (its low two bits), -1 when an instruction must be read
+  needIn(1);
+  if (src[ip]! > 17) {
+    const t = src[ip++]! - 17;
+    if (t < 4) next = t;
+    else {
+      literals(t);
+      state = 4;
+    }
+  }
+  for (;;) {
+    if (next < 0) {
+      needIn(1);
+      let t = src[ip++]!;
+      let from: number;
+      let len: number;
+      if (t < 16) {
+        if (state === 0) {
+          literals((t === 0 ? extended(15) : t) + 3);
+          state = 4;
+          continue;
+        }
+        next = t & 3;
+        needIn(1);
+        if (state !== 4) {
+          from = op - 1 - (t >> 2) - (src[ip++]! << 2);
+          len = 2;
+        } else {
+          from = op - 1 - M2_MAX_OFFSET - (t >> 2) - (src[ip++]! << 2);
+          len = 3;
+        }
+      } else if (t >= 64) {
+        next = t & 3;
+        needIn(1);
+        from = op - 1 - ((t >> 2) & 7) - (src[ip++]! << 3);
+        len = (t >> 5) + 1;
+      } else if (t >= 32) {
+        len = (t & 31) + 2;
+        if (len === 2) len = extended(31 + 2);
+        const d = le16();
+        ip += 2;
+        from = op - 1 - (d >> 2);
+        next = d & 3;
+      } else {
+        let d = le16();
+        if ((d & 0xfffc) === 0xfffc && (t & 0xf8) === 0x18 && version > 0) {
+          needIn(3);
+          const run = ((t & 7) | (src[ip + 2]! << 3)) + MIN_ZERO_RUN_LENGTH;
+          ip += 3;
+          needOut(run);
+          dst.fill(0, op, op + run);
+          op += run;
+          next = d & 3;
+          state = next;
+          literals(next);
+          next = -1;
+          continue;
+        }
+        from = op - ((t & 8) << 11);
+        len = (t & 7) + 2;
+        if (len === 2) {
+          len = extended(7 + 2);
+          d = le16();
+        }
+        ip += 2;
+        from -= d >> 2;
+        next = d & 3;
+        if (from === op) {
+          // End of stream: a 3-byte M4 with distance 0x4000.
+          if (len !== 3) throw new CodecError('lzo: bad end marker');
+          if (ip !== end) throw new CodecError(ip < end ? 'lzo: input not consumed' : 'lzo: input overrun');
+          return op;
+        }
+        from -= 0x4000;
+      }
+      if (from < 0) throw new CodecError('lzo: match before the start of the output');
+      needOut(len);
+      // Byte by byte: matches may overlap their own output.
+      for (let i = 0; i < len; i++) dst[op + i] = dst[from + i]!;
+      op += len;
+    }
+    state = next;
+    literals(next);
+    next = -1;
+  }
+}
+
+export const lzo: Codec = { name: 'lzo', decompress: lzo1xDecompress };
+export const lzoRle: Codec = { name: 'lzo-rle', decompress: lzo1xDecompress };
