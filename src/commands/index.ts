@@ -39,6 +39,7 @@ import Ln from './ln.js';
 import Symlink from './symlink.js';
 import Truncate from './truncate.js';
 import Chmod from './chmod.js';
+import SetFlags from './set-flags.js';
 import Chown from './chown.js';
 import SetTimes from './set-times.js';
 import XattrSet from './xattr-set.js';
@@ -133,6 +134,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   symlink: Symlink,
   truncate: Truncate,
   chmod: Chmod,
+  'set-flags': SetFlags,
   chown: Chown,
   'set-times': SetTimes,
   'xattr-set': XattrSet,

@@ -231,7 +231,8 @@ export function hardLink(vol: Volume, ino: number, dirIno: number, name: Buffer,
   link(vol, dirIno, name, ino, target.inode.i_mode, t, false);
 }
 
-function isEmptyDir(vol: Volume, info: InodeInfo): boolean {
+/** f2fs_empty_dir: nothing but '.' and '..'. */
+export function isEmptyDir(vol: Volume, info: InodeInfo): boolean {
   for (const d of vol.dirs.entries(info)) {
     const n = d.name.toString();
     if (n !== '.' && n !== '..') return false;

@@ -9,6 +9,7 @@ import { DataReader, DirtyPages } from './data.js';
 import { DirReader, type Dentry } from './dir.js';
 import { isDir, isReg, isSymlink, readInodeInfo, type InodeInfo } from './inode.js';
 import { Feature, WRITE_FEATURES, featureNames } from './layout/superblock.js';
+import { encodingProblem } from './hash.js';
 import type { NatEntry } from './layout/nat.js';
 import type { SitEntry } from './layout/sit.js';
 import { BLOCKS_PER_SEG, CUR_SEG_TYPES } from './layout/constants.js';
@@ -55,6 +56,8 @@ export class Volume implements NameOps {
     if (unwritable && !dev.readOnly) {
       fail('UNSUPPORTED', `cannot write to this image: it uses features this tool cannot yet keep correct when writing (${featureNames(unwritable).join(', ')}); commands that only read work on it`, { feature: this.sbChoice.sb.feature });
     }
+    const encoding = encodingProblem(this.sbChoice.sb);
+    if (encoding && !dev.readOnly) fail('UNSUPPORTED', `cannot write to this image: ${encoding}; commands that only read work on it`, { encoding: this.sbChoice.sb.s_encoding });
     this.geo = geometryOf(this.sbChoice.sb);
     this.check = new Validator(this.geo);
     this.cpState = readCheckpoint(dev, this.sb, this.geo);
@@ -63,7 +66,7 @@ export class Volume implements NameOps {
     this.nm = new NodeManager(dev, this.geo, this.check, () => this.cpState, this.sm.natJournal, seed);
     this.counts = { blocks: this.cp.head.valid_block_count, nodes: this.cp.head.valid_node_count, inodes: this.cp.head.valid_inode_count };
     this.data = new DataReader(dev, this.nm, this.check, this.pages);
-    this.dirs = new DirReader(this.data, this.check);
+    this.dirs = new DirReader(this.data, this.check, () => this.sb);
     during('while reading the root inode', () => checkRoot(this.inode(this.sb.root_ino)));
     this.orphanSet = new Set(this.orphans());
   }

@@ -27,6 +27,8 @@ export interface DirState {
   pino: number;
   parent: number;
   dirLevel: number;
+  /** +F on a casefold image: names hash casefolded. */
+  casefolded: boolean;
   path: string;
   links: number; // 2 + subdirectories found
   dots: number;

@@ -136,6 +136,7 @@ export const WRITE_FEATURES =
   Feature.INODE_CRTIME |
   Feature.LOST_FOUND |
   Feature.SB_CHKSUM |
+  Feature.CASEFOLD |
   Feature.ATOMIC_WRITE;
 
 export function featureNames(bits: number): string[] {
