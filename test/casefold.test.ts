@@ -12,7 +12,10 @@ import { F2fsError } from '../src/errors.js';
 import { setupFilename } from '../src/fs/hash.js';
 import { dentryHash } from '../src/fs/layout/hash.js';
 import { FsFlag } from '../src/fs/layout/node.js';
-import { mkfsImage as ourMkfs } from '../src/fs/mkfs.js';
+import { mkfs as ourMkfsDev, mkfsImage as ourMkfs } from '../src/fs/mkfs.js';
+import { MemDevice } from '../src/device/index.js';
+import { fsyncFile } from '../src/fs/file.js';
+import { recover } from '../src/fs/recovery.js';
 import { writeCheckpoint } from '../src/fs/checkpoint.js';
 import { createNode } from '../src/fs/namei.js';
 import { mkdir, move, remove, setFlagsPath, touch, writePath } from '../src/fs/ops.js';
@@ -267,6 +270,32 @@ test('an encoding other than utf8-12.1 is UNSUPPORTED for writes, fsck and foldi
   const ls = cli(['ls', img, '/ci']);
   assert.is(ls.status, 0, ls.stderr);
   assert.match(ls.stdout.toString(), /Straße/);
+});
+
+test('roll-forward recovery re-adds an fsynced name in a +F directory under its folded hash (recover_dentry)', () => {
+  const dev = new MemDevice((64 << 20) / 4096);
+  ourMkfsDev(dev, { seed: 3, timestamp: 1700000000, features: ['extra_attr'], encoding: 'utf8' });
+  dev.flush();
+  let v = Volume.open(dev, { readOnly: false });
+  mkdir(v, '/ci');
+  setFlagsPath(v, '/ci', FsFlag.CASEFOLD, 0);
+  v.finish('checkpoint');
+  writePath(v, '/ci/Straße', Buffer.from('fsynced'));
+  fsyncFile(v, v.resolve('/ci/Straße').ino);
+  v.finish('none');
+  v = Volume.open(dev, { readOnly: false });
+  assert.is(code(() => v.resolve('/ci/STRASSE')), 'ENOENT');
+  const r = recover(v);
+  assert.is(r.inodes.length, 1);
+  const ino = v.resolve('/ci/STRASSE').ino;
+  assert.is(v.data.read(v.inode(ino), 0, 7).toString(), 'fsynced');
+  const d = v.lookup(v.inode(v.resolve('/ci').ino), Buffer.from('strasse'))!;
+  assert.is(d.name.toString(), 'Straße');
+  assert.is(d.hash, setupFilename(v.sb, true, Buffer.from('Straße')).hash);
+  v.finish('checkpoint');
+  const img = tmpPath('cf-recovered.img');
+  dev.saveTo(img);
+  expectClean(img);
 });
 
 /* ---- Linux reads what we write ---- */
