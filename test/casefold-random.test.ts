@@ -21,6 +21,7 @@ import { fsckBoth } from './helpers/fsck.js';
 import { tmpPath } from './helpers/images.js';
 import { runInVm, vmAvailable } from './helpers/vm.js';
 import { Rng } from './helpers/workload.js';
+import { q } from '../fixtures/make-casefold.js';
 
 const OPS = Number(process.env.CF_RANDOM_OPS ?? 1000);
 const SEEDS = (process.env.CF_RANDOM_SEEDS ?? '7,8').split(',').map(Number);
@@ -170,7 +171,6 @@ for (const seed of SEEDS) {
       return;
     }
     const spellings = [...new Set([...probes, ...GROUPS.flat().map((g) => `${g}-7`)])];
-    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     const script = [
       'mount -t f2fs -o ro /dev/vda /mnt || exit 9',
       // readdir names as they are (busybox ls would print '?' for what it thinks unprintable)

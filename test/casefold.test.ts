@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFixture, fixtureListing, loadFixture } from '../fixtures/load.js';
-import { BIG_COUNT, CF_DUPLICATES, CF_NAMES, bigName } from '../fixtures/make-casefold.js';
+import { BIG_COUNT, CF_DUPLICATES, CF_NAMES, bigName, q } from '../fixtures/make-casefold.js';
 import { F2fsError } from '../src/errors.js';
 import { setupFilename } from '../src/fs/hash.js';
 import { dentryHash } from '../src/fs/layout/hash.js';
@@ -52,6 +52,35 @@ function withWritable<T>(img: string, fn: (vol: Volume) => T): T {
   } finally {
     vol.close();
   }
+}
+
+/** Our mkfs casefold image with an empty +F /ci. */
+function casefoldImage(name: string): string {
+  const img = tmpPath(name);
+  fs.rmSync(img, { force: true });
+  ourMkfs(img, { sizeBytes: 64 << 20, features: ['extra_attr,casefold'], encoding: 'utf8' });
+  withWritable(img, (vol) => {
+    mkdir(vol, '/ci');
+    setFlagsPath(vol, '/ci', FsFlag.CASEFOLD, 0);
+  });
+  return img;
+}
+
+/** The inode `path` resolves to, or null for ENOENT. */
+function inoOrNull(vol: Volume, path: string): number | null {
+  try {
+    return vol.resolve(path).ino;
+  } catch (e) {
+    if (e instanceof F2fsError && e.code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/** False (and a note) when qemu or the test VM is missing. */
+function haveVm(): boolean {
+  const vm = vmAvailable();
+  if (!vm.ok) console.log(`  (skipped: ${vm.why})`);
+  return vm.ok;
 }
 
 function expectClean(img: string): void {
@@ -125,15 +154,7 @@ test('fixture: our listing equals Linux (names as stored, inode numbers, types, 
 test('fixture: every spelling resolves in /ci as Linux resolved it', async () => {
   const img = await loadFixture('casefold');
   withVol(img, (vol) => {
-    for (const { name, ino } of answers.lookups) {
-      let got: number | null = null;
-      try {
-        got = vol.resolve(`/ci/${name}`).ino;
-      } catch (e) {
-        if (!(e instanceof F2fsError) || e.code !== 'ENOENT') throw e;
-      }
-      assert.is(got, ino, `${JSON.stringify(name)}`);
-    }
+    for (const { name, ino } of answers.lookups) assert.is(inoOrNull(vol, `/ci/${name}`), ino, JSON.stringify(name));
   });
   assert.ok(answers.lookups.filter((l) => l.ino !== null).length > 30);
 });
@@ -211,16 +232,12 @@ test('set-flags: casefold only on an empty directory of a casefold image, as f2f
 });
 
 test('mkfs --features casefold --encoding utf8: fsck.f2fs clean; strict mode refuses invalid names, default stores them as bytes', () => {
-  const img = tmpPath('cf-ours.img');
-  fs.rmSync(img, { force: true });
-  ourMkfs(img, { sizeBytes: 64 << 20, features: ['extra_attr,casefold'], encoding: 'utf8' });
+  const img = casefoldImage('cf-ours.img');
   withVol(img, (vol) => {
     assert.is(vol.sb.s_encoding, 1);
     assert.is(vol.sb.s_encoding_flags, 0);
   });
   withWritable(img, (vol) => {
-    mkdir(vol, '/ci');
-    setFlagsPath(vol, '/ci', FsFlag.CASEFOLD, 0);
     touch(vol, '/ci/Straße');
     assert.is(code(() => touch(vol, '/ci/STRASSE')), 'ok'); // touch opens the existing file
     assert.is(vol.resolve('/ci/strasse').ino, vol.resolve('/ci/Straße').ino);
@@ -301,17 +318,9 @@ test('roll-forward recovery re-adds an fsynced name in a +F directory under its 
 /* ---- Linux reads what we write ---- */
 
 test('qemu: Linux mounts our mkfs --features casefold image and finds every name we created in +F directories, case-insensitively', async () => {
-  const vm = vmAvailable();
-  if (!vm.ok) {
-    console.log(`  (skipped: ${vm.why})`);
-    return;
-  }
-  const img = tmpPath('cf-vm.img');
-  fs.rmSync(img, { force: true });
-  ourMkfs(img, { sizeBytes: 64 << 20, features: ['extra_attr,casefold'], encoding: 'utf8' });
+  if (!haveVm()) return;
+  const img = casefoldImage('cf-vm.img');
   withWritable(img, (vol) => {
-    mkdir(vol, '/ci');
-    setFlagsPath(vol, '/ci', FsFlag.CASEFOLD, 0);
     for (const n of CF_NAMES) writePath(vol, `/ci/${n}`, Buffer.from(`${n}\n`));
     mkdir(vol, '/ci/big');
     for (let i = 0; i < BIG_COUNT; i++) touch(vol, `/ci/big/${bigName(i)}`);
@@ -321,7 +330,6 @@ test('qemu: Linux mounts our mkfs --features casefold image and finds every name
     dups: CF_DUPLICATES.map((n) => vol.resolve(`/ci/${n}`).ino),
     big: [0, 123, BIG_COUNT - 1].map((i) => vol.resolve(`/ci/big/${bigName(i)}`).ino),
   }));
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const script = [
     'mount -t f2fs /dev/vda /mnt || exit 9',
     ...CF_DUPLICATES.map((n, i) => `echo "DUP|${i}|$(stat -c %i /mnt/ci/${q(n)} 2>/dev/null || echo -)|$(cat /mnt/ci/${q(n)} 2>/dev/null | md5sum | cut -c1-8)"`),
@@ -345,21 +353,10 @@ test('qemu: Linux mounts our mkfs --features casefold image and finds every name
 });
 
 test('qemu: names Linux hashes as bytes in a +F directory (only ignorables; folded form past 254 bytes): our hash and lookups agree with the kernel (fsck.f2fs 1.15 does not)', async () => {
-  const vm = vmAvailable();
-  if (!vm.ok) {
-    console.log(`  (skipped: ${vm.why})`);
-    return;
-  }
-  const img = tmpPath('cf-odd.img');
-  fs.rmSync(img, { force: true });
-  ourMkfs(img, { sizeBytes: 64 << 20, features: ['extra_attr,casefold'], encoding: 'utf8' });
-  withWritable(img, (vol) => {
-    mkdir(vol, '/ci');
-    setFlagsPath(vol, '/ci', FsFlag.CASEFOLD, 0);
-  });
+  if (!haveVm()) return;
+  const img = casefoldImage('cf-odd.img');
   const made = ['\u200B', '\u00AD\u200B', 'ŉ'.repeat(85), 'ŉ'.repeat(84), 'x\u200By'];
   const probes = [...made, '\u200B\u200B', 'ʼN'.repeat(85), 'ʼN'.repeat(84), 'XY', 'x\u00ADy'];
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const script = [
     'mount -t f2fs /dev/vda /mnt || exit 9',
     // The dcache compares names by their full fold (generic_ci_d_compare: no length limit, an empty fold is a
@@ -386,15 +383,7 @@ test('qemu: names Linux hashes as bytes in a +F directory (only ignorables; fold
     assert.is(byName.get('\u200B')!.hash, dentryHash(Buffer.from('\u200B')));
     assert.is(byName.get('ŉ'.repeat(85))!.hash, dentryHash(Buffer.from('ŉ'.repeat(85))));
     assert.is.not(byName.get('ŉ'.repeat(84))!.hash, dentryHash(Buffer.from('ŉ'.repeat(84))));
-    probes.forEach((n, i) => {
-      let got: number | null = null;
-      try {
-        got = vol.resolve(`/ci/${n}`).ino;
-      } catch (e) {
-        if (!(e instanceof F2fsError) || e.code !== 'ENOENT') throw e;
-      }
-      assert.is(got, kernel.get(i), `probe ${JSON.stringify(n)}`);
-    });
+    probes.forEach((n, i) => assert.is(inoOrNull(vol, `/ci/${n}`), kernel.get(i), `probe ${JSON.stringify(n)}`));
   });
   const both = fsckBoth(img);
   assert.ok(both.ours?.ok, both.problems.join('\n'));
