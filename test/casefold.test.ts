@@ -3,6 +3,9 @@
 // writes (EEXIST on folding duplicates, set-flags rules, strict encoding, mkfs --encoding), an unknown encoding, and
 // (qemu) Linux finding what we create, case-insensitively.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { importTree } from '../src/debugfs/import.js';
 import { createHash } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -287,6 +290,26 @@ test('an encoding other than utf8-12.1 is UNSUPPORTED for writes, fsck and foldi
   const ls = cli(['ls', img, '/ci']);
   assert.is(ls.status, 0, ls.stderr);
   assert.match(ls.stdout.toString(), /Straße/);
+});
+
+test('import into a +F directory: host names that fold alike become one entry, the rest are skipped as existing', () => {
+  const host = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-host-'));
+  fs.writeFileSync(path.join(host, 'README'), 'upper');
+  fs.writeFileSync(path.join(host, 'readme'), 'lower');
+  fs.mkdirSync(path.join(host, 'Sub'));
+  fs.writeFileSync(path.join(host, 'Sub', 'Straße'), 'sz');
+  fs.writeFileSync(path.join(host, 'Sub', 'STRASSE'), 'ss');
+  const img = casefoldImage('cf-import.img');
+  const stats = withWritable(img, (vol) => importTree(vol, host, '/ci/imported'));
+  assert.is(stats.files, 2);
+  assert.is(stats.skipped.length, 2, JSON.stringify(stats.skipped));
+  withVol(img, (vol) => {
+    const names = (p: string) => [...vol.dirs.entries(vol.inode(vol.resolve(p).ino))].map((d) => d.name.toString()).filter((n) => n !== '.' && n !== '..');
+    assert.equal(names('/ci/imported').sort(), ['README', 'Sub']);
+    assert.equal(names('/ci/imported/sub'), ['STRASSE']); // sorted host order: "STRASSE" < "Straße"
+  });
+  fs.rmSync(host, { recursive: true, force: true });
+  expectClean(img);
 });
 
 test('roll-forward recovery re-adds an fsynced name in a +F directory under its folded hash (recover_dentry)', () => {
