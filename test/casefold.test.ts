@@ -58,10 +58,10 @@ function withWritable<T>(img: string, fn: (vol: Volume) => T): T {
 }
 
 /** Our mkfs casefold image with an empty +F /ci. */
-function casefoldImage(name: string): string {
+function casefoldImage(name: string, encoding = 'utf8'): string {
   const img = tmpPath(name);
   fs.rmSync(img, { force: true });
-  ourMkfs(img, { sizeBytes: 64 << 20, features: ['extra_attr,casefold'], encoding: 'utf8' });
+  ourMkfs(img, { sizeBytes: 64 << 20, features: ['extra_attr,casefold'], encoding });
   withWritable(img, (vol) => {
     mkdir(vol, '/ci');
     setFlagsPath(vol, '/ci', FsFlag.CASEFOLD, 0);
@@ -378,6 +378,7 @@ test('qemu: Linux mounts our mkfs --features casefold image and finds every name
 test('qemu: names Linux hashes as bytes in a +F directory (only ignorables; folded form past 254 bytes): our hash and lookups agree with the kernel (fsck.f2fs 1.15 does not)', async () => {
   if (!haveVm()) return;
   const img = casefoldImage('cf-odd.img');
+  const strict = casefoldImage('cf-odd-strict.img', 'utf8:strict');
   const made = ['\u200B', '\u00AD\u200B', 'ŉ'.repeat(85), 'ŉ'.repeat(84), 'x\u200By'];
   const probes = [...made, '\u200B\u200B', 'ʼN'.repeat(85), 'ʼN'.repeat(84), 'XY', 'x\u00ADy'];
   const script = [
@@ -386,13 +387,23 @@ test('qemu: names Linux hashes as bytes in a +F directory (only ignorables; fold
     // fold), so a cached dentry can stand for a name f2fs_lookup would not match: drop it before each step to get
     // what is on disk.
     ...made.map((n) => `echo 2 > /proc/sys/vm/drop_caches; echo ${q(n)} > /mnt/ci/${q(n)} || echo "CREATE_FAILED ${q(n)}"`),
+    // invalid UTF-8: stored as bytes, unless the encoding is strict (EINVAL)
+    `echo 2 > /proc/sys/vm/drop_caches; touch "/mnt/ci/$(printf 'bad\\377')" && echo LAX_INVALID=created || echo LAX_INVALID=refused`,
+    'mkdir /mnt2 && mount -t f2fs /dev/vdb /mnt2 || exit 7',
+    `touch "/mnt2/ci/$(printf 'bad\\377')" 2>/dev/null && echo STRICT_INVALID=created || echo STRICT_INVALID=refused`,
+    'umount /mnt2',
     'umount /mnt && mount -t f2fs -o ro /dev/vda /mnt || exit 8',
+    `echo "PROBE_BAD|$(stat -c %i "/mnt/ci/$(printf 'BAD\\377')" 2>/dev/null || echo -)"`,
     ...probes.map((n, i) => `echo 2 > /proc/sys/vm/drop_caches; echo "PROBE|${i}|$(stat -c %i /mnt/ci/${q(n)} 2>/dev/null || echo -)"`),
     'umount /mnt',
   ].join('\n');
-  const r = await runInVm({ disks: [img], script, timeoutMs: 240_000 });
+  const r = await runInVm({ disks: [img, strict], script, timeoutMs: 240_000 });
   assert.is(r.status, 0, r.output);
   assert.not.match(r.output, /CREATE_FAILED/);
+  assert.match(r.output, /LAX_INVALID=created/);
+  assert.match(r.output, /STRICT_INVALID=refused/);
+  assert.match(r.output, /PROBE_BAD\|-/);
+  withVol(strict, (vol) => assert.is([...vol.dirs.entries(vol.inode(vol.resolve('/ci').ino))].length, 2));
   const kernel = new Map([...r.output.matchAll(/^PROBE\|(\d+)\|(\S+)$/gm)].map((m) => [Number(m[1]), m[2] === '-' ? null : Number(m[2])]));
   withVol(img, (vol) => {
     const ci = vol.inode(vol.resolve('/ci').ino);
@@ -402,6 +413,9 @@ test('qemu: names Linux hashes as bytes in a +F directory (only ignorables; fold
       assert.ok(d, `Linux made ${JSON.stringify(n)}`);
       assert.is(d!.hash, setupFilename(vol.sb, true, d!.name).hash, JSON.stringify(n));
     }
+    const bad = Buffer.from('bad\xff', 'latin1');
+    assert.is(vol.lookup(ci, bad)?.hash, dentryHash(bad));
+    assert.is(vol.lookup(ci, Buffer.from('BAD\xff', 'latin1')), null);
     // Kernel-hashed as bytes: the three that do not fold within F2FS_NAME_LEN.
     assert.is(byName.get('\u200B')!.hash, dentryHash(Buffer.from('\u200B')));
     assert.is(byName.get('ŉ'.repeat(85))!.hash, dentryHash(Buffer.from('ŉ'.repeat(85))));
