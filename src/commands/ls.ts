@@ -6,6 +6,7 @@ import { VolumeCommand, imageArg } from '../cli/base.js';
 import { inImage } from '../cli/args.js';
 import { columns } from '../cli/render.js';
 import { isDir } from '../fs/inode.js';
+import { isCasefolded } from '../fs/hash.js';
 import { resolveFile } from '../debugfs/filespec.js';
 import { ls, lsSelf, type LsEntry } from '../debugfs/inode.js';
 import type { Volume } from '../fs/volume.js';
@@ -15,6 +16,8 @@ export interface LsResult {
   /** Inode listed (the directory, or the file itself). */
   ino: number;
   directory: boolean;
+  /** The directory folds names (+F on a casefold image): lookups in it are case-insensitive. */
+  casefolded: boolean;
   entries: LsEntry[];
 }
 
@@ -30,11 +33,12 @@ export default class Ls extends VolumeCommand<typeof Ls, LsResult> {
   protected async execute(vol: Volume): Promise<LsResult> {
     const path = this.args.path;
     const { ino, info, name } = resolveFile(vol, path, { follow: true });
-    if (isDir(info.inode.i_mode)) return { path, ino, directory: true, entries: ls(vol, info, this.flags.long) };
-    return { path, ino, directory: false, entries: [lsSelf(vol, info, name ?? path, this.flags.long)] };
+    if (isDir(info.inode.i_mode)) return { path, ino, directory: true, casefolded: isCasefolded(vol.sb, info), entries: ls(vol, info, this.flags.long) };
+    return { path, ino, directory: false, casefolded: false, entries: [lsSelf(vol, info, name ?? path, this.flags.long)] };
   }
 
   protected override render(r: LsResult): void {
+    if (r.casefolded) this.out(`${r.path}: casefolded (names match case-insensitively)`);
     if (!this.flags.long) {
       this.out(columns(null, r.entries.map((e) => [e.ino, e.fileType, e.name]), { alignRight: [0] }));
       return;

@@ -53,9 +53,10 @@ export default class Mkfs extends F2fsCommand<typeof Mkfs, MkfsResult> {
   static override flags = {
     size: Flags.string({ description: `Bytes to format (K, M, G, T suffixes); a new file gets this size (default ${DEFAULT_SIZE}).`, helpValue: 'SIZE' }),
     features: Flags.string({
-      description: 'mkfs.f2fs -O features, comma separated: extra_attr, inode_checksum, flexible_inline_xattr, inode_crtime, sb_checksum, lost_found, compression, quota, project_quota (project_quota adds quota, as mkfs.f2fs does).',
+      description: 'mkfs.f2fs -O features, comma separated: extra_attr, inode_checksum, flexible_inline_xattr, inode_crtime, sb_checksum, lost_found, compression, quota, project_quota (project_quota adds quota, as mkfs.f2fs does), casefold (with --encoding).',
       helpValue: 'a,b',
     }),
+    encoding: Flags.string({ description: 'Casefolding encoding (-C): utf8 or utf8:strict; turns casefold on.', helpValue: 'ENC' }),
     label: Flags.string({ description: 'Volume label (-l).', helpValue: 'L' }),
     overprovision: Flags.string({ description: 'Overprovision percent (-o); default: what mkfs.f2fs picks.', helpValue: 'P' }),
     seed: Flags.integer({ description: 'Repeatable output: checkpoint version from this seed (mkfs.f2fs -r is seed 0), uuid derived from it.', min: 0 }),
@@ -110,6 +111,7 @@ export default class Mkfs extends F2fsCommand<typeof Mkfs, MkfsResult> {
       const report = mkfsImage(image, {
         sizeBytes,
         features: flags.features !== undefined ? [flags.features] : undefined,
+        encoding: flags.encoding,
         label: flags.label,
         overprovision,
         seed: flags.seed,
@@ -132,6 +134,7 @@ export default class Mkfs extends F2fsCommand<typeof Mkfs, MkfsResult> {
           ['overprovision', `${r.overprovisionPercent}%: ${r.overprovisionSegments} segments (${r.reservedSegments} reserved)`],
           ['user blocks', `${r.userBlocks} (${humanSize(r.userBlocks * 4096)})`],
           ['features', r.features.join(' ') || '(none)'],
+          ...(r.encoding ? [['encoding', r.encoding] as [string, string]] : []),
           ['uuid', r.uuid],
           ['label', JSON.stringify(r.label)],
           ['checkpoint', `version ${r.checkpointVersion}, flags ${r.cpFlags.join(' ')}`],

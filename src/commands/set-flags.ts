@@ -1,6 +1,6 @@
 // set-flags IMAGE FILESPEC FLAGS: sets (+name) and clears (-name) inode flags with Linux's rules (FS_IOC_SETFLAGS).
 
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { MutatingCommand } from '../cli/mutating.js';
 import { filespecArg } from '../cli/args.js';
 import { imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
@@ -17,10 +17,10 @@ export interface SetFlagsResult {
 }
 
 export default class SetFlags extends MutatingCommand<typeof SetFlags, SetFlagsResult> {
-  static override summary = 'Set or clear inode flags: +compression on an empty file or a directory, -compression, +immutable, ...';
+  static override summary = 'Set or clear inode flags: +compression on an empty file or a directory, +casefold on an empty directory, +immutable, ...';
   static override description =
     'FLAGS is a comma-separated list of names, each with + (set, the default) or - (clear). +compression needs the compression ' +
-    'feature and a regular file without data blocks (inline data is converted first) or a directory; the file takes the ' +
+    'feature and a regular file without data blocks (inline data is converted first) or a directory; +casefold the casefold feature and an empty directory; the file takes the ' +
     '--compress-* options (default lz4, 4-block clusters), as Linux takes its mount options. A list starting with - goes after --.';
   static override examples = ['<%= config.bin %> set-flags disk.img /logs +compression --compress-algorithm zstd', '<%= config.bin %> set-flags disk.img /etc/keep +immutable', '<%= config.bin %> set-flags disk.img /empty -- -compression'];
   static override args = {
@@ -28,12 +28,15 @@ export default class SetFlags extends MutatingCommand<typeof SetFlags, SetFlagsR
     filespec: filespecArg('path (symlinks followed) or <ino>'),
     flags: Args.string({ description: 'flags to set (+name or name) and clear (-name), comma separated', required: true }),
   };
-  static override flags = { ...compressFlags };
+  static override flags = {
+    ...compressFlags,
+    clear: Flags.boolean({ description: 'Clear the flags named without a sign (f2fs_io clearflags) instead of setting them.' }),
+  };
 
   protected async mutate(vol: Volume, args: CmdArgs<typeof SetFlags>, flags: CmdFlags<typeof SetFlags>): Promise<SetFlagsResult> {
     applyCompressFlags(vol, flags);
     const { ino } = resolveFile(vol, args.filespec, { follow: true });
-    const f = setFlags(vol, ino, parseFlagChanges(args.flags));
+    const f = setFlags(vol, ino, parseFlagChanges(args.flags, flags.clear));
     return { path: args.filespec, ino, flags: f, names: flagNames(f) };
   }
 

@@ -7,6 +7,7 @@ import { S_IFDIR, S_IFMT, S_IFREG } from '../fs/layout/dentry.js';
 import { type Timespec } from '../fs/inode.js';
 import { fixedTime } from '../fs/clock.js';
 import { createNode } from '../fs/namei.js';
+import { isCasefolded } from '../fs/hash.js';
 import { setAttr, writeFile } from '../fs/file.js';
 import { mkdir, mknodIn, symlinkIn, symlinkTarget } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
@@ -62,6 +63,8 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
   // `fresh`: the directory was made by this import, so nothing in it can exist yet (no lookup needed).
   // Host paths stay Buffers: names need not be UTF-8, and they are stored byte for byte.
   const visit = (host: Buffer, dir: number, fresh: boolean, at: string) => {
+    // In a casefolded directory host names that differ only in case fold into one: each must be looked up.
+    if (fresh && isCasefolded(vol.sb, vol.inode(dir))) fresh = false;
     const names = fromHost(() => fs.readdirSync(host, { encoding: 'buffer' })).sort(Buffer.compare);
     for (const name of names) {
       const hp = Buffer.concat([host, SLASH, name]);

@@ -7,7 +7,8 @@ import { punchBlock } from './node.js';
 import { convertInlineDentry } from './inline.js';
 import { BLKSIZE, MAX_DIR_HASH_DEPTH, NR_DENTRY_IN_BLOCK, SLOT_LEN } from './layout/constants.js';
 import { blockArea, inlineArea as inlineAreaAt, slotsFor, type DentryArea } from './layout/dentry.js';
-import { dentryHash } from './layout/hash.js';
+import { dirFilename, matchName, type Filename } from './hash.js';
+import type { Superblock } from './layout/superblock.js';
 import { bitLsb } from './layout/struct.js';
 import { hasInlineDentry, isDir, type InodeInfo } from './inode.js';
 import type { DataReader } from './data.js';
@@ -72,7 +73,8 @@ export class DirReader {
   constructor(
     private readonly data: DataReader,
     private readonly check: Validator,
-    private readonly nameView: NameView = () => null,
+    private readonly nameView: NameView,
+    private readonly sb: () => Superblock,
   ) {}
 
   private requireDir(info: InodeInfo): void {
@@ -108,29 +110,41 @@ export class DirReader {
     return null;
   }
 
-  /** __f2fs_find_entry: hash-directed lookup of an on-disk name through levels 0..i_current_depth-1 (inline: a scan). */
+  /**
+   * __f2fs_find_entry: hash-directed lookup through levels 0..i_current_depth-1 (inline: a scan); a casefolded
+   * directory that misses by hash looks at every entry (use_hash false: names hashed by older rules are found).
+   */
   lookup(info: InodeInfo, name: Buffer): Dentry | null {
     this.requireDir(info);
     return during(`while looking up "${name.toString()}" in directory ${info.ino}`, () => {
-      const hash = dentryHash(name);
-      if (hasInlineDentry(info)) {
-        for (const d of areaEntries(inlineArea(info), -1, this.check, `directory ${info.ino}`, hash)) if (d.name.equals(name)) return d;
-        return null;
-      }
-      const depth = this.check.range(info.inode.i_current_depth, 0, MAX_DIR_HASH_DEPTH, `directory ${info.ino} i_current_depth`);
-      const dirLevel = info.inode.i_dir_level;
-      for (let level = 0; level < depth; level++) {
-        const bucket = hash % dirBuckets(level, dirLevel);
-        const first = dirBlockIndex(level, dirLevel, bucket);
-        const found: [number, number][] = [];
-        this.data.walk(info, first, first + bucketBlocks(level), (bidx, blkaddr) => found.push([bidx, blkaddr]));
-        for (const [bidx, blkaddr] of found) {
-          const area = blockArea(this.data.blockData(info.ino, bidx, blkaddr));
-          for (const d of areaEntries(area, bidx, this.check, `directory ${info.ino} block ${bidx}`, hash)) if (d.name.equals(name)) return d;
-        }
-      }
+      const f = dirFilename(this.sb(), info, name);
+      const found = this.findHashed(info, f);
+      if (found || !f.casefolded) return found;
+      for (const d of this.entries(info)) if (matchName(f, d.name)) return d;
       return null;
     });
+  }
+
+  /** find_in_level over levels 0..i_current_depth-1 by the hash (inline: the one area). */
+  private findHashed(info: InodeInfo, f: Filename): Dentry | null {
+    const hash = f.hash;
+    if (hasInlineDentry(info)) {
+      for (const d of areaEntries(inlineArea(info), -1, this.check, `directory ${info.ino}`, hash)) if (matchName(f, d.name)) return d;
+      return null;
+    }
+    const depth = this.check.range(info.inode.i_current_depth, 0, MAX_DIR_HASH_DEPTH, `directory ${info.ino} i_current_depth`);
+    const dirLevel = info.inode.i_dir_level;
+    for (let level = 0; level < depth; level++) {
+      const bucket = hash % dirBuckets(level, dirLevel);
+      const first = dirBlockIndex(level, dirLevel, bucket);
+      const found: [number, number][] = [];
+      this.data.walk(info, first, first + bucketBlocks(level), (bidx, blkaddr) => found.push([bidx, blkaddr]));
+      for (const [bidx, blkaddr] of found) {
+        const area = blockArea(this.data.blockData(info.ino, bidx, blkaddr));
+        for (const d of areaEntries(area, bidx, this.check, `directory ${info.ino} block ${bidx}`, hash)) if (matchName(f, d.name)) return d;
+      }
+    }
+    return null;
   }
 }
 
@@ -175,7 +189,7 @@ export const isEmptyArea = (area: DentryArea) => area.bitmap.every((b) => b === 
 /** f2fs_add_regular_entry / f2fs_add_inline_entry: inserts `name` → `ino` into `dir` (converting a full inline dir). */
 export function addEntry(vol: Volume, dirIno: number, name: Buffer, ino: number, fileType: number): void {
   let dir = vol.inode(dirIno);
-  const hash = dentryHash(name);
+  const hash = dirFilename(vol.sb, dir, name).hash;
   const slots = slotsFor(name.length);
   if (hasInlineDentry(dir)) {
     const seen = inlineArea(dir);

@@ -6,6 +6,7 @@ import { convertInlineData } from './inline.js';
 import { editInode, hasInlineData, isDir, isReg, now, setTimes, type Timespec } from './inode.js';
 import { FS_FLAG_NAMES, FsFlag } from './layout/node.js';
 import { Feature } from './layout/superblock.js';
+import { isEmptyDir } from './namei.js';
 import type { Volume } from './volume.js';
 
 /** Names of the flags set in `flags` (unknown bits as hex). */
@@ -15,12 +16,12 @@ export function flagNames(flags: number): string[] {
   return unknown ? [...names, `0x${(unknown >>> 0).toString(16)}`] : names;
 }
 
-/** Parses "+compression,-immutable" (or bare names, meaning +) into bits to set and clear. */
-export function parseFlagChanges(spec: string): { set: number; clear: number } {
+/** Parses "+compression,-immutable" into bits to set and clear; a bare name is set, or cleared with `clearBare` (f2fs_io clearflags). */
+export function parseFlagChanges(spec: string, clearBare = false): { set: number; clear: number } {
   let set = 0;
   let clear = 0;
   for (const item of spec.split(',').filter(Boolean)) {
-    const sign = item[0] === '-' ? '-' : '+';
+    const sign = item[0] === '-' || (clearBare && item[0] !== '+') ? '-' : '+';
     const name = item.replace(/^[+-]/, '');
     const f = FS_FLAG_NAMES.find((x) => x.name === name);
     if (!f) fail('USAGE', `unknown flag "${name}" (known: ${FS_FLAG_NAMES.map((x) => x.name).join(', ')})`);
@@ -38,7 +39,11 @@ export function setFlags(vol: Volume, ino: number, change: { set: number; clear:
   let info = vol.inode(ino);
   const old = info.inode.i_flags;
   const flags = ((old | change.set) & ~change.clear) >>> 0;
-  if ((flags ^ old) & FsFlag.CASEFOLD) fail('UNSUPPORTED', 'changing the casefold flag is not supported yet');
+  if (flags & FsFlag.CASEFOLD && !isDir(info.inode.i_mode)) fail('UNSUPPORTED', `inode ${ino}: casefold applies to directories only (EOPNOTSUPP)`);
+  if ((flags ^ old) & FsFlag.CASEFOLD) {
+    if (!(vol.sb.feature & Feature.CASEFOLD)) fail('UNSUPPORTED', 'the image has no casefold feature (EOPNOTSUPP): format it with --encoding utf8');
+    if (!isEmptyDir(vol, info)) fail('ENOTEMPTY', `directory ${ino} is not empty: casefolding changes only on an empty directory`);
+  }
   if (flags & (FsFlag.COMPR | FsFlag.NOCOMP)) {
     if (!(vol.sb.feature & Feature.COMPRESSION)) fail('UNSUPPORTED', 'the image has no compression feature (EOPNOTSUPP)');
     if (flags & FsFlag.COMPR && flags & FsFlag.NOCOMP) fail('EINVAL', 'compression and nocompression exclude each other');

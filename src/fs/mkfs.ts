@@ -41,6 +41,7 @@ import { bitLsb, bitMsb } from './layout/struct.js';
 import { COMPACT_FIRST_ENTRY_OFFSET, NatJournal, SitJournal, SUM_TYPE_NODE, SummaryBlock, SummaryEntry, type SitJournal as SitJournalT } from './layout/summary.js';
 import { FEATURE_MKFS_NAMES, Feature, Superblock, featureNames, superblockCrc } from './layout/superblock.js';
 import { MKFS_QUOTA_FILE_SIZE, mkfsQuotaFile } from './quota.js';
+import { ENC_STRICT_MODE_FL, F2FS_ENC_UTF8_12_1 } from './hash.js';
 
 /** The version this package writes into the superblock by default (keep in step with package.json; a test checks it). */
 export const F2FSDBG_VERSION = '0.1.0';
@@ -50,6 +51,8 @@ export interface MkfsOptions {
   sizeBytes?: number;
   /** mkfs.f2fs -O names (each entry may itself be a comma list). */
   features?: string[];
+  /** -C: filename encoding for casefolding, "utf8" or "utf8:strict" (sets the casefold feature, as mkfs.f2fs does). */
+  encoding?: string;
   /** -l: volume label (at most 512 UTF-16 units). */
   label?: string;
   /** -o: overprovision percent, in (0, 100). Default (or 0): mkfs 1.15's get_best_overprovision. */
@@ -96,6 +99,8 @@ export interface MkfsReport {
   cursegs: MkfsCurseg[]; // in curseg type order: hot/warm/cold data, hot/warm/cold node
   features: string[];
   featureBits: number;
+  /** Casefolding encoding ("utf8", "utf8:strict"), null without casefold. */
+  encoding: string | null;
   uuid: string;
   label: string;
   version: string;
@@ -141,11 +146,11 @@ const WRITABLE: Partial<Record<string, number>> = {
   quota: Feature.QUOTA_INO,
   project_quota: Feature.PRJQUOTA,
   compression: Feature.COMPRESSION, // the bit alone: mkfs.f2fs 1.15 lays nothing else out for it
+  casefold: Feature.CASEFOLD,
 };
 const WHY_NOT: Record<string, string> = {
   encrypt: 'encryption is not supported',
   verity: 'fs-verity is not supported',
-  casefold: 'casefolding is not supported',
   ro: 'the read-only layout is not supported',
   blkzoned: 'zoned devices are not supported',
   atomic_write: 'atomic_write is not an mkfs feature',
@@ -168,6 +173,24 @@ function parseFeatures(list: string[] | undefined): number {
     fail('USAGE', `${which} needs extra_attr (mkfs.f2fs refuses it without)`);
   }
   return bits;
+}
+
+/** -C ENCODING[:FLAG,...] → s_encoding, s_encoding_flags (f2fs_str2encoding, f2fs_str2encoding_flags). */
+function parseEncoding(text: string | undefined, features: number): { encoding: number; flags: number } {
+  if (text === undefined) {
+    // mkfs.f2fs -O casefold alone writes encoding 0, which Linux refuses to mount.
+    if (features & Feature.CASEFOLD) fail('USAGE', 'casefold needs --encoding utf8 (mkfs.f2fs -C utf8): Linux cannot mount a casefold image without an encoding');
+    return { encoding: 0, flags: 0 };
+  }
+  if (typeof text !== 'string') fail('USAGE', 'encoding must be a string');
+  const [name, flagList] = text.split(':', 2);
+  if (name !== 'utf8') fail('USAGE', `unknown encoding "${name}": utf8 (utf8-12.1.0) is the only one`);
+  let flags = 0;
+  for (const f of (flagList ?? '').split(',').filter(Boolean)) {
+    if (f === 'strict') flags |= ENC_STRICT_MODE_FL;
+    else fail('USAGE', `unknown encoding flag "${f}": strict is the only one`);
+  }
+  return { encoding: F2FS_ENC_UTF8_12_1, flags };
 }
 
 function parseUuid(s: string): Buffer {
@@ -321,6 +344,7 @@ export function minimumSizeBytes(overprovision?: number): number {
 export interface MkfsPlan {
   geo: MkfsGeometry;
   features: number;
+  encoding: { encoding: number; flags: number };
   uuid: Buffer;
   label: string;
   volumeName: Buffer;
@@ -337,7 +361,9 @@ export function planMkfs(blockCount: number, opts: MkfsOptions = {}): MkfsPlan {
   const asked = parseFeatures(opts.features);
   // f2fs_parse_options: quota brings the user and group quota inodes; project_quota its own, and the quota feature bit.
   const qfInos = quotaNids(asked);
-  const features = asked & Feature.PRJQUOTA ? asked | Feature.QUOTA_INO : asked;
+  let features = asked & Feature.PRJQUOTA ? asked | Feature.QUOTA_INO : asked;
+  if (opts.encoding !== undefined) features |= Feature.CASEFOLD;
+  const encoding = parseEncoding(opts.encoding, features);
   let ovpOpt: number | undefined;
   if (opts.overprovision !== undefined && opts.overprovision !== 0) {
     const o = opts.overprovision;
@@ -376,6 +402,7 @@ export function planMkfs(blockCount: number, opts: MkfsOptions = {}): MkfsPlan {
   return {
     geo: r.geo,
     features,
+    encoding,
     uuid,
     label,
     volumeName,
@@ -561,8 +588,8 @@ function superblockBlock(plan: MkfsPlan): Buffer {
     devs: Buffer.alloc(544),
     qf_ino: plan.qfInos,
     hot_ext_count: HOT_EXTENSIONS.length,
-    s_encoding: 0,
-    s_encoding_flags: 0,
+    s_encoding: plan.encoding.encoding,
+    s_encoding_flags: plan.encoding.flags,
     s_stop_reason: Buffer.alloc(32),
     s_errors: Buffer.alloc(16),
     reserved: Buffer.alloc(258),
@@ -831,6 +858,7 @@ function run(dev: BlockDevice, plan: MkfsPlan, how: { zeroThroughDevice: boolean
     cursegs: CURSEG_NAMES.map((type, t) => ({ type, segno: cur[t], blkoff: t === CursegType.HOT_DATA ? built.hotDataBlocks : t === CursegType.HOT_NODE ? built.hotNodeBlocks : 0 })),
     features: featureNames(plan.features),
     featureBits: plan.features,
+    encoding: plan.encoding.encoding ? `utf8${plan.encoding.flags & ENC_STRICT_MODE_FL ? ':strict' : ''}` : null,
     uuid: formatUuid(plan.uuid),
     label: plan.label,
     version: plan.version,

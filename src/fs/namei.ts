@@ -244,7 +244,8 @@ export function hardLink(vol: Volume, ino: number, dirIno: number, name: Buffer,
   link(vol, dirIno, name, ino, target.inode.i_mode, t, false);
 }
 
-function isEmptyDir(vol: Volume, info: InodeInfo): boolean {
+/** f2fs_empty_dir: nothing but '.' and '..'. */
+export function isEmptyDir(vol: Volume, info: InodeInfo): boolean {
   for (const d of vol.dirs.entries(info)) {
     const n = d.name.toString();
     if (n !== '.' && n !== '..') return false;
@@ -275,20 +276,24 @@ export function freeInode(vol: Volume, ino: number): void {
 
 /** Drops one name: the entry, then the inode's link count (freeing it at zero) and the parent's link for a directory. */
 export function dropName(vol: Volume, dirIno: number, d: Dentry, t: Timespec): void {
-  const child = vol.inode(d.ino);
-  const dirChild = isDir(child.inode.i_mode);
   deleteEntry(vol, dirIno, d);
+  dropLink(vol, dirIno, d.ino, t);
+}
+
+/** The inode's side of losing a name in `dirIno`: its link count (freed at zero), the parent's link for a directory. */
+function dropLink(vol: Volume, dirIno: number, ino: number, t: Timespec): void {
+  const dirChild = isDir(vol.inode(ino).inode.i_mode);
   editInode(vol.nm.nodeForUpdate(dirIno), (i) => {
     if (dirChild) i.i_links--;
     setTimes(i, { m: t, c: t });
   });
   let links = 0;
-  editInode(vol.nm.nodeForUpdate(d.ino), (i) => {
+  editInode(vol.nm.nodeForUpdate(ino), (i) => {
     i.i_links = dirChild ? 0 : Math.max(0, i.i_links - 1);
     links = i.i_links;
     setTimes(i, { c: t });
   });
-  if (links === 0) freeInode(vol, d.ino);
+  if (links === 0) freeInode(vol, ino);
 }
 
 function entryOf(vol: Volume, dirIno: number, name: Buffer): Dentry {
@@ -346,10 +351,13 @@ export function rename(vol: Volume, oldDir: number, oldName: Buffer, newDir: num
     const dstInfo = vol.inode(dst.ino);
     if (isDir(dstInfo.inode.i_mode) !== srcIsDir) fail(srcIsDir ? 'ENOTDIR' : 'EISDIR', `${newName.toString()}: cannot replace a ${srcIsDir ? 'non-directory' : 'directory'}`);
     if (srcIsDir && !isEmptyDir(vol, dstInfo)) fail('ENOTEMPTY', `${newName.toString()}: directory not empty`);
-    dropName(vol, newDir, dst, t);
+    // f2fs_set_link: the target's entry (its slot, and in a casefolded directory its spelling) names the source now.
+    setLink(vol, newDir, dst, src.ino, fileTypeOfMode(srcInfo.inode.i_mode));
+    dropLink(vol, newDir, dst.ino, t);
   }
   deleteEntry(vol, oldDir, vol.lookup(vol.inode(oldDir), oldName)!);
-  link(vol, newDir, newName, src.ino, srcInfo.inode.i_mode, t, srcIsDir && oldDir !== newDir);
+  if (!dst) link(vol, newDir, newName, src.ino, srcInfo.inode.i_mode, t, srcIsDir && oldDir !== newDir);
+  else if (srcIsDir && oldDir !== newDir) editInode(vol.nm.nodeForUpdate(newDir), (i) => void i.i_links++);
   editInode(vol.nm.nodeForUpdate(oldDir), (i) => {
     if (srcIsDir && oldDir !== newDir) i.i_links--;
     setTimes(i, { m: t, c: t });
@@ -357,6 +365,7 @@ export function rename(vol: Volume, oldDir: number, oldName: Buffer, newDir: num
   editInode(vol.nm.nodeForUpdate(src.ino), (i) => {
     // Non-directories lose their reliable parent (fsync then checkpoints); a directory's pino follows it.
     if (!srcIsDir) i.i_advise |= Advise.LOST_PINO;
+    else i.i_pino = newDir;
     setTimes(i, { c: t });
   });
   if (srcIsDir && oldDir !== newDir) setDotDot(vol, src.ino, newDir);

@@ -6,6 +6,7 @@ import { isDir, now } from './inode.js';
 import { createNode, hardLink, parseInoSpec, removeName, rename, splitPath, type CreateOptions } from './namei.js';
 import { blocksToWrite, setAttr, truncateFile, writeFile } from './file.js';
 import { setXattr } from './xattr.js';
+import { setFlags } from './flags.js';
 import { sessionOf, truncateStaged, writeStaged } from './atomic.js';
 import type { Volume } from './volume.js';
 
@@ -200,6 +201,11 @@ export function setAttrPath(vol: Volume, p: string, change: Parameters<typeof se
   const ino = vol.resolve(p, { cwd: opts.cwd, follow: true }).ino;
   setAttr(vol, ino, change);
   return ino;
+}
+
+export function setFlagsPath(vol: Volume, p: string, set: number, clear: number, opts: Where = {}): { ino: number; flags: number } {
+  const ino = vol.resolve(p, { cwd: opts.cwd, follow: true }).ino;
+  return { ino, flags: setFlags(vol, ino, { set, clear }) };
 }
 
 export function xattrSetPath(vol: Volume, p: string, name: string, value: Buffer | null, opts: Where = {}): void {

@@ -10,6 +10,7 @@ import { defaultCompressOptions, type CompressOptions } from './compress.js';
 import { DirReader, type Dentry } from './dir.js';
 import { isDir, isReg, isSymlink, readInodeInfo, type InodeInfo } from './inode.js';
 import { Feature, WRITE_FEATURES, featureNames } from './layout/superblock.js';
+import { encodingProblem } from './hash.js';
 import type { NatEntry } from './layout/nat.js';
 import type { SitEntry } from './layout/sit.js';
 import { BLOCKS_PER_SEG, CUR_SEG_TYPES } from './layout/constants.js';
@@ -75,6 +76,8 @@ export class Volume implements NameOps {
     if (unwritable && !dev.readOnly) {
       fail('UNSUPPORTED', `cannot write to this image: it uses features this tool cannot yet keep correct when writing (${featureNames(unwritable).join(', ')}); commands that only read work on it`, { feature: this.sbChoice.sb.feature });
     }
+    const encoding = encodingProblem(this.sbChoice.sb);
+    if (encoding && !dev.readOnly) fail('UNSUPPORTED', `cannot write to this image: ${encoding}; commands that only read work on it`, { encoding: this.sbChoice.sb.s_encoding });
     this.geo = geometryOf(this.sbChoice.sb);
     this.check = new Validator(this.geo);
     this.cpState = readCheckpoint(dev, this.sb, this.geo);
@@ -87,7 +90,7 @@ export class Volume implements NameOps {
     this.data = new DataReader(dev, this.nm, this.check, this.pages);
     this.crypto = new Fscrypt(keys, (info) => this.xattrs(info), this.sb.uuid);
     this.data.contentsCipher = (info) => this.crypto.contentsCipher(info);
-    this.dirs = new DirReader(this.data, this.check, (dir) => this.crypto.nameView(dir));
+    this.dirs = new DirReader(this.data, this.check, (dir) => this.crypto.nameView(dir), () => this.sb);
     during('while reading the root inode', () => checkRoot(this.inode(this.sb.root_ino)));
     this.orphanSet = new Set(this.orphans());
   }

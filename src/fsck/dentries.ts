@@ -1,7 +1,7 @@
 // fsck's directory phase: each dentry block or inline area (names, hashes, positions, dots, file types) and the children it names.
 import { MAX_DIR_HASH_DEPTH, MAX_NAME_LEN, SLOT_LEN } from '../fs/layout/constants.js';
 import { FileType, fileTypeOfMode, slotsFor, type DentryArea } from '../fs/layout/dentry.js';
-import { dentryHash } from '../fs/layout/hash.js';
+import { setupFilename } from '../fs/hash.js';
 import { bitLsb } from '../fs/layout/struct.js';
 import { bucketBlocks, dirBlockIndex, dirBuckets } from '../fs/dir.js';
 import { isDir } from '../fs/inode.js';
@@ -65,7 +65,7 @@ export function checkDentries(r: FsckRun, area: DentryArea, dir: DirState, pgofs
     // Names in an encrypted directory are ciphertext (hashed as stored): paths show them in the kernel's no-key form.
     const shown = dir.encrypted ? nokeyName(name, de.hash_code).toString() : name.toString();
     const path = dir.path === '/' ? `/${shown}` : `${dir.path}/${shown}`;
-    const hash = dentryHash(name);
+    const hash = setupFilename(r.sb, dir.casefolded, Buffer.from(name), false).hash;
     if (hash !== de.hash_code) r.add('DENTRY_HASH', `"${path}": hash_code 0x${de.hash_code.toString(16)}, the name hashes to 0x${hash.toString(16)}`, { ...at, path });
     if (pgofs !== null) {
       const level = levelOfBlock(dir.dirLevel, pgofs);

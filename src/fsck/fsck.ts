@@ -11,6 +11,7 @@
 // pending-directory stack (ino, parent, path) and a map of the multiply linked files; no decoded tree is kept.
 import { F2fsError, fail } from '../errors.js';
 import { WRITE_FEATURES, featureNames } from '../fs/layout/superblock.js';
+import { encodingProblem } from '../fs/hash.js';
 import { BLOCKS_PER_SEG } from '../fs/layout/constants.js';
 import { bitMsb } from '../fs/layout/struct.js';
 import { Volume } from '../fs/volume.js';
@@ -111,6 +112,8 @@ const CHECKED_FEATURES = WRITE_FEATURES;
 export function fsck(vol: Volume, opts: FsckOptions = {}): FsckReport {
   const unchecked = vol.sb.feature & ~CHECKED_FEATURES;
   if (unchecked) fail('UNSUPPORTED', `fsck cannot fully check this image yet: it does not know the on-disk rules of ${featureNames(unchecked).join(', ')}`, { feature: vol.sb.feature });
+  const encoding = encodingProblem(vol.sb);
+  if (encoding) fail('UNSUPPORTED', `fsck cannot check the casefolded names: ${encoding}`, { encoding: vol.sb.s_encoding });
   const t0 = performance.now();
   const r = new FsckRun(vol, opts);
   try {

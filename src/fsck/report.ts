@@ -37,6 +37,7 @@ export type FsckCode =
   | 'INODE_CORRUPT' // the inode block cannot be decoded (extra size, inline xattr size, ...)
   | 'INODE_MODE_INVALID'
   | 'INODE_CHECKSUM'
+  | 'CASEFOLD_FLAG' // casefold flag on a non-directory or without the feature
   | 'EXTRA_ATTR' // EXTRA_ATTR flag without the feature
   | 'INLINE_XATTR_SIZE'
   | 'INLINE_DATA' // reserved slot nonzero, i_size too large, data without DATA_EXIST

@@ -29,6 +29,8 @@ export interface DirState {
   pino: number;
   parent: number;
   dirLevel: number;
+  /** +F on a casefold image: names hash casefolded. */
+  casefolded: boolean;
   path: string;
   /** fscrypt: its names are ciphertext (paths show them in the no-key form). */
   encrypted: boolean;

@@ -2,7 +2,8 @@
 // and the per-inode checks (i_blocks, extent, inline data, symlinks, links).
 import { COMPRESS_ADDR, MAX_INLINE_XATTR_SIZE_WORDS, MAX_NAME_LEN, NEW_ADDR, NULL_ADDR, XATTR_NODE_OFFSET } from '../fs/layout/constants.js';
 import { FileType, blockArea, fileTypeOfMode } from '../fs/layout/dentry.js';
-import { InlineFlag, NODE_FOOTER_OFFSET, NodeFooter, footerOfs } from '../fs/layout/node.js';
+import { FsFlag, InlineFlag, NODE_FOOTER_OFFSET, NodeFooter, footerOfs } from '../fs/layout/node.js';
+import { isCasefolded } from '../fs/hash.js';
 import { bitMsb } from '../fs/layout/struct.js';
 import { Feature } from '../fs/layout/superblock.js';
 import { inlineArea } from '../fs/dir.js';
@@ -215,6 +216,8 @@ export function checkInode(r: FsckRun, info: InodeInfo, ref: NodeRef, role: 'dir
     if (w === 0 || w > MAX_INLINE_XATTR_SIZE_WORDS) r.add('INLINE_XATTR_SIZE', `inode ${ino}: i_inline_xattr_size ${w} is outside 1..${MAX_INLINE_XATTR_SIZE_WORDS}`, at);
   }
   if (info.checksumOk === false) r.add('INODE_CHECKSUM', `inode ${ino}: i_inode_checksum 0x${(info.extra?.i_inode_checksum ?? 0).toString(16)} does not match its contents`, at);
+  if (i.i_flags & FsFlag.CASEFOLD && (ft !== FileType.DIR || !(features & Feature.CASEFOLD)))
+    r.add('CASEFOLD_FLAG', `inode ${ino}: casefold flag on ${ft !== FileType.DIR ? 'a non-directory' : 'an image without the casefold feature'}`, at);
   if (i.i_namelen > MAX_NAME_LEN) r.add('I_NAMELEN', `inode ${ino}: i_namelen ${i.i_namelen} exceeds ${MAX_NAME_LEN}`, at);
 
   // quota_add_inode_usage: every inode reached but the quota files.
@@ -222,7 +225,7 @@ export function checkInode(r: FsckRun, info: InodeInfo, ref: NodeRef, role: 'dir
   const fs: FileState = { ino, path, blocks: 1, dir: null, ext: new ExtentCheck(i.i_ext.fofs, i.i_ext.blk, i.i_ext.len) };
   const isDirRole = role === 'dir';
   if (isDirRole) {
-    fs.dir = { ino, pino: i.i_pino, parent: ctx.parent ?? ino, dirLevel: i.i_dir_level, path, links: 2, dots: 0, encrypted: r.vol.crypto.isEncrypted(info) };
+    fs.dir = { ino, pino: i.i_pino, parent: ctx.parent ?? ino, dirLevel: i.i_dir_level, path, links: 2, dots: 0, casefolded: isCasefolded(r.sb, info), encrypted: r.vol.crypto.isEncrypted(info) };
   } else if (role === 'file') {
     if (ft === FileType.REG) r.stats.files++;
     else if (ft === FileType.SYMLINK) r.stats.symlinks++;

@@ -33,9 +33,15 @@ function str2hashbuf(msg: Uint8Array, start: number, len: number, out: Uint32Arr
   while (w < 4) out[w++] = pad;
 }
 
+export const isDotOrDotdot = (name: Uint8Array) => (name.length === 1 && name[0] === 0x2e) || (name.length === 2 && name[0] === 0x2e && name[1] === 0x2e);
+
 export function dentryHash(name: Uint8Array): number {
+  return isDotOrDotdot(name) ? 0 : teaHashName(name);
+}
+
+/** TEA_hash_name: the hash of any byte string (a casefolded name may read "." without being one). */
+export function teaHashName(name: Uint8Array): number {
   const len = name.length;
-  if ((len === 1 && name[0] === 0x2e) || (len === 2 && name[0] === 0x2e && name[1] === 0x2e)) return 0;
   const buf = new Uint32Array([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]);
   const inw = new Uint32Array(4);
   let p = 0;

@@ -140,7 +140,8 @@ export const WRITE_FEATURES =
   // Names and contents in encrypted directories are never written (ENOKEY / UNSUPPORTED there); verity files refuse writes (EPERM).
   Feature.ENCRYPT |
   Feature.VERITY |
-  Feature.COMPRESSION;
+  Feature.COMPRESSION |
+  Feature.CASEFOLD;
 
 export function featureNames(bits: number): string[] {
   const out: string[] = [];
