@@ -15,7 +15,7 @@ import { dirBlockIndex, dirBuckets } from '../src/fs/dir.js';
 import { INODE_CHECKSUM_OFFSET, InlineFlag, InodeExtra, I_ADDR_OFFSET, inodeChecksum, inodeChecksumSeed } from '../src/fs/layout/node.js';
 import { Feature } from '../src/fs/layout/superblock.js';
 import { BLOCKS_PER_SEG, NAT_ENTRY_PER_BLOCK, SIT_ENTRY_PER_BLOCK } from '../src/fs/layout/constants.js';
-import { bitMsb, bitLsb } from '../src/fs/layout/struct.js';
+import { bitMsb, bitLsb } from '../src/util/struct.js';
 import { CpFlag } from '../src/fs/layout/checkpoint.js';
 import { EXTRA_FEATURES, mkfsImage, tmpPath, withVol } from './helpers/images.js';
 import { runInVm, vmAvailable } from './helpers/vm.js';

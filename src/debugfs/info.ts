@@ -3,7 +3,7 @@ import type { BlockDevice } from '../device/types.js';
 import { cpCurseg, currentPack, packStatuses, readCheckpoint, readOrphans, type Checkpoint, type PackStatus } from '../fs/checkpoint.js';
 import { CheckpointHead, CpFlag, checkpointCrc, cpFlagNames, cpCrcOffsetOk, cpStoredCrc, natBitsSize } from '../fs/layout/checkpoint.js';
 import { BLKSIZE, BLOCKS_PER_SEG, CURSEG_NAMES, CUR_SEG_TYPES } from '../fs/layout/constants.js';
-import { popcount } from '../fs/layout/struct.js';
+import { popcount } from '../util/struct.js';
 import { Superblock, featureNames, volumeName, SB_GEOMETRY_FIELDS, uuidString } from '../fs/layout/superblock.js';
 import type { Geometry } from '../fs/super.js';
 import type { Volume } from '../fs/volume.js';

@@ -20,7 +20,7 @@ import { listFields, locateField, readField, writeField, type FieldSlot } from '
 import { NatEntry, NatJournalEntry } from '../fs/layout/nat.js';
 import { DirectNode, IndirectNode, Inode, InodeExtra, I_ADDR_OFFSET, NODE_FOOTER_OFFSET, NodeFooter, inodeChecksumSeed } from '../fs/layout/node.js';
 import { SitEntry, SitJournalEntry, sitType, sitValidBlocks, sitVblocks } from '../fs/layout/sit.js';
-import { bitMsb, type Struct } from '../fs/layout/struct.js';
+import { bitMsb, type Struct } from '../util/struct.js';
 import { Feature, SB_CRC_OFFSET, Superblock, superblockCrc } from '../fs/layout/superblock.js';
 import { NatJournal, SitJournal, SummaryBlock, SummaryEntry, SummaryFooter } from '../fs/layout/summary.js';
 

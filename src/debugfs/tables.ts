@@ -2,7 +2,7 @@
 import { BLOCKS_PER_SEG, CURSEG_NAMES, NAT_ENTRY_PER_BLOCK, NULL_ADDR, SIT_ENTRY_PER_BLOCK, isNodeSegType } from '../fs/layout/constants.js';
 import { NatEntry } from '../fs/layout/nat.js';
 import { NODE_FOOTER_OFFSET, NodeFooter, footerOfs } from '../fs/layout/node.js';
-import { bitMsb } from '../fs/layout/struct.js';
+import { bitMsb } from '../util/struct.js';
 import { SUM_TYPE_NODE } from '../fs/layout/summary.js';
 import type { Volume } from '../fs/volume.js';
 

@@ -15,7 +15,7 @@ import zlib from 'node:zlib';
 import { fail, toF2fsError } from '../errors.js';
 import { hostIo } from './file-device.js';
 // The generic little-endian codec (no F2FS in it): the sparse structs are declared once, like the on-disk F2FS ones.
-import { struct } from '../fs/layout/struct.js';
+import { struct } from '../util/struct.js';
 import { CachedDevice, cacheCapacity, type DeviceOptions } from './page-cache.js';
 import { BLOCK_SIZE, type BlockDevice } from './types.js';
 

@@ -10,7 +10,7 @@ import { CursegType, NAT_ENTRY_PER_BLOCK, NAT_JOURNAL_ENTRIES, NEW_ADDR, SIT_ENT
 import { NatEntry } from './layout/nat.js';
 import { SitEntry } from './layout/sit.js';
 import { COMPACT_ENTRY_LIMIT, COMPACT_FIRST_ENTRY_OFFSET, NatJournal, SUM_TYPE_DATA, SUM_TYPE_NODE, SitJournal, SummaryBlock, SummaryEntry } from './layout/summary.js';
-import { bitMsb } from './layout/struct.js';
+import { bitMsb } from '../util/struct.js';
 import { ALLOC_SSR } from './segment.js';
 import { writeNode } from './node.js';
 import { balanceGc } from './gc.js';

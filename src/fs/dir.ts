@@ -9,7 +9,7 @@ import { BLKSIZE, MAX_DIR_HASH_DEPTH, NR_DENTRY_IN_BLOCK, SLOT_LEN } from './lay
 import { blockArea, inlineArea as inlineAreaAt, slotsFor, type DentryArea } from './layout/dentry.js';
 import { dirFilename, matchName, type Filename } from './hash.js';
 import type { Superblock } from './layout/superblock.js';
-import { bitLsb } from './layout/struct.js';
+import { bitLsb } from '../util/struct.js';
 import { hasInlineDentry, isDir, type InodeInfo } from './inode.js';
 import type { DataReader } from './data.js';
 import type { Validator } from './validate.js';

@@ -5,7 +5,7 @@
 import { fail } from '../errors.js';
 import { BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, isNodeSegType } from './layout/constants.js';
 import { InlineFlag, readSlot, slotOffset, writeSlot } from './layout/node.js';
-import { bitMsb } from './layout/struct.js';
+import { bitMsb } from '../util/struct.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { dropExtent } from './data.js';
 import { isDir } from './inode.js';

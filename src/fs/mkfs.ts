@@ -37,7 +37,7 @@ import { dentryHash } from './layout/hash.js';
 import { NatBlock, type NatEntry } from './layout/nat.js';
 import { FsFlag, I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, NODE_FOOTER_OFFSET, NodeFooter, inodeChecksum, inodeChecksumSeed, makeFooterFlag } from './layout/node.js';
 import { sitVblocks } from './layout/sit.js';
-import { bitLsb, bitMsb } from './layout/struct.js';
+import { bitLsb, bitMsb } from '../util/struct.js';
 import { COMPACT_FIRST_ENTRY_OFFSET, NatJournal, SitJournal, SUM_TYPE_NODE, SummaryBlock, SummaryEntry, type SitJournal as SitJournalT } from './layout/summary.js';
 import { FEATURE_MKFS_NAMES, Feature, Superblock, featureNames, superblockCrc } from './layout/superblock.js';
 import { MKFS_QUOTA_FILE_SIZE, mkfsQuotaFile } from './quota.js';

@@ -7,7 +7,7 @@ import { NatEntry } from './layout/nat.js';
 import { CpFlag } from './layout/checkpoint.js';
 import { I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, NODE_DIND_OFS, NODE_FOOTER_OFFSET, NODE_IND1_OFS, NODE_IND2_OFS, NodeFlag, NodeFooter, footerOfs, inodeChecksum, isDnodeOfs, makeFooterFlag, readSlot, slotOffset, writeSlot } from './layout/node.js';
 import { NatJournal } from './layout/summary.js';
-import { bitMsb } from './layout/struct.js';
+import { bitMsb } from '../util/struct.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { Geometry } from './super.js';
 import type { Validator } from './validate.js';

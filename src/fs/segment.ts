@@ -17,7 +17,7 @@ import {
   SummaryBlock,
   SummaryEntry,
 } from './layout/summary.js';
-import { bitMsb, popcount } from './layout/struct.js';
+import { bitMsb, popcount } from '../util/struct.js';
 import { cpCurseg, type Checkpoint } from './checkpoint.js';
 import type { Geometry } from './super.js';
 import type { Validator } from './validate.js';

@@ -2,7 +2,7 @@
 import { MAX_DIR_HASH_DEPTH, MAX_NAME_LEN, SLOT_LEN } from '../fs/layout/constants.js';
 import { FileType, fileTypeOfMode, slotsFor, type DentryArea } from '../fs/layout/dentry.js';
 import { setupFilename } from '../fs/hash.js';
-import { bitLsb } from '../fs/layout/struct.js';
+import { bitLsb } from '../util/struct.js';
 import { bucketBlocks, dirBlockIndex, dirBuckets } from '../fs/dir.js';
 import { isDir } from '../fs/inode.js';
 import { FsckRun, type DirState, type Where } from './state.js';

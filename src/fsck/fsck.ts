@@ -13,7 +13,7 @@ import { F2fsError, fail } from '../errors.js';
 import { WRITE_FEATURES, featureNames } from '../fs/layout/superblock.js';
 import { encodingProblem } from '../fs/hash.js';
 import { BLOCKS_PER_SEG } from '../fs/layout/constants.js';
-import { bitMsb } from '../fs/layout/struct.js';
+import { bitMsb } from '../util/struct.js';
 import { Volume } from '../fs/volume.js';
 import { type FsckFinding, type FsckOptions, type FsckReport, emptyStats, report } from './report.js';
 import { FsckRun, errText, isBadData } from './state.js';

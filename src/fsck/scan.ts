@@ -3,7 +3,7 @@ import { BLOCKS_PER_SEG, CUR_SEG_TYPES, CURSEG_NAMES, NAT_ENTRY_PER_BLOCK, NULL_
 import { CpFlag, NatBitsHead, natBitsSize, natBitsStamp } from '../fs/layout/checkpoint.js';
 import { NatEntry } from '../fs/layout/nat.js';
 import { SitEntry, sitType, sitValidBlocks } from '../fs/layout/sit.js';
-import { bitLsb, bitMsb, popcount } from '../fs/layout/struct.js';
+import { bitLsb, bitMsb, popcount } from '../util/struct.js';
 import { SUM_TYPE_DATA, SUM_TYPE_NODE } from '../fs/layout/summary.js';
 import { dumpNat } from '../debugfs/tables.js';
 import { ALLOC_SSR } from '../fs/segment.js';

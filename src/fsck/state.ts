@@ -3,7 +3,7 @@
 import { F2fsError } from '../errors.js';
 import { BLOCKS_PER_SEG, CURSEG_NAMES, isNodeSegType } from '../fs/layout/constants.js';
 import { type CheckpointHead } from '../fs/layout/checkpoint.js';
-import { bitMsb } from '../fs/layout/struct.js';
+import { bitMsb } from '../util/struct.js';
 import { SUM_TYPE_DATA, SUM_TYPE_NODE, type SummaryBlock } from '../fs/layout/summary.js';
 import { type Superblock } from '../fs/layout/superblock.js';
 import { Volume } from '../fs/volume.js';

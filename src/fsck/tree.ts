@@ -4,7 +4,7 @@ import { COMPRESS_ADDR, MAX_INLINE_XATTR_SIZE_WORDS, MAX_NAME_LEN, NEW_ADDR, NUL
 import { FileType, blockArea, fileTypeOfMode } from '../fs/layout/dentry.js';
 import { FsFlag, InlineFlag, NODE_FOOTER_OFFSET, NodeFooter, footerOfs } from '../fs/layout/node.js';
 import { isCasefolded } from '../fs/hash.js';
-import { bitMsb } from '../fs/layout/struct.js';
+import { bitMsb } from '../util/struct.js';
 import { Feature } from '../fs/layout/superblock.js';
 import { inlineArea } from '../fs/dir.js';
 import { gcFailures, inodeAddr, type InodeInfo } from '../fs/inode.js';

@@ -1,7 +1,7 @@
 // Checkpoint block codec (struct f2fs_checkpoint head + version bitmaps), its crc, flags, and the orphan block.
 import { f2fsCrc32, F2FS_MAGIC } from './crc.js';
 import { BLKSIZE, ORPHANS_PER_BLOCK } from './constants.js';
-import { array, bytes, struct, type Of } from './struct.js';
+import { array, bytes, struct, type Of } from '../../util/struct.js';
 
 export const CheckpointHead = struct('f2fs_checkpoint', [
   ['checkpoint_ver', 'u64'],

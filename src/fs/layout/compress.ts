@@ -1,6 +1,6 @@
 // Compression on disk: the header at the start of a compressed cluster's first block (struct compress_data), the
 // algorithm numbers of i_compress_algorithm, and the bits of i_compress_flag.
-import { array, struct } from './struct.js';
+import { array, struct } from '../../util/struct.js';
 
 export const COMPRESS_DATA_RESERVED_SIZE = 4;
 export const CompressData = struct('compress_data', [

@@ -1,6 +1,6 @@
 // Directory entry codecs: the 4 KiB dentry block and the inline dentry area, whose geometry depends on the inline size.
 import { MAX_NAME_LEN, NR_DENTRY_IN_BLOCK, SIZE_OF_DIR_ENTRY, SLOT_LEN } from './constants.js';
-import { array, bytes, struct, type Of } from './struct.js';
+import { array, bytes, struct, type Of } from '../../util/struct.js';
 
 export const DirEntry = struct('f2fs_dir_entry', [
   ['hash_code', 'u32'],

@@ -1,7 +1,7 @@
 // One field of a declared struct named by a path (`i_addr[5]`, `i_ext.blk`, `entries[3].nid`, `valid_map[7]`), read and
 // written as raw bytes: what field injection (set-super, set-inode, ...) edits. Names and offsets come from the struct
 // declarations only.
-import type { Scalar, Spec, Struct } from './struct.js';
+import type { Scalar, Spec, Struct } from '../../util/struct.js';
 
 /** A located leaf: a scalar, or a byte run (a `bytes` field, or one byte of it when indexed). */
 export interface FieldSlot {

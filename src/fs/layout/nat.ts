@@ -1,6 +1,6 @@
 // NAT entry / block / journal-entry codecs.
 import { NAT_ENTRY_PER_BLOCK } from './constants.js';
-import { array, struct, type Of } from './struct.js';
+import { array, struct, type Of } from '../../util/struct.js';
 
 export const NatEntry = struct('f2fs_nat_entry', [
   ['version', 'u8'],

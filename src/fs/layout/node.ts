@@ -10,7 +10,7 @@ import {
   OFFSET_BIT_SHIFT,
   XATTR_NODE_OFFSET,
 } from './constants.js';
-import { array, bytes, prefix, struct, type Of, type Struct } from './struct.js';
+import { array, bytes, prefix, struct, type Of, type Struct } from '../../util/struct.js';
 
 export const NODE_BODY_SIZE = 4072;
 

@@ -1,5 +1,5 @@
 // Quota file codecs: the v2 quota tree format (QFMT_VFS_V1) the kernel keeps in each quota inode (fs/quota/quotaio_v2.h, quota_tree.h).
-import { struct, type Of } from './struct.js';
+import { struct, type Of } from '../../util/struct.js';
 
 /** USRQUOTA, GRPQUOTA, PRJQUOTA: the index into the superblock's qf_ino[]. */
 export const QUOTA_TYPES = ['user', 'group', 'project'] as const;

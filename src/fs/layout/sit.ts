@@ -1,6 +1,6 @@
 // SIT entry / block / journal-entry codecs and the vblocks field split.
 import { SIT_ENTRY_PER_BLOCK } from './constants.js';
-import { array, bytes, struct, type Of } from './struct.js';
+import { array, bytes, struct, type Of } from '../../util/struct.js';
 
 export const SitEntry = struct('f2fs_sit_entry', [
   ['vblocks', 'u16'],

@@ -2,7 +2,7 @@
 import { ENTRIES_IN_SUM, NAT_JOURNAL_ENTRIES, SIT_JOURNAL_ENTRIES, SUM_JOURNAL_SIZE } from './constants.js';
 import { NatJournalEntry } from './nat.js';
 import { SitJournalEntry } from './sit.js';
-import { array, bytes, struct, type Of } from './struct.js';
+import { array, bytes, struct, type Of } from '../../util/struct.js';
 
 export const SummaryEntry = struct('f2fs_summary', [
   ['nid', 'u32'],

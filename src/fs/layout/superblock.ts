@@ -1,6 +1,6 @@
 // Superblock codec (struct f2fs_super_block, 3072 bytes at byte 1024 of blocks 0 and 1), feature bits and its crc.
 import { f2fsCrc32, F2FS_MAGIC } from './crc.js';
-import { array, bytes, struct, type Of } from './struct.js';
+import { array, bytes, struct, type Of } from '../../util/struct.js';
 
 export const Superblock = struct('f2fs_super_block', [
   ['magic', 'u32'],

@@ -1,6 +1,6 @@
 // The security.capability xattr value: struct vfs_cap_data (include/uapi/linux/capability.h), revision 2 (64-bit
 // permitted and inheritable sets) as Android's image builders write it; revision 3 (vfs_ns_cap_data) begins alike.
-import { struct, type Of } from './struct.js';
+import { struct, type Of } from '../../util/struct.js';
 
 export const VFS_CAP_REVISION_MASK = 0xff000000;
 export const VFS_CAP_REVISION_2 = 0x02000000;

@@ -1,5 +1,5 @@
 // Extended attribute codecs: the 24-byte header and variable-length entries, plus namespace prefixes.
-import { struct, type Of } from './struct.js';
+import { struct, type Of } from '../../util/struct.js';
 
 export const XATTR_MAGIC = 0xf2f52011;
 
