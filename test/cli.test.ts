@@ -373,7 +373,8 @@ test('prompts: no terminal means a USAGE error, --yes answers', async () => {
 test('the bundle stays lean: no inquirer (lazy), no TypeScript compiler', () => {
   const bundle = fs.readFileSync(path.join(ROOT, 'dist/cli.cjs'), 'utf8');
   assert.not.ok(bundle.includes('node_modules/@inquirer/'), 'inquirer is bundled');
-  assert.ok(bundle.length < 1024 * 1024, `dist/cli.cjs is ${bundle.length} bytes`);
+  // 1.06 MB with compression codecs, fscrypt, quota and the casefold tables (37 KB); a heavy package would be far more.
+  assert.ok(bundle.length < 1.25 * 1024 * 1024, `dist/cli.cjs is ${bundle.length} bytes`);
 });
 
 test.run();
