@@ -1,13 +1,13 @@
 // Hostile and damaged images, each built with our own injection commands: rdump never writes outside its target,
 // 64-bit times print and restore, directory cycles and looped node chains are reported (CORRUPT), lengths read
 // from disk bound every loop, and rdump recreates special files (or says why not, per entry).
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RUN, cli, type Ran } from './helpers/cli.js';
+import { ROOT, RUN, cli, type Ran } from './helpers/cli.js';
 import { EXTRA_FEATURES, mkfsImage, tmpPath } from './helpers/images.js';
 
 function ok(args: string[]): Ran {
@@ -190,7 +190,11 @@ test('rdump recreates fifos, sockets and device nodes with modes, owners and tim
   fs.copyFileSync(img, simg);
   fs.chmodSync(simg, 0o644);
   const out = path.join(shared, 'out');
-  const u = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, RUN, 'rdump', simg, '/s', out, '--json'], { encoding: 'utf8' });
+  // The CLI itself (one bundle) copied where nobody can read it: the checkout may sit in a 0700 directory (mktemp -d).
+  const cliCopy = path.join(shared, 'cli');
+  for (const part of ['bin', 'dist', 'package.json']) fs.cpSync(path.join(ROOT, part), path.join(cliCopy, part), { recursive: true });
+  execFileSync('chmod', ['-R', 'a+rX', cliCopy]);
+  const u = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, path.join(cliCopy, 'bin/run.js'), 'rdump', simg, '/s', out, '--json'], { encoding: 'utf8' });
   assert.is(u.status, 0, u.stderr);
   const ur = JSON.parse(u.stdout);
   assert.equal(ur.skipped.map((s: { path: string }) => s.path).sort(), ['/s/loop', '/s/null']);
