@@ -49,13 +49,17 @@ function dirtyDents(vol: Volume): number {
  * short, it goes to the free slots of dirty segments (SSR).
  */
 export function hasNotEnoughFreeSecs(vol: Volume, freed = 0): boolean {
-  const dents = dirtyDents(vol);
-  const nodeBlocks = vol.nm.dirtyNodes.size + dents;
+  const secs = (blocks: number) => Math.ceil(blocks / BLOCKS_PER_SEG);
   const data = vol.mode === 'lfs' ? vol.pages.size : 0;
-  const lower = Math.floor(nodeBlocks / BLOCKS_PER_SEG) + Math.floor(dents / BLOCKS_PER_SEG) + Math.floor(data / BLOCKS_PER_SEG);
-  const upper = lower + [nodeBlocks, dents, data].filter((n) => n % BLOCKS_PER_SEG).length;
   const reserved = vol.cp.head.rsvd_segment_count;
   const free = vol.sm.freeSegments + freed;
+  // Called per block written: when even every dirty page counted as a dentry page fits, skip counting them.
+  const pages = vol.pages.size;
+  if (free > secs(vol.nm.dirtyNodes.size + pages) + secs(pages) + secs(data) + reserved) return false;
+  const dents = dirtyDents(vol);
+  const nodeBlocks = vol.nm.dirtyNodes.size + dents;
+  const lower = Math.floor(nodeBlocks / BLOCKS_PER_SEG) + Math.floor(dents / BLOCKS_PER_SEG) + Math.floor(data / BLOCKS_PER_SEG);
+  const upper = lower + [nodeBlocks, dents, data].filter((n) => n % BLOCKS_PER_SEG).length;
   if (free > upper + reserved) return false;
   if (free <= lower + reserved) return true;
   return !cursegsHaveRoom(vol, nodeBlocks % BLOCKS_PER_SEG, data % BLOCKS_PER_SEG, dents % BLOCKS_PER_SEG);
