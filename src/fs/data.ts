@@ -1,7 +1,7 @@
 // File data: reads through the node-tree walk (holes, NEW_ADDR, inline data), bmap, dirty pages and their writeback.
 import type { BlockDevice } from '../device/types.js';
 import { fail, withContext } from '../errors.js';
-import { BLKSIZE, NEW_ADDR, NULL_ADDR, COMPRESS_ADDR } from './layout/constants.js';
+import { BLKSIZE, NEW_ADDR, NULL_ADDR, COMPRESS_ADDR, ZERO_BLOCK } from './layout/constants.js';
 import { hasInlineData, isDir, isReg, type InodeInfo } from './inode.js';
 import { nodePath, readChild, walkNodeTree, type NodeManager, type NodePage } from './node.js';
 import type { Validator } from './validate.js';
@@ -20,7 +20,6 @@ export interface SlotOwner {
 
 export type BlockVisitor = (bidx: number, blkaddr: number, owner: SlotOwner) => void;
 
-const ZERO_BLOCK = Buffer.alloc(BLKSIZE);
 
 export class DataReader {
   constructor(

@@ -2,8 +2,9 @@
 // block allocation (LFS appends to fresh segments, SSR fills the free slots of dirty ones, and the kernel's switch);
 // and ownerOf, who owns a main-area block (SSA entry, node, slot) with a verdict.
 import type { BlockDevice } from '../device/types.js';
+import { ReadWindow } from '../device/read-window.js';
 import { F2fsError, during, fail } from '../errors.js';
-import { ADDRS_PER_BLOCK, BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, ENTRIES_IN_SUM, SIT_ENTRY_PER_BLOCK, isNodeSegType } from './layout/constants.js';
+import { ADDRS_PER_BLOCK, BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, ENTRIES_IN_SUM, SIT_ENTRY_PER_BLOCK, isNodeSegType, isZeroBlock } from './layout/constants.js';
 import { CpFlag } from './layout/checkpoint.js';
 import { NODE_FOOTER_OFFSET, NodeFooter, isDnodeOfs, isXattrOfs, readSlot, slotOffset } from './layout/node.js';
 import { SitEntry, sitType, sitValidBlocks, sitVblocks } from './layout/sit.js';
@@ -68,6 +69,8 @@ export class SegmentManager {
   private readonly mountedAt = nowSeconds();
   private readonly elapsedAtMount: number;
   private readonly writable: boolean;
+  /** SIT blocks read ahead for sitBlockIsBlank's sequential scans. */
+  private readonly sitWindow: ReadWindow;
 
   constructor(
     private readonly dev: BlockDevice,
@@ -78,6 +81,7 @@ export class SegmentManager {
   ) {
     const head = currentCp().head;
     this.writable = !dev.readOnly;
+    this.sitWindow = new ReadWindow(dev, (k) => this.sitBlockAddr(k), geo.sitBlocks);
     this.freeSegments = head.free_segment_count;
     this.elapsedAtMount = head.elapsed_time;
     for (let t = 0; t < CUR_SEG_TYPES; t++) {
@@ -176,6 +180,14 @@ export class SegmentManager {
   sitBlockAddr(k: number): number {
     return this.geo.sitBlkaddr + k + (bitMsb.test(this.currentCp().sitBitmap, k) ? this.geo.sitBlocks : 0);
   }
+
+  /** Whether every segment of SIT block `k` is free with nothing to decode: a zero block, no journal or dirty entry. */
+  sitBlockIsBlank(k: number): boolean {
+    const first = k * SIT_ENTRY_PER_BLOCK;
+    for (let segno = first; segno < first + SIT_ENTRY_PER_BLOCK; segno++) if (this.sitJournal.has(segno) || this.sitDirty.has(segno)) return false;
+    return isZeroBlock(this.sitWindow.get(k));
+  }
+
 
   sitJournalEntries(): [number, SitEntry][] {
     return [...this.sitJournal];
@@ -443,6 +455,7 @@ export class SegmentManager {
 
   /** After a checkpoint is durable: the new CP is the base, dirty entries now live in the journal or SIT blocks. */
   checkpointDone(journal: Map<number, SitEntry>): void {
+    this.sitWindow.invalidate(); // the checkpoint rewrote SIT blocks
     this.sitJournal.clear();
     for (const [k, v] of journal) this.sitJournal.set(k, v);
     this.sitDirty.clear();

@@ -13,7 +13,6 @@ import { F2fsError, fail } from '../errors.js';
 import { WRITE_FEATURES, featureNames } from '../fs/layout/superblock.js';
 import { encodingProblem } from '../fs/hash.js';
 import { BLOCKS_PER_SEG } from '../fs/layout/constants.js';
-import { bitMsb } from '../util/struct.js';
 import { Volume } from '../fs/volume.js';
 import { type FsckFinding, type FsckOptions, type FsckReport, emptyStats, report } from './report.js';
 import { FsckRun, errText, isBadData } from './state.js';
@@ -59,41 +58,28 @@ export function checkAll(r: FsckRun): void {
 
 export function verify(r: FsckRun): void {
   // allocated nids nothing reached
-  for (let byte = 0; byte < r.natLive.length; byte++) {
-    if (!r.natLive[byte]) continue;
-    for (let b = 0; b < 8; b++) {
-      const nid = byte * 8 + b;
-      if (!bitMsb.test(r.natLive, nid)) continue;
-      let desc = '';
-      let blkaddr: number | undefined;
-      let ino: number | undefined;
-      try {
-        const ne = r.vol.nm.getNat(nid);
-        blkaddr = ne.block_addr;
-        ino = ne.ino;
-        desc = ` (ino ${ne.ino}, block ${ne.block_addr})`;
-      } catch {
-        // the entry was read once already; its details are only decoration
-      }
-      r.add('NAT_UNREACHABLE', `nid ${nid}${desc} is allocated but reached from no inode`, { nid, ino, blkaddr });
+  for (const nid of r.natLive.ones()) {
+    let desc = '';
+    let blkaddr: number | undefined;
+    let ino: number | undefined;
+    try {
+      const ne = r.vol.nm.getNat(nid);
+      blkaddr = ne.block_addr;
+      ino = ne.ino;
+      desc = ` (ino ${ne.ino}, block ${ne.block_addr})`;
+    } catch {
+      // the entry was read once already; its details are only decoration
     }
+    r.add('NAT_UNREACHABLE', `nid ${nid}${desc} is allocated but reached from no inode`, { nid, ino, blkaddr });
   }
   for (const [ino, h] of r.hardLinks)
     if (h.found !== h.links) r.add('I_LINKS', `inode ${ino} has i_links ${h.links}, ${h.found} directory entries name it`, { ino, path: h.path });
 
   // SIT valid bits nothing references (the other direction was reported block by block)
-  const bytesPerSeg = BLOCKS_PER_SEG / 8;
-  for (let segno = 0; segno < r.mainSegs; segno++) {
-    const o = segno * bytesPerSeg;
-    for (let j = 0; j < bytesPerSeg; j++) {
-      const extra = r.sitMap[o + j] & ~r.mainMap[o + j];
-      if (!extra) continue;
-      for (let b = 0; b < 8; b++) {
-        if (!(extra & (0x80 >> b))) continue;
-        const blkaddr = r.mainBlkaddr + (o + j) * 8 + b;
-        r.add('SIT_BLOCK_UNREFERENCED', `block ${blkaddr} is valid in the SIT but nothing references it`, { blkaddr, segno });
-      }
-    }
+  for (const i of r.sitMap.ones()) {
+    if (r.mainMap.test(i)) continue;
+    const blkaddr = r.mainBlkaddr + i;
+    r.add('SIT_BLOCK_UNREFERENCED', `block ${blkaddr} is valid in the SIT but nothing references it`, { blkaddr, segno: Math.floor(i / BLOCKS_PER_SEG) });
   }
 
   const h = r.head;

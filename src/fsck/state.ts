@@ -3,7 +3,7 @@
 import { F2fsError } from '../errors.js';
 import { BLOCKS_PER_SEG, CURSEG_NAMES, isNodeSegType } from '../fs/layout/constants.js';
 import { type CheckpointHead } from '../fs/layout/checkpoint.js';
-import { bitMsb } from '../util/struct.js';
+import { SparseBitmap } from '../util/sparse-bitmap.js';
 import { SUM_TYPE_DATA, SUM_TYPE_NODE, type SummaryBlock } from '../fs/layout/summary.js';
 import { type Superblock } from '../fs/layout/superblock.js';
 import { Volume } from '../fs/volume.js';
@@ -75,13 +75,13 @@ export class FsckRun {
   readonly stats: FsckStats = emptyStats();
 
   /** SIT valid maps of all main segments, MSB-first like the SIT itself. */
-  readonly sitMap: Buffer;
+  readonly sitMap: SparseBitmap;
   /** Blocks the tree references (fsck.f2fs main_area_bitmap). */
-  readonly mainMap: Buffer;
+  readonly mainMap: SparseBitmap;
   readonly segType: Uint8Array;
   readonly segTypeReported: Uint8Array;
   /** Allocated nids not reached yet (fsck.f2fs nat_area_bitmap). */
-  readonly natLive: Buffer;
+  readonly natLive: SparseBitmap;
   readonly isCurseg: Uint8Array;
   readonly summaries = new Map<number, SummaryBlock | null>();
   readonly hardLinks = new Map<number, { links: number; found: number; path: string }>();
@@ -105,12 +105,12 @@ export class FsckRun {
     this.mainSegs = vol.geo.mainSegments;
     this.maxNid = vol.geo.maxNid;
     this.maxFindings = opts.maxFindings ?? 1000;
-    this.sitMap = Buffer.alloc(this.mainSegs * (BLOCKS_PER_SEG / 8));
-    this.mainMap = Buffer.alloc(this.mainSegs * (BLOCKS_PER_SEG / 8));
+    this.sitMap = new SparseBitmap(this.mainSegs * BLOCKS_PER_SEG);
+    this.mainMap = new SparseBitmap(this.mainSegs * BLOCKS_PER_SEG);
     this.segType = new Uint8Array(this.mainSegs);
     this.segTypeReported = new Uint8Array(this.mainSegs);
     this.isCurseg = new Uint8Array(this.mainSegs);
-    this.natLive = Buffer.alloc(Math.ceil(this.maxNid / 8));
+    this.natLive = new SparseBitmap(this.maxNid);
     for (const c of vol.sm.cursegs) if (c.segno < this.mainSegs) this.isCurseg[c.segno] = 1;
   }
 
@@ -149,7 +149,7 @@ export class FsckRun {
       this.segTypeReported[segno] = 1;
       this.add('SEG_TYPE_MISMATCH', `${node ? 'node' : 'data'} block ${blkaddr} lies in segment ${segno} of SIT type ${CURSEG_NAMES[t] ?? t}`, { ...where(), blkaddr, segno });
     }
-    bitMsb.set(this.mainMap, i);
+    this.mainMap.set(i);
   }
 
   lastSegno = -1;

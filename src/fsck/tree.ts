@@ -4,7 +4,6 @@ import { COMPRESS_ADDR, MAX_INLINE_XATTR_SIZE_WORDS, MAX_NAME_LEN, NEW_ADDR, NUL
 import { FileType, blockArea, fileTypeOfMode } from '../fs/layout/dentry.js';
 import { FsFlag, InlineFlag, NODE_FOOTER_OFFSET, NodeFooter, footerOfs } from '../fs/layout/node.js';
 import { isCasefolded } from '../fs/hash.js';
-import { bitMsb } from '../util/struct.js';
 import { Feature } from '../fs/layout/superblock.js';
 import { inlineArea } from '../fs/dir.js';
 import { gcFailures, inodeAddr, type InodeInfo } from '../fs/inode.js';
@@ -98,8 +97,8 @@ export function claim(r: FsckRun, nid: number, kind: NodeKind, where: Where & { 
   const fNid = footer.nid;
   const fIno = footer.ino;
   const ofs = footerOfs(footer.flag);
-  const inSit = bitMsb.test(r.sitMap, r.idx(blkaddr));
-  const claimed = bitMsb.test(r.mainMap, r.idx(blkaddr));
+  const inSit = r.sitMap.test(r.idx(blkaddr));
+  const claimed = r.mainMap.test(r.idx(blkaddr));
   const nodeAt = { ...at, blkaddr };
   let problem: [FsckCode, string] | null = null;
   if (fNid !== nid) problem = ['NODE_FOOTER_MISMATCH', `${what}: block ${blkaddr} has footer nid ${fNid}`];
@@ -122,7 +121,7 @@ export function claim(r: FsckRun, nid: number, kind: NodeKind, where: Where & { 
   if (expectOfs !== undefined && ofs !== expectOfs) r.add('NODE_OFFSET_MISMATCH', `${what}: footer offset ${ofs}, its place in the tree gives ${expectOfs}`, nodeAt);
   if (!inSit) r.add('BLOCK_NOT_IN_SIT', `${what}: block ${blkaddr} is not valid in the SIT`, nodeAt);
   r.checkSsa(blkaddr, true, nid, 0, 0, () => at);
-  bitMsb.clear(r.natLive, nid);
+  r.natLive.clear(nid);
   r.mark(blkaddr, true, () => at);
   r.validBlocks++;
   r.stats.nodes++;
@@ -147,8 +146,8 @@ export function dataSlot(r: FsckRun, addr: number, parent: NodeRef, ofsInNode: n
   }
   r.checkSsa(addr, false, parent.nid, parent.version, ofsInNode, where);
   const i = r.idx(addr);
-  if (!bitMsb.test(r.sitMap, i)) r.add('BLOCK_NOT_IN_SIT', `inode ${fs.ino} block ${pgofs}: data block ${addr} is not valid in the SIT`, where());
-  const dup = bitMsb.test(r.mainMap, i);
+  if (!r.sitMap.test(i)) r.add('BLOCK_NOT_IN_SIT', `inode ${fs.ino} block ${pgofs}: data block ${addr} is not valid in the SIT`, where());
+  const dup = r.mainMap.test(i);
   if (dup) r.add('DUPLICATE_BLOCK', `inode ${fs.ino} block ${pgofs}: data block ${addr} is referenced more than once`, where());
   r.validBlocks++;
   fs.blocks++;
