@@ -92,10 +92,9 @@ function cursegsHaveRoom(vol: Volume, nodeBlocks: number, dataBlocks: number, de
 export function selectVictim(vol: Volume, mode: GcMode, exclude: ReadonlySet<number>): number | null {
   const sm = vol.sm;
   const candidates: { segno: number; valid: number; mtime: number }[] = [];
-  for (let segno = 0; segno < vol.geo.mainSegments; segno++) {
+  for (const segno of sm.partialSegments()) {
     if (exclude.has(segno) || sm.prefree.has(segno) || sm.cursegOf(segno)) continue;
     const s = sm.getSit(segno);
-    if (s.valid === 0 || s.valid === BLOCKS_PER_SEG) continue;
     candidates.push({ segno, valid: s.valid, mtime: s.mtime });
   }
   if (!candidates.length) return null;

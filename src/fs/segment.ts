@@ -267,6 +267,34 @@ export class SegmentManager {
     bitMsb.set(se.valid_map, off);
     se.vblocks = sitVblocks(type, sitValidBlocks(se.vblocks) + 1);
     se.mtime = this.mtimeNow();
+    this.notePartial(segno, sitValidBlocks(se.vblocks));
+  }
+
+  /**
+   * Segments with some but not all blocks valid, in segno order (the kernel's dirty_segmap, less the logs and the
+   * prefree, which callers skip): what GC and SSR choose among. Built by one SIT scan on first use, kept up to date
+   * by every change of a valid count after that.
+   */
+  partialSegments(): number[] {
+    if (!this.partial) {
+      this.partial = new Set();
+      for (let segno = 0; segno < this.geo.mainSegments; segno++) {
+        if (segno % SIT_ENTRY_PER_BLOCK === 0 && this.sitBlockIsBlank(segno / SIT_ENTRY_PER_BLOCK)) {
+          segno += SIT_ENTRY_PER_BLOCK - 1;
+          continue;
+        }
+        this.notePartial(segno, this.getSit(segno).valid);
+      }
+    }
+    return [...this.partial].sort((a, b) => a - b);
+  }
+
+  private partial: Set<number> | null = null;
+
+  private notePartial(segno: number, valid: number): void {
+    if (!this.partial) return;
+    if (valid > 0 && valid < BLOCKS_PER_SEG) this.partial.add(segno);
+    else this.partial.delete(segno);
   }
 
   /** Drops a block's validity (its owner moved or freed it); an emptied non-current segment becomes prefree. */
@@ -280,6 +308,7 @@ export class SegmentManager {
     const valid = sitValidBlocks(se.vblocks) - 1;
     se.vblocks = sitVblocks(sitType(se.vblocks), valid);
     se.mtime = this.mtimeNow();
+    this.notePartial(segno, valid);
     if (valid === 0 && !this.cursegOf(segno)) this.prefree.add(segno);
   }
 
@@ -337,10 +366,10 @@ export class SegmentManager {
   private ssrVictim(type: CursegType): number | null {
     let best: number | null = null;
     let bestCost = BLOCKS_PER_SEG;
-    for (let segno = 0; segno < this.geo.mainSegments; segno++) {
+    for (const segno of this.partialSegments()) {
       if (this.cursegOf(segno)) continue;
       const s = this.getSit(segno);
-      if (s.type !== type || s.valid === 0 || s.valid === BLOCKS_PER_SEG) continue;
+      if (s.type !== type) continue;
       const cost = this.ckptSit(segno).valid;
       if (cost < bestCost && this.nextFreeBlkoff(segno, 0) < BLOCKS_PER_SEG) [best, bestCost] = [segno, cost];
     }
