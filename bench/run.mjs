@@ -649,7 +649,8 @@ await step(10, 'mkfs and fsck of 1 TiB and 16 TiB images vs mkfs.f2fs and fsck.f
   }
 });
 
-await step(11, 'a million files: import, churn with GC, fsck (linear cost, bounded memory)', () => {
+// Opt-in (--only 11): it runs for long.
+if (ONLY?.has(11)) await step(11, 'a million files: import, churn with GC, fsck (linear cost, bounded memory)', () => {
   // Tiny files (inline data: the cost is all metadata), 500 per directory. Ours at 10x the files against ours at 1x:
   // a ratio near 10 is linear; the RSS ratio shows what grows with the file count.
   const counts = QUICK ? [10_000, 100_000] : [100_000, 1_000_000];
