@@ -308,6 +308,27 @@ test('node segments are collected too: inodes and dnodes rewritten out of place,
   expectClean(img);
 });
 
+test('a long GC run keeps the blocks it moved from piling up in memory: past 4,096 queued writes it writes them out', () => {
+  const img = mkfsImage('gc-many-nodes.img', 256);
+  const vol = Volume.open(img, { readOnly: false });
+  try {
+    for (let i = 0; i < 12000; i++) writePath(vol, `/m${i}`, Buffer.from(`m ${i}`));
+    writeCheckpoint(vol, { umount: false });
+    for (let i = 0; i < 12000; i += 3) remove(vol, `/m${i}`);
+    writeCheckpoint(vol, { umount: false });
+    const r = gc(vol, { sections: 100 });
+    assert.ok(r.moved.node > 4096 + BLOCKS_PER_SEG, `moved ${r.moved.node} node blocks`);
+    assert.ok(vol.dev.pendingCount <= 4096 + BLOCKS_PER_SEG, `${vol.dev.pendingCount} writes queued after the run`);
+    writeCheckpoint(vol, { umount: true });
+  } finally {
+    vol.close();
+  }
+  withVol(img, (vol) => {
+    for (let i = 1; i < 12000; i += 999) assert.is(vol.data.read(vol.inode(vol.resolve(`/m${i}`).ino), 0, 64).toString(), `m ${i}`);
+  });
+  expectClean(img);
+});
+
 test('a pinned file (PIN_FILE) keeps its blocks where they are: GC leaves them and says so', () => {
   const img = mkfsImage('gc-pin.img', 64);
   const vol = Volume.open(img, { readOnly: false });

@@ -240,9 +240,16 @@ export function writePage(vol: Volume, info: InodeInfo, bidx: number, page: Buff
   vol.pages.set(info.ino, bidx, page);
   if (vol.pages.size > MAX_DIRTY_PAGES) {
     writeback(vol);
-    // New blocks live only in segments free at the last checkpoint: writing them early is crash-safe and bounds memory.
-    if (vol.dev.pendingCount > MAX_DIRTY_PAGES) vol.dev.flush('writeback');
+    boundPending(vol, 'writeback');
   }
+}
+
+/**
+ * Writes the device's queue out once it holds more than MAX_DIRTY_PAGES blocks. New blocks live only in slots free
+ * at the last checkpoint (LFS and SSR alike): writing them early is crash-safe, and it bounds memory.
+ */
+export function boundPending(vol: Volume, tag: string): void {
+  if (vol.dev.pendingCount > MAX_DIRTY_PAGES) vol.dev.flush(tag);
 }
 
 /** The data log a file's pages go to (__get_segment_type_6). */

@@ -7,7 +7,7 @@ import { BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, isNodeSegType } from './layo
 import { InlineFlag, readSlot, slotOffset, writeSlot } from './layout/node.js';
 import { bitMsb } from '../util/struct.js';
 import { writeCheckpoint } from './checkpoint.js';
-import { dropExtent } from './data.js';
+import { boundPending, dropExtent } from './data.js';
 import { isDir } from './inode.js';
 import { writeNode } from './node.js';
 import { ownerOf } from './segment.js';
@@ -176,6 +176,7 @@ export function gc(vol: Volume, opts: { sections?: number; mode?: GcMode } = {})
     report.victims.push(v);
     report.moved[v.kind] += v.moved;
     if (vol.sm.prefree.has(segno)) freed++;
+    boundPending(vol, 'gc');
   }
   report.freeAfter = vol.sm.freeSegments;
   report.prefree = vol.sm.prefree.size;
