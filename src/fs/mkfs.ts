@@ -124,9 +124,9 @@ const LOG_SECTORSIZE = 9;
 const VERSION_LEN = 256;
 const VERSION_NAME_LEN = 252; // VERSION_LEN - VERSION_TIMESTAMP_LEN: mkfs cuts the kernel version here
 const MAX_VOLUME_NAME = 512;
-const MAX_SIT_BITMAP_SIZE = Math.ceil(Math.ceil(MAX_SEGMENTS / SIT_ENTRY_PER_BLOCK) / BLOCKS_PER_SEG) * (BLOCKS_PER_SEG / 8); // 19072
-const MAX_BITMAP_SIZE_IN_CKPT = CP_CHKSUM_OFFSET - CP_BITMAP_OFFSET; // 3900
-const MAX_SIT_BITMAP_SIZE_IN_CKPT = MAX_BITMAP_SIZE_IN_CKPT - 64; // 3836 (MIN_NAT_BITMAP_SIZE 64)
+export const MAX_SIT_BITMAP_SIZE = Math.ceil(Math.ceil(MAX_SEGMENTS / SIT_ENTRY_PER_BLOCK) / BLOCKS_PER_SEG) * (BLOCKS_PER_SEG / 8); // 19072
+export const MAX_BITMAP_SIZE_IN_CKPT = CP_CHKSUM_OFFSET - CP_BITMAP_OFFSET; // 3900
+export const MAX_SIT_BITMAP_SIZE_IN_CKPT = MAX_BITMAP_SIZE_IN_CKPT - 64; // 3836 (MIN_NAT_BITMAP_SIZE 64)
 const LPF = Buffer.from('lost+found');
 /** Blocks of each quota file mkfs writes (QUOTA_DATA). */
 const QUOTA_DATA = Math.ceil(MKFS_QUOTA_FILE_SIZE / BLKSIZE);
@@ -285,23 +285,8 @@ function computeGeometry(blockCount: number, ovpOpt: number | undefined): GeoRes
   const mainSegs = segmentCount - metaSegs;
   if (mainSegs <= 0) return { ok: false, why: 'no room for a main area' };
 
-  // get_best_overprovision: keep the candidate leaving the most user space (doubles, as in C).
   let ovp = ovpOpt ?? 0;
-  if (ovp === 0) {
-    let candidate: number, end: number, diff: number;
-    if (mainSegs < 256) [candidate, end, diff] = [10, 95, 5];
-    else [candidate, end, diff] = [0.01, 10, 0.01];
-    let maxSpace = 0;
-    for (; candidate <= end; candidate += diff) {
-      const reserved = (2 * (100 / candidate + 1) + 6) * 1;
-      const o = ((mainSegs - reserved) * candidate) / 100;
-      const space = mainSegs - reserved - o;
-      if (maxSpace < space) {
-        maxSpace = space;
-        ovp = candidate;
-      }
-    }
-  }
+  if (ovp === 0) ovp = bestOverprovision(mainSegs);
   if (ovp === 0) return { ok: false, why: 'no overprovision ratio leaves any user space' };
   const rsvd = Math.trunc(2 * (100 / ovp + 1) + 6);
   if (mainSegs - 6 < rsvd) return { ok: false, why: `${mainSegs} main segments cannot hold 6 logs and ${rsvd} reserved segments` };
@@ -327,6 +312,25 @@ function computeGeometry(blockCount: number, ovpOpt: number | undefined): GeoRes
     ok: true,
     geo: { blockCount, segmentCount, segment0, sitBlkaddr, natBlkaddr, ssaBlkaddr, mainBlkaddr, sitSegs, natSegs, ssaSegs: ssa, mainSegs, cpPayload, ovp, rsvd, ovpSegs, curseg: cur },
   };
+}
+
+/** get_best_overprovision (one segment per section): the candidate percent leaving the most user space (doubles, as in C); 0 if none leaves any. */
+export function bestOverprovision(mainSegs: number): number {
+  let candidate: number, end: number, diff: number;
+  if (mainSegs < 256) [candidate, end, diff] = [10, 95, 5];
+  else [candidate, end, diff] = [0.01, 10, 0.01];
+  let ovp = 0;
+  let maxSpace = 0;
+  for (; candidate <= end; candidate += diff) {
+    const reserved = (2 * (100 / candidate + 1) + 6) * 1;
+    const o = ((mainSegs - reserved) * candidate) / 100;
+    const space = mainSegs - reserved - o;
+    if (maxSpace < space) {
+      maxSpace = space;
+      ovp = candidate;
+    }
+  }
+  return ovp;
 }
 
 /** The smallest size mkfs 1.15 accepts with this overprovision setting (52 MiB with the automatic ratio). */
