@@ -116,7 +116,7 @@ export function newLayout(old: Superblock, bytes: number, safe: boolean): NewLay
   const ovp = bestOverprovision(sb.segment_count_main);
   const rsvd = ovp ? Math.trunc((2 * (100 / ovp + 1) + 6) * sb.segs_per_sec) : Infinity;
   if (sb.segment_count_main - 2 < rsvd || sb.segment_count_main * BLOCKS_PER_SEG > sb.block_count) {
-    fail('ENOSPC', `${bytes} bytes is too small for this F2FS: ${sb.segment_count_main} main segments cannot hold the ${Number.isFinite(rsvd) ? rsvd : 'needed'} reserved ones`, { bytes });
+    fail('ENOSPC', `${bytes} bytes is too small for this F2FS: it leaves ${sb.segment_count_main} main segments, fewer than the logs and reserved segments need`, { bytes });
   }
   const ovpSegs = Math.trunc(((sb.segment_count_main - rsvd) * ovp) / 100) + rsvd;
   return { sb, ovp, rsvd, ovpSegs, userBlocks: (sb.segment_count_main - ovpSegs) * BLOCKS_PER_SEG };
