@@ -5,7 +5,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isDir, isReg, isSymlink } from '../src/fs/inode.js';
+import { editInode, isDir, isReg, isSymlink } from '../src/fs/inode.js';
+import { InlineFlag } from '../src/fs/layout/node.js';
 import { SUPER_OFFSET } from '../src/fs/layout/constants.js';
 import { Superblock } from '../src/fs/layout/superblock.js';
 import { mkdir, remove, symlink, writePath, xattrSetPath } from '../src/fs/ops.js';
@@ -221,6 +222,34 @@ test('resize: ENOSPC when the live blocks do not fit, the image unchanged', () =
   const same = JSON.parse(cli(['resize', img, '128M', '--json']).stdout);
   assert.is(same.direction, 'none');
   assert.is(execFileSync('sha256sum', [img]).toString(), sum);
+});
+
+test('resize: EBUSY, the image unchanged, when a pinned file lies past the new end or fsynced nodes wait for recovery', () => {
+  const img = makeImage(scratchPath('resize-pin.img'), { mkfs: 'mkfs.f2fs', features: 'default', sizeMb: 256 });
+  let vol = Volume.open(img, { readOnly: false });
+  const { ino } = writePath(vol, '/pinned', Buffer.alloc(100 * BLK, 7));
+  editInode(vol.nm.nodeForUpdate(ino), (i) => void (i.i_inline |= InlineFlag.PIN_FILE));
+  writeCheckpoint(vol, { umount: true });
+  const pinnedAt = vol.nm.getNat(ino).block_addr;
+  vol.close();
+  assert.ok(usedFrom(img, 56) > 0, 'mkfs.f2fs put the warm data log past the 56 main segments of 128 MiB');
+  const sum = execFileSync('sha256sum', [img]).toString();
+  const r = cli(['resize', img, '128M']);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /EBUSY: .*pinned/);
+  assert.is(execFileSync('sha256sum', [img]).toString(), sum, 'image unchanged');
+  assert.ok(pinnedAt > 0);
+
+  vol = Volume.open(img, { readOnly: false });
+  writePath(vol, '/synced', Buffer.from('fsynced, not checkpointed'));
+  vol.finish('fsync');
+  vol.close();
+  const waiting = execFileSync('sha256sum', [img]).toString();
+  const g = cli(['resize', img, '512M']);
+  assert.is(g.status, 1, g.stderr);
+  assert.match(g.stderr, /EBUSY: .*roll-forward/);
+  assert.is(execFileSync('sha256sum', [img]).toString(), waiting, 'image unchanged');
+  assert.is(fs.statSync(img).size, 256 * MiB);
 });
 
 test('resize: refuses an Android sparse image and sections of two segments, unchanged', () => {

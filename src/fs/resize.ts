@@ -11,6 +11,7 @@ import { Feature, Superblock, superblockCrc, superblockDevices } from './layout/
 import { writeCheckpoint, writePack } from './checkpoint.js';
 import { collectSegment } from './gc.js';
 import { natBlockCopy0 } from './node.js';
+import { pendingRollForward } from './recovery.js';
 import { MAX_BITMAP_SIZE_IN_CKPT, MAX_SIT_BITMAP_SIZE, MAX_SIT_BITMAP_SIZE_IN_CKPT, bestOverprovision } from './mkfs.js';
 import type { Volume } from './volume.js';
 
@@ -130,6 +131,9 @@ function refuse(vol: Volume): void {
   if (superblockDevices(sb.devs).length) fail('UNSUPPORTED', 'resize of a multi-device image is not supported');
   if (vol.cp.head.ckpt_flags & CpFlag.LARGE_NAT_BITMAP) fail('UNSUPPORTED', 'resize of an image with a large NAT bitmap (mkfs -i) is not supported');
   if (vol.dirty) fail('EBUSY', 'the volume has changes not checkpointed yet: resize starts from a checkpoint');
+  // The moves would take the free blocks that hold the fsynced nodes, and the checkpoint would end their chain.
+  const waiting = pendingRollForward(vol);
+  if (waiting) fail('EBUSY', `${waiting} fsynced node(s) wait for roll-forward recovery: run \`recover\` first`);
 }
 
 /**
