@@ -124,9 +124,9 @@ const LOG_SECTORSIZE = 9;
 const VERSION_LEN = 256;
 const VERSION_NAME_LEN = 252; // VERSION_LEN - VERSION_TIMESTAMP_LEN: mkfs cuts the kernel version here
 const MAX_VOLUME_NAME = 512;
-export const MAX_SIT_BITMAP_SIZE = Math.ceil(Math.ceil(MAX_SEGMENTS / SIT_ENTRY_PER_BLOCK) / BLOCKS_PER_SEG) * (BLOCKS_PER_SEG / 8); // 19072
-export const MAX_BITMAP_SIZE_IN_CKPT = CP_CHKSUM_OFFSET - CP_BITMAP_OFFSET; // 3900
-export const MAX_SIT_BITMAP_SIZE_IN_CKPT = MAX_BITMAP_SIZE_IN_CKPT - 64; // 3836 (MIN_NAT_BITMAP_SIZE 64)
+const MAX_SIT_BITMAP_SIZE = Math.ceil(Math.ceil(MAX_SEGMENTS / SIT_ENTRY_PER_BLOCK) / BLOCKS_PER_SEG) * (BLOCKS_PER_SEG / 8); // 19072
+const MAX_BITMAP_SIZE_IN_CKPT = CP_CHKSUM_OFFSET - CP_BITMAP_OFFSET; // 3900
+const MAX_SIT_BITMAP_SIZE_IN_CKPT = MAX_BITMAP_SIZE_IN_CKPT - 64; // 3836 (MIN_NAT_BITMAP_SIZE 64)
 const LPF = Buffer.from('lost+found');
 /** Blocks of each quota file mkfs writes (QUOTA_DATA). */
 const QUOTA_DATA = Math.ceil(MKFS_QUOTA_FILE_SIZE / BLKSIZE);
@@ -258,16 +258,15 @@ export interface MkfsGeometry {
 
 type GeoResult = { ok: true; geo: MkfsGeometry } | { ok: false; why: string };
 
-/** f2fs_prepare_super_block + the CP's ovp arithmetic for segs_per_sec = secs_per_zone = 1, start sector 0, no -i. */
-function computeGeometry(blockCount: number, ovpOpt: number | undefined): GeoResult {
-  const bytes = blockCount * BLKSIZE;
-  const segment0 = BLOCKS_PER_SEG; // first 2 MiB boundary at or after byte 8192
-  const segmentCount = bytes >= SEG_BYTES ? Math.floor((bytes - SEG_BYTES) / SEG_BYTES) : 0;
-  if (segmentCount < MIN_SEGMENTS) return { ok: false, why: `only ${segmentCount} segments after the 2 MiB alignment gap (at least ${MIN_SEGMENTS})` };
+/**
+ * The metadata areas for `segmentCount` segments (mkfs's f2fs_prepare_super_block, resize's get_new_sb; no -i): one
+ * SIT and one NAT copy in segments (the NAT capped by the room for its bitmap in the checkpoint, the SIT bitmap moving
+ * to cp_payload blocks when too big), and the SSA, which with the rest fills whole zones of `segsPerZone`.
+ */
+export function metadataSegments(segmentCount: number, segsPerZone = 1): { sitSegs: number; natSegs: number; ssaSegs: number; cpPayload: number } {
   const ckptSegs = 2;
   const sitSegs = Math.ceil(Math.ceil(segmentCount / SIT_ENTRY_PER_BLOCK) / BLOCKS_PER_SEG);
   const blocksForNat = Math.ceil(((segmentCount - ckptSegs - 2 * sitSegs) * BLOCKS_PER_SEG) / NAT_ENTRY_PER_BLOCK);
-  let natSegs = Math.ceil(blocksForNat / BLOCKS_PER_SEG);
   const sitBitmap = Math.min((sitSegs * BLOCKS_PER_SEG) / 8, MAX_SIT_BITMAP_SIZE);
   let maxNatBitmap: number;
   let cpPayload: number;
@@ -278,9 +277,22 @@ function computeGeometry(blockCount: number, ovpOpt: number | undefined): GeoRes
     maxNatBitmap = MAX_BITMAP_SIZE_IN_CKPT - sitBitmap;
     cpPayload = 0;
   }
-  natSegs = Math.min(natSegs, (maxNatBitmap * 8) >> LOG_BLOCKS_PER_SEG);
+  const natSegs = Math.min(Math.ceil(blocksForNat / BLOCKS_PER_SEG), (maxNatBitmap * 8) >> LOG_BLOCKS_PER_SEG);
   // One summary block per remaining segment, plus one (blocks_for_ssa), in whole segments.
-  const ssa = Math.ceil((segmentCount - ckptSegs - 2 * sitSegs - 2 * natSegs + 1) / BLOCKS_PER_SEG);
+  let ssaSegs = Math.ceil((segmentCount - ckptSegs - 2 * sitSegs - 2 * natSegs + 1) / BLOCKS_PER_SEG);
+  const diff = (ckptSegs + 2 * sitSegs + 2 * natSegs + ssaSegs) % segsPerZone;
+  if (diff) ssaSegs += segsPerZone - diff;
+  return { sitSegs, natSegs, ssaSegs, cpPayload };
+}
+
+/** f2fs_prepare_super_block + the CP's ovp arithmetic for segs_per_sec = secs_per_zone = 1, start sector 0, no -i. */
+function computeGeometry(blockCount: number, ovpOpt: number | undefined): GeoResult {
+  const bytes = blockCount * BLKSIZE;
+  const segment0 = BLOCKS_PER_SEG; // first 2 MiB boundary at or after byte 8192
+  const segmentCount = bytes >= SEG_BYTES ? Math.floor((bytes - SEG_BYTES) / SEG_BYTES) : 0;
+  if (segmentCount < MIN_SEGMENTS) return { ok: false, why: `only ${segmentCount} segments after the 2 MiB alignment gap (at least ${MIN_SEGMENTS})` };
+  const ckptSegs = 2;
+  const { sitSegs, natSegs, ssaSegs: ssa, cpPayload } = metadataSegments(segmentCount);
   const metaSegs = ckptSegs + 2 * sitSegs + 2 * natSegs + ssa;
   const mainSegs = segmentCount - metaSegs;
   if (mainSegs <= 0) return { ok: false, why: 'no room for a main area' };

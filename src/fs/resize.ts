@@ -3,7 +3,7 @@
 // front of the moved main area, shrinking as its safe mode does (metadata areas kept) once GC has moved every block
 // past the new end inside it.
 import { fail } from '../errors.js';
-import { SUM_JOURNAL_SIZE, BLKSIZE, BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, NAT_ENTRY_PER_BLOCK, SIT_ENTRY_PER_BLOCK, SUPER_OFFSET } from './layout/constants.js';
+import { SUM_JOURNAL_SIZE, BLKSIZE, BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, SIT_ENTRY_PER_BLOCK, SUPER_OFFSET } from './layout/constants.js';
 import { CP_CHKSUM_OFFSET, CpFlag, type CheckpointHead } from './layout/checkpoint.js';
 import { SitEntry, sitVblocks } from './layout/sit.js';
 import { SUM_TYPE_DATA, SUM_TYPE_NODE, SummaryBlock } from './layout/summary.js';
@@ -12,7 +12,7 @@ import { writeCheckpoint, writePack } from './checkpoint.js';
 import { collectSegment } from './gc.js';
 import { natBlockCopy0 } from './node.js';
 import { pendingRollForward } from './recovery.js';
-import { MAX_BITMAP_SIZE_IN_CKPT, MAX_SIT_BITMAP_SIZE, MAX_SIT_BITMAP_SIZE_IN_CKPT, bestOverprovision } from './mkfs.js';
+import { bestOverprovision, metadataSegments } from './mkfs.js';
 import type { Volume } from './volume.js';
 
 const SECTOR = 512; // resize.f2fs counts an image file in 512-byte sectors
@@ -90,25 +90,13 @@ export function newLayout(old: Superblock, bytes: number, safe: boolean): NewLay
   const usable = sectors * SECTOR - zoneAlign;
   sb.segment_count = usable > 0 ? Math.floor(Math.floor(usable / segBytes) / sb.segs_per_sec) * sb.segs_per_sec : 0;
   if (!safe) {
-    const sitSegs = Math.ceil(Math.ceil(sb.segment_count / SIT_ENTRY_PER_BLOCK) / BLOCKS_PER_SEG);
-    sb.segment_count_sit = 2 * sitSegs;
+    const m = metadataSegments(sb.segment_count, segsPerZone);
+    sb.segment_count_sit = 2 * m.sitSegs;
+    sb.segment_count_nat = 2 * m.natSegs;
+    sb.segment_count_ssa = m.ssaSegs;
+    sb.cp_payload = m.cpPayload;
     sb.nat_blkaddr = sb.sit_blkaddr + sb.segment_count_sit * BLOCKS_PER_SEG;
-    const blocksForNat = Math.ceil(((sb.segment_count - sb.segment_count_ckpt - sb.segment_count_sit) * BLOCKS_PER_SEG) / NAT_ENTRY_PER_BLOCK);
-    const sitBitmap = Math.min((sitSegs * BLOCKS_PER_SEG) / 8, MAX_SIT_BITMAP_SIZE);
-    let maxNatBitmap: number;
-    if (sitBitmap > MAX_SIT_BITMAP_SIZE_IN_CKPT) {
-      maxNatBitmap = MAX_BITMAP_SIZE_IN_CKPT;
-      sb.cp_payload = Math.ceil(sitBitmap / BLKSIZE);
-    } else {
-      maxNatBitmap = MAX_BITMAP_SIZE_IN_CKPT - sitBitmap;
-      sb.cp_payload = 0;
-    }
-    sb.segment_count_nat = 2 * Math.min(Math.ceil(blocksForNat / BLOCKS_PER_SEG), (maxNatBitmap * 8) >> Math.log2(BLOCKS_PER_SEG));
     sb.ssa_blkaddr = sb.nat_blkaddr + sb.segment_count_nat * BLOCKS_PER_SEG;
-    const left = sb.segment_count - sb.segment_count_ckpt - sb.segment_count_sit - sb.segment_count_nat;
-    sb.segment_count_ssa = Math.ceil((left + 1) / BLOCKS_PER_SEG);
-    const diff = (sb.segment_count_ckpt + sb.segment_count_sit + sb.segment_count_nat + sb.segment_count_ssa) % segsPerZone;
-    if (diff) sb.segment_count_ssa += segsPerZone - diff;
     sb.main_blkaddr = sb.ssa_blkaddr + sb.segment_count_ssa * BLOCKS_PER_SEG;
   }
   const main = sb.segment_count - (sb.segment_count_ckpt + sb.segment_count_sit + sb.segment_count_nat + sb.segment_count_ssa);
