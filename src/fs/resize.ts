@@ -151,13 +151,13 @@ function vacate(vol: Volume, lo: number, hi: number): { moved: { data: number; n
       moved[v.kind] += v.moved;
       emptied++;
     }
-    // The nodes these moves changed go to their logs inside the window; the segments left are empty from here on.
+    for (let segno = 0; segno < vol.geo.mainSegments; segno++) {
+      if ((segno < lo || segno >= hi) && sm.getSit(segno).valid) fail('EBUSY', `segment ${segno} still holds valid blocks after moving`, { segno });
+    }
+    // The nodes these moves changed go to their logs inside the window.
     writeCheckpoint(vol, { umount: true, sitToBlocks: true });
   } finally {
     sm.needSsr = ssr;
-  }
-  for (let segno = 0; segno < vol.geo.mainSegments; segno++) {
-    if ((segno < lo || segno >= hi) && sm.getSit(segno).valid) fail('EBUSY', `segment ${segno} still holds valid blocks after moving`, { segno });
   }
   return { moved, emptied };
 }
