@@ -55,6 +55,7 @@ import Mknod from './mknod.js';
 import Import from './import.js';
 import Checkpoint from './checkpoint.js';
 import Gc from './gc.js';
+import Resize from './resize.js';
 import Fsck from './fsck.js';
 
 // fsync, atomic writes and recovery
@@ -167,6 +168,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   import: Import,
   checkpoint: Checkpoint,
   gc: Gc,
+  resize: Resize,
   fsck: Fsck,
   'set-super': SetSuper,
   'set-cp': SetCp,

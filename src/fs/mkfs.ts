@@ -258,16 +258,15 @@ export interface MkfsGeometry {
 
 type GeoResult = { ok: true; geo: MkfsGeometry } | { ok: false; why: string };
 
-/** f2fs_prepare_super_block + the CP's ovp arithmetic for segs_per_sec = secs_per_zone = 1, start sector 0, no -i. */
-function computeGeometry(blockCount: number, ovpOpt: number | undefined): GeoResult {
-  const bytes = blockCount * BLKSIZE;
-  const segment0 = BLOCKS_PER_SEG; // first 2 MiB boundary at or after byte 8192
-  const segmentCount = bytes >= SEG_BYTES ? Math.floor((bytes - SEG_BYTES) / SEG_BYTES) : 0;
-  if (segmentCount < MIN_SEGMENTS) return { ok: false, why: `only ${segmentCount} segments after the 2 MiB alignment gap (at least ${MIN_SEGMENTS})` };
+/**
+ * The metadata areas for `segmentCount` segments (mkfs's f2fs_prepare_super_block, resize's get_new_sb; no -i): one
+ * SIT and one NAT copy in segments (the NAT capped by the room for its bitmap in the checkpoint, the SIT bitmap moving
+ * to cp_payload blocks when too big), and the SSA, which with the rest fills whole zones of `segsPerZone`.
+ */
+export function metadataSegments(segmentCount: number, segsPerZone = 1): { sitSegs: number; natSegs: number; ssaSegs: number; cpPayload: number } {
   const ckptSegs = 2;
   const sitSegs = Math.ceil(Math.ceil(segmentCount / SIT_ENTRY_PER_BLOCK) / BLOCKS_PER_SEG);
   const blocksForNat = Math.ceil(((segmentCount - ckptSegs - 2 * sitSegs) * BLOCKS_PER_SEG) / NAT_ENTRY_PER_BLOCK);
-  let natSegs = Math.ceil(blocksForNat / BLOCKS_PER_SEG);
   const sitBitmap = Math.min((sitSegs * BLOCKS_PER_SEG) / 8, MAX_SIT_BITMAP_SIZE);
   let maxNatBitmap: number;
   let cpPayload: number;
@@ -278,30 +277,28 @@ function computeGeometry(blockCount: number, ovpOpt: number | undefined): GeoRes
     maxNatBitmap = MAX_BITMAP_SIZE_IN_CKPT - sitBitmap;
     cpPayload = 0;
   }
-  natSegs = Math.min(natSegs, (maxNatBitmap * 8) >> LOG_BLOCKS_PER_SEG);
+  const natSegs = Math.min(Math.ceil(blocksForNat / BLOCKS_PER_SEG), (maxNatBitmap * 8) >> LOG_BLOCKS_PER_SEG);
   // One summary block per remaining segment, plus one (blocks_for_ssa), in whole segments.
-  const ssa = Math.ceil((segmentCount - ckptSegs - 2 * sitSegs - 2 * natSegs + 1) / BLOCKS_PER_SEG);
+  let ssaSegs = Math.ceil((segmentCount - ckptSegs - 2 * sitSegs - 2 * natSegs + 1) / BLOCKS_PER_SEG);
+  const diff = (ckptSegs + 2 * sitSegs + 2 * natSegs + ssaSegs) % segsPerZone;
+  if (diff) ssaSegs += segsPerZone - diff;
+  return { sitSegs, natSegs, ssaSegs, cpPayload };
+}
+
+/** f2fs_prepare_super_block + the CP's ovp arithmetic for segs_per_sec = secs_per_zone = 1, start sector 0, no -i. */
+function computeGeometry(blockCount: number, ovpOpt: number | undefined): GeoResult {
+  const bytes = blockCount * BLKSIZE;
+  const segment0 = BLOCKS_PER_SEG; // first 2 MiB boundary at or after byte 8192
+  const segmentCount = bytes >= SEG_BYTES ? Math.floor((bytes - SEG_BYTES) / SEG_BYTES) : 0;
+  if (segmentCount < MIN_SEGMENTS) return { ok: false, why: `only ${segmentCount} segments after the 2 MiB alignment gap (at least ${MIN_SEGMENTS})` };
+  const ckptSegs = 2;
+  const { sitSegs, natSegs, ssaSegs: ssa, cpPayload } = metadataSegments(segmentCount);
   const metaSegs = ckptSegs + 2 * sitSegs + 2 * natSegs + ssa;
   const mainSegs = segmentCount - metaSegs;
   if (mainSegs <= 0) return { ok: false, why: 'no room for a main area' };
 
-  // get_best_overprovision: keep the candidate leaving the most user space (doubles, as in C).
   let ovp = ovpOpt ?? 0;
-  if (ovp === 0) {
-    let candidate: number, end: number, diff: number;
-    if (mainSegs < 256) [candidate, end, diff] = [10, 95, 5];
-    else [candidate, end, diff] = [0.01, 10, 0.01];
-    let maxSpace = 0;
-    for (; candidate <= end; candidate += diff) {
-      const reserved = (2 * (100 / candidate + 1) + 6) * 1;
-      const o = ((mainSegs - reserved) * candidate) / 100;
-      const space = mainSegs - reserved - o;
-      if (maxSpace < space) {
-        maxSpace = space;
-        ovp = candidate;
-      }
-    }
-  }
+  if (ovp === 0) ovp = bestOverprovision(mainSegs);
   if (ovp === 0) return { ok: false, why: 'no overprovision ratio leaves any user space' };
   const rsvd = Math.trunc(2 * (100 / ovp + 1) + 6);
   if (mainSegs - 6 < rsvd) return { ok: false, why: `${mainSegs} main segments cannot hold 6 logs and ${rsvd} reserved segments` };
@@ -327,6 +324,25 @@ function computeGeometry(blockCount: number, ovpOpt: number | undefined): GeoRes
     ok: true,
     geo: { blockCount, segmentCount, segment0, sitBlkaddr, natBlkaddr, ssaBlkaddr, mainBlkaddr, sitSegs, natSegs, ssaSegs: ssa, mainSegs, cpPayload, ovp, rsvd, ovpSegs, curseg: cur },
   };
+}
+
+/** get_best_overprovision (one segment per section): the candidate percent leaving the most user space (doubles, as in C); 0 if none leaves any. */
+export function bestOverprovision(mainSegs: number): number {
+  let candidate: number, end: number, diff: number;
+  if (mainSegs < 256) [candidate, end, diff] = [10, 95, 5];
+  else [candidate, end, diff] = [0.01, 10, 0.01];
+  let ovp = 0;
+  let maxSpace = 0;
+  for (; candidate <= end; candidate += diff) {
+    const reserved = (2 * (100 / candidate + 1) + 6) * 1;
+    const o = ((mainSegs - reserved) * candidate) / 100;
+    const space = mainSegs - reserved - o;
+    if (maxSpace < space) {
+      maxSpace = space;
+      ovp = candidate;
+    }
+  }
+  return ovp;
 }
 
 /** The smallest size mkfs 1.15 accepts with this overprovision setting (52 MiB with the automatic ratio). */

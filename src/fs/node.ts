@@ -36,6 +36,11 @@ export class NodePage {
   }
 }
 
+/** Where copy 0 of logical NAT block `k` lies: the two copies alternate segment by segment. */
+export function natBlockCopy0(natBlkaddr: number, k: number): number {
+  return natBlkaddr + 2 * BLOCKS_PER_SEG * Math.floor(k / BLOCKS_PER_SEG) + (k % BLOCKS_PER_SEG);
+}
+
 export class NodeManager {
   private readonly journal = new Map<number, NatEntry>();
   /** NAT entries changed since the last checkpoint; they override the journal and the NAT blocks. */
@@ -67,7 +72,7 @@ export class NodeManager {
 
   /** Address of the current copy of logical NAT block `k` (current_nat_addr). */
   natBlockAddr(k: number): number {
-    const copy0 = this.geo.natBlkaddr + 2 * BLOCKS_PER_SEG * Math.floor(k / BLOCKS_PER_SEG) + (k % BLOCKS_PER_SEG);
+    const copy0 = natBlockCopy0(this.geo.natBlkaddr, k);
     return bitMsb.test(this.currentCp().natBitmap, k) ? copy0 + BLOCKS_PER_SEG : copy0;
   }
 

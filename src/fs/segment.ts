@@ -65,6 +65,8 @@ export class SegmentManager {
   readonly prefree = new Set<number>();
   /** free_segment_count as maintained since mount (prefree segments are not free yet). */
   freeSegments: number;
+  /** Main segments [lo, hi) the logs may take (all of them, except while resize empties the ones that go). */
+  readonly allocWindow: { lo: number; hi: number };
   /** Seconds base for SIT mtime: the CP's elapsed_time at mount. */
   private readonly mountedAt = nowSeconds();
   private readonly elapsedAtMount: number;
@@ -83,6 +85,7 @@ export class SegmentManager {
     this.writable = !dev.readOnly;
     this.sitWindow = new ReadWindow(dev, (k) => this.sitBlockAddr(k), geo.sitBlocks);
     this.freeSegments = head.free_segment_count;
+    this.allocWindow = { lo: 0, hi: geo.mainSegments };
     this.elapsedAtMount = head.elapsed_time;
     for (let t = 0; t < CUR_SEG_TYPES; t++) {
       const c = cpCurseg(head, t);
@@ -367,6 +370,7 @@ export class SegmentManager {
     let best: number | null = null;
     let bestCost = BLOCKS_PER_SEG;
     for (const segno of this.partialSegments()) {
+      if (segno < this.allocWindow.lo || segno >= this.allocWindow.hi) continue;
       if (this.cursegOf(segno)) continue;
       const s = this.getSit(segno);
       if (s.type !== type) continue;
@@ -396,7 +400,7 @@ export class SegmentManager {
 
   /** A segment free now and in the last checkpoint (in range, not a log, not prefree). */
   private isFreeSegment(segno: number): boolean {
-    return segno < this.geo.mainSegments && !this.prefree.has(segno) && !this.cursegOf(segno) && this.getSit(segno).valid === 0;
+    return segno >= this.allocWindow.lo && segno < this.allocWindow.hi && !this.prefree.has(segno) && !this.cursegOf(segno) && this.getSit(segno).valid === 0;
   }
 
   /** Address the next allocation of log `type` will return (a node footer's next_blkaddr). */
@@ -433,6 +437,12 @@ export class SegmentManager {
   /** f2fs_allocate_new_segments: moves every log that holds anything to a fresh segment (after recovery). */
   allocateNewSegments(): void {
     for (const c of this.cursegs) if (c.blkoff > 0 || this.getSit(c.segno).valid > 0) this.newCurseg(c.type);
+  }
+
+  /** Moves every log outside allocWindow to a fresh segment inside it (resize, before it empties what goes). */
+  relocateLogs(): void {
+    const { lo, hi } = this.allocWindow;
+    for (const c of this.cursegs) if (c.segno < lo || c.segno >= hi) this.newCurseg(c.type);
   }
 
   /**
