@@ -175,6 +175,8 @@ export interface CheckpointOptions {
   /** UMOUNT checkpoint: node summaries in the pack, NAT journal drained (a clean unmount). */
   umount: boolean;
   orphans?: number[];
+  /** Write every SIT entry into its SIT block, even when the journal could hold them (fsck --fix: a block copy under the journal may be bad). */
+  sitBlocks?: boolean;
 }
 
 /** Table entries grouped by the table block holding them, in block order (NAT and SIT flushes). */
@@ -210,10 +212,10 @@ function flushNat(vol: Volume, umount: boolean, natBitmap: Buffer): Map<number, 
 }
 
 /** Persists SIT entries: journal when they fit, else the other copy of each SIT block. */
-function flushSit(vol: Volume, sitBitmap: Buffer): Map<number, SitEntry> {
+function flushSit(vol: Volume, sitBitmap: Buffer, toBlocks = false): Map<number, SitEntry> {
   const all = new Map(vol.sm.sitJournalEntries());
   for (const [segno, e] of vol.sm.takeDirtyForCheckpoint()) all.set(segno, e);
-  if (all.size <= SIT_JOURNAL_ENTRIES) return all;
+  if (all.size <= SIT_JOURNAL_ENTRIES && !toBlocks) return all;
   for (const [k, entries] of byBlock(all, SIT_ENTRY_PER_BLOCK)) {
     const cur = vol.sm.sitBlockAddr(k);
     const block = Buffer.from(vol.dev.readBlock(cur));
@@ -300,7 +302,7 @@ export function writeCheckpoint(vol: Volume, opts: CheckpointOptions): Checkpoin
   const natBitmap = Buffer.from(old.natBitmap);
   const sitBitmap = Buffer.from(old.sitBitmap);
   const natJournal = flushNat(vol, opts.umount, natBitmap);
-  const sitJournal = flushSit(vol, sitBitmap);
+  const sitJournal = flushSit(vol, sitBitmap, opts.sitBlocks);
   const natJ = journalBlock(NatJournal, {
     n_nats: natJournal.size,
     entries: padTo([...natJournal].map(([nid, ne]) => ({ nid, ne })), NAT_JOURNAL_ENTRIES, () => ({ nid: 0, ne: { version: 0, ino: 0, block_addr: 0 } })),

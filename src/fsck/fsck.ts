@@ -19,9 +19,10 @@ import { type FsckFinding, type FsckOptions, type FsckReport, emptyStats, report
 import { FsckRun, errText, isBadData } from './state.js';
 import { checkCursegs, checkOrphans, scanNat, scanSit } from './scan.js';
 import { claim, processInode } from './tree.js';
-import { checkQuotaFiles, rebuildQuotaFiles } from './quota.js';
+import { checkQuotaFiles } from './quota.js';
 
 export type { FsckCode, FsckFinding, FsckOptions, FsckReport, FsckStats } from './report.js';
+export { fsckFix, type FsckFixReport } from './repair.js';
 
 export function checkAll(r: FsckRun): void {
   for (const why of r.vol.sbChoice.problems) r.add('SUPERBLOCK_COPY', why, {}, 'warning');
@@ -49,7 +50,8 @@ export function checkAll(r: FsckRun): void {
     // Claimed when its entry was seen; only the NAT version is needed again (for its data blocks' SSA entries).
     r.guard('CHECK_ABORTED', `directory ${d.ino}`, { ino: d.ino, path: d.path }, () => {
       const ne = r.vol.nm.getNat(d.ino);
-      processInode(r, { nid: d.ino, blkaddr: ne.block_addr, raw: r.vol.dev.readBlock(ne.block_addr), version: ne.version, again: false }, 'dir', { path: d.path, parent: d.parent });
+      const ref = { nid: d.ino, blkaddr: ne.block_addr, raw: r.vol.dev.readBlock(ne.block_addr), version: ne.version, again: false };
+      if (!processInode(r, ref, 'dir', { path: d.path, parent: d.parent })) r.fix(d.drop);
     });
   }
   r.opts.progress?.(r.stats.nodes, total());
@@ -78,8 +80,11 @@ export function verify(r: FsckRun): void {
       r.add('NAT_UNREACHABLE', `nid ${nid}${desc} is allocated but reached from no inode`, { nid, ino, blkaddr });
     }
   }
-  for (const [ino, h] of r.hardLinks)
-    if (h.found !== h.links) r.add('I_LINKS', `inode ${ino} has i_links ${h.links}, ${h.found} directory entries name it`, { ino, path: h.path });
+  for (const [ino, h] of r.hardLinks) {
+    if (h.found === h.links) continue;
+    r.add('I_LINKS', `inode ${ino} has i_links ${h.links}, ${h.found} directory entries name it`, { ino, path: h.path });
+    r.fix({ kind: 'inode', ino, field: 'i_links', value: h.found });
+  }
 
   // SIT valid bits nothing references (the other direction was reported block by block)
   const bytesPerSeg = BLOCKS_PER_SEG / 8;
@@ -123,28 +128,6 @@ export function fsck(vol: Volume, opts: FsckOptions = {}): FsckReport {
     r.add('CHECK_ABORTED', `check stopped: ${errText(e)}`);
   }
   return report(r.errors, r.findings, r.truncated, r.counts, r.stats, t0);
-}
-
-const QUOTA_CODES = ['QUOTA_MISMATCH', 'QUOTA_FILE_CORRUPT', 'QUOTA_NEED_FSCK'] as const;
-
-export interface FsckFixReport extends FsckReport {
-  /** What --fix repaired (empty: nothing needed it); `unfixed` says why a repair was not tried. */
-  fixed: string[];
-  unfixed: string | null;
-}
-
-/**
- * fsck --fix on a volume opened for writing: checks, and when the quota files are wrong (the one repair so far) and
- * nothing else is, rebuilds them from the tree's usage (fsck.f2fs -a) and checks again.
- */
-export function fsckFix(vol: Volume, opts: FsckOptions = {}): FsckFixReport {
-  const first = fsck(vol, opts);
-  const quota = QUOTA_CODES.reduce((n, c) => n + (first.counts[c] ?? 0), 0);
-  if (!quota) return { ...first, fixed: [], unfixed: null };
-  const other = first.truncated > 0 || first.findings.some((f) => f.severity === 'error' && !(QUOTA_CODES as readonly string[]).includes(f.code));
-  if (other) return { ...first, fixed: [], unfixed: 'the image has damage besides its quota files, which --fix does not repair yet' };
-  rebuildQuotaFiles(vol);
-  return { ...fsck(vol, opts), fixed: ['quota files rebuilt from the usage the tree holds'], unfixed: null };
 }
 
 /** Opens `image` read-only and checks it; an image that cannot be mounted gives one MOUNT_FAILED finding. */
