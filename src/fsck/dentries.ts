@@ -78,14 +78,14 @@ export function checkDentries(r: FsckRun, area: DentryArea, dir: DirState, pgofs
     const path = dir.path === '/' ? `/${shown}` : `${dir.path}/${shown}`;
     const hash = setupFilename(r.sb, dir.casefolded, Buffer.from(name), false).hash;
     if (hash !== de.hash_code) {
-      r.add('DENTRY_HASH', `"${path}": hash_code 0x${de.hash_code.toString(16)}, the name hashes to 0x${hash.toString(16)}`, { ...at, path });
+      r.add('DENTRY_HASH', `${slotDesc} "${path}": hash_code 0x${de.hash_code.toString(16)}, the name hashes to 0x${hash.toString(16)}`, { ...at, path });
       r.fix({ kind: 'dentry-set', ...slot, hash });
     }
     if (pgofs !== null) {
       const level = levelOfBlock(dir.dirLevel, pgofs);
       const first = dirBlockIndex(level, dir.dirLevel, hash % dirBuckets(level, dir.dirLevel));
       if (pgofs < first || pgofs >= first + bucketBlocks(level)) {
-        r.add('DENTRY_POSITION', `"${path}" is in block ${pgofs} (level ${level}), its hash selects blocks ${first}..${first + bucketBlocks(level) - 1}`, { ...at, path });
+        r.add('DENTRY_POSITION', `${slotDesc}: "${path}" is in block ${pgofs} (level ${level}), its hash selects blocks ${first}..${first + bucketBlocks(level) - 1}`, { ...at, path });
         r.fix(drop);
       }
     }

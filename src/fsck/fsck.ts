@@ -15,6 +15,7 @@ import { encodingProblem } from '../fs/hash.js';
 import { BLOCKS_PER_SEG } from '../fs/layout/constants.js';
 import { bitMsb } from '../util/struct.js';
 import { Volume } from '../fs/volume.js';
+import { walkChain } from '../fs/recovery.js';
 import { type FsckFinding, type FsckOptions, type FsckReport, emptyStats, report } from './report.js';
 import { FsckRun, errText, isBadData } from './state.js';
 import { checkCursegs, checkOrphans, scanNat, scanSit } from './scan.js';
@@ -56,6 +57,7 @@ export function checkAll(r: FsckRun): void {
   }
   r.opts.progress?.(r.stats.nodes, total());
   verify(r);
+  checkChain(r);
   checkQuotaFiles(r);
 }
 
@@ -110,11 +112,29 @@ export function verify(r: FsckRun): void {
   if (r.stats.freeSegments !== h.free_segment_count) r.add('FREE_SEGMENT_COUNT', `CP free_segment_count is ${h.free_segment_count}, the SIT has ${r.stats.freeSegments} free segments`);
 }
 
+/**
+ * The roll-forward chain Linux replays at mount (fsck.f2fs 1.15 does not look at it): a loop makes the kernel's
+ * find_fsync_dnodes fail, and with it the mount.
+ */
+export function checkChain(r: FsckRun): void {
+  r.guard('FSYNC_CHAIN', 'roll-forward chain', {}, () => {
+    const chain = walkChain(r.vol);
+    if (!chain.looped) return;
+    r.add('FSYNC_CHAIN', `roll-forward chain from block ${chain.start}: ${chain.end.why} at block ${chain.end.blkaddr}`, { blkaddr: chain.end.blkaddr });
+    r.fix({ kind: 'fsync-chain' });
+  });
+}
+
 /** Features whose on-disk rules this checker knows; on an image with others it would report their structures as damage. */
 const CHECKED_FEATURES = WRITE_FEATURES;
 
 /** Checks an opened volume (read-only: nothing is written). Run it on a freshly opened volume: it reads the on-disk state. */
 export function fsck(vol: Volume, opts: FsckOptions = {}): FsckReport {
+  return checkVolume(vol, opts).report;
+}
+
+/** fsck with the run's state kept (fsck --fix repairs from it). */
+export function checkVolume(vol: Volume, opts: FsckOptions): { run: FsckRun; report: FsckReport } {
   const unchecked = vol.sb.feature & ~CHECKED_FEATURES;
   if (unchecked) fail('UNSUPPORTED', `fsck cannot fully check this image yet: it does not know the on-disk rules of ${featureNames(unchecked).join(', ')}`, { feature: vol.sb.feature });
   const encoding = encodingProblem(vol.sb);
@@ -127,7 +147,7 @@ export function fsck(vol: Volume, opts: FsckOptions = {}): FsckReport {
     if (!isBadData(e)) throw e;
     r.add('CHECK_ABORTED', `check stopped: ${errText(e)}`);
   }
-  return report(r.errors, r.findings, r.truncated, r.counts, r.stats, t0);
+  return { run: r, report: report(r.errors, r.findings, r.truncated, r.counts, r.stats, t0) };
 }
 
 /** Opens `image` read-only and checks it; an image that cannot be mounted gives one MOUNT_FAILED finding. */

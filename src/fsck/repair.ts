@@ -10,20 +10,21 @@
 // check is clean, when a pass finds nothing it knows how to repair, or after MAX_PASSES.
 import { writeCheckpoint } from '../fs/checkpoint.js';
 import { writePage } from '../fs/data.js';
-import { inlineArea } from '../fs/dir.js';
-import { editInode } from '../fs/inode.js';
+import { addEntry, inlineArea, setLink } from '../fs/dir.js';
+import { editInode, isDir, type InodeInfo } from '../fs/inode.js';
 import { BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, isNodeSegType } from '../fs/layout/constants.js';
-import { blockArea, slotsFor, type DentryArea } from '../fs/layout/dentry.js';
+import { FileType, blockArea, fileTypeOfMode, slotsFor, type DentryArea } from '../fs/layout/dentry.js';
 import { I_ADDR_OFFSET, InodeExtra, NODE_FOOTER_OFFSET, NodeFooter, footerOfs, makeFooterFlag, writeSlot } from '../fs/layout/node.js';
 import { sitVblocks } from '../fs/layout/sit.js';
 import type { Volume } from '../fs/volume.js';
 import { bitLsb, bitMsb, popcount } from '../util/struct.js';
-import { checkAll, fsck } from './fsck.js';
+import { checkVolume } from './fsck.js';
 import { type FsckCode, type FsckOptions, type FsckReport } from './report.js';
-import { FsckRun, errText, isBadData, type Repair } from './state.js';
+import { FsckRun, isBadData, type Repair } from './state.js';
 import { rebuildQuotaFiles } from './quota.js';
 
-const MAX_PASSES = 6;
+const MAX_PASSES = 8;
+const LOST_FOUND = 'lost+found';
 const QUOTA_CODES: readonly FsckCode[] = ['QUOTA_MISMATCH', 'QUOTA_FILE_CORRUPT', 'QUOTA_NEED_FSCK'];
 
 export interface FsckFixReport extends FsckReport {
@@ -33,38 +34,28 @@ export interface FsckFixReport extends FsckReport {
   unfixed: string | null;
 }
 
-/** Checks, repairs what the findings name, and checks again (on a volume opened for writing). */
+/** Checks, repairs what the findings name, and checks again until clean (on a volume opened for writing). */
 export function fsckFix(vol: Volume, opts: FsckOptions = {}): FsckFixReport {
-  const first = fsck(vol, opts);
-  if (first.ok) return { ...first, fixed: [], unfixed: null };
-  vol.requireWritable();
+  // A clean check but for quota_need_fsck (a warning) still rebuilds the quota files, as fsck.f2fs -a does.
+  const needsFix = (rep: FsckReport) => !rep.ok || QUOTA_CODES.some((c) => rep.counts[c]);
   const fixed = new Map<string, number>();
-  let stuck: string | null = null;
-  for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const r = new FsckRun(vol, { maxFindings: 0 });
-    try {
-      checkAll(r);
-    } catch (e) {
-      if (!isBadData(e)) throw e;
-      r.add('CHECK_ABORTED', `check stopped: ${errText(e)}`);
-    }
-    if (r.errors === 0) break;
-    const done = repairPass(vol, r);
+  const list = () => [...fixed].map(([what, n]) => (n > 1 ? `${what} (${n} passes)` : what));
+  for (let pass = 0; ; pass++) {
+    const { run, report } = checkVolume(vol, opts);
+    if (!needsFix(report)) return { ...report, fixed: list(), unfixed: null };
+    if (pass === MAX_PASSES) return { ...report, fixed: list(), unfixed: `still damaged after ${MAX_PASSES} repair passes` };
+    vol.requireWritable();
+    const done = repairPass(vol, run);
+    if (!done.length) return { ...report, fixed: list(), unfixed: `no repair known for ${Object.keys(report.counts).join(', ')}` };
     for (const d of done) fixed.set(d, (fixed.get(d) ?? 0) + 1);
-    if (!done.length) {
-      stuck = `no repair known for ${Object.keys(r.counts).join(', ')}`;
-      break;
-    }
   }
-  const last = fsck(vol, opts);
-  const list = [...fixed].map(([what, n]) => (n > 1 ? `${what} (${n} passes)` : what));
-  return { ...last, fixed: list, unfixed: last.ok ? null : (stuck ?? `still damaged after ${MAX_PASSES} repair passes`) };
 }
 
 /** One pass over a finished check: tables, then the recorded repairs, then a checkpoint. Returns what it did. */
 function repairPass(vol: Volume, r: FsckRun): string[] {
   const done = new Set<string>();
-  const quotaOnly = Object.keys(r.counts).every((c) => QUOTA_CODES.includes(c as FsckCode) || r.counts[c as FsckCode] === 0) && r.repairs.length === 0;
+  // The quota files are counted from the tree: rebuilt once nothing else is wrong.
+  const quotaOnly = r.repairs.length === 0 && r.errors === (r.counts.QUOTA_MISMATCH ?? 0) + (r.counts.QUOTA_FILE_CORRUPT ?? 0);
   if (quotaOnly) {
     if (!vol.quota) return [];
     rebuildQuotaFiles(vol);
@@ -73,7 +64,7 @@ function repairPass(vol: Volume, r: FsckRun): string[] {
   // A repair below that makes an inode reachable again (its NAT entry, its extra size) leaves the tables alone this
   // pass: rebuilt now, they would free that inode's blocks, which new writes could then take.
   const revives = r.repairs.some((x) => x.kind === 'nat-ino' || (x.kind === 'inode' && x.field === 'i_extra_isize'));
-  if (!revives) rebuildTables(vol, r, done);
+  if (!revives && !reconnect(vol, r, done)) rebuildTables(vol, r, done);
   for (const x of r.repairs) {
     try {
       const what = apply(vol, x);
@@ -85,6 +76,51 @@ function repairPass(vol: Volume, r: FsckRun): string[] {
   }
   writeCheckpoint(vol, { umount: true, sitBlocks: true });
   return [...done];
+}
+
+/**
+ * fsck_reconnect_file: unreachable inodes that still make sense (a known file type, links left) get an entry "#ino" in
+ * /lost+found, only the top of each unreachable subtree (not what an unreachable directory names). Their blocks are
+ * not in this pass's tree, so the tables wait for the next pass. Returns whether any was reconnected.
+ */
+function reconnect(vol: Volume, r: FsckRun, done: Set<string>): boolean {
+  const root = vol.inode(vol.sb.root_ino);
+  const lf = vol.lookup(root, Buffer.from(LOST_FOUND));
+  if (!lf || lf.fileType !== FileType.DIR) return false;
+  const found: InodeInfo[] = [];
+  for (let nid = 0; nid < r.maxNid; nid++) {
+    if (!bitMsb.test(r.natLive, nid) || vol.nm.getNat(nid).ino !== nid || nid === lf.ino) continue;
+    try {
+      const info = vol.inode(nid);
+      if (fileTypeOfMode(info.inode.i_mode) !== FileType.UNKNOWN && info.inode.i_links > 0 && !vol.orphanSet.has(nid)) found.push(info);
+    } catch (e) {
+      if (!isBadData(e)) throw e; // not an inode that can be read: freed as unreachable
+    }
+  }
+  const named = new Set<number>();
+  for (const info of found) {
+    if (!isDir(info.inode.i_mode)) continue;
+    try {
+      for (const d of vol.dirs.rawEntries(info)) if (d.name.toString() !== '.' && d.name.toString() !== '..') named.add(d.ino);
+    } catch (e) {
+      if (!isBadData(e)) throw e;
+    }
+  }
+  let n = 0;
+  for (const info of found) {
+    if (named.has(info.ino)) continue;
+    const ft = fileTypeOfMode(info.inode.i_mode);
+    addEntry(vol, lf.ino, Buffer.from(`#${info.ino}`), info.ino, ft);
+    editInode(vol.nm.nodeForUpdate(info.ino), (i) => void (i.i_pino = lf.ino));
+    if (ft === FileType.DIR) {
+      const dd = vol.lookup(vol.inode(info.ino), Buffer.from('..'));
+      if (dd) setLink(vol, info.ino, dd, lf.ino, FileType.DIR);
+      editInode(vol.nm.nodeForUpdate(lf.ino), (i) => void i.i_links++);
+    }
+    n++;
+  }
+  if (n) done.add(`unreachable inodes reconnected in /${LOST_FOUND}`);
+  return n > 0;
 }
 
 /** NAT, SIT, checkpoint counts and orphan list as the checked tree says they must be. */
@@ -145,6 +181,8 @@ function apply(vol: Volume, x: Repair): string | null {
     case 'nat-ino':
       vol.nm.setNodeAddr(x.nid, x.ino, vol.nm.getNat(x.nid).block_addr);
       return 'NAT entry ino corrected from the node footer';
+    case 'fsync-chain':
+      return 'looped roll-forward chain discarded (the new checkpoint supersedes it)';
     case 'orphan-drop':
       vol.orphanSet.delete(x.ino);
       return 'bad orphan entries dropped';

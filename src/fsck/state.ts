@@ -75,7 +75,8 @@ export type Repair =
   | { kind: 'nat-ino'; nid: number; ino: number }
   | { kind: 'ssa'; blkaddr: number; entry: SummaryEntry }
   | { kind: 'ssa-type'; segno: number; type: number }
-  | { kind: 'orphan-drop'; ino: number };
+  | { kind: 'orphan-drop'; ino: number }
+  | { kind: 'fsync-chain' };
 
 export const SUMMARY_CACHE = 64;
 
