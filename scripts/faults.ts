@@ -18,7 +18,7 @@ import { mkdir, symlink, link, writePath, xattrSetPath } from '../src/fs/ops.js'
 import { createOrphan } from '../src/fs/namei.js';
 import { writeFile } from '../src/fs/file.js';
 import { BLKSIZE, BLOCKS_PER_SEG, CursegType } from '../src/fs/layout/constants.js';
-import { blockArea } from '../src/fs/layout/dentry.js';
+import { DentryBlock, blockArea } from '../src/fs/layout/dentry.js';
 import { OrphanBlock } from '../src/fs/layout/checkpoint.js';
 import { sitVblocks } from '../src/fs/layout/sit.js';
 import { bitLsb } from '../src/util/struct.js';
@@ -173,6 +173,9 @@ export interface FaultCase {
 const node = (s: SeedInfo, p: string) => `<${s.ino[p]}>`;
 /** Bit `bit` of byte `byte` of a block, as zapBlock --flip counts them (LSB first within a byte). */
 const bitOf = (byte: number, bit: number) => byte * 8 + bit;
+/** Where the slot bitmap of a dentry block and the ino array of an orphan block start. */
+const BITMAP = DentryBlock.offsets.dentry_bitmap;
+const ORPHAN_INO = OrphanBlock.offsets.ino;
 
 /** Makes the u32 at byte `at` of block `blk`, now `from`, read `to` by flipping the bits that differ (zapBlock --flip). */
 function flipTo(dev: BlockDevice, blk: number, at: number, from: number, to: number): void {
@@ -235,9 +238,9 @@ export const CASES: FaultCase[] = [
   { name: 'dentry-name-len-big', what: 'name_len 300', inject: (d) => void setDentry(d, '/d/e', 'f', 'name_len', '300') },
   { name: 'dentry-ino-free', what: 'entry naming an unallocated inode', inject: (d) => void setDentry(d, '/many', many(11), 'ino', '2000') },
   { name: 'dentry-file-type', what: 'file_type of an entry 9', inject: (d) => void setDentry(d, '/d', 'small', 'file_type', '9') },
-  { name: 'dentry-bitmap-clear', what: 'bitmap bit of a used slot cleared (the entry vanishes)', inject: (d, s) => void zapBlock(d, s.dentryBlk, { flip: bitOf(0, s.manySlot) }) },
-  { name: 'dentry-bitmap-set', what: 'bitmap bit of a free slot set (in /lost+found)', inject: (d, s) => void zapBlock(d, s.lostFoundBlk, { flip: bitOf(0, 5) }) },
-  { name: 'dots-missing', what: "'.' and '..' of a dentry block cleared from the bitmap", inject: (d, s) => void zapBlock(d, s.dentryBlk, { flip: bitOf(0, 0) }) },
+  { name: 'dentry-bitmap-clear', what: 'bitmap bit of a used slot cleared (the entry vanishes)', inject: (d, s) => void zapBlock(d, s.dentryBlk, { flip: bitOf(BITMAP, s.manySlot) }) },
+  { name: 'dentry-bitmap-set', what: 'bitmap bit of a free slot set (in /lost+found)', inject: (d, s) => void zapBlock(d, s.lostFoundBlk, { flip: bitOf(BITMAP, 5) }) },
+  { name: 'dots-missing', what: "'.' and '..' of a dentry block cleared from the bitmap", inject: (d, s) => void zapBlock(d, s.dentryBlk, { flip: bitOf(BITMAP, 0) }) },
   { name: 'dotdot-wrong', what: "'..' names another directory", inject: (d, s) => void setDentry(d, '/d/e', '..', 'ino', String(s.ino['/many'])) },
   { name: 'dir-cycle', what: 'an entry names its grandparent directory', inject: (d, s) => void setDentry(d, '/d/e', 'f', 'ino', String(s.ino['/d'])) },
   { name: 'dir-to-root', what: 'an entry names the root', inject: (d, s) => void setDentry(d, '/d/e/f', 'deep', 'ino', String(s.ino['/'])) },
@@ -249,9 +252,9 @@ export const CASES: FaultCase[] = [
   // roll-forward chain and orphans
   { name: 'fsync-loop', what: 'fsync chain: the last node points back at the first', inject: (d, s) => void setNode(d, s.chain.at(-1)!.nid, 'next_blkaddr', String(s.chain[0].blkaddr), { blkaddr: s.chain.at(-1)!.blkaddr }) },
   { name: 'orphan-links', what: 'orphan inode with i_links 1', inject: (d, s) => void setInode(d, `<${s.orphan}>`, 'i_links', '1') },
-  { name: 'orphan-ino-range', what: 'orphan list entry out of range', inject: (d, s) => void zapBlock(d, s.orphanBlk, { flip: bitOf(2, 4) }) },
+  { name: 'orphan-ino-range', what: 'orphan list entry out of range', inject: (d, s) => void zapBlock(d, s.orphanBlk, { flip: bitOf(ORPHAN_INO + 2, 4) }) },
   { name: 'orphan-count', what: 'orphan block entry_count past the block', inject: (d, s) => void zapBlock(d, s.orphanBlk, { flip: bitOf(s.orphanCountByte + 1, 3) }) },
-  { name: 'orphan-linked', what: 'an orphan entry naming a linked file', inject: (d, s) => flipTo(d, s.orphanBlk, 0, s.orphan, s.ino['/d/e/f/deep']) },
+  { name: 'orphan-linked', what: 'an orphan entry naming a linked file', inject: (d, s) => flipTo(d, s.orphanBlk, ORPHAN_INO, s.orphan, s.ino['/d/e/f/deep']) },
 ];
 
 /** fsck.f2fs 1.15 --dry-run: clean when it exits 0 with no [Fail] or [ASSERT] line (as the test helpers judge it). */

@@ -1,14 +1,16 @@
 // fsck --fix (fsck.f2fs -f -y's repairs, through the library): each pass checks the volume, then
-//   1. rebuilds the tables from the tree it checked: unreachable NAT entries freed, every SIT entry made to hold exactly
-//      the blocks the tree references (a type matching what they are), wrong SSA entries and footers rewritten, the
-//      checkpoint counts taken from the tree, broken orphan entries dropped;
+//   1. reconnects unreachable inodes in /lost+found, or else rebuilds the tables from the tree it checked: unreachable
+//      NAT entries freed, every SIT entry made to hold exactly the blocks the tree references (a type matching what
+//      they are), the checkpoint counts taken from the tree;
 //   2. applies the repairs the checker recorded against a structure and index (state.ts Repair): dentries dropped or
 //      corrected, bad node and data pointers cleared, inode fields (i_links, i_blocks, i_size, i_pino, i_extra_isize,
-//      flags, checksum) corrected, NAT ino fixed from a consistent footer;
+//      flags, checksum) corrected, NAT ino fixed from a consistent footer, SSA entries and footers rewritten, bad
+//      orphan entries dropped;
 //   3. writes a checkpoint (node blocks and dentry pages go out through the normal write path).
 // What one pass drops (a dentry, a pointer) leaves objects unreachable; the next pass frees them. Passes stop when the
 // check is clean, when a pass finds nothing it knows how to repair, or after MAX_PASSES.
 import { writeCheckpoint } from '../fs/checkpoint.js';
+import { pendingRollForward } from '../fs/recovery.js';
 import { writePage } from '../fs/data.js';
 import { addEntry, inlineArea, setLink } from '../fs/dir.js';
 import { editInode, isDir, type InodeInfo } from '../fs/inode.js';
@@ -45,6 +47,9 @@ export function fsckFix(vol: Volume, opts: FsckOptions = {}): FsckFixReport {
     if (!needsFix(report)) return { ...report, fixed: list(), unfixed: null };
     if (pass === MAX_PASSES) return { ...report, fixed: list(), unfixed: `still damaged after ${MAX_PASSES} repair passes` };
     vol.requireWritable();
+    // The checkpoints written below supersede a roll-forward chain: say so when it held fsynced data worth replaying.
+    const pending = pass === 0 && !report.counts.FSYNC_CHAIN ? pendingRollForward(vol) : 0;
+    if (pending) fixed.set(`${pending} fsynced node blocks waiting for roll-forward were dropped (run recover before --fix to keep them)`, 1);
     const done = repairPass(vol, run);
     if (!done.length) return { ...report, fixed: list(), unfixed: `no repair known for ${Object.keys(report.counts).join(', ')}` };
     for (const d of done) fixed.set(d, (fixed.get(d) ?? 0) + 1);
