@@ -9,14 +9,14 @@ import { bitMsb } from '../util/struct.js';
 import { Feature } from '../fs/layout/superblock.js';
 import { inlineArea } from '../fs/dir.js';
 import { readInodeInfo, gcFailures, inodeAddr, type InodeInfo } from '../fs/inode.js';
-
-const iInline = Inode.field('i_inline');
 import { type FsckCode } from './report.js';
 import { NodePage, walkNodeTree } from '../fs/node.js';
 import { FsckRun, errText, isBadData, type FileState, type NodeKind, type NodeRef, type Repair, type Where } from './state.js';
 import { checkDentries } from './dentries.js';
 import { addInodeUsage } from '../fs/quota.js';
 import { checkComprBlocks, comprCount, comprSlot } from './compress.js';
+
+const iInline = Inode.field('i_inline');
 
 /** claim's node kind for a subtree of each depth. */
 const SPAN_KINDS = ['direct', 'indirect', 'dind'] as const;
@@ -122,8 +122,7 @@ export function claim(r: FsckRun, nid: number, kind: NodeKind, where: Where & { 
   else if (fIno !== ne.ino) {
     problem = ['NODE_FOOTER_MISMATCH', `${what}: block ${blkaddr} has footer ino ${fIno}, the NAT says ${ne.ino}`];
     repair = natFix(blkaddr);
-  }
-  else if (kind === 'inode' && fNid !== fIno) problem = ['NODE_TYPE_MISMATCH', `${what}: block ${blkaddr} is not an inode (footer ino ${fIno})`];
+  } else if (kind === 'inode' && fNid !== fIno) problem = ['NODE_TYPE_MISMATCH', `${what}: block ${blkaddr} is not an inode (footer ino ${fIno})`];
   else if (kind !== 'inode' && fNid === fIno) problem = ['NODE_TYPE_MISMATCH', `${what}: block ${blkaddr} is an inode`];
   else if (kind !== 'inode' && fIno !== w.ino) problem = ['NODE_FOOTER_MISMATCH', `${what}: block ${blkaddr} belongs to inode ${fIno}`];
   else if (kind === 'xattr' && ofs !== XATTR_NODE_OFFSET) problem = ['NODE_TYPE_MISMATCH', `${what}: footer offset ${ofs} is not the xattr node offset`];
