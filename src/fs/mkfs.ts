@@ -441,7 +441,7 @@ function quotaNids(features: number): number[] {
 /* ---------------------------------------------------------------- block builders ---------------------------------------------------------------- */
 
 /** calc_extra_isize: the smallest extra area holding every field the features use. */
-function extraIsize(features: number): number {
+export function extraIsize(features: number): number {
   let end = InodeExtra.offsets.i_projid;
   if (features & Feature.PRJQUOTA) end = InodeExtra.offsets.i_inode_checksum;
   if (features & Feature.INODE_CHKSUM) end = InodeExtra.offsets.i_crtime;

@@ -423,6 +423,21 @@ export class SegmentManager {
     this.putSsa(segno, sum);
   }
 
+  /** The summary footer's entry type of a segment (fsck --fix, for a segment whose summary says the other kind). */
+  setSummaryType(segno: number, type: number): void {
+    const c = this.cursegOf(segno);
+    const sum = c ? this.cursegSummary(c.type) : this.summaryOf(segno).sum;
+    sum.footer = { ...sum.footer, entry_type: type };
+    if (!c) this.putSsa(segno, sum);
+  }
+
+  /** Sets a segment's SIT entry outright, without reading the old one (fsck --fix: the entry the checked tree needs). */
+  replaceSit(segno: number, se: SitEntry): void {
+    this.check.segno(segno, 'SIT repair');
+    this.sitDirty.set(segno, { vblocks: se.vblocks, valid_map: Buffer.from(se.valid_map), mtime: se.mtime });
+    this.notePartial(segno, sitValidBlocks(se.vblocks));
+  }
+
   private putSsa(segno: number, sum: SummaryBlock): void {
     this.dirtySsa.set(segno, sum);
     if (this.dirtySsa.size > MAX_DIRTY_SSA) this.writeSsa();

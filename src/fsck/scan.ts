@@ -171,12 +171,14 @@ export function checkOrphans(r: FsckRun): void {
   for (const ino of inos) {
     r.stats.orphans++;
     const path = `<orphan ${ino}>`;
-    const ref = claim(r, ino, 'inode', { path });
+    const drop = { kind: 'orphan-drop', ino } as const;
+    const ref = claim(r, ino, 'inode', { path }, drop);
     if (!ref) continue;
     if (ref.again) {
       r.add('NODE_DUPLICATE', `orphan inode ${ino} is listed twice`, { ino, path });
+      r.fix(drop);
       continue;
     }
-    processInode(r, ref, 'orphan', { path });
+    if (!processInode(r, ref, 'orphan', { path })) r.fix(drop);
   }
 }

@@ -34,6 +34,13 @@ export class SparseBitmap {
     for (let j = 0; j < src.length; j++) c[at + j] |= src[j];
   }
 
+  /** A copy of `len` bytes from bit `n` (a multiple of 8, not crossing a chunk). */
+  bytesAt(n: number, len: number): Buffer {
+    const c = this.chunks.get(Math.floor(n / CHUNK_BITS));
+    const at = (n % CHUNK_BITS) >> 3;
+    return c ? Buffer.from(c.subarray(at, at + len)) : Buffer.alloc(len);
+  }
+
   /** Set bits in ascending order. */
   *ones(): Generator<number> {
     for (const k of [...this.chunks.keys()].sort((a, b) => a - b)) {
