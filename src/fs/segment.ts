@@ -354,7 +354,8 @@ export class SegmentManager {
   }
 
   /** A segment free now and in the last checkpoint (in range, not a log, not prefree). */
-  private isFreeSegment(segno: number): boolean {
+  /** Free for the allocator: no valid block, not a log's segment, not waiting as prefree (free_segment_count counts these). */
+  isFreeSegment(segno: number): boolean {
     return segno < this.geo.mainSegments && !this.prefree.has(segno) && !this.cursegOf(segno) && this.getSit(segno).valid === 0;
   }
 
