@@ -7,7 +7,8 @@
 // classes as the CLI, so a mutant costs milliseconds instead of a process start per command. Seeds are held in
 // memory; each mutant is written (sparse) to a tmpfs file. Findings:
 //   crash     exit 70 (an unexpected exception) or anything thrown out of a command run
-//   hang      one command ran 10 s without finishing: the watchdog terminates the thread and starts a new one
+//   hang      one command ran 10 s without finishing: the watchdog terminates the thread and starts a new one, which
+//             runs that mutant again with 30 s per command (a busy machine is not a hang: counted as `slow`)
 //   memory    the thread hit its 1 GiB heap limit
 //   ro-write  a read-only command changed the image file or tried to write (EROFS)
 //   escape    rdump left a host entry outside its target directory
@@ -55,6 +56,8 @@ export interface FuzzReport {
   seeds: Record<string, number>;
   /** Command runs judged. */
   commands: number;
+  /** Mutants with a command past the time limit that finished when run again alone (a busy machine, not a hang). */
+  slow: number;
   /** Milliseconds spent per command name (first word), over the campaign. */
   msPerCommand: Record<string, number>;
   /** Milliseconds spent per seed, over the campaign. */
@@ -226,12 +229,14 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const t0 = Date.now();
   fs.mkdirSync(opts.work, { recursive: true });
   const seeds = await makeSeeds(opts.work, { fixtures: opts.fixtures });
-  const report: FuzzReport = { mutants: 0, kinds: {}, seeds: {}, commands: 0, msPerCommand: {}, msPerSeed: {}, counts: { ok: 0, crash: 0, hang: 0, memory: 0, 'ro-write': 0, escape: 0 }, findings: [], ms: 0 };
+  const report: FuzzReport = { mutants: 0, kinds: {}, seeds: {}, commands: 0, slow: 0, msPerCommand: {}, msPerSeed: {}, counts: { ok: 0, crash: 0, hang: 0, memory: 0, 'ro-write': 0, escape: 0 }, findings: [], ms: 0 };
   const from = opts.from ?? 0;
   const end = from + opts.count;
   const deadline = opts.minutes !== undefined ? t0 + opts.minutes * 60_000 : Infinity;
   let next = from;
   let lastLog = Date.now();
+  /** Mutants whose command ran past the limit, to run again alone with 3× the limit before calling it a hang (the machine may just be busy). */
+  const recheck: number[] = [];
 
   const found = (f: Omit<Finding, 'image'>, image: string) => {
     const keep = path.join(opts.work, `finding-${report.findings.length}-${f.verdict}-m${f.mutant}.img`);
@@ -258,6 +263,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
 
   await new Promise<void>((resolve, reject) => {
     let live = 0;
+    const more = () => recheck.length > 0 || (next < end && Date.now() < deadline);
     const start = (k: number) => {
       const dir = path.join(opts.work, `w${k}`);
       const entry = pathToFileURL(path.join(ROOT, 'scripts/fuzz-worker.ts')).href;
@@ -270,13 +276,19 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
       let current: { m: number; command: string; mutation: string; since: number } | undefined;
       let seedOf = '';
       let stopped = false;
+      /** The mutant this thread runs is a recheck (3× the limit). */
+      let rechecking = false;
       const watchdog = setInterval(() => {
-        if (current && Date.now() - current.since > LIMIT_MS) {
+        if (current && Date.now() - current.since > (rechecking ? 3 * LIMIT_MS : LIMIT_MS)) {
           const c = current;
           current = undefined;
-          found({ mutant: c.m, seed: seedOf, mutation: c.mutation, command: c.command, verdict: 'hang', detail: `no end within ${LIMIT_MS} ms` }, path.join(dir, 'mutant.img'));
-          report.commands++;
-          tally(c.m, seedOf, c.mutation);
+          if (rechecking) {
+            found({ mutant: c.m, seed: seedOf, mutation: c.mutation, command: c.command, verdict: 'hang', detail: `no end within ${LIMIT_MS} ms, nor within ${3 * LIMIT_MS} ms alone again` }, path.join(dir, 'mutant.img'));
+            report.commands++;
+            tally(c.m, seedOf, c.mutation);
+          } else {
+            recheck.push(c.m);
+          }
           replace();
         }
       }, 250);
@@ -289,7 +301,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
       };
       const replace = () => {
         stop();
-        if (next < end && Date.now() < deadline) start(k);
+        if (more()) start(k);
         else if (live === 0) resolve();
       };
       w.on('message', (msg: WorkerMessage) => {
@@ -298,6 +310,10 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
           seedOf = msg.seed;
         } else if (msg.type === 'done') {
           current = undefined;
+          if (rechecking) {
+            report.slow++;
+            opts.log?.(`mutant ${msg.m} [${msg.seed}] (${msg.mutation}): slow, not a hang: done within ${3 * LIMIT_MS} ms when run again`);
+          }
           for (const r of msg.results as CommandResult[]) {
             report.commands++;
             const name = r.command.split(' ')[0];
@@ -309,7 +325,9 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
           }
           tally(msg.m, msg.seed, msg.mutation);
         } else if (msg.type === 'ready') {
-          if (next < end && Date.now() < deadline) w.postMessage({ type: 'mutant', m: next++ });
+          rechecking = recheck.length > 0;
+          if (rechecking) w.postMessage({ type: 'mutant', m: recheck.shift() });
+          else if (next < end && Date.now() < deadline) w.postMessage({ type: 'mutant', m: next++ });
           else {
             stop();
             if (live === 0) resolve();

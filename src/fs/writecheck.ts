@@ -25,7 +25,7 @@ export function writeProblems(vol: Volume): string[] {
     }
     valid += se.valid;
     if (isNodeSegType(se.type)) nodeBlocks += se.valid;
-    if (vol.sm.isFreeSegment(segno)) free++;
+    if (se.valid === 0 && vol.sm.isFreeSegment(segno)) free++;
   }
   // The checkpoint's counts agree with the SIT (f2fs's build_sit_entries, fsck.f2fs's fsck_chk_meta): a checkpoint
   // written from them would carry the disagreement on, and the allocator trusts free_segment_count. valid_block_count
