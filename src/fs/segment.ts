@@ -353,8 +353,7 @@ export class SegmentManager {
     if (this.getSit(old).valid === 0) this.prefree.add(old);
   }
 
-  /** A segment free now and in the last checkpoint (in range, not a log, not prefree). */
-  /** Free for the allocator: no valid block, not a log's segment, not waiting as prefree (free_segment_count counts these). */
+  /** A segment free now and in the last checkpoint (in range, not a log, not prefree): what free_segment_count counts. */
   isFreeSegment(segno: number): boolean {
     return segno < this.geo.mainSegments && !this.prefree.has(segno) && !this.cursegOf(segno) && this.getSit(segno).valid === 0;
   }
