@@ -128,6 +128,13 @@ export const modeFlag = () =>
     helpGroup: 'WRITE',
   })();
 
+/** --force of the writers (mutating commands, writable sessions): write to an image found damaged where writes rely on it. */
+export const forceFlag = () =>
+  Flags.boolean({
+    description: 'Write even though the image is damaged where writes rely on it (checkpoint counts against the SIT, the NAT entries of the nodes written); without it such an image is refused (CORRUPT, exit 3) and left unchanged.',
+    helpGroup: 'WRITE',
+  });
+
 /** The raw master keys named by --key. */
 export function readKeys(files: string[] | undefined): Buffer[] {
   return (files ?? []).map((f) => {

@@ -164,12 +164,20 @@ export class NodeManager {
     return raw;
   }
 
+  /**
+   * Set by a guarded writable open (src/fs/writecheck.ts): checks a node's block as the checkpoint has it before a
+   * write rewrites or frees it; throws when the block is not that node's live block.
+   */
+  touchCheck: ((nid: number, blkaddr: number) => void) | null = null;
+
   /** The node's block as a mutable dirty copy (read from its log the first time). */
   nodeForUpdate(nid: number): Buffer {
     this.bump(nid);
     let raw = this.dirtyNodes.get(nid);
     if (!raw) {
-      raw = Buffer.from(this.readNode(nid).raw);
+      const page = this.readNode(nid);
+      if (this.touchCheck && this.natSource(nid) !== 'session') this.touchCheck(nid, page.blkaddr);
+      raw = Buffer.from(page.raw);
       this.dirtyNodes.set(nid, raw);
     }
     return raw;
@@ -178,6 +186,7 @@ export class NodeManager {
   /** Frees a node: its block is invalidated by the caller's segment manager, the NAT entry cleared with the version bumped. */
   freeNode(nid: number, invalidate: (blkaddr: number) => void): void {
     const ne = this.getNat(nid);
+    if (this.touchCheck && this.natSource(nid) !== 'session' && ne.block_addr !== NEW_ADDR && ne.block_addr !== 0) this.touchCheck(nid, ne.block_addr);
     this.bump(nid);
     if (ne.block_addr !== NEW_ADDR && ne.block_addr !== 0) invalidate(ne.block_addr);
     this.dirtyNodes.delete(nid);

@@ -398,8 +398,8 @@ export class SegmentManager {
     if (this.getSit(old).valid === 0) this.prefree.add(old);
   }
 
-  /** A segment free now and in the last checkpoint (in range, not a log, not prefree). */
-  private isFreeSegment(segno: number): boolean {
+  /** A segment free now and in the last checkpoint (in range, not a log, not prefree): what free_segment_count counts. */
+  isFreeSegment(segno: number): boolean {
     return segno >= this.allocWindow.lo && segno < this.allocWindow.hi && !this.prefree.has(segno) && !this.cursegOf(segno) && this.getSit(segno).valid === 0;
   }
 
