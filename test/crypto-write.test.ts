@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFixture, type FixtureEntry } from '../fixtures/load.js';
+import { chainBytes } from '../fixtures/make-fixtures.js';
 import { ctsCbcDecrypt, ctsCbcEncrypt, decodeContext, encryptedSize, keyIdentifier } from '../src/fs/crypto.js';
 import { XATTR_INDEX_ENCRYPTION } from '../src/fs/layout/crypto.js';
 import { Advise, InlineFlag } from '../src/fs/layout/node.js';
@@ -27,16 +28,7 @@ const NOKEY = (JSON.parse(fs.readFileSync(path.join(SET, 'crypto.nokey.listing.j
 const V1_DESCRIPTOR = createHash('sha512').update(createHash('sha512').update(KEY).digest()).digest().subarray(0, 8).toString('hex');
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
-/** Deterministic bytes (a sha256 chain). */
-function bytes(seed: string, n: number): Buffer {
-  const out = Buffer.alloc(n);
-  let h = createHash('sha256').update(seed).digest();
-  for (let o = 0; o < n; o += 32) {
-    h.copy(out, o, 0, Math.min(32, n - o));
-    h = createHash('sha256').update(h).digest();
-  }
-  return out;
-}
+const bytes = chainBytes;
 
 /** Every file and symlink below `dirs`, by decrypted path: md5 of the contents or the target. */
 function ourView(img: string, dirs: string[]): Map<string, string> {
