@@ -111,7 +111,7 @@ export const globalFlags = {
     helpGroup: 'GLOBAL',
   }),
   key: Flags.string({
-    description: 'fscrypt master key: FILE holds the raw key (v2 keys are found by their identifier); encrypted names, contents and symlink targets read decrypted. Repeat for several keys.',
+    description: 'fscrypt master key: FILE holds the raw key (v2 keys are found by their identifier); encrypted names, contents and symlink targets read decrypted, and written encrypted. Repeat for several keys.',
     multiple: true,
     multipleNonGreedy: true,
     helpValue: 'FILE',

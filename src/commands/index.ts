@@ -47,6 +47,7 @@ import Truncate from './truncate.js';
 import Chmod from './chmod.js';
 import VerityEnable from './verity-enable.js';
 import Chown from './chown.js';
+import SetPolicy from './set-policy.js';
 import SetProject from './set-project.js';
 import SetTimes from './set-times.js';
 import XattrSet from './xattr-set.js';
@@ -157,6 +158,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   'release-cblocks': ReleaseCblocks,
   'reserve-cblocks': ReserveCblocks,
   chown: Chown,
+  'set-policy': SetPolicy,
   'set-project': SetProject,
   'set-times': SetTimes,
   'xattr-set': XattrSet,

@@ -87,7 +87,8 @@ export class DataReader {
     const last = Math.ceil(end / BLKSIZE);
     const raw = this.readPastEof(info, first * BLKSIZE, last * BLKSIZE);
     this.walk(info, first, last, (bidx, blkaddr) => {
-      if (blkaddr === NEW_ADDR) return;
+      // NEW_ADDR reads as zeros unless a dirty page (ciphertext, as written) stands there.
+      if (blkaddr === NEW_ADDR && !this.pages.get(info.ino, bidx)) return;
       const at = (bidx - first) * BLKSIZE;
       decrypt(bidx, raw.subarray(at, at + BLKSIZE)).copy(raw, at);
     });

@@ -51,6 +51,8 @@ export interface MkfsOptions {
   sizeBytes?: number;
   /** mkfs.f2fs -O names (each entry may itself be a comma list). */
   features?: string[];
+  /** -g android: mkfs.f2fs's Android defaults (ANDROID_FEATURES added to `features`, root owned by 0:0 as always here). */
+  android?: boolean;
   /** -C: filename encoding for casefolding, "utf8" or "utf8:strict" (sets the casefold feature, as mkfs.f2fs does). */
   encoding?: string;
   /** -l: volume label (at most 512 UTF-16 units). */
@@ -147,18 +149,20 @@ const WRITABLE: Partial<Record<string, number>> = {
   project_quota: Feature.PRJQUOTA,
   compression: Feature.COMPRESSION, // the bit alone: mkfs.f2fs 1.15 lays nothing else out for it
   casefold: Feature.CASEFOLD,
+  encrypt: Feature.ENCRYPT, // the bits alone too: policies and Merkle trees are per file, set later
+  verity: Feature.VERITY,
 };
+/** -g android (add_default_options, CONF_ANDROID, a host build): encrypt, quota (kernel_version_over is false off-device), project_quota, extra_attr, verity. */
+const ANDROID_FEATURES = Feature.ENCRYPT | Feature.QUOTA_INO | Feature.PRJQUOTA | Feature.EXTRA_ATTR | Feature.VERITY;
 const WHY_NOT: Record<string, string> = {
-  encrypt: 'encryption is not supported',
-  verity: 'fs-verity is not supported',
   ro: 'the read-only layout is not supported',
   blkzoned: 'zoned devices are not supported',
   atomic_write: 'atomic_write is not an mkfs feature',
 };
 const NEEDS_EXTRA_ATTR = Feature.INODE_CHKSUM | Feature.FLEXIBLE_INLINE_XATTR | Feature.INODE_CRTIME | Feature.PRJQUOTA | Feature.COMPRESSION;
 
-function parseFeatures(list: string[] | undefined): number {
-  let bits = 0;
+/** -O names over `bits` (what -g set); the extra_attr rule is checked after both, as f2fs_parse_options does. */
+function parseFeatures(list: string[] | undefined, bits: number): number {
   for (const item of list ?? []) {
     if (typeof item !== 'string') fail('USAGE', `feature names must be strings, got ${typeof item}`);
     for (const name of item.split(/[ ,]+/).filter(Boolean)) {
@@ -374,7 +378,7 @@ export interface MkfsPlan {
 }
 
 export function planMkfs(blockCount: number, opts: MkfsOptions = {}): MkfsPlan {
-  const asked = parseFeatures(opts.features);
+  const asked = parseFeatures(opts.features, opts.android ? ANDROID_FEATURES : 0);
   // f2fs_parse_options: quota brings the user and group quota inodes; project_quota its own, and the quota feature bit.
   const qfInos = quotaNids(asked);
   let features = asked & Feature.PRJQUOTA ? asked | Feature.QUOTA_INO : asked;
