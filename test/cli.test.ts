@@ -197,7 +197,7 @@ test('autocomplete: bash and zsh scripts complete our commands and their flags',
   const bash = path.join(functions, 'bash/f2fsdbg.bash');
   const bashText = fs.readFileSync(bash, 'utf8');
   assert.match(bashText, /^cat --json --io-stats --trace-io --wait --cache-mb --key --staged$/m);
-  assert.match(bashText, /^write [^\n]* --sync --timestamp --fs-mode --from --data --offset --append --truncate --mode --compress-ext --nocompress-ext --compress-algorithm --compress-log-size --compress-chksum$/m);
+  assert.match(bashText, /^write [^\n]* --sync --timestamp --fs-mode --force --from --data --offset --append --truncate --mode --compress-ext --nocompress-ext --compress-algorithm --compress-log-size --compress-chksum$/m);
   assert.not.match(bashText, /^autocomplete:script/m, 'hidden commands left out');
   const zsh = path.join(functions, 'zsh/_f2fsdbg');
   const zshText = fs.readFileSync(zsh, 'utf8');
