@@ -11,8 +11,10 @@ import {
   COMPRESS_CHKSUM,
   COMPRESS_HEADER_SIZE,
   COMPRESS_LEVEL_OFFSET,
+  COMPRESS_MAX,
   CompressAlgorithm,
   CompressData,
+  MAX_COMPRESS_LOG_SIZE,
   MIN_COMPRESS_LOG_SIZE,
   compressAlgorithmName,
 } from './layout/compress.js';
@@ -50,6 +52,16 @@ export function compressAttrs(info: InodeInfo): CompressAttrs | null {
     comprBlocks: e.i_compr_blocks,
     released: (info.inode.i_inline & InlineFlag.COMPRESS_RELEASED) !== 0,
   };
+}
+
+/** sanity_check_inode's compression rules (f2fs_iget refuses such an inode): why, or null. */
+export function igetCompressRefusal(info: InodeInfo): string | null {
+  if (!info.compressedFile) return null;
+  const e = info.extra!;
+  if (e.i_compress_algorithm >= COMPRESS_MAX) return `unsupported compress algorithm ${e.i_compress_algorithm}`;
+  if (e.i_compr_blocks > info.inode.i_blocks - 1) return `i_compr_blocks ${e.i_compr_blocks} exceeds its ${info.inode.i_blocks - 1} data blocks`;
+  if (e.i_log_cluster_size < MIN_COMPRESS_LOG_SIZE || e.i_log_cluster_size > MAX_COMPRESS_LOG_SIZE) return `unsupported log cluster size ${e.i_log_cluster_size}`;
+  return null;
 }
 
 /** A data slot that names a block on disk (__is_valid_data_blkaddr). */

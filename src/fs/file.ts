@@ -153,6 +153,8 @@ export function setAttr(vol: Volume, ino: number, change: AttrChange, times: Tim
 export function fsyncNeedsCheckpoint(vol: Volume, info: InodeInfo): string | null {
   const i = info.inode;
   if (!isReg(i.i_mode)) return 'not a regular file';
+  // CP_COMPRESSED: Linux never rolls a compressed file forward (recovery knows no clusters).
+  if (info.logClusterSize) return 'compressed file';
   if (i.i_links !== 1) return 'hard links';
   if (i.i_advise & Advise.LOST_PINO) return 'parent unknown (renamed or linked)';
   if (vol.nm.newSinceCp.has(i.i_pino)) return 'parent directory not checkpointed';
