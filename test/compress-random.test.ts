@@ -1,7 +1,7 @@
 // Randomised sessions on a compression image: seeded runs of writes (text that compresses, noise that does not,
 // zeros), appends, truncates (down and up), unlinks, fsyncs (a checkpoint for a compressed file) and
 // release/reserve-cblocks over compressed files (made by extension, by a +compression directory, with each
-// algorithm we compress with and cluster sizes 4 to 32 blocks) and plain ones. A model holds every file's bytes and
+// of the four algorithms and cluster sizes 4 to 32 blocks) and plain ones. A model holds every file's bytes and
 // predicts EPERM for writes to released files; every 40 operations a checkpoint, then a fresh Volume must read the
 // model's content and both fscks must pass (i_compr_blocks included). At the end Linux (qemu) reads the same content
 // and the same i_compr_blocks.
@@ -30,7 +30,7 @@ import { noiseBytes, textBytes } from '../fixtures/make-compress.js';
 const OPS = Number(process.env.CZ_RANDOM_OPS ?? 400);
 const SEEDS = (process.env.CZ_RANDOM_SEEDS ?? '11,12').split(',').map(Number);
 const EVERY = Number(process.env.CZ_CHECK_EVERY ?? 40);
-const ALGORITHMS = [CompressAlgorithm.LZ4, CompressAlgorithm.ZSTD];
+const ALGORITHMS = [CompressAlgorithm.LZO, CompressAlgorithm.LZ4, CompressAlgorithm.ZSTD, CompressAlgorithm.LZORLE];
 /** Compressed by extension (*.txt), by inheriting /z's flag, or plain. */
 const PATHS = ['/a.txt', '/b.txt', '/c.txt', '/d.txt', '/z/e', '/z/f', '/z/g', '/p', '/q'];
 
