@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { F2fsError } from '../src/errors.js';
 import { releaseCompressBlocks, reserveCompressBlocks } from '../src/fs/cblocks.js';
 import { loadCompressors } from '../src/fs/codecs/index.js';
 import { writeCheckpoint } from '../src/fs/checkpoint.js';
@@ -24,7 +23,7 @@ import { Volume } from '../src/fs/volume.js';
 import { fsckBoth } from './helpers/fsck.js';
 import { tmpPath } from './helpers/images.js';
 import { runInVm, vmAvailable } from './helpers/vm.js';
-import { Rng } from './helpers/workload.js';
+import { Rng, errCode } from './helpers/workload.js';
 import { noiseBytes, textBytes } from '../fixtures/make-compress.js';
 
 const OPS = Number(process.env.CZ_RANDOM_OPS ?? 400);
@@ -35,15 +34,6 @@ const ALGORITHMS = [CompressAlgorithm.LZO, CompressAlgorithm.LZ4, CompressAlgori
 const PATHS = ['/a.txt', '/b.txt', '/c.txt', '/d.txt', '/z/e', '/z/f', '/z/g', '/p', '/q'];
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
-const errCode = (fn: () => unknown): string => {
-  try {
-    fn();
-    return 'ok';
-  } catch (e) {
-    if (e instanceof F2fsError) return e.code;
-    throw e;
-  }
-};
 
 function content(r: Rng, len: number): Buffer {
   const kind = r.weighted<string>([

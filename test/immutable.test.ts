@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { F2fsError } from '../src/errors.js';
 import { FsFlag } from '../src/fs/layout/node.js';
 import { mkfsImage } from '../src/fs/mkfs.js';
 import { link, mkdir, move, remove, setAttrPath, setFlagsPath, truncatePath, writePath, xattrSetPath } from '../src/fs/ops.js';
@@ -14,6 +13,7 @@ import { isReg } from '../src/fs/inode.js';
 import { fsckBoth } from './helpers/fsck.js';
 import { tmpPath } from './helpers/images.js';
 import { runInVm, vmAvailable } from './helpers/vm.js';
+import { errCode } from './helpers/workload.js';
 
 const ABC = Buffer.from('abc');
 const T2020 = { sec: 1577836800, nsec: 0 };
@@ -74,15 +74,7 @@ let img = '';
 test('immutable and append-only inodes refuse writes, truncates, attribute and name changes with EPERM; both fscks clean', () => {
   img = base('immutable-ours.img');
   const v = Volume.open(img, { readOnly: false });
-  ours = OPS.map(([what, fn]) => {
-    try {
-      fn(v);
-      return `${what}: ok`;
-    } catch (e) {
-      if (e instanceof F2fsError) return `${what}: ${e.code}`;
-      throw e;
-    }
-  });
+  ours = OPS.map(([what, fn]) => `${what}: ${errCode(() => fn(v))}`);
   v.finish('checkpoint');
   v.close();
   const want = (f: string, ok: string[]) => OPS.filter(([w]) => w.endsWith(`/${f}`) || w.endsWith(`/d${f}`)).map(([w]) => `${w}: ${ok.some((o) => w.startsWith(o)) ? 'ok' : 'EPERM'}`);
