@@ -91,12 +91,13 @@ async function linux(): Promise<{ wa: number; written: number; ms: number; statu
 try {
   const a = ours();
   console.log(`fs mode ${fsMode}`);
-  console.log(`ours:  ${writes} writes, ${a.written} blocks written, WA ${a.wa.toFixed(2)}, ${Math.round(a.ms)} ms`);
+  const rate = (ms: number) => Math.round(writes / (ms / 1000));
+  console.log(`ours:  ${writes} writes, ${a.written} blocks written, WA ${a.wa.toFixed(2)}, ${Math.round(a.ms)} ms, ${rate(a.ms)} user blocks/s`);
   const k = await linux();
   if (typeof k === 'string') console.log(`linux: ${k}`);
   else {
-    console.log(`linux: ${writes} writes, ${k.written} blocks written, WA ${k.wa.toFixed(2)}, ${Math.round(k.ms)} ms (TCG)\n${k.status}`);
-    console.log(`ratio ours/linux WA: ${(a.wa / k.wa).toFixed(2)}`);
+    console.log(`linux: ${writes} writes, ${k.written} blocks written, WA ${k.wa.toFixed(2)}, ${Math.round(k.ms)} ms, ${rate(k.ms)} user blocks/s (TCG, one dd per write)\n${k.status}`);
+    console.log(`ratio ours/linux WA: ${(a.wa / k.wa).toFixed(2)}; throughput ${(rate(a.ms) / rate(k.ms)).toFixed(2)} (informational)`);
   }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

@@ -621,6 +621,77 @@ await step(8, 'import memory as the tree grows', () => {
   row(8, `\`import\` peak RSS: ${big} files vs ${small} files`, rss[1], rss[0], 'MiB', `same tree shape, 8 KiB files on average; ${(ms[0] / 1000).toFixed(1)} s and ${(ms[1] / 1000).toFixed(1)} s`);
 });
 
+await step(10, 'mkfs and fsck of 1 TiB and 16 TiB images vs mkfs.f2fs and fsck.f2fs -f', () => {
+  // Empty sparse images: what both tools do here is bound by the metadata area they touch, not by data.
+  const mkfsF2fs = which('mkfs.f2fs');
+  const fsckF2fs = which('fsck.f2fs');
+  if (!mkfsF2fs || !fsckF2fs) throw new Error('mkfs.f2fs / fsck.f2fs not found (apt-get install f2fs-tools)');
+  for (const [label, size, runs] of [['1 TiB', '1T', HEAVY], ['16 TiB', '16T', 1]]) {
+    const ours = sp(`big-${size}-ours.img`);
+    const ref = sp(`big-${size}-ref.img`);
+    const [mkOurs, mkRef] = interleave(runs, [
+      () => {
+        rmrf(ours);
+        return f2(['mkfs', ours, '--size', size]).ms;
+      },
+      () => {
+        rmrf(ref);
+        must('truncate', ['-s', size, ref]);
+        return must(mkfsF2fs, ['-q', '-f', ref], { stdout: 'null' }).ms;
+      },
+    ]);
+    row(10, `mkfs ${label} vs mkfs.f2fs`, median(mkOurs), median(mkRef), 'ms', `median of ${runs}; ours includes node start-up`);
+    const [fsOurs, fsRef] = interleave(runs, [() => f2(['fsck', ours], { rss: true }), () => must(fsckF2fs, ['-f', ref], { stdout: 'null', rss: true })]);
+    const rss = (r) => (r.rss == null ? '?' : `${(r.rss / 1024).toFixed(0)} MiB`);
+    row(10, `fsck ${label} vs fsck.f2fs -f`, median(fsOurs.map((r) => r.ms)), median(fsRef.map((r) => r.ms)), 'ms', `median of ${runs}; peak RSS ${rss(fsOurs[0])} vs ${rss(fsRef[0])}`);
+    rmrf(ours);
+    rmrf(ref);
+  }
+});
+
+// Opt-in (--only 11): it runs for long.
+if (ONLY?.has(11)) await step(11, 'a million files: import, churn with GC, fsck (linear cost, bounded memory)', () => {
+  // Tiny files (inline data: the cost is all metadata), 500 per directory. Ours at 10x the files against ours at 1x:
+  // a ratio near 10 is linear; the RSS ratio shows what grows with the file count.
+  const counts = QUICK ? [10_000, 100_000] : [100_000, 1_000_000];
+  const per = { imp: [], churn: [], gc: [], fsck: [] };
+  for (const files of counts) {
+    const dir = sp(`million-${files}`);
+    const dirs = Math.ceil(files / 500);
+    for (let d = 0; d < dirs; d++) {
+      fs.mkdirSync(path.join(dir, `d${d}`), { recursive: true });
+      for (let i = d * 500; i < Math.min(files, (d + 1) * 500); i++) fs.writeFileSync(path.join(dir, `d${d}`, `f${i}`), `file ${i}\n`.repeat(1 + (i % 40)));
+    }
+    const img = sp(`million-${files}.img`);
+    f2(['mkfs', img, '--size', String(Math.ceil((files * 12 * 1024) / (64 * MiB)) * 64 * MiB + 512 * MiB)]);
+    const imp = f2(['import', img, dir, '/', '--json'], { rss: true });
+    if (JSON.parse(imp.stdout).files !== files) throw new Error(`imported ${JSON.parse(imp.stdout).files} of ${files} files`);
+    rmrf(dir);
+    // Churn: a quarter of the files deleted, as many created, then GC over the segments the deletes left sparse.
+    const script = sp(`million-${files}.run`);
+    const lines = [];
+    for (let i = 0; i < files; i += 4) lines.push(`rm /d${Math.floor(i / 500)}/f${i}`, `write /d${Math.floor(i / 500)}/n${i} --data new-${i}`);
+    fs.writeFileSync(script, lines.join('\n') + '\n');
+    const churn = f2(['run', img, '-q', '-f', script], { rss: true });
+    const gc = f2(['gc', img, '--sections', String(Math.ceil(files / 4 / 512)), '--json'], { rss: true });
+    const fsck = f2(['fsck', img, '--json'], { rss: true });
+    const verdict = JSON.parse(fsck.stdout);
+    if (!verdict.ok || verdict.stats.files !== files) throw new Error(`fsck after churn: ok ${verdict.ok}, ${verdict.stats.files} files of ${files}`);
+    per.imp.push(imp);
+    per.churn.push(churn);
+    per.gc.push(gc);
+    per.fsck.push(fsck);
+    rmrf(img);
+    rmrf(script);
+  }
+  const [small, big] = counts.map((n) => n.toLocaleString('en'));
+  const mib = (r) => (r.rss == null ? null : r.rss / 1024);
+  for (const [key, what] of [['imp', '`import`'], ['churn', 'churn (`run -f`: rm + write of a quarter)'], ['gc', '`gc`'], ['fsck', '`fsck`']]) {
+    const [a, b] = per[key];
+    row(11, `${what} time: ${big} vs ${small} files`, b.ms, a.ms, 'ms', `linear is x10; peak RSS ${mib(b)?.toFixed(0)} MiB vs ${mib(a)?.toFixed(0)} MiB`);
+  }
+});
+
 console.log(`f2fsdbg bench — ${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cores, scratch ${path.dirname(SCRATCH)}, ${((performance.now() - started) / 1000).toFixed(0)} s`);
 console.log('ratio = ours / reference (below 1: ours is faster or smaller)');
 console.log('');

@@ -1,13 +1,15 @@
 #!/usr/bin/env -S node --import tsx
 // Long GC churn runs (the CI test runs 1.5x capacity on 64 MiB): live data between 75% and 90% of the user capacity
 // until N times the capacity is written, both fscks at every checkpoint, the model's content checked at the end.
-//   node --import tsx scripts/churn.ts [--size 64M|1G] [--times 10] [--mkfs ours|mkfs.f2fs] [--seed N] [--every BLOCKS]
+// With --linux, Linux 6.1 (qemu) then mounts the final image and must read exactly the model's files.
+//   node --import tsx scripts/churn.ts [--size 64M|1G] [--times 10] [--mkfs ours|mkfs.f2fs] [--seed N] [--linux]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mkfsImage } from '../src/fs/mkfs.js';
-import { checkModel, churn } from '../test/helpers/churn.js';
+import { checkModel, churn, compareDigests, linuxDigestScript, modelDigests } from '../test/helpers/churn.js';
+import { runInVm } from '../test/helpers/vm.js';
 import { fsckBoth } from '../test/helpers/fsck.js';
 
 const argv = process.argv.slice(2);
@@ -47,7 +49,14 @@ try {
       `${r.checkpoints} checkpoints + ${r.gcCheckpoints} taken by GC/balance, both fscks clean at ${checks}; write amplification ${(r.deviceBlocks / r.writtenBlocks).toFixed(2)}; ` +
       `${Math.round(r.writtenBlocks / secs)} blocks/s; ops ${JSON.stringify(r.ops)}; model ${bad.length ? `MISMATCH: ${bad.slice(0, 5).join('; ')}` : 'matches'}`,
   );
-  process.exitCode = bad.length ? 1 : 0;
+  let linuxBad: string[] = [];
+  if (argv.includes('--linux')) {
+    const t1 = performance.now();
+    const vm = await runInVm({ disks: [img], script: linuxDigestScript('/dev/vda'), timeoutMs: 60 * 60_000, memMb: 512 });
+    linuxBad = vm.status === 0 ? compareDigests(vm.output, modelDigests(r.files)) : [`guest exit ${vm.status}: ${vm.output.slice(-500)}`];
+    console.log(`linux: mounted the final image, ${r.files.size} files: ${linuxBad.length ? `MISMATCH: ${linuxBad.slice(0, 5).join('; ')}` : 'all equal the model'} (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
+  }
+  process.exitCode = bad.length || linuxBad.length ? 1 : 0;
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

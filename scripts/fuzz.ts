@@ -1,32 +1,47 @@
-// Structure-aware fuzzing of the CLI on damaged images (issue 11): mutants of seed images (boundary values of the
-// declared fields, bit flips in metadata blocks, truncations, node-chain and directory loops, hostile names) made
-// with our injection library, then every read-only command (one `run --read-only` session), dump-sb/dump-cp,
-// `rdump` into a fresh directory, and `recover`, `fsck` and a `write` on a copy. Each process gets 10 s and a 1 GiB
-// heap. Findings: exit 70 (an unexpected exception), hangs, out of memory, a read-only command that changed the
-// image, a file written outside the rdump target. Each finding's mutant is kept in the work directory.
+// Structure-aware fuzzing of the commands on damaged images (issue 11): mutants of seed images (boundary values of the
+// declared fields, bit flips and zapped blocks, truncations, node-chain and directory loops, hostile names) made with
+// our injection library, then every read-only command (one read-only session), dump-sb/dump-cp, `rdump` into a fresh
+// directory, and `recover`, `fsck` and one mutating command on a copy.
 //
-//   npx tsx scripts/fuzz.ts [--count N] [--seed S] [--minutes M] [--work DIR]
-import { execFileSync, spawnSync } from 'node:child_process';
+// The commands run in-process, in a pool of worker threads (scripts/fuzz-worker.ts) through the same oclif command
+// classes as the CLI, so a mutant costs milliseconds instead of a process start per command. Seeds are held in
+// memory; each mutant is written (sparse) to a tmpfs file. Findings:
+//   crash     exit 70 (an unexpected exception) or anything thrown out of a command run
+//   hang      one command ran 10 s without finishing: the watchdog terminates the thread and starts a new one, which
+//             runs that mutant again with 30 s per command (a busy machine is not a hang: counted as `slow`)
+//   memory    the thread hit its 1 GiB heap limit
+//   ro-write  a read-only command changed the image file or tried to write (EROFS)
+//   escape    rdump left a host entry outside its target directory
+// Each finding's mutant is kept in the work directory; `--from M --count 1` with the same --seed makes it again.
+//
+//   nice -n 10 npx tsx scripts/fuzz.ts [--count N] [--seed S] [--minutes M] [--workers W] [--from M] [--work DIR]
+//                                      [--fixtures default,crypto,...]   (Linux-made seeds; '' for none)
+// FUZZ_SLOW=MS logs every command run that took longer than MS.
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { openDevice } from '../src/device/index.js';
-import { fieldList, setCp, setDentry, setInode, setNode, setSsa, setTableEntry, setSuper, zapBlock, type InjectTarget } from '../src/debugfs/inject.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { walkTree } from '../src/debugfs/reverse.js';
 import { walkChain } from '../src/fs/recovery.js';
 import { Volume } from '../src/fs/volume.js';
+import { isDir } from '../src/fs/inode.js';
 import { BLKSIZE } from '../src/fs/layout/constants.js';
+import { fixtureNames, loadFixture } from '../fixtures/load.js';
+import type { CommandResult, SeedInfo, Verdict, WorkerInit, WorkerMessage } from './fuzz-worker.js';
+
+export type { Verdict } from './fuzz-worker.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUN = path.join(ROOT, 'bin/run.js');
 const LIMIT_MS = 10_000;
 const HEAP_MB = 1024;
 
-export type Verdict = 'ok' | 'crash' | 'hang' | 'memory' | 'ro-write' | 'escape';
 export interface Finding {
   mutant: number;
+  seed: string;
   mutation: string;
   command: string;
   verdict: Exclude<Verdict, 'ok'>;
@@ -37,287 +52,335 @@ export interface FuzzReport {
   mutants: number;
   /** Mutants per kind of mutation (first word of its description). */
   kinds: Record<string, number>;
-  processes: number;
+  /** Mutants per seed image. */
+  seeds: Record<string, number>;
+  /** Command runs judged. */
+  commands: number;
+  /** Mutants with a command past the time limit that finished when run again alone (a busy machine, not a hang). */
+  slow: number;
+  /** Milliseconds spent per command name (first word), over the campaign. */
+  msPerCommand: Record<string, number>;
+  /** Milliseconds spent per seed, over the campaign. */
+  msPerSeed: Record<string, number>;
   counts: Record<Verdict, number>;
   findings: Finding[];
   ms: number;
+  /** CPU time of this process (every thread) spent on the mutants, after the seeds were made: a rate independent of how busy the machine is. */
+  cpuMs: number;
 }
 
-/** Small deterministic PRNG (mulberry32): a seed reproduces a campaign. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] };
+function cli(args: string[]): void {
+  execFileSync(process.execPath, [RUN, ...args], { stdio: 'pipe', env: { ...process.env, NO_COLOR: '1' } });
 }
 
-function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, RUN, ...args], { input, encoding: 'utf8', timeout: LIMIT_MS, maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' } });
-  return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut: (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' };
+/** The tree written into the mkfs-made seeds: inline data and dentries, xattrs, a 4 MiB file (a direct node), links, special files, a multi-block directory. */
+function populate(img: string, big: string): void {
+  const script = [
+    'mkdir /d',
+    'mkdir /d/e',
+    'write /d/small --data hello',
+    `write /d/big --from ${big}`,
+    'write /d/e/mid --data ' + 'm'.repeat(5000),
+    'symlink /d/small /d/link',
+    'symlink /outside/abs /d/abslink',
+    'mknod /d/fifo p',
+    'mknod /d/null c 1 3',
+    'xattr-set /d/small user.k v',
+    'ln /d/small /hard',
+    ...Array.from({ length: 40 }, (_, i) => `touch /d/e/f${i}`),
+  ];
+  const file = `${img}.script`;
+  fs.writeFileSync(file, script.join('\n') + '\n');
+  cli(['run', img, '-q', '-f', file]);
+  fs.rmSync(file);
+  // A roll-forward chain after the checkpoint (a direct node and its inode).
+  cli(['write', img, '/d/fsynced', '--data', 'f'.repeat(9000), '--sync', 'fsync']);
 }
 
-/** What a finished process says about the code: ok, or which kind of failure. */
-function classify(r: ReturnType<typeof cli>): { verdict: Verdict; detail: string } {
-  if (r.timedOut) return { verdict: 'hang', detail: `no exit within ${LIMIT_MS} ms` };
-  if (r.signal || r.status === 134) return { verdict: /heap out of memory|Allocation failed/.test(r.stderr) || r.status === 134 ? 'memory' : 'crash', detail: `${r.signal ?? r.status}: ${r.stderr.slice(-300)}` };
-  if (r.status === 70 || /INTERNAL/.test(r.stderr)) return { verdict: 'crash', detail: r.stderr.split('\n').filter((l) => /INTERNAL/.test(l)).slice(0, 3).join(' | ') || r.stderr.slice(-300) };
-  return { verdict: 'ok', detail: '' };
-}
-
-const sha = (file: string) => crypto.createHash('sha1').update(fs.readFileSync(file)).digest('hex');
-
-/** Seed images: mkfs.f2fs (default features and the extra ones) with a tree exercising most structures, and an fsync chain. */
-export function makeSeeds(dir: string): string[] {
-  const seeds: string[] = [];
+/**
+ * Seed images: made by mkfs.f2fs (default features and the extra ones) and by our mkfs, each with the tree of
+ * populate() and an fsync chain; and the Linux-made fixtures (fixtures/*.img.gz and the feature sets: crypto,
+ * quota, compress, casefold). Made once per work directory.
+ */
+export async function makeSeeds(dir: string, opts: { fixtures?: string[] } = {}): Promise<SeedInfo[]> {
+  const images: { name: string; image: string; key?: string }[] = [];
   const big = path.join(dir, 'big.bin');
-  fs.writeFileSync(big, crypto.randomBytes(5 << 20));
-  for (const [name, features] of [
-    ['seed-default.img', ''],
-    ['seed-extra.img', 'extra_attr,inode_checksum,flexible_inline_xattr,inode_crtime,sb_checksum,lost_found'],
+  if (!fs.existsSync(big)) fs.writeFileSync(big, crypto.randomBytes(4 << 20));
+  for (const [name, maker, features] of [
+    ['mkfs.f2fs-default', 'mkfs.f2fs', ''],
+    ['mkfs.f2fs-extra', 'mkfs.f2fs', 'extra_attr,inode_checksum,flexible_inline_xattr,inode_crtime,sb_checksum,lost_found'],
+    ['ours-extra', 'ours', 'extra_attr,inode_checksum,flexible_inline_xattr,inode_crtime,sb_checksum'],
   ] as const) {
-    const img = path.join(dir, name);
-    fs.rmSync(img, { force: true });
-    fs.writeFileSync(img, '');
-    fs.truncateSync(img, 64 << 20);
-    execFileSync('mkfs.f2fs', ['-q', '-f', '-r', '-T', '1700000000', ...(features ? ['-O', features] : []), img], { stdio: 'pipe' });
-    const script = [
-      'mkdir /d',
-      'mkdir /d/e',
-      'write /d/small --data hello',
-      `write /d/big --from ${big}`,
-      'write /d/e/mid --data ' + 'm'.repeat(5000),
-      'symlink /d/small /d/link',
-      'symlink /outside/abs /d/abslink',
-      'mknod /d/fifo p',
-      'mknod /d/null c 1 3',
-      'xattr-set /d/small user.k v',
-      'ln /d/small /hard',
-      ...Array.from({ length: 40 }, (_, i) => `touch /d/e/f${i}`),
-    ].join('\n');
-    const r = cli(['run', img, '-q'], script);
-    if (r.status !== 0) throw new Error(`seed ${name}: ${r.stderr}`);
-    // A roll-forward chain after the checkpoint (a direct node and its inode).
-    const w = cli(['write', img, '/d/fsynced', '--from', big, '--sync', 'fsync']);
-    if (w.status !== 0) throw new Error(`seed ${name}: ${w.stderr}`);
-    seeds.push(img);
+    const img = path.join(dir, `seed-${name}.img`);
+    if (!fs.existsSync(img)) {
+      const tmp = `${img}.tmp`;
+      fs.rmSync(tmp, { force: true });
+      if (maker === 'mkfs.f2fs') {
+        fs.writeFileSync(tmp, '');
+        fs.truncateSync(tmp, 64 << 20);
+        execFileSync('mkfs.f2fs', ['-q', '-f', '-r', '-T', '1700000000', ...(features ? ['-O', features] : []), tmp], { stdio: 'pipe' });
+      } else {
+        cli(['mkfs', tmp, '--size', '64M', '--timestamp', '1700000000', ...(features ? ['--features', features] : [])]);
+      }
+      populate(tmp, big);
+      fs.renameSync(tmp, img);
+    }
+    images.push({ name, image: img });
   }
-  return seeds;
+  for (const name of opts.fixtures ?? fixtureNames()) {
+    const keyFile = path.join(ROOT, 'fixtures', name, 'master.key');
+    const key = fs.existsSync(keyFile) ? keyFile : undefined;
+    const img = path.join(dir, `seed-linux-${name}.img`);
+    if (!fs.existsSync(img)) {
+      // Smaller, so that a mutant costs little: without files over 4 MiB (the 9 GiB sparse ones take seconds to read,
+      // which would hide real hangs), and with 1 file in 8 kept in directories of over 40 entries (their hash
+      // levels and blocks stay: multi-level directories remain, sparser).
+      const tmp = `${img}.tmp`;
+      fs.copyFileSync(await loadFixture(name), tmp);
+      const vol = Volume.open(tmp, { readOnly: true, keys: key ? [fs.readFileSync(key)] : undefined });
+      const drop: string[] = [];
+      try {
+        const names = new Map<number, number>();
+        walkTree(vol, (_p, _d, parent) => void names.set(parent, (names.get(parent) ?? 0) + 1));
+        const seen = new Map<number, number>();
+        walkTree(vol, (p, d, parent) => {
+          if (d.fileType !== 1) return;
+          const i = seen.get(parent) ?? 0;
+          seen.set(parent, i + 1);
+          if (vol.inode(d.ino).inode.i_size > 4 << 20 || ((names.get(parent) ?? 0) > 40 && i % 8 !== 0)) drop.push(p);
+        });
+      } finally {
+        vol.close();
+      }
+      if (drop.length) {
+        const script = `${tmp}.script`;
+        fs.writeFileSync(script, drop.map((p) => `rm ${JSON.stringify(p)}`).join('\n') + '\n');
+        try {
+          cli(['run', tmp, '-q', '-k', '-f', script, ...(key ? ['--key', key] : [])]);
+        } catch {
+          // a name the script cannot spell stays: the seed is only larger
+        }
+        fs.rmSync(script);
+      }
+      fs.renameSync(tmp, img);
+    }
+    images.push({ name: `linux-${name}`, image: img, key });
+  }
+  return images.map((s) => seedInfo(s.name, s.image, s.key));
 }
 
-/** What a seed holds, for mutations that name things: inodes, directories and entries, the chain's nodes. */
-interface SeedInfo {
-  inos: number[];
-  dirs: { path: string; ino: number; names: string[] }[];
-  chain: { nid: number; blkaddr: number }[];
-  nodeBlocks: number[];
-  cpBlkaddr: number;
-  metaEnd: number;
-}
-
-function seedInfo(img: string): SeedInfo {
-  const vol = Volume.open(img, { readOnly: true });
+/** What a seed holds (inodes, directories and entries, the chain, some node and data blocks) and the lines to run on it. */
+export function seedInfo(name: string, image: string, key?: string): SeedInfo {
+  const vol = Volume.open(image, { readOnly: true, keys: key ? [fs.readFileSync(key)] : undefined });
   try {
-    const dirs = new Map<number, { path: string; ino: number; names: string[] }>([[vol.sb.root_ino, { path: '/', ino: vol.sb.root_ino, names: [] }]]);
-    const inos = new Set<number>([vol.sb.root_ino]);
+    const root = vol.sb.root_ino;
+    const dirs = new Map<number, { path: string; ino: number; names: string[] }>([[root, { path: '/', ino: root, names: [] }]]);
+    const inos = new Set<number>([root]);
+    const files: string[] = [];
+    const links: string[] = [];
     walkTree(vol, (p, d, parent) => {
       inos.add(d.ino);
       dirs.get(parent)?.names.push(d.name.toString());
       if (d.fileType === 2) dirs.set(d.ino, { path: p, ino: d.ino, names: [] });
+      else if (d.fileType === 1) files.push(p);
+      else if (d.fileType === 7) links.push(p);
     });
     const nodeBlocks = [...inos].map((i) => vol.nm.getNat(i).block_addr);
-    return { inos: [...inos], dirs: [...dirs.values()], chain: walkChain(vol).nodes.map((n) => ({ nid: n.nid, blkaddr: n.blkaddr })), nodeBlocks, cpBlkaddr: vol.geo.cpBlkaddr, metaEnd: vol.geo.mainBlkaddr };
+    const dataBlocks: number[] = [];
+    for (const ino of [...inos].slice(0, 64)) {
+      const info = vol.inode(ino);
+      vol.data.walk(info, 0, Math.min(4, Math.ceil(info.inode.i_size / BLKSIZE)), (_bidx, blkaddr) => void (dataBlocks.length < 64 && vol.check.isValidBlkaddr(blkaddr, 'data') && dataBlocks.push(blkaddr)));
+    }
+    // A spread of the files: the first ones, the largest, and every 7th.
+    const sized = files.map((f) => ({ f, size: vol.inode(vol.resolve(f).ino).inode.i_size })).filter((x) => x.size <= 8 << 20);
+    const largest = [...sized].sort((a, b) => b.size - a.size).slice(0, 1).map((x) => x.f);
+    const some = [...new Set([...sized.slice(0, 2).map((x) => x.f), ...largest, ...sized.filter((_, i) => i % 11 === 5).slice(0, 2).map((x) => x.f)])];
+    const someDirs = [...dirs.values()].map((d) => d.path).slice(0, 4);
+    const q = (p: string) => JSON.stringify(p);
+    const readLines = [
+      'info',
+      ...someDirs.map((d) => `ls -l ${q(d)}`),
+      // (cat only up to 256 KiB: rdump reads every file anyway.)
+      ...some.flatMap((f) => [`stat ${q(f)}`, ...(sized.find((x) => x.f === f)!.size <= 256 << 10 ? [`cat ${q(f)}`] : []), `bmap ${q(f)}`, `xattr-list ${q(f)}`]),
+      ...links.slice(0, 2).flatMap((l) => [`readlink ${q(l)}`, `stat ${q(l)}`]),
+      `ncheck ${[...inos].slice(0, 8).join(' ')}`,
+      `icheck ${[...nodeBlocks.slice(0, 3), ...dataBlocks.slice(0, 3)].join(' ')}`,
+      'dump-nat --range 0~64',
+      'dump-sit',
+      'dump-ssa --range 0~8',
+      `dump-node ${root}`,
+      `block ${dataBlocks[0] ?? nodeBlocks[0]}`,
+      'log',
+      'orphans',
+      'lsdel',
+      'heatmap',
+    ];
+    const victim = some[0] ?? '/nonexistent';
+    const writeLines = [
+      ['write', '/fuzz-new', '--data', 'x'],
+      ['write', victim, '--data', 'y'.repeat(5000), '--append'],
+      ['mkdir', `${someDirs[someDirs.length - 1] === '/' ? '' : someDirs[someDirs.length - 1]}/fuzz-dir`],
+      ['rm', victim],
+      ['mv', victim, '/fuzz-moved'],
+      ['truncate', victim, '1'],
+      ['xattr-set', victim, 'user.fuzz', 'v'],
+      ['symlink', '/x', '/fuzz-link'],
+    ];
+    if (!isDir(vol.inode(root).inode.i_mode)) throw new Error(`seed ${name}: the root is not a directory`);
+    return { name, image, key, inos: [...inos], dirs: [...dirs.values()], chain: walkChain(vol).nodes.map((n) => ({ nid: n.nid, blkaddr: n.blkaddr })), nodeBlocks, dataBlocks, cpBlkaddr: vol.geo.cpBlkaddr, metaEnd: vol.geo.mainBlkaddr, readLines, writeLines };
   } finally {
     vol.close();
   }
 }
 
-/** A boundary value for a field of `size` bytes. */
-function boundary(r: ReturnType<typeof rng>, size: number): string {
-  const max = (1n << BigInt(size * 8)) - 1n;
-  return r.pick([0n, 1n, 2n, max, max - 1n, max >> 1n, (max >> 1n) + 1n, BigInt(r.int(4096)), BigInt(r.int(1 << 20))]).toString();
+export interface FuzzOptions {
+  count: number;
+  seed: number;
+  /** First mutant number (a finding's `mutant` with the same seed makes it again). */
+  from?: number;
+  minutes?: number;
+  workers?: number;
+  /** Fixture names to use as Linux-made seeds (default: all). */
+  fixtures?: string[];
+  work: string;
+  log?: (s: string) => void;
 }
 
-/** Applies one random mutation to `img` (a copy of a seed); returns what it did. */
-function mutate(img: string, info: SeedInfo, r: ReturnType<typeof rng>): string {
-  const kind = r.pick(['field', 'field', 'field', 'flip', 'flip', 'truncate', 'loop', 'name'] as const);
-  if (kind === 'truncate') {
-    const size = fs.statSync(img).size;
-    const to = r.pick([512, BLKSIZE, 2 * BLKSIZE, info.metaEnd * BLKSIZE, r.int(size), size - BLKSIZE]);
-    fs.truncateSync(img, to);
-    return `truncate to ${to}`;
-  }
-  const dev = openDevice(img, { readOnly: false, cacheMb: 0 });
-  try {
-    if (kind === 'flip') {
-      const blk = r.pick([0, 1, info.cpBlkaddr, info.cpBlkaddr + 1, info.cpBlkaddr + 512, r.int(info.metaEnd), ...info.nodeBlocks, ...info.chain.map((c) => c.blkaddr)]);
-      const bits = 1 + r.int(8);
-      for (let i = 0; i < bits; i++) zapBlock(dev, blk, { flip: r.int(BLKSIZE * 8) });
-      return `flip ${bits} bits of block ${blk}`;
-    }
-    if (kind === 'loop') {
-      const c = info.chain.length ? r.pick(info.chain) : null;
-      const dir = r.pick(info.dirs.filter((d) => d.names.length));
-      const choice = r.int(3);
-      if (choice === 0 && c) {
-        setNode(dev, c.nid, 'next_blkaddr', String(r.pick(info.chain).blkaddr), { blkaddr: c.blkaddr });
-        return `chain loop at ${c.blkaddr}`;
-      }
-      if (choice === 1) {
-        const ino = r.pick(info.inos);
-        setInode(dev, `<${ino}>`, `i_nid[${r.int(5)}]`, String(ino));
-        return `i_nid loop in inode ${ino}`;
-      }
-      const name = r.pick(dir.names);
-      setDentry(dev, dir.path, name, 'ino', String(r.pick(info.dirs).ino));
-      return `dentry ${dir.path}/${name} -> a directory`;
-    }
-    if (kind === 'name') {
-      const dir = r.pick(info.dirs.filter((d) => d.names.length));
-      const name = r.pick(dir.names);
-      const field = r.pick(['name_len', 'hash_code', 'file_type'] as const);
-      const value = field === 'name_len' ? r.pick(['0', '1', '2', '255', '256', '65535']) : boundary(r, field === 'file_type' ? 1 : 4);
-      setDentry(dev, dir.path, name, field, value);
-      return `dentry ${dir.path}/${name} ${field}=${value}`;
-    }
-    const target = r.pick(['super', 'cp', 'cp', 'nat', 'sit', 'ssa', 'inode', 'inode', 'inode', 'node', 'dentry'] as const satisfies readonly InjectTarget[]);
-    const fields = fieldList(target).filter((f) => !f.path.includes('..'));
-    const f = r.pick(fields);
-    // Arrays are listed once (i_addr u32[923]): pick an element.
-    const arr = /\[(\d+)\]$/.exec(f.type);
-    const field = arr ? `${f.path}[${r.int(Number(arr[1]))}]` : f.path;
-    const size = arr ? f.size / Number(arr[1]) : f.size;
-    const value = f.type.startsWith('u8[') && !arr ? '0x' + crypto.randomBytes(Math.min(size, 8)).toString('hex') : boundary(r, Math.min(size, 8));
-    const ino = r.pick(info.inos);
-    switch (target) {
-      case 'super':
-        setSuper(dev, field, value, { copy: r.pick([0, 1, undefined]) });
-        break;
-      case 'cp':
-        setCp(dev, field, value, { pack: r.pick([1, 2, undefined]) });
-        break;
-      case 'nat':
-        setTableEntry(dev, 'nat', ino, field, value);
-        break;
-      case 'sit':
-        setTableEntry(dev, 'sit', r.int(24), field, value);
-        break;
-      case 'ssa':
-        setSsa(dev, r.pick(info.nodeBlocks), field, value);
-        break;
-      case 'inode':
-        setInode(dev, `<${ino}>`, field, value, { keepCrc: r.int(4) === 0 });
-        break;
-      case 'node':
-        setNode(dev, ino, field, value);
-        break;
-      case 'dentry': {
-        const dir = r.pick(info.dirs.filter((d) => d.names.length));
-        setDentry(dev, dir.path, r.pick(dir.names), field, value);
-        break;
-      }
-    }
-    return `${target} ${field}=${value}`;
-  } finally {
-    dev.close();
-  }
-}
-
-/** The read-only command lines run in one session (paths of the seed tree). */
-const READ_SCRIPT = [
-  'info',
-  'ls -l /',
-  'ls -l /d',
-  'ls /d/e',
-  'stat /d/small',
-  'stat /d/big',
-  'stat /d/link',
-  'cat /d/small',
-  'cat /d/e/mid',
-  'readlink /d/link',
-  'xattr-list /d/small',
-  'bmap /d/big',
-  'ncheck 4 5 6 7',
-  'icheck 4096 4608 5632',
-  'dump-nat --range 0~64',
-  'dump-sit',
-  'dump-ssa --range 0~8',
-  'dump-node 4',
-  'block 4608',
-  'log',
-  'orphans',
-  'fsck',
-  'heatmap',
-].join('\n');
-
-export function fuzz(opts: { count: number; seed: number; minutes?: number; work: string; log?: (s: string) => void }): FuzzReport {
+/** Runs a campaign: mutants `from` … `from + count - 1` over a pool of worker threads. */
+export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const t0 = Date.now();
   fs.mkdirSync(opts.work, { recursive: true });
-  const seeds = makeSeeds(opts.work);
-  const infos = seeds.map(seedInfo);
-  const r = rng(opts.seed);
-  const report: FuzzReport = { mutants: 0, kinds: {}, processes: 0, counts: { ok: 0, crash: 0, hang: 0, memory: 0, 'ro-write': 0, escape: 0 }, findings: [], ms: 0 };
-  const mutantImg = path.join(opts.work, 'mutant.img');
-  const copyImg = path.join(opts.work, 'copy.img');
-  const sandbox = path.join(opts.work, 'sandbox');
-  for (let m = 0; m < opts.count; m++) {
-    if (opts.minutes !== undefined && Date.now() - t0 > opts.minutes * 60_000) break;
-    const s = r.int(seeds.length);
-    fs.copyFileSync(seeds[s], mutantImg);
-    let mutation: string;
+  const seeds = await makeSeeds(opts.work, { fixtures: opts.fixtures });
+  const cpu0 = process.cpuUsage();
+  const report: FuzzReport = { mutants: 0, kinds: {}, seeds: {}, commands: 0, slow: 0, msPerCommand: {}, msPerSeed: {}, counts: { ok: 0, crash: 0, hang: 0, memory: 0, 'ro-write': 0, escape: 0 }, findings: [], ms: 0, cpuMs: 0 };
+  const from = opts.from ?? 0;
+  const end = from + opts.count;
+  const deadline = opts.minutes !== undefined ? t0 + opts.minutes * 60_000 : Infinity;
+  let next = from;
+  let lastLog = Date.now();
+  /** Mutants whose command ran past the limit, to run again alone with 3× the limit before calling it a hang (the machine may just be busy). */
+  const recheck: number[] = [];
+
+  const found = (f: Omit<Finding, 'image'>, image: string) => {
+    const keep = path.join(opts.work, `finding-${report.findings.length}-${f.verdict}-m${f.mutant}.img`);
     try {
-      mutation = mutate(mutantImg, infos[s], r);
-    } catch (e) {
-      // The structure to edit was not reachable: flip bits of a block instead.
-      const blk = r.int(infos[s].metaEnd);
-      const dev = openDevice(mutantImg, { readOnly: false, cacheMb: 0 });
-      zapBlock(dev, blk, { flip: r.int(BLKSIZE * 8) });
-      dev.close();
-      mutation = `flip a bit of block ${blk} (after ${(e as Error).message.slice(0, 60)})`;
+      fs.copyFileSync(image, keep);
+    } catch {
+      // the image went with the thread's scratch directory: the mutant number still makes it again
     }
+    report.findings.push({ ...f, image: keep });
+    report.counts[f.verdict]++;
+    opts.log?.(`mutant ${f.mutant} [${f.seed}] (${f.mutation}): ${f.command}: ${f.verdict}: ${f.detail.slice(0, 400)}`);
+  };
+  const tally = (m: number, seed: string, mutation: string) => {
     report.mutants++;
-    const kind = mutation.split(' ')[0];
+    const kind = mutation.split(/[: ]/)[0];
     report.kinds[kind] = (report.kinds[kind] ?? 0) + 1;
-    const found = (command: string, verdict: Exclude<Verdict, 'ok'>, detail: string) => {
-      const keep = path.join(opts.work, `finding-${report.findings.length}-${verdict}.img`);
-      fs.copyFileSync(mutantImg, keep);
-      report.findings.push({ mutant: m, mutation, command, verdict, detail, image: keep });
-      opts.log?.(`mutant ${m} (${mutation}): ${command}: ${verdict}: ${detail}`);
-    };
-    const check = (command: string, res: ReturnType<typeof cli>) => {
-      report.processes++;
-      const c = classify(res);
-      report.counts[c.verdict]++;
-      if (c.verdict !== 'ok') found(command, c.verdict, c.detail);
-    };
-    const before = sha(mutantImg);
-    check('run --read-only', cli(['run', mutantImg, '--read-only', '-k', '-q'], READ_SCRIPT));
-    check('dump-sb', cli(['dump-sb', mutantImg]));
-    const pack = String(1 + r.int(2));
-    check(`dump-cp --pack ${pack}`, cli(['dump-cp', mutantImg, '--pack', pack]));
-    fs.rmSync(sandbox, { recursive: true, force: true });
-    fs.mkdirSync(path.join(sandbox, 'canary'), { recursive: true });
-    check('rdump', cli(['rdump', mutantImg, '/', path.join(sandbox, 'out'), '--keep-going']));
-    const outside = fs.readdirSync(sandbox).filter((x) => x !== 'out' && x !== 'canary').concat(fs.readdirSync(path.join(sandbox, 'canary')));
-    if (outside.length || fs.existsSync('/outside')) {
-      report.counts.escape++;
-      found('rdump', 'escape', `host entries outside the target: ${outside.join(' ')}`);
+    report.seeds[seed] = (report.seeds[seed] ?? 0) + 1;
+    if (Date.now() - lastLog > 30_000) {
+      lastLog = Date.now();
+      const s = (Date.now() - t0) / 1000;
+      opts.log?.(`${report.mutants} mutants (up to ${m}), ${report.commands} commands, ${report.findings.length} findings, ${Math.round(s)} s, ${(report.mutants / s).toFixed(1)} mutants/s`);
     }
-    if (sha(mutantImg) !== before) {
-      report.counts['ro-write']++;
-      found('read-only commands', 'ro-write', 'the image changed');
-    }
-    fs.copyFileSync(mutantImg, copyImg);
-    check('recover', cli(['recover', copyImg]));
-    check('fsck', cli(['fsck', copyImg]));
-    check('write', cli(['write', copyImg, '/fuzz-new', '--data', 'x']));
-    if ((m + 1) % 10 === 0) opts.log?.(`${m + 1} mutants, ${report.findings.length} findings, ${Math.round((Date.now() - t0) / 1000)} s`);
-  }
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    let live = 0;
+    const more = () => recheck.length > 0 || (next < end && Date.now() < deadline);
+    const start = (k: number) => {
+      const dir = path.join(opts.work, `w${k}`);
+      const entry = pathToFileURL(path.join(ROOT, 'scripts/fuzz-worker.ts')).href;
+      const init: WorkerInit = { entry, root: ROOT, seeds, dir, campaign: opts.seed };
+      const w = new Worker(path.join(ROOT, 'scripts/fuzz-boot.mjs'), { workerData: init, resourceLimits: { maxOldGenerationSizeMb: HEAP_MB }, stdout: true, stderr: true });
+      // Output a command writes to the process streams directly (cat of binary data) is dropped.
+      w.stdout.resume();
+      w.stderr.resume();
+      live++;
+      let current: { m: number; command: string; mutation: string; since: number } | undefined;
+      let seedOf = '';
+      let stopped = false;
+      /** The mutant this thread runs is a recheck (3× the limit). */
+      let rechecking = false;
+      const watchdog = setInterval(() => {
+        if (current && Date.now() - current.since > (rechecking ? 3 * LIMIT_MS : LIMIT_MS)) {
+          const c = current;
+          current = undefined;
+          if (rechecking) {
+            found({ mutant: c.m, seed: seedOf, mutation: c.mutation, command: c.command, verdict: 'hang', detail: `no end within ${LIMIT_MS} ms, nor within ${3 * LIMIT_MS} ms alone again` }, path.join(dir, 'mutant.img'));
+            report.commands++;
+            tally(c.m, seedOf, c.mutation);
+          } else {
+            recheck.push(c.m);
+          }
+          replace();
+        }
+      }, 250);
+      const stop = () => {
+        if (stopped) return;
+        stopped = true;
+        clearInterval(watchdog);
+        void w.terminate();
+        live--;
+      };
+      const replace = () => {
+        stop();
+        if (more()) start(k);
+        else if (live === 0) resolve();
+      };
+      w.on('message', (msg: WorkerMessage) => {
+        if (msg.type === 'begin') {
+          current = { m: msg.m, command: msg.command, mutation: msg.mutation, since: Date.now() };
+          seedOf = msg.seed;
+        } else if (msg.type === 'done') {
+          current = undefined;
+          if (rechecking) {
+            report.slow++;
+            opts.log?.(`mutant ${msg.m} [${msg.seed}] (${msg.mutation}): slow, not a hang: done within ${3 * LIMIT_MS} ms when run again`);
+          }
+          for (const r of msg.results as CommandResult[]) {
+            report.commands++;
+            const name = r.command.split(' ')[0];
+            report.msPerCommand[name] = Math.round((report.msPerCommand[name] ?? 0) + r.ms);
+            report.msPerSeed[msg.seed] = Math.round((report.msPerSeed[msg.seed] ?? 0) + r.ms);
+            if (process.env.FUZZ_SLOW && r.ms > Number(process.env.FUZZ_SLOW)) opts.log?.(`slow: ${Math.round(r.ms)} ms: mutant ${msg.m} [${msg.seed}] ${r.command}`);
+            if (r.verdict === 'ok') report.counts.ok++;
+            else found({ mutant: msg.m, seed: msg.seed, mutation: msg.mutation, command: r.command, verdict: r.verdict, detail: r.detail }, msg.image);
+          }
+          tally(msg.m, msg.seed, msg.mutation);
+        } else if (msg.type === 'ready') {
+          rechecking = recheck.length > 0;
+          if (rechecking) w.postMessage({ type: 'mutant', m: recheck.shift() });
+          else if (next < end && Date.now() < deadline) w.postMessage({ type: 'mutant', m: next++ });
+          else {
+            stop();
+            if (live === 0) resolve();
+          }
+        }
+      });
+      w.on('error', (e: Error & { code?: string }) => {
+        if (stopped) return;
+        const c = current;
+        current = undefined;
+        if (!c) {
+          stop();
+          reject(new Error(`fuzz worker ${k} failed outside a command: ${e.stack ?? e.message}`));
+          return;
+        }
+        const verdict = e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : 'crash';
+        found({ mutant: c.m, seed: seedOf, mutation: c.mutation, command: c.command, verdict, detail: `${e.code ?? e.name}: ${e.message}` }, path.join(dir, 'mutant.img'));
+        report.commands++;
+        tally(c.m, seedOf, c.mutation);
+        replace();
+      });
+      w.on('exit', () => {
+        if (!stopped) replace();
+      });
+    };
+    for (let k = 0; k < (opts.workers ?? 2); k++) start(k);
+  });
   report.ms = Date.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  report.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
   return report;
 }
 
@@ -326,12 +389,16 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? process.argv[i + 1] : def;
   };
-  const report = fuzz({
+  const report = await fuzz({
     count: Number(arg('count', '1000000')),
     seed: Number(arg('seed', String(Date.now() % 100000))),
+    from: Number(arg('from', '0')),
     minutes: process.argv.includes('--minutes') ? Number(arg('minutes', '0')) : undefined,
+    fixtures: process.argv.includes('--fixtures') ? arg('fixtures', '').split(',').filter(Boolean) : undefined,
+    workers: Number(arg('workers', String(Math.min(2, os.availableParallelism())))),
     work: arg('work', fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'f2fsdbg-fuzz-'))),
     log: (s) => console.error(s),
   });
-  console.log(JSON.stringify({ ...report, findings: report.findings.map((f) => ({ ...f, detail: f.detail.slice(0, 200) })) }, null, 2));
+  const secs = report.ms / 1000;
+  console.log(JSON.stringify({ ...report, mutantsPerSecond: Number((report.mutants / secs).toFixed(2)), mutantsPerCpuSecond: Number((report.mutants / (report.cpuMs / 1000)).toFixed(2)), findings: report.findings.map((f) => ({ ...f, detail: f.detail.slice(0, 300) })) }, null, 2));
 }

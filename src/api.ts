@@ -12,7 +12,7 @@ export interface OpenOptions {
   write?: boolean;
   /** Bound of the block cache in MiB (default 64; 0 disables it). */
   cacheMb?: number;
-  /** fscrypt master keys (raw bytes): encrypted names, contents and symlink targets read decrypted. */
+  /** fscrypt master keys (raw bytes): encrypted names, contents and symlink targets read decrypted, and written encrypted. */
   keys?: Buffer[];
 }
 

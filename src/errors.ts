@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'ELOOP'
   | 'ENODATA' // no such xattr
   | 'ENOKEY' // encrypted content and no key given
+  | 'EXDEV' // a link or rename into an encrypted directory of an inode under another policy
   | 'EPERM' // operation not permitted on this file (a verity file's contents, a compressed file whose blocks were released)
   | 'NOT_F2FS' // no valid superblock
   | 'CORRUPT' // on-disk structure fails validation
@@ -38,6 +39,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   ELOOP: 1,
   ENODATA: 1,
   ENOKEY: 4,
+  EXDEV: 1,
   NOT_F2FS: 3,
   CORRUPT: 3,
   UNSUPPORTED: 4,

@@ -152,6 +152,7 @@ const QUOTA_SETS: [string, string][] = [
   ['quota+project_quota', `${EXTRA_FEATURES},quota,project_quota`],
   ['project_quota alone', 'extra_attr,project_quota'],
   ['quota without extra_attr', 'quota'],
+  ['encrypt+verity', `${EXTRA_FEATURES},encrypt,verity`],
 ];
 
 for (const [sizeName, size] of SIZES) {
@@ -203,6 +204,27 @@ for (const enc of ['utf8', 'utf8:strict']) {
     assertSameImage(path, theirs, report);
     assert.equal(superblock(path), superblock(theirs));
     assert.is(report.encoding, enc);
+    assertFsckClean(path);
+    fs.rmSync(path);
+    fs.rmSync(theirs);
+  });
+}
+
+for (const [sizeName, size, more] of [
+  ['64MiB', 64 * MiB, null],
+  ['1GiB', GiB, null],
+  ['64MiB with -O inode_checksum,sb_checksum', 64 * MiB, 'inode_checksum,sb_checksum'],
+] as const) {
+  test(`--android ${sizeName}: identical to mkfs.f2fs -g android, fsck-clean`, () => {
+    const path = tmpPath(`ours-android-${size}.img`);
+    fs.rmSync(path, { force: true });
+    // inode_checksum needs extra_attr: -g android brings it, checked after both as mkfs.f2fs does.
+    const report = mkfsImage(path, { ...SAME_AS_MKFS, sizeBytes: size, android: true, features: more ? [more] : [] });
+    const theirs = realMkfs(tmpPath(`theirs-android-${size}.img`), size, more, ['-g', 'android']);
+    assertSameImage(path, theirs, report);
+    assert.equal(superblock(path), superblock(theirs));
+    assert.equal(report.features.filter((f) => !more?.includes(f)), ['encrypt', 'extra_attr', 'project_quota', 'quota', 'verity']);
+    assert.equal(report.quotaInos, [4, 5, 6]);
     assertFsckClean(path);
     fs.rmSync(path);
     fs.rmSync(theirs);
@@ -353,7 +375,7 @@ test('minimum size: 52 MiB like mkfs.f2fs 1.15; one block less is ENOSPC for bot
 
 test('features mkfs.f2fs has but this formatter cannot write are UNSUPPORTED; bad options are USAGE', () => {
   const blocks = (64 * MiB) / BLKSIZE;
-  for (const f of ['encrypt', 'verity', 'ro', 'blkzoned']) {
+  for (const f of ['ro', 'blkzoned']) {
     expectError('UNSUPPORTED', () => planMkfs(blocks, { features: ['extra_attr', f] }), new RegExp(f));
   }
   expectError('USAGE', () => planMkfs(blocks, { features: ['no_such_feature'] }), /unknown feature/);

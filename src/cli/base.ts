@@ -111,7 +111,7 @@ export const globalFlags = {
     helpGroup: 'GLOBAL',
   }),
   key: Flags.string({
-    description: 'fscrypt master key: FILE holds the raw key (v2 keys are found by their identifier); encrypted names, contents and symlink targets read decrypted. Repeat for several keys.',
+    description: 'fscrypt master key: FILE holds the raw key (v2 keys are found by their identifier); encrypted names, contents and symlink targets read decrypted, and written encrypted. Repeat for several keys.',
     multiple: true,
     multipleNonGreedy: true,
     helpValue: 'FILE',
@@ -127,6 +127,13 @@ export const modeFlag = () =>
       "Allocation as Linux's mount -o mode=: adaptive (default) rewrites data in place on volumes up to 16 GiB and fills dirty segments when free ones run short; lfs always writes to fresh blocks, so overwritten versions stay on disk (history, undel) until cleaned.",
     helpGroup: 'WRITE',
   })();
+
+/** --force of the writers (mutating commands, writable sessions): write to an image found damaged where writes rely on it. */
+export const forceFlag = () =>
+  Flags.boolean({
+    description: 'Write even though the image is damaged where writes rely on it (checkpoint counts against the SIT, the NAT entries of the nodes written); without it such an image is refused (CORRUPT, exit 3) and left unchanged.',
+    helpGroup: 'WRITE',
+  });
 
 /** The raw master keys named by --key. */
 export function readKeys(files: string[] | undefined): Buffer[] {

@@ -2,7 +2,8 @@
 import { Flags, type Command } from '@oclif/core';
 import { F2fsError } from '../errors.js';
 import type { Volume } from '../fs/volume.js';
-import { VolumeCommand, globalFlags, modeFlag, timestampFlag, type CmdArgs, type CmdFlags } from './base.js';
+import { guardWrites } from '../fs/writecheck.js';
+import { VolumeCommand, forceFlag, globalFlags, modeFlag, timestampFlag, type CmdArgs, type CmdFlags } from './base.js';
 import { BIN } from './errors.js';
 
 /**
@@ -31,6 +32,7 @@ export const writeFlags = {
   })(),
   timestamp: timestampFlag(),
   'fs-mode': modeFlag(),
+  force: forceFlag(),
 };
 
 /** What `--sync` did, in every mutating command's result (`"sync"` in the JSON). */
@@ -73,6 +75,13 @@ export abstract class MutatingCommand<T extends typeof Command, R extends object
 
   private isShared(vol: Volume): boolean {
     return this.ctx?.vol === vol;
+  }
+
+  /** Opening to write refuses an image damaged where writes rely on it, unless --force (a session checked at its open). */
+  protected override openVolume(opts: { write: boolean; image?: string }): Volume {
+    const vol = super.openVolume(opts);
+    if (opts.write && !this.isShared(vol) && !(this.flags as { force?: boolean }).force) guardWrites(vol);
+    return vol;
   }
 
   protected async execute(vol: Volume, args: CmdArgs<T>, flags: CmdFlags<T>): Promise<R & { sync: SyncOutcome }> {

@@ -18,6 +18,7 @@ import { Volume } from '../fs/volume.js';
 import { BIN, classifyError } from './errors.js';
 import { BESIDE_WRITER_NOTE, checkImageWritable, pendingNote, stillStable, type RunOutcome } from './base.js';
 import { acquireLock, type ImageLock } from './lock.js';
+import { guardWrites } from '../fs/writecheck.js';
 import { isInImage } from './args.js';
 
 export interface SessionOptions {
@@ -42,6 +43,8 @@ export interface SessionOptions {
    * document kept as the result; no echo, no error lines on stderr).
    */
   json?: boolean;
+  /** A writable open takes an image damaged where writes rely on it (--force); otherwise refuses it. */
+  force?: boolean;
 }
 
 /** What one line did. */
@@ -142,6 +145,7 @@ export class Session {
     const lock = acquireLock(image, { exclusive: !this.readOnly, wait: this.opts.wait, underWriter: this.readOnly });
     try {
       this.vol = Volume.open(image, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb, mode: this.opts.mode, keys: this.opts.keys });
+      if (!this.readOnly && !this.opts.force) guardWrites(this.vol);
       if (lock.writer !== undefined) {
         this.err(`f2fsdbg: note: pid ${lock.writer} is writing this image: each command reads its last durable checkpoint (now ${this.vol.cp.head.checkpoint_ver}), ${BESIDE_WRITER_NOTE}`);
       }
@@ -194,6 +198,7 @@ export class Session {
     vol.close();
     this.vol = undefined;
     this.vol = Volume.open(this.image!, { readOnly: this.readOnly, cacheMb: this.opts.cacheMb, mode: this.opts.mode, keys: this.opts.keys });
+    if (!this.readOnly && !this.opts.force) guardWrites(this.vol);
     const waiting = pendingNote(this.vol);
     if (waiting) this.err(waiting);
   }

@@ -7,7 +7,7 @@ import { F2fsError } from '../errors.js';
 import { fsck, fsckFix, fsckImage, type FsckReport } from '../fsck/fsck.js';
 import type { Volume } from '../fs/volume.js';
 
-/** With --fix, `fixed` lists the repairs made and `unfixed` why none was tried. */
+/** With --fix, `fixed` lists the repairs made and `unfixed` why the image is still damaged. */
 export type FsckResult = FsckReport & { fixed?: string[]; unfixed?: string | null };
 
 /** Mount failures fsckImage turns into a MOUNT_FAILED finding; others (a missing file, usage) stay errors. */
@@ -23,7 +23,8 @@ export default class Fsck extends VolumeCommand<typeof Fsck, FsckResult> {
   static override flags = {
     'max-findings': Flags.integer({ description: 'Findings kept in the report (the rest are only counted).', default: 1000, min: 0 }),
     fix: Flags.boolean({
-      description: 'Repair, then check again. For now it only rebuilds the quota files from the usage the tree holds (as fsck.f2fs -a does), and only when nothing else is damaged.',
+      description:
+        'Repair, then check again (as fsck.f2fs -f -y): tables rebuilt from the tree, bad entries and pointers removed, inode fields corrected, unreachable inodes reconnected in /lost+found, quota files rebuilt. See docs/fsck.md.',
       default: false,
     }),
   };

@@ -47,6 +47,7 @@ import Truncate from './truncate.js';
 import Chmod from './chmod.js';
 import VerityEnable from './verity-enable.js';
 import Chown from './chown.js';
+import SetPolicy from './set-policy.js';
 import SetProject from './set-project.js';
 import SetTimes from './set-times.js';
 import XattrSet from './xattr-set.js';
@@ -55,6 +56,7 @@ import Mknod from './mknod.js';
 import Import from './import.js';
 import Checkpoint from './checkpoint.js';
 import Gc from './gc.js';
+import Resize from './resize.js';
 import Fsck from './fsck.js';
 
 // fsync, atomic writes and recovery
@@ -156,6 +158,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   'release-cblocks': ReleaseCblocks,
   'reserve-cblocks': ReserveCblocks,
   chown: Chown,
+  'set-policy': SetPolicy,
   'set-project': SetProject,
   'set-times': SetTimes,
   'xattr-set': XattrSet,
@@ -167,6 +170,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   import: Import,
   checkpoint: Checkpoint,
   gc: Gc,
+  resize: Resize,
   fsck: Fsck,
   'set-super': SetSuper,
   'set-cp': SetCp,

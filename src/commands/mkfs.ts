@@ -47,15 +47,17 @@ export default class Mkfs extends F2fsCommand<typeof Mkfs, MkfsResult> {
   static override examples = [
     '<%= config.bin %> mkfs disk.img --size 1G',
     '<%= config.bin %> mkfs disk.img --size 64M --features extra_attr,inode_checksum,sb_checksum --label data',
+    '<%= config.bin %> mkfs system.img --size 64M --android',
     '<%= config.bin %> mkfs disk.img --force --seed 1 --uuid 6f2a1c3e-1111-4222-8333-944455556666',
   ];
   static override args = { image: imageArg() };
   static override flags = {
     size: Flags.string({ description: `Bytes to format (K, M, G, T suffixes); a new file gets this size (default ${DEFAULT_SIZE}).`, helpValue: 'SIZE' }),
     features: Flags.string({
-      description: 'mkfs.f2fs -O features, comma separated: extra_attr, inode_checksum, flexible_inline_xattr, inode_crtime, sb_checksum, lost_found, compression, quota, project_quota (project_quota adds quota, as mkfs.f2fs does), casefold (with --encoding).',
+      description: 'mkfs.f2fs -O features, comma separated: extra_attr, inode_checksum, flexible_inline_xattr, inode_crtime, sb_checksum, lost_found, compression, quota, project_quota (project_quota adds quota, as mkfs.f2fs does), casefold (with --encoding), encrypt, verity.',
       helpValue: 'a,b',
     }),
+    android: Flags.boolean({ description: 'mkfs.f2fs -g android: adds encrypt, quota, project_quota, extra_attr and verity; root owned by 0:0.' }),
     encoding: Flags.string({ description: 'Casefolding encoding (-C): utf8 or utf8:strict; turns casefold on.', helpValue: 'ENC' }),
     label: Flags.string({ description: 'Volume label (-l).', helpValue: 'L' }),
     overprovision: Flags.string({ description: 'Overprovision percent (-o); default: what mkfs.f2fs picks.', helpValue: 'P' }),
@@ -111,6 +113,7 @@ export default class Mkfs extends F2fsCommand<typeof Mkfs, MkfsResult> {
       const report = mkfsImage(image, {
         sizeBytes,
         features: flags.features !== undefined ? [flags.features] : undefined,
+        android: flags.android,
         encoding: flags.encoding,
         label: flags.label,
         overprovision,

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { Args, Flags } from '@oclif/core';
-import { F2fsCommand, globalFlags, modeFlag, readKeys, timestampFlag, type CmdArgs, type CmdFlags } from '../cli/base.js';
+import { F2fsCommand, forceFlag, globalFlags, modeFlag, readKeys, timestampFlag, type CmdArgs, type CmdFlags } from '../cli/base.js';
 import { Session, runLines, type LineRecord } from '../cli/session.js';
 import { F2fsError, toF2fsError } from '../errors.js';
 
@@ -52,6 +52,7 @@ export const sessionFlags = {
   }),
   timestamp: timestampFlag(),
   'fs-mode': modeFlag(),
+  force: forceFlag(),
 };
 
 export default class Run extends F2fsCommand<typeof Run, BatchResult> {
@@ -79,6 +80,7 @@ export default class Run extends F2fsCommand<typeof Run, BatchResult> {
     const session = new Session({
       config: this.config,
       readOnly: Boolean(flags['read-only']),
+      force: flags.force,
       quiet: flags.quiet,
       cacheMb: flags['cache-mb'],
       mode: flags['fs-mode'],

@@ -33,6 +33,7 @@ export default class ShellCommand extends F2fsCommand<typeof ShellCommand, RunRe
     const session = new Session({
       config: this.config,
       readOnly: !flags.write || Boolean(flags['read-only']),
+      force: flags.force,
       quiet: interactive || flags.quiet,
       cacheMb: flags['cache-mb'],
       mode: flags['fs-mode'],

@@ -10,6 +10,7 @@ export { CachedDevice, DEFAULT_CACHE_MB, PageCache, type DeviceOptions } from '.
 export { FileDevice } from './file-device.js';
 export { SLAB_PAGES, allocPage, allocPages } from './page-alloc.js';
 export { MemDevice } from './mem-device.js';
+export { ReadWindow } from './read-window.js';
 
 /**
  * Opens an image file (an Android sparse image as its raw view), or returns an already open device unchanged

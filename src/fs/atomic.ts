@@ -58,6 +58,7 @@ export function atomicBegin(vol: Volume, ino: number, opts: { replace?: boolean 
   if (isDir(info.inode.i_mode)) fail('EISDIR', `inode ${ino} is a directory`);
   if (!isReg(info.inode.i_mode)) fail('EINVAL', `inode ${ino} is not a regular file`);
   requireContentsWritable(vol, info);
+  if (vol.crypto.isEncrypted(info)) fail('UNSUPPORTED', `inode ${ino} is encrypted: its staged copy would need the same key, which this tool does not set up`);
   if (sessionOf(vol, ino)) fail('EBUSY', `inode ${ino} already has an atomic write in progress`);
   if (hasInlineData(info)) {
     convertInlineData(vol, info);

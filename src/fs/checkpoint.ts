@@ -175,6 +175,10 @@ export interface CheckpointOptions {
   /** UMOUNT checkpoint: node summaries in the pack, NAT journal drained (a clean unmount). */
   umount: boolean;
   orphans?: number[];
+  /** Every SIT entry into the SIT blocks, none left in the journal (resize: no journal entry may name a segment that goes). */
+  sitToBlocks?: boolean;
+  /** Head fields the caller decides (resize: the reserved, overprovisioned and user space of the new main area). */
+  head?: Partial<CheckpointHead>;
 }
 
 /** Table entries grouped by the table block holding them, in block order (NAT and SIT flushes). */
@@ -210,10 +214,10 @@ function flushNat(vol: Volume, umount: boolean, natBitmap: Buffer): Map<number, 
 }
 
 /** Persists SIT entries: journal when they fit, else the other copy of each SIT block. */
-function flushSit(vol: Volume, sitBitmap: Buffer): Map<number, SitEntry> {
+function flushSit(vol: Volume, sitBitmap: Buffer, toBlocks: boolean): Map<number, SitEntry> {
   const all = new Map(vol.sm.sitJournalEntries());
   for (const [segno, e] of vol.sm.takeDirtyForCheckpoint()) all.set(segno, e);
-  if (all.size <= SIT_JOURNAL_ENTRIES) return all;
+  if (!toBlocks && all.size <= SIT_JOURNAL_ENTRIES) return all;
   for (const [k, entries] of byBlock(all, SIT_ENTRY_PER_BLOCK)) {
     const cur = vol.sm.sitBlockAddr(k);
     const block = Buffer.from(vol.dev.readBlock(cur));
@@ -300,7 +304,7 @@ export function writeCheckpoint(vol: Volume, opts: CheckpointOptions): Checkpoin
   const natBitmap = Buffer.from(old.natBitmap);
   const sitBitmap = Buffer.from(old.sitBitmap);
   const natJournal = flushNat(vol, opts.umount, natBitmap);
-  const sitJournal = flushSit(vol, sitBitmap);
+  const sitJournal = flushSit(vol, sitBitmap, opts.sitToBlocks ?? false);
   const natJ = journalBlock(NatJournal, {
     n_nats: natJournal.size,
     entries: padTo([...natJournal].map(([nid, ne]) => ({ nid, ne })), NAT_JOURNAL_ENTRIES, () => ({ nid: 0, ne: { version: 0, ino: 0, block_addr: 0 } })),
@@ -313,10 +317,8 @@ export function writeCheckpoint(vol: Volume, opts: CheckpointOptions): Checkpoin
   });
   const { blocks: dataSums, compact } = dataSummaryBlocks(vol, natJ, sitJ);
   const orphans = opts.orphans ?? vol.orphanList();
-  const orphanBlocks = Math.ceil(orphans.length / ORPHANS_PER_BLOCK);
   const P = vol.sb.cp_payload;
   const nodeSums = opts.umount ? [3, 4, 5].map((t) => SummaryBlock.encode({ ...vol.sm.cursegSummary(t), footer: { entry_type: SUM_TYPE_NODE, check_sum: 0 } })) : [];
-  const total = 2 + P + orphanBlocks + dataSums.length + nodeSums.length;
 
   const h = old.head;
   const keep = h.ckpt_flags & (CpFlag.FSCK | CpFlag.QUOTA_NEED_FSCK | CpFlag.LARGE_NAT_BITMAP);
@@ -324,53 +326,81 @@ export function writeCheckpoint(vol: Volume, opts: CheckpointOptions): Checkpoin
     keep | CpFlag.CRC_RECOVERY | (opts.umount ? CpFlag.UMOUNT : 0) | (compact ? CpFlag.COMPACT_SUM : 0) | (orphans.length ? CpFlag.ORPHAN_PRESENT : 0);
   if (vol.quota) flags = vol.quota.cpFlags(flags);
   const cs = vol.sm.cursegs;
-  const head: CheckpointHead = {
-    ...h,
-    checkpoint_ver: (h.checkpoint_ver + 1n) & 0xffffffffffffffffn,
-    valid_block_count: vol.counts.blocks,
-    free_segment_count: vol.sm.freeSegments,
-    cur_node_segno: [cs[3].segno, cs[4].segno, cs[5].segno, ...h.cur_node_segno.slice(3)],
-    cur_node_blkoff: [cs[3].blkoff, cs[4].blkoff, cs[5].blkoff, ...h.cur_node_blkoff.slice(3)],
-    cur_data_segno: [cs[0].segno, cs[1].segno, cs[2].segno, ...h.cur_data_segno.slice(3)],
-    cur_data_blkoff: [cs[0].blkoff, cs[1].blkoff, cs[2].blkoff, ...h.cur_data_blkoff.slice(3)],
-    ckpt_flags: flags,
-    cp_pack_total_block_count: total,
-    cp_pack_start_sum: 1 + P + orphanBlocks,
-    valid_node_count: vol.counts.nodes,
-    valid_inode_count: vol.counts.inodes,
-    next_free_nid: vol.nm.nextFreeNid,
-    elapsed_time: vol.sm.mtimeNow(),
-    alloc_type: [...cs.map((c) => c.allocType), ...h.alloc_type.slice(6)],
-  };
-  const raw = Buffer.from(old.raw);
-  raw.fill(0, CP_BITMAP_OFFSET);
+  const pack: 1 | 2 = old.pack === 1 ? 2 : 1;
+  const { head, raw, crc, base } = writePack(vol.dev, vol.geo.cpBlkaddr, pack, {
+    head: {
+      ...h,
+      checkpoint_ver: (h.checkpoint_ver + 1n) & 0xffffffffffffffffn,
+      valid_block_count: vol.counts.blocks,
+      free_segment_count: vol.sm.freeSegments,
+      cur_node_segno: [cs[3].segno, cs[4].segno, cs[5].segno, ...h.cur_node_segno.slice(3)],
+      cur_node_blkoff: [cs[3].blkoff, cs[4].blkoff, cs[5].blkoff, ...h.cur_node_blkoff.slice(3)],
+      cur_data_segno: [cs[0].segno, cs[1].segno, cs[2].segno, ...h.cur_data_segno.slice(3)],
+      cur_data_blkoff: [cs[0].blkoff, cs[1].blkoff, cs[2].blkoff, ...h.cur_data_blkoff.slice(3)],
+      ckpt_flags: flags,
+      valid_node_count: vol.counts.nodes,
+      valid_inode_count: vol.counts.inodes,
+      next_free_nid: vol.nm.nextFreeNid,
+      elapsed_time: vol.sm.mtimeNow(),
+      alloc_type: [...cs.map((c) => c.allocType), ...h.alloc_type.slice(6)],
+      ...opts.head,
+    },
+    cpPayload: P,
+    sitBitmap,
+    natBitmap,
+    orphans,
+    sums: [...dataSums, ...nodeSums],
+  });
+
+  const cp: Checkpoint = { head, raw, pack, base, crc, sitBitmap, natBitmap, packs: old.packs };
+  vol.checkpointDone(cp, sitJournal, natJournal);
+  return cp;
+}
+
+/** What a pack holds besides its head's counts: `head` gets cp_pack_start_sum and cp_pack_total_block_count from it. */
+export interface PackContent {
+  head: CheckpointHead;
+  cpPayload: number;
+  sitBitmap: Buffer;
+  natBitmap: Buffer;
+  orphans: number[];
+  /** Summary blocks, in pack order. */
+  sums: Buffer[];
+}
+
+/**
+ * do_checkpoint's writes into pack `pack`: head block (payload, version bitmaps, crc), orphan blocks, summaries, then,
+ * behind a flush barrier, the tail block that makes the pack valid.
+ */
+export function writePack(dev: BlockDevice, cpBlkaddr: number, pack: 1 | 2, c: PackContent): { head: CheckpointHead; raw: Buffer; crc: number; base: number } {
+  const P = c.cpPayload;
+  const orphanBlocks = Math.ceil(c.orphans.length / ORPHANS_PER_BLOCK);
+  const total = 2 + P + orphanBlocks + c.sums.length;
+  const head: CheckpointHead = { ...c.head, cp_pack_total_block_count: total, cp_pack_start_sum: 1 + P + orphanBlocks };
+  const raw = Buffer.alloc((1 + P) * BLKSIZE);
   CheckpointHead.encode(head, raw, 0);
   const { sitOff, natOff } = bitmapOffsets(head, P);
-  sitBitmap.copy(raw, sitOff);
-  natBitmap.copy(raw, natOff);
+  c.sitBitmap.copy(raw, sitOff);
+  c.natBitmap.copy(raw, natOff);
   const crc = checkpointCrc(raw.subarray(0, BLKSIZE), head.checksum_offset);
   cpStoredCrc.set(raw, head.checksum_offset, crc);
 
-  const pack: 1 | 2 = old.pack === 1 ? 2 : 1;
-  const base = vol.geo.cpBlkaddr + (pack === 2 ? BLOCKS_PER_SEG : 0);
-  for (let i = 0; i <= P; i++) vol.dev.writeBlock(base + i, raw.subarray(i * BLKSIZE, (i + 1) * BLKSIZE), 'cp');
+  const base = cpBlkaddr + (pack === 2 ? BLOCKS_PER_SEG : 0);
+  for (let i = 0; i <= P; i++) dev.writeBlock(base + i, raw.subarray(i * BLKSIZE, (i + 1) * BLKSIZE), 'cp');
   for (let b = 0; b < orphanBlocks; b++) {
-    const inos = orphans.slice(b * ORPHANS_PER_BLOCK, (b + 1) * ORPHANS_PER_BLOCK);
-    vol.dev.writeBlock(
+    const inos = c.orphans.slice(b * ORPHANS_PER_BLOCK, (b + 1) * ORPHANS_PER_BLOCK);
+    dev.writeBlock(
       base + 1 + P + b,
       OrphanBlock.encode({ ino: padTo(inos, ORPHANS_PER_BLOCK, () => 0), reserved: 0, blk_addr: b + 1, blk_count: orphanBlocks, entry_count: inos.length, check_sum: 0 }),
       'orphan',
     );
   }
-  [...dataSums, ...nodeSums].forEach((blk, i) => vol.dev.writeBlock(base + head.cp_pack_start_sum + i, blk, 'sum'));
+  c.sums.forEach((blk, i) => dev.writeBlock(base + head.cp_pack_start_sum + i, blk, 'sum'));
   // Everything the new pack describes must be durable before its tail makes it valid.
-  vol.dev.flush('cp-barrier');
-  vol.dev.writeBlock(base + total - 1, raw.subarray(0, BLKSIZE), 'cp-tail');
-  vol.dev.flush('cp-commit');
-
-  const cp: Checkpoint = { head, raw, pack, base, crc, sitBitmap, natBitmap, packs: old.packs };
-  vol.checkpointDone(cp, sitJournal, natJournal);
-  return cp;
+  dev.flush('cp-barrier');
+  dev.writeBlock(base + total - 1, raw.subarray(0, BLKSIZE), 'cp-tail');
+  dev.flush('cp-commit');
+  return { head, raw, crc, base };
 }
 
 function padTo<T>(arr: T[], n: number, fill: () => T): T[] {

@@ -1,12 +1,13 @@
 // fscrypt as Linux 6.1 stores it (fs/crypto/): the encryption context, master keys given by the user (v2 identifiers by
 // HKDF-SHA512, v1 descriptors), per-file keys, contents (AES-256-XTS per block), names and symlink targets
 // (AES-256-CTS-CBC), and the no-key names the kernel shows without the key (fscrypt_fname_disk_to_usr).
-import { createCipheriv, createDecipheriv, createHash, hkdfSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { fail } from '../errors.js';
 import { Advise } from './layout/node.js';
 import {
   FSCRYPT_CONTEXT_V1,
   FSCRYPT_CONTEXT_V2,
+  FSCRYPT_FILE_NONCE_SIZE,
   FSCRYPT_FNAME_MIN_MSG_LEN,
   FSCRYPT_MODES,
   FSCRYPT_MODE_AES_256_CTS,
@@ -21,8 +22,8 @@ import {
   XATTR_INDEX_ENCRYPTION,
   XATTR_NAME_ENCRYPTION_CONTEXT,
 } from './layout/crypto.js';
-import { BLKSIZE } from './layout/constants.js';
-import { isDir, isReg, type InodeInfo } from './inode.js';
+import { BLKSIZE, MAX_NAME_LEN } from './layout/constants.js';
+import { isDir, isReg, isSymlink, type InodeInfo } from './inode.js';
 import type { Xattr } from './xattr.js';
 
 /** A decoded fscrypt_context (v1 names its key by descriptor, v2 by identifier). */
@@ -54,6 +55,29 @@ export function decodeContext(value: Buffer): EncryptionContext {
     return { version: 2, contentsMode: c.contents_encryption_mode, filenamesMode: c.filenames_encryption_mode, flags: c.flags, masterKey: c.master_key_identifier.toString('hex'), nonce: c.nonce };
   }
   return fail('CORRUPT', `encryption context of ${value.length} bytes, version ${value[0] ?? 'none'}: not an fscrypt v1 or v2 context`);
+}
+
+/** The context bytes (fscrypt_context_v1/v2) for `c`: what a new inode's "c" xattr holds. */
+function encodeContext(c: EncryptionContext): Buffer {
+  const key = Buffer.from(c.masterKey, 'hex');
+  const common = { contents_encryption_mode: c.contentsMode, filenames_encryption_mode: c.filenamesMode, flags: c.flags, nonce: c.nonce };
+  return c.version === 1
+    ? FscryptContextV1.encode({ version: FSCRYPT_CONTEXT_V1, ...common, master_key_descriptor: key })
+    : FscryptContextV2.encode({ version: FSCRYPT_CONTEXT_V2, ...common, __reserved: Buffer.alloc(4), master_key_identifier: key });
+}
+
+/** fscrypt_policies_equal: everything but the nonce. */
+const samePolicy = (a: EncryptionContext, b: EncryptionContext) =>
+  a.version === b.version && a.contentsMode === b.contentsMode && a.filenamesMode === b.filenamesMode && a.flags === b.flags && a.masterKey === b.masterKey;
+
+/**
+ * __fscrypt_fname_encrypted_size: `len` bytes padded with NULs to the policy's padding (4 << (flags & PAD_MASK)), at
+ * least one AES block, at most `max`; null when `len` itself exceeds `max`.
+ */
+export function encryptedSize(flags: number, len: number, max: number): number | null {
+  if (len > max) return null;
+  const padding = 4 << (flags & FscryptFlag.PAD_MASK);
+  return Math.min(Math.ceil(Math.max(len, FSCRYPT_FNAME_MIN_MSG_LEN) / padding) * padding, max);
 }
 
 /** The context as `stat` and `xattr-list` show it (v1 names its key by descriptor, v2 by identifier). */
@@ -138,6 +162,18 @@ export function ctsCbcDecrypt(key: Buffer, iv: Buffer, c: Buffer): Buffer {
   return out;
 }
 
+/** cts(cbc(aes)) encryption (CS3): CBC over the zero-padded text, then the last two blocks swapped, the new last cut to the tail. */
+export function ctsCbcEncrypt(key: Buffer, iv: Buffer, p: Buffer): Buffer {
+  if (p.length < AES_BLOCK) return fail('EINVAL', `cts(cbc(aes)) needs at least one AES block, got ${p.length} bytes`);
+  const n = Math.ceil(p.length / AES_BLOCK);
+  const c = createCipheriv('aes-256-cbc', key, iv);
+  c.setAutoPadding(false);
+  const full = Buffer.concat([c.update(Buffer.concat([p], n * AES_BLOCK)), c.final()]);
+  if (n === 1) return full;
+  const tail = p.length - (n - 1) * AES_BLOCK;
+  return Buffer.concat([full.subarray(0, (n - 2) * AES_BLOCK), full.subarray((n - 1) * AES_BLOCK), full.subarray((n - 2) * AES_BLOCK, (n - 2) * AES_BLOCK + tail)]);
+}
+
 /** A file's cipher: its key for the mode its type uses, and how its IVs are formed. */
 interface FileKey {
   key: Buffer;
@@ -167,6 +203,18 @@ export class Fscrypt {
       this.masters.set(`2:${keyIdentifier(k)}`, k);
       this.masters.set(`1:${keyDescriptor(k)}`, k);
     }
+  }
+
+  /**
+   * FS_IOC_SET_ENCRYPTION_POLICY's context for a v2 policy (AES-256-XTS contents, AES-256-CTS-CBC names, NUL padding of
+   * `padding` bytes) under the one master key given; v2 needs the key added, as fscrypt_verify_key_added does.
+   */
+  policyContext(padding: number): Buffer {
+    const pad = [4, 8, 16, 32].indexOf(padding);
+    if (pad < 0) fail('USAGE', `padding ${padding}: fscrypt pads names to 4, 8, 16 or 32 bytes`);
+    const ids = [...this.masters.keys()].filter((k) => k.startsWith('2:'));
+    if (ids.length !== 1) fail(ids.length ? 'USAGE' : 'ENOKEY', `a new policy needs exactly one master key (--key), got ${ids.length}`);
+    return encodeContext({ version: 2, contentsMode: FSCRYPT_MODE_AES_256_XTS, filenamesMode: FSCRYPT_MODE_AES_256_CTS, flags: pad, masterKey: ids[0]!.slice(2), nonce: randomBytes(FSCRYPT_FILE_NONCE_SIZE) });
   }
 
   /** Whether a --key given is the master key this context names. */
@@ -262,20 +310,91 @@ export class Fscrypt {
     return target;
   }
 
-  /** A name created, linked, renamed or removed in `dir`: refused in an encrypted directory (this tool writes no ciphertext). */
-  requireNamespaceChange(dir: InodeInfo): void {
-    if (!this.isEncrypted(dir) || !isDir(dir.inode.i_mode)) return;
-    if (!this.fileKey(dir)) {
-      const ctx = this.context(dir)!;
-      fail('ENOKEY', `directory ${dir.ino} is encrypted: changing its names needs the master key (${ctx.masterKey}), and this tool does not write encrypted names`);
-    }
-    fail('UNSUPPORTED', `directory ${dir.ino} is encrypted: this tool does not write encrypted names`);
+  /**
+   * fscrypt_policy_to_inherit: the context and names key of an encrypted directory that takes a new name, ENOKEY
+   * without its key (create, link and rename need it; unlink and rmdir do not); null for a plain directory.
+   */
+  private dirPolicy(dir: InodeInfo): { ctx: EncryptionContext; fk: FileKey } | null {
+    if (!this.isEncrypted(dir) || !isDir(dir.inode.i_mode)) return null;
+    const fk = this.fileKey(dir);
+    const ctx = this.context(dir)!;
+    if (!fk) fail('ENOKEY', `directory ${dir.ino} is encrypted: adding a name needs the master key with --key (${ctx.version === 2 ? 'identifier' : 'descriptor'} ${ctx.masterKey})`);
+    return { ctx, fk: fk! };
   }
 
-  /** Writing or truncating an encrypted file: ENOKEY without the key (as Linux), else unsupported (no ciphertext written). */
+  /** Linux's lookup in an encrypted directory with its key: the name encrypted, to find by hash (null: look by user name). */
+  lookupName(dir: InodeInfo, name: Buffer): Buffer | null {
+    if (!this.isEncrypted(dir) || !isDir(dir.inode.i_mode) || name.length > MAX_NAME_LEN || (name.length <= 2 && /^\.\.?$/.test(name.toString('latin1')))) return null;
+    return this.fileKey(dir) ? this.diskName(dir, name) : null;
+  }
+
+  /** ENOKEY unless the key of encrypted directory `dir` is given (fscrypt_require_key; a plain directory needs none). */
+  requireDirKey(dir: InodeInfo): void {
+    this.dirPolicy(dir);
+  }
+
+  /** A name about to be added to `dir` (create, link, rename), as stored: encrypted in an encrypted directory (fname_encrypt). */
+  diskName(dir: InodeInfo, name: Buffer): Buffer {
+    const p = this.dirPolicy(dir);
+    if (!p) return name;
+    const size = encryptedSize(p.ctx.flags, name.length, MAX_NAME_LEN);
+    if (size === null) return fail('ENAMETOOLONG', `name of ${name.length} bytes is longer than ${MAX_NAME_LEN}`);
+    return ctsCbcEncrypt(p.fk.key, iv(p.fk, 0), Buffer.concat([name], size));
+  }
+
+  /**
+   * fscrypt_prepare_new_inode + fscrypt_context_for_new_inode: the "c" xattr of a new inode of `mode` in `dir` (the
+   * directory's policy, a fresh random nonce: a reused nonce would reuse a file key), or null when it is not encrypted
+   * (a plain directory, a special file).
+   */
+  newContext(dir: InodeInfo, mode: number): Buffer | null {
+    const p = this.dirPolicy(dir);
+    if (!p || !(isReg(mode) || isDir(mode) || isSymlink(mode))) return null;
+    return encodeContext({ ...p.ctx, nonce: randomBytes(FSCRYPT_FILE_NONCE_SIZE) });
+  }
+
+  /**
+   * fscrypt_prepare_link / fscrypt_prepare_rename: `dir` takes a name for an existing inode: ENOKEY without the
+   * directory's key, EXDEV when the inode is encrypted under another policy than the directory's (or not at all).
+   */
+  requireLinkable(dir: InodeInfo, info: InodeInfo): void {
+    const p = this.dirPolicy(dir);
+    if (!p) return;
+    const mode = info.inode.i_mode;
+    if (!(isReg(mode) || isDir(mode) || isSymlink(mode))) return;
+    const ctx = this.isEncrypted(info) ? this.context(info) : null;
+    if (!ctx || !samePolicy(ctx, p.ctx)) fail('EXDEV', `inode ${info.ino} is not encrypted with the policy of directory ${dir.ino}: Linux refuses such a link or rename (EXDEV)`);
+  }
+
+  /** fscrypt_prepare_symlink's check: a target that still fits a block once encrypted for `dir` (ENAMETOOLONG). */
+  requireSymlinkFits(dir: InodeInfo, target: Buffer): void {
+    const p = this.dirPolicy(dir);
+    if (p && encryptedSize(p.ctx.flags, target.length, BLKSIZE - FscryptSymlinkHead.size - 1) === null) fail('ENAMETOOLONG', `symlink target of ${target.length} bytes does not fit a block once encrypted`);
+  }
+
+  /** fscrypt_encrypt_symlink: the target of new symlink `info` as stored (fscrypt_symlink_data: length, ciphertext). */
+  symlinkData(info: InodeInfo, target: Buffer): Buffer {
+    const fk = this.requireKey(info, 'the target');
+    const ctx = this.context(info)!;
+    const size = encryptedSize(ctx.flags, target.length, BLKSIZE - FscryptSymlinkHead.size - 1);
+    if (size === null) return fail('ENAMETOOLONG', `symlink target of ${target.length} bytes does not fit a block once encrypted`);
+    const cipher = ctsCbcEncrypt(fk.key, iv(fk, 0), Buffer.concat([target], size));
+    return Buffer.concat([FscryptSymlinkHead.encode({ len: size }), cipher]);
+  }
+
+  /** Writing or truncating an encrypted file needs its key (ENOKEY without it, as Linux refuses to open it). */
   requireContentsWritable(info: InodeInfo): void {
-    if (!this.isEncrypted(info) || !isReg(info.inode.i_mode)) return;
-    this.requireKey(info, 'the contents');
-    fail('UNSUPPORTED', `inode ${info.ino} is encrypted: this tool does not write encrypted contents`);
+    if (this.isEncrypted(info) && isReg(info.inode.i_mode)) this.requireKey(info, 'the contents');
+  }
+
+  /** fscrypt_encrypt_pagecache_blocks: file block `lblk` (a whole page, zeros past EOF) as stored; null for a plain file. */
+  contentsEncrypter(info: InodeInfo): ((lblk: number, page: Buffer) => Buffer) | null {
+    if (!this.isEncrypted(info) || !isReg(info.inode.i_mode)) return null;
+    const fk = this.requireKey(info, 'the contents');
+    return (lblk, page) => {
+      const c = createCipheriv('aes-256-xts', fk.key, iv(fk, lblk));
+      c.setAutoPadding(false);
+      return Buffer.concat([c.update(page.subarray(0, BLKSIZE)), c.final()]);
+    };
   }
 }

@@ -1,7 +1,7 @@
 // File data: reads through the node-tree walk (holes, NEW_ADDR, inline data), bmap, dirty pages and their writeback.
 import type { BlockDevice } from '../device/types.js';
 import { fail, withContext } from '../errors.js';
-import { BLKSIZE, NEW_ADDR, NULL_ADDR, COMPRESS_ADDR } from './layout/constants.js';
+import { BLKSIZE, NEW_ADDR, NULL_ADDR, COMPRESS_ADDR, ZERO_BLOCK } from './layout/constants.js';
 import { hasInlineData, isDir, isReg, type InodeInfo } from './inode.js';
 import { nodePath, readChild, walkNodeTree, type NodeManager, type NodePage } from './node.js';
 import type { Validator } from './validate.js';
@@ -20,7 +20,6 @@ export interface SlotOwner {
 
 export type BlockVisitor = (bidx: number, blkaddr: number, owner: SlotOwner) => void;
 
-const ZERO_BLOCK = Buffer.alloc(BLKSIZE);
 
 export class DataReader {
   constructor(
@@ -88,7 +87,8 @@ export class DataReader {
     const last = Math.ceil(end / BLKSIZE);
     const raw = this.readPastEof(info, first * BLKSIZE, last * BLKSIZE);
     this.walk(info, first, last, (bidx, blkaddr) => {
-      if (blkaddr === NEW_ADDR) return;
+      // NEW_ADDR reads as zeros unless a dirty page (ciphertext, as written) stands there.
+      if (blkaddr === NEW_ADDR && !this.pages.get(info.ino, bidx)) return;
       const at = (bidx - first) * BLKSIZE;
       decrypt(bidx, raw.subarray(at, at + BLKSIZE)).copy(raw, at);
     });
@@ -241,9 +241,16 @@ export function writePage(vol: Volume, info: InodeInfo, bidx: number, page: Buff
   vol.pages.set(info.ino, bidx, page);
   if (vol.pages.size > MAX_DIRTY_PAGES) {
     writeback(vol);
-    // New blocks live only in segments free at the last checkpoint: writing them early is crash-safe and bounds memory.
-    if (vol.dev.pendingCount > MAX_DIRTY_PAGES) vol.dev.flush('writeback');
+    boundPending(vol, 'writeback');
   }
+}
+
+/**
+ * Writes the device's queue out once it holds more than MAX_DIRTY_PAGES blocks. New blocks live only in slots free
+ * at the last checkpoint (LFS and SSR alike): writing them early is crash-safe, and it bounds memory.
+ */
+export function boundPending(vol: Volume, tag: string): void {
+  if (vol.dev.pendingCount > MAX_DIRTY_PAGES) vol.dev.flush(tag);
 }
 
 /** The data log a file's pages go to (__get_segment_type_6). */

@@ -102,11 +102,13 @@ export class DirReader {
 
   /**
    * A name as the user gives it: in an encrypted directory the decrypted name (with the key) or the no-key name ls
-   * shows, found by comparing each entry's user name (fscrypt_match_name's outcome; lookups there are rare).
+   * shows, found by comparing each entry's user name (fscrypt_match_name's outcome). The entry comes back as stored
+   * (its name the ciphertext), as deleting or relinking it needs.
    */
   lookupUser(info: InodeInfo, name: Buffer): Dentry | null {
-    if (!this.nameView(info)) return this.lookup(info, name);
-    for (const d of this.entries(info)) if (d.name.equals(name)) return d;
+    const view = this.nameView(info);
+    if (!view) return this.lookup(info, name);
+    for (const d of this.rawEntries(info)) if (view(d.name, d.hash).equals(name)) return d;
     return null;
   }
 

@@ -20,10 +20,17 @@ function requireFile(vol: Volume, info: InodeInfo): void {
   requireContentsWritable(vol, info);
 }
 
-/** Contents a write or truncate may change: not a verity file's (EPERM), not ciphertext (fscrypt). */
+/** Contents a write or truncate may change: not a verity file's (EPERM), an encrypted file's only with its key (ENOKEY). */
 export function requireContentsWritable(vol: Volume, info: InodeInfo): void {
   requireNotVerity(info);
   vol.crypto.requireContentsWritable(info);
+}
+
+/** Pages of an encrypted file are staged as ciphertext (the page cache's view of the disk); null for a plain file. */
+function contentsEncrypter(vol: Volume, info: InodeInfo): ((lblk: number, page: Buffer) => Buffer) | null {
+  const encrypt = vol.crypto.contentsEncrypter(info);
+  if (encrypt && (info.logClusterSize || hasInlineData(info))) fail('UNSUPPORTED', `inode ${info.ino} is encrypted and ${info.logClusterSize ? 'compressed' : 'inline'}: this tool does not write such a file`);
+  return encrypt;
 }
 
 /**
@@ -39,6 +46,7 @@ export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, t
   requireFile(vol, info);
   requireNotReleased(info, 'write');
   requireMutable(info, 'write', pos === info.inode.i_size);
+  const encrypt = contentsEncrypter(vol, info);
   const end = pos + data.length;
   if (Math.ceil(end / BLKSIZE) > maxFileBlocks(info)) fail('EINVAL', `write ending at byte ${end} exceeds the largest F2FS file`);
   if (data.length && !(hasInlineData(info) && end <= info.maxInlineData)) vol.requireSpace(blocksToWrite(vol, info, pos, end), `a write of ${data.length} bytes`);
@@ -63,7 +71,7 @@ export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, t
           page = to - from === BLKSIZE ? allocPage() : Buffer.concat([vol.data.read(info, blockPos, BLKSIZE)], BLKSIZE);
           data.copy(page, from - blockPos, from - pos, to - pos);
         }
-        writePage(vol, info, bidx, page);
+        writePage(vol, info, bidx, encrypt ? encrypt(bidx, page) : page);
       }
     }
   }
@@ -116,7 +124,8 @@ export function truncateFile(vol: Volume, ino: number, size: number, times: Time
       const { blkaddr } = vol.data.bmap(info, last);
       if (blkaddr) {
         const page = Buffer.concat([vol.data.read(info, last * BLKSIZE, tail)], BLKSIZE);
-        writePage(vol, info, last, page);
+        const encrypt = contentsEncrypter(vol, info);
+        writePage(vol, info, last, encrypt ? encrypt(last, page) : page);
       }
     }
     dropExtent(vol, ino);

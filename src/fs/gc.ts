@@ -7,7 +7,7 @@ import { BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, isNodeSegType } from './layo
 import { InlineFlag, readSlot, slotOffset, writeSlot } from './layout/node.js';
 import { bitMsb } from '../util/struct.js';
 import { writeCheckpoint } from './checkpoint.js';
-import { dropExtent } from './data.js';
+import { boundPending, dropExtent } from './data.js';
 import { isDir } from './inode.js';
 import { writeNode } from './node.js';
 import { ownerOf } from './segment.js';
@@ -92,10 +92,9 @@ function cursegsHaveRoom(vol: Volume, nodeBlocks: number, dataBlocks: number, de
 export function selectVictim(vol: Volume, mode: GcMode, exclude: ReadonlySet<number>): number | null {
   const sm = vol.sm;
   const candidates: { segno: number; valid: number; mtime: number }[] = [];
-  for (let segno = 0; segno < vol.geo.mainSegments; segno++) {
+  for (const segno of sm.partialSegments()) {
     if (exclude.has(segno) || sm.prefree.has(segno) || sm.cursegOf(segno)) continue;
     const s = sm.getSit(segno);
-    if (s.valid === 0 || s.valid === BLOCKS_PER_SEG) continue;
     candidates.push({ segno, valid: s.valid, mtime: s.mtime });
   }
   if (!candidates.length) return null;
@@ -177,6 +176,7 @@ export function gc(vol: Volume, opts: { sections?: number; mode?: GcMode } = {})
     report.victims.push(v);
     report.moved[v.kind] += v.moved;
     if (vol.sm.prefree.has(segno)) freed++;
+    boundPending(vol, 'gc');
   }
   report.freeAfter = vol.sm.freeSegments;
   report.prefree = vol.sm.prefree.size;

@@ -51,6 +51,8 @@ export interface MkfsOptions {
   sizeBytes?: number;
   /** mkfs.f2fs -O names (each entry may itself be a comma list). */
   features?: string[];
+  /** -g android: mkfs.f2fs's Android defaults (ANDROID_FEATURES added to `features`, root owned by 0:0 as always here). */
+  android?: boolean;
   /** -C: filename encoding for casefolding, "utf8" or "utf8:strict" (sets the casefold feature, as mkfs.f2fs does). */
   encoding?: string;
   /** -l: volume label (at most 512 UTF-16 units). */
@@ -147,18 +149,20 @@ const WRITABLE: Partial<Record<string, number>> = {
   project_quota: Feature.PRJQUOTA,
   compression: Feature.COMPRESSION, // the bit alone: mkfs.f2fs 1.15 lays nothing else out for it
   casefold: Feature.CASEFOLD,
+  encrypt: Feature.ENCRYPT, // the bits alone too: policies and Merkle trees are per file, set later
+  verity: Feature.VERITY,
 };
+/** -g android (add_default_options, CONF_ANDROID, a host build): encrypt, quota (kernel_version_over is false off-device), project_quota, extra_attr, verity. */
+const ANDROID_FEATURES = Feature.ENCRYPT | Feature.QUOTA_INO | Feature.PRJQUOTA | Feature.EXTRA_ATTR | Feature.VERITY;
 const WHY_NOT: Record<string, string> = {
-  encrypt: 'encryption is not supported',
-  verity: 'fs-verity is not supported',
   ro: 'the read-only layout is not supported',
   blkzoned: 'zoned devices are not supported',
   atomic_write: 'atomic_write is not an mkfs feature',
 };
 const NEEDS_EXTRA_ATTR = Feature.INODE_CHKSUM | Feature.FLEXIBLE_INLINE_XATTR | Feature.INODE_CRTIME | Feature.PRJQUOTA | Feature.COMPRESSION;
 
-function parseFeatures(list: string[] | undefined): number {
-  let bits = 0;
+/** -O names over `bits` (what -g set); the extra_attr rule is checked after both, as f2fs_parse_options does. */
+function parseFeatures(list: string[] | undefined, bits: number): number {
   for (const item of list ?? []) {
     if (typeof item !== 'string') fail('USAGE', `feature names must be strings, got ${typeof item}`);
     for (const name of item.split(/[ ,]+/).filter(Boolean)) {
@@ -258,16 +262,15 @@ export interface MkfsGeometry {
 
 type GeoResult = { ok: true; geo: MkfsGeometry } | { ok: false; why: string };
 
-/** f2fs_prepare_super_block + the CP's ovp arithmetic for segs_per_sec = secs_per_zone = 1, start sector 0, no -i. */
-function computeGeometry(blockCount: number, ovpOpt: number | undefined): GeoResult {
-  const bytes = blockCount * BLKSIZE;
-  const segment0 = BLOCKS_PER_SEG; // first 2 MiB boundary at or after byte 8192
-  const segmentCount = bytes >= SEG_BYTES ? Math.floor((bytes - SEG_BYTES) / SEG_BYTES) : 0;
-  if (segmentCount < MIN_SEGMENTS) return { ok: false, why: `only ${segmentCount} segments after the 2 MiB alignment gap (at least ${MIN_SEGMENTS})` };
+/**
+ * The metadata areas for `segmentCount` segments (mkfs's f2fs_prepare_super_block, resize's get_new_sb; no -i): one
+ * SIT and one NAT copy in segments (the NAT capped by the room for its bitmap in the checkpoint, the SIT bitmap moving
+ * to cp_payload blocks when too big), and the SSA, which with the rest fills whole zones of `segsPerZone`.
+ */
+export function metadataSegments(segmentCount: number, segsPerZone = 1): { sitSegs: number; natSegs: number; ssaSegs: number; cpPayload: number } {
   const ckptSegs = 2;
   const sitSegs = Math.ceil(Math.ceil(segmentCount / SIT_ENTRY_PER_BLOCK) / BLOCKS_PER_SEG);
   const blocksForNat = Math.ceil(((segmentCount - ckptSegs - 2 * sitSegs) * BLOCKS_PER_SEG) / NAT_ENTRY_PER_BLOCK);
-  let natSegs = Math.ceil(blocksForNat / BLOCKS_PER_SEG);
   const sitBitmap = Math.min((sitSegs * BLOCKS_PER_SEG) / 8, MAX_SIT_BITMAP_SIZE);
   let maxNatBitmap: number;
   let cpPayload: number;
@@ -278,30 +281,28 @@ function computeGeometry(blockCount: number, ovpOpt: number | undefined): GeoRes
     maxNatBitmap = MAX_BITMAP_SIZE_IN_CKPT - sitBitmap;
     cpPayload = 0;
   }
-  natSegs = Math.min(natSegs, (maxNatBitmap * 8) >> LOG_BLOCKS_PER_SEG);
+  const natSegs = Math.min(Math.ceil(blocksForNat / BLOCKS_PER_SEG), (maxNatBitmap * 8) >> LOG_BLOCKS_PER_SEG);
   // One summary block per remaining segment, plus one (blocks_for_ssa), in whole segments.
-  const ssa = Math.ceil((segmentCount - ckptSegs - 2 * sitSegs - 2 * natSegs + 1) / BLOCKS_PER_SEG);
+  let ssaSegs = Math.ceil((segmentCount - ckptSegs - 2 * sitSegs - 2 * natSegs + 1) / BLOCKS_PER_SEG);
+  const diff = (ckptSegs + 2 * sitSegs + 2 * natSegs + ssaSegs) % segsPerZone;
+  if (diff) ssaSegs += segsPerZone - diff;
+  return { sitSegs, natSegs, ssaSegs, cpPayload };
+}
+
+/** f2fs_prepare_super_block + the CP's ovp arithmetic for segs_per_sec = secs_per_zone = 1, start sector 0, no -i. */
+function computeGeometry(blockCount: number, ovpOpt: number | undefined): GeoResult {
+  const bytes = blockCount * BLKSIZE;
+  const segment0 = BLOCKS_PER_SEG; // first 2 MiB boundary at or after byte 8192
+  const segmentCount = bytes >= SEG_BYTES ? Math.floor((bytes - SEG_BYTES) / SEG_BYTES) : 0;
+  if (segmentCount < MIN_SEGMENTS) return { ok: false, why: `only ${segmentCount} segments after the 2 MiB alignment gap (at least ${MIN_SEGMENTS})` };
+  const ckptSegs = 2;
+  const { sitSegs, natSegs, ssaSegs: ssa, cpPayload } = metadataSegments(segmentCount);
   const metaSegs = ckptSegs + 2 * sitSegs + 2 * natSegs + ssa;
   const mainSegs = segmentCount - metaSegs;
   if (mainSegs <= 0) return { ok: false, why: 'no room for a main area' };
 
-  // get_best_overprovision: keep the candidate leaving the most user space (doubles, as in C).
   let ovp = ovpOpt ?? 0;
-  if (ovp === 0) {
-    let candidate: number, end: number, diff: number;
-    if (mainSegs < 256) [candidate, end, diff] = [10, 95, 5];
-    else [candidate, end, diff] = [0.01, 10, 0.01];
-    let maxSpace = 0;
-    for (; candidate <= end; candidate += diff) {
-      const reserved = (2 * (100 / candidate + 1) + 6) * 1;
-      const o = ((mainSegs - reserved) * candidate) / 100;
-      const space = mainSegs - reserved - o;
-      if (maxSpace < space) {
-        maxSpace = space;
-        ovp = candidate;
-      }
-    }
-  }
+  if (ovp === 0) ovp = bestOverprovision(mainSegs);
   if (ovp === 0) return { ok: false, why: 'no overprovision ratio leaves any user space' };
   const rsvd = Math.trunc(2 * (100 / ovp + 1) + 6);
   if (mainSegs - 6 < rsvd) return { ok: false, why: `${mainSegs} main segments cannot hold 6 logs and ${rsvd} reserved segments` };
@@ -327,6 +328,25 @@ function computeGeometry(blockCount: number, ovpOpt: number | undefined): GeoRes
     ok: true,
     geo: { blockCount, segmentCount, segment0, sitBlkaddr, natBlkaddr, ssaBlkaddr, mainBlkaddr, sitSegs, natSegs, ssaSegs: ssa, mainSegs, cpPayload, ovp, rsvd, ovpSegs, curseg: cur },
   };
+}
+
+/** get_best_overprovision (one segment per section): the candidate percent leaving the most user space (doubles, as in C); 0 if none leaves any. */
+export function bestOverprovision(mainSegs: number): number {
+  let candidate: number, end: number, diff: number;
+  if (mainSegs < 256) [candidate, end, diff] = [10, 95, 5];
+  else [candidate, end, diff] = [0.01, 10, 0.01];
+  let ovp = 0;
+  let maxSpace = 0;
+  for (; candidate <= end; candidate += diff) {
+    const reserved = (2 * (100 / candidate + 1) + 6) * 1;
+    const o = ((mainSegs - reserved) * candidate) / 100;
+    const space = mainSegs - reserved - o;
+    if (maxSpace < space) {
+      maxSpace = space;
+      ovp = candidate;
+    }
+  }
+  return ovp;
 }
 
 /** The smallest size mkfs 1.15 accepts with this overprovision setting (52 MiB with the automatic ratio). */
@@ -358,7 +378,7 @@ export interface MkfsPlan {
 }
 
 export function planMkfs(blockCount: number, opts: MkfsOptions = {}): MkfsPlan {
-  const asked = parseFeatures(opts.features);
+  const asked = parseFeatures(opts.features, opts.android ? ANDROID_FEATURES : 0);
   // f2fs_parse_options: quota brings the user and group quota inodes; project_quota its own, and the quota feature bit.
   const qfInos = quotaNids(asked);
   let features = asked & Feature.PRJQUOTA ? asked | Feature.QUOTA_INO : asked;
@@ -425,7 +445,7 @@ function quotaNids(features: number): number[] {
 /* ---------------------------------------------------------------- block builders ---------------------------------------------------------------- */
 
 /** calc_extra_isize: the smallest extra area holding every field the features use. */
-function extraIsize(features: number): number {
+export function extraIsize(features: number): number {
   let end = InodeExtra.offsets.i_projid;
   if (features & Feature.PRJQUOTA) end = InodeExtra.offsets.i_inode_checksum;
   if (features & Feature.INODE_CHKSUM) end = InodeExtra.offsets.i_crtime;

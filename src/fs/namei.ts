@@ -14,6 +14,9 @@ import type { Volume } from './volume.js';
 import { inodeGeneration } from './clock.js';
 import { projidOf } from './quota.js';
 import { requireMutable } from './immutable.js';
+import { setXattr } from './xattr.js';
+import { XATTR_NAME_ENCRYPTION_CONTEXT } from './layout/crypto.js';
+import { isCasefolded } from './hash.js';
 
 const MAX_SYMLINK_FOLLOW = 40; // the kernel's MAXSYMLINKS
 
@@ -136,12 +139,15 @@ function newInode(vol: Volume, dir: InodeInfo, mode: number, name: Buffer, opts:
   const t = opts.times ?? now();
   const extra = (vol.sb.feature & Feature.EXTRA_ATTR) !== 0;
   const flexible = (vol.sb.feature & Feature.FLEXIBLE_INLINE_XATTR) !== 0;
-  const advise = isReg(mode) ? temperature(vol, name.toString()) : 0;
+  // fscrypt_prepare_new_inode: regular files, directories and symlinks in an encrypted directory are encrypted too.
+  const context = vol.crypto.newContext(dir, mode);
+  const advise = (isReg(mode) ? temperature(vol, name.toString()) : 0) | (context ? Advise.ENCRYPT : 0);
   // set_compress_new_inode runs before the inline decision: a compressed file never starts inline.
   const compression = extra && !opts.tmpfile ? newInodeCompression(vol, dir, mode, name.toString(), (advise & Advise.HOT) !== 0) : null;
   let inline = InlineFlag.XATTR;
   if (dirMode) inline |= InlineFlag.DENTRY;
-  if ((isReg(mode) && compression !== 'compress') || isSymlink(mode)) inline |= InlineFlag.DATA;
+  // f2fs_may_inline_data: an encrypted regular file's blocks are ciphertext, never inline.
+  if ((isReg(mode) && compression !== 'compress' && !context) || isSymlink(mode)) inline |= InlineFlag.DATA;
   if (extra) inline |= InlineFlag.EXTRA_ATTR;
   const inherited = dir.inode.i_flags & INHERITED_FLAGS;
   const flags = (dirMode ? inherited | FsFlag.INDEX : isReg(mode) ? inherited & REG_FLMASK : inherited & OTHER_FLMASK) | (compression === 'nocompress' ? FsFlag.NOCOMP : 0);
@@ -179,6 +185,11 @@ function newInode(vol: Volume, dir: InodeInfo, mode: number, name: Buffer, opts:
   vol.quota?.chargeInode(ino, raw, 1);
   if (compression === 'compress') setCompressContext(raw, vol.compressOptions);
   if (dirMode) makeEmptyDir(vol, ino, dir.ino);
+  if (context) {
+    // fscrypt_set_context after make_empty_dir; the new inode keeps its creation ctime.
+    setXattr(vol, ino, `encryption.${XATTR_NAME_ENCRYPTION_CONTEXT}`, context, 'create');
+    editInode(vol.nm.nodeForUpdate(ino), (i) => setTimes(i, { c: t }));
+  }
   return ino;
 }
 
@@ -207,10 +218,13 @@ function requireNewName(vol: Volume, dir: InodeInfo, name: Buffer, lookup = true
 /** The parent's side of f2fs_add_link: entry, then i_pino/i_name of the child, then the parent's times and links. */
 function link(vol: Volume, dirIno: number, name: Buffer, ino: number, mode: number, t: Timespec, newDir: boolean): void {
   addEntry(vol, dirIno, name, ino, fileTypeOfMode(mode));
+  const encName = vol.crypto.isEncrypted(vol.inode(dirIno));
   editInode(vol.nm.nodeForUpdate(ino), (i) => {
     i.i_pino = dirIno;
     i.i_namelen = name.length;
     i.i_name = name;
+    // init_dent_inode: i_name holds the ciphertext in an encrypted directory (FADVISE_ENC_NAME).
+    if (encName) i.i_advise |= Advise.ENC_NAME;
   });
   editInode(vol.nm.nodeForUpdate(dirIno), (i) => {
     if (newDir) i.i_links++;
@@ -218,34 +232,45 @@ function link(vol: Volume, dirIno: number, name: Buffer, ino: number, mode: numb
   });
 }
 
+/**
+ * The stored form of a name `dir` takes (fscrypt_setup_filename): ciphertext in an encrypted directory, ENOKEY without
+ * its key. An encrypted and casefolded directory hashes names with SipHash, which this tool does not write.
+ */
+function diskNameIn(vol: Volume, dir: InodeInfo, name: Buffer): Buffer {
+  const disk = vol.crypto.diskName(dir, name);
+  if (disk !== name && isCasefolded(vol.sb, dir)) fail('UNSUPPORTED', `directory ${dir.ino} is encrypted and casefolded: its names hash by SipHash, which this tool does not write`);
+  return disk;
+}
+
 /** create/mkdir/mknod/symlink: a new inode named `name` in `dirIno`. */
 export function createNode(vol: Volume, dirIno: number, name: Buffer, mode: number, opts: CreateOptions = {}): number {
   vol.requireWritable();
-  vol.crypto.requireNamespaceChange(vol.inode(dirIno));
+  const disk = diskNameIn(vol, vol.inode(dirIno), name);
   balanceFs(vol);
   const dir = vol.inode(dirIno);
   requireMutable(dir, 'create', true);
   requireNewName(vol, dir, name, !opts.absent);
   const t = opts.times ?? now();
   const ino = newInode(vol, dir, mode, name, { ...opts, times: t });
-  link(vol, dirIno, name, ino, mode, t, isDir(mode));
+  link(vol, dirIno, disk, ino, mode, t, isDir(mode));
   return ino;
 }
 
 /** f2fs_link: another name for an existing non-directory. */
 export function hardLink(vol: Volume, ino: number, dirIno: number, name: Buffer, t: Timespec = now()): void {
   vol.requireWritable();
-  vol.crypto.requireNamespaceChange(vol.inode(dirIno));
   const target = vol.inode(ino);
   if (isDir(target.inode.i_mode)) fail('EISDIR', 'hard links to directories are not allowed');
   requireMutable(target, 'link');
   requireMutable(vol.inode(dirIno), 'link', true);
+  const disk = diskNameIn(vol, vol.inode(dirIno), name);
+  vol.crypto.requireLinkable(vol.inode(dirIno), target);
   requireNewName(vol, vol.inode(dirIno), name);
   editInode(vol.nm.nodeForUpdate(ino), (i) => {
     i.i_links++;
     setTimes(i, { c: t });
   });
-  link(vol, dirIno, name, ino, target.inode.i_mode, t, false);
+  link(vol, dirIno, disk, ino, target.inode.i_mode, t, false);
 }
 
 /** f2fs_empty_dir: nothing but '.' and '..'. */
@@ -309,10 +334,9 @@ function entryOf(vol: Volume, dirIno: number, name: Buffer): Dentry {
   return d;
 }
 
-/** unlink (non-directories) and rmdir (empty directories). */
+/** unlink (non-directories) and rmdir (empty directories); in an encrypted directory also by no-key name, as Linux allows. */
 export function removeName(vol: Volume, dirIno: number, name: Buffer, expectDir: boolean, t: Timespec = now()): void {
   vol.requireWritable();
-  vol.crypto.requireNamespaceChange(vol.inode(dirIno));
   const d = entryOf(vol, dirIno, name);
   const child = vol.inode(d.ino);
   requireMutable(vol.inode(dirIno), 'unlink');
@@ -340,10 +364,12 @@ function isBelow(vol: Volume, ino: number, ancestor: number): boolean {
 /** f2fs_rename: across directories and over an existing target of the same kind. */
 export function rename(vol: Volume, oldDir: number, oldName: Buffer, newDir: number, newName: Buffer, t: Timespec = now()): void {
   vol.requireWritable();
-  vol.crypto.requireNamespaceChange(vol.inode(oldDir));
-  vol.crypto.requireNamespaceChange(vol.inode(newDir));
+  // fscrypt_prepare_rename: both directories' keys, and a policy the new directory permits when it changes.
+  vol.crypto.requireDirKey(vol.inode(oldDir));
+  const newDisk = diskNameIn(vol, vol.inode(newDir), newName);
   const src = entryOf(vol, oldDir, oldName);
   const srcInfo = vol.inode(src.ino);
+  if (oldDir !== newDir) vol.crypto.requireLinkable(vol.inode(newDir), srcInfo);
   const srcIsDir = isDir(srcInfo.inode.i_mode);
   const ndir = vol.inode(newDir);
   if (!isDir(ndir.inode.i_mode)) fail('ENOTDIR', `inode ${newDir} is not a directory`);
@@ -367,7 +393,7 @@ export function rename(vol: Volume, oldDir: number, oldName: Buffer, newDir: num
     dropLink(vol, newDir, dst.ino, t);
   }
   deleteEntry(vol, oldDir, vol.lookup(vol.inode(oldDir), oldName)!);
-  if (!dst) link(vol, newDir, newName, src.ino, srcInfo.inode.i_mode, t, srcIsDir && oldDir !== newDir);
+  if (!dst) link(vol, newDir, newDisk, src.ino, srcInfo.inode.i_mode, t, srcIsDir && oldDir !== newDir);
   else if (srcIsDir && oldDir !== newDir) editInode(vol.nm.nodeForUpdate(newDir), (i) => void i.i_links++);
   editInode(vol.nm.nodeForUpdate(oldDir), (i) => {
     if (srcIsDir && oldDir !== newDir) i.i_links--;
@@ -394,7 +420,8 @@ function setDotDot(vol: Volume, ino: number, parent: number): void {
 export function createOrphan(vol: Volume, dirIno: number, mode: number, name: Buffer, opts: CreateOptions = {}): number {
   vol.requireWritable();
   const dir = vol.inode(dirIno);
-  vol.crypto.requireNamespaceChange(dir);
+  // An O_TMPFILE inode keeps no name; in an encrypted directory it would need its own context first.
+  if (vol.crypto.isEncrypted(dir)) fail('UNSUPPORTED', `directory ${dirIno} is encrypted: this tool makes no unnamed inodes there`);
   const ino = newInode(vol, dir, mode, name, { ...opts, tmpfile: true });
   editInode(vol.nm.nodeForUpdate(ino), (i) => void (i.i_links = 0));
   vol.orphanSet.add(ino);

@@ -36,6 +36,11 @@ export class NodePage {
   }
 }
 
+/** Where copy 0 of logical NAT block `k` lies: the two copies alternate segment by segment. */
+export function natBlockCopy0(natBlkaddr: number, k: number): number {
+  return natBlkaddr + 2 * BLOCKS_PER_SEG * Math.floor(k / BLOCKS_PER_SEG) + (k % BLOCKS_PER_SEG);
+}
+
 export class NodeManager {
   private readonly journal = new Map<number, NatEntry>();
   /** NAT entries changed since the last checkpoint; they override the journal and the NAT blocks. */
@@ -67,7 +72,7 @@ export class NodeManager {
 
   /** Address of the current copy of logical NAT block `k` (current_nat_addr). */
   natBlockAddr(k: number): number {
-    const copy0 = this.geo.natBlkaddr + 2 * BLOCKS_PER_SEG * Math.floor(k / BLOCKS_PER_SEG) + (k % BLOCKS_PER_SEG);
+    const copy0 = natBlockCopy0(this.geo.natBlkaddr, k);
     return bitMsb.test(this.currentCp().natBitmap, k) ? copy0 + BLOCKS_PER_SEG : copy0;
   }
 
@@ -159,12 +164,20 @@ export class NodeManager {
     return raw;
   }
 
+  /**
+   * Set by a guarded writable open (src/fs/writecheck.ts): checks a node's block as the checkpoint has it before a
+   * write rewrites or frees it; throws when the block is not that node's live block.
+   */
+  touchCheck: ((nid: number, blkaddr: number) => void) | null = null;
+
   /** The node's block as a mutable dirty copy (read from its log the first time). */
   nodeForUpdate(nid: number): Buffer {
     this.bump(nid);
     let raw = this.dirtyNodes.get(nid);
     if (!raw) {
-      raw = Buffer.from(this.readNode(nid).raw);
+      const page = this.readNode(nid);
+      if (this.touchCheck && this.natSource(nid) !== 'session') this.touchCheck(nid, page.blkaddr);
+      raw = Buffer.from(page.raw);
       this.dirtyNodes.set(nid, raw);
     }
     return raw;
@@ -173,6 +186,7 @@ export class NodeManager {
   /** Frees a node: its block is invalidated by the caller's segment manager, the NAT entry cleared with the version bumped. */
   freeNode(nid: number, invalidate: (blkaddr: number) => void): void {
     const ne = this.getNat(nid);
+    if (this.touchCheck && this.natSource(nid) !== 'session' && ne.block_addr !== NEW_ADDR && ne.block_addr !== 0) this.touchCheck(nid, ne.block_addr);
     this.bump(nid);
     if (ne.block_addr !== NEW_ADDR && ne.block_addr !== 0) invalidate(ne.block_addr);
     this.dirtyNodes.delete(nid);

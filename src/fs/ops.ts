@@ -164,8 +164,11 @@ export function symlinkTarget(target: string | Buffer): Buffer {
 }
 
 export function symlinkIn(vol: Volume, dir: number, name: Buffer, target: Buffer, opts: CreateOptions): number {
+  vol.crypto.requireSymlinkFits(vol.inode(dir), target);
   const ino = createNode(vol, dir, name, S_IFLNK | 0o777, opts);
-  writeFile(vol, ino, 0, target, opts.times);
+  // fscrypt_encrypt_symlink: in an encrypted directory the link holds its target encrypted with its own key.
+  const info = vol.inode(ino);
+  writeFile(vol, ino, 0, vol.crypto.isEncrypted(info) ? vol.crypto.symlinkData(info, target) : target, opts.times);
   return ino;
 }
 

@@ -2,8 +2,9 @@
 // block allocation (LFS appends to fresh segments, SSR fills the free slots of dirty ones, and the kernel's switch);
 // and ownerOf, who owns a main-area block (SSA entry, node, slot) with a verdict.
 import type { BlockDevice } from '../device/types.js';
+import { ReadWindow } from '../device/read-window.js';
 import { F2fsError, during, fail } from '../errors.js';
-import { ADDRS_PER_BLOCK, BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, ENTRIES_IN_SUM, SIT_ENTRY_PER_BLOCK, isNodeSegType } from './layout/constants.js';
+import { ADDRS_PER_BLOCK, BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, ENTRIES_IN_SUM, SIT_ENTRY_PER_BLOCK, isNodeSegType, isZeroBlock } from './layout/constants.js';
 import { CpFlag } from './layout/checkpoint.js';
 import { NODE_FOOTER_OFFSET, NodeFooter, isDnodeOfs, isXattrOfs, readSlot, slotOffset } from './layout/node.js';
 import { SitEntry, sitType, sitValidBlocks, sitVblocks } from './layout/sit.js';
@@ -64,10 +65,14 @@ export class SegmentManager {
   readonly prefree = new Set<number>();
   /** free_segment_count as maintained since mount (prefree segments are not free yet). */
   freeSegments: number;
+  /** Main segments [lo, hi) the logs may take (all of them, except while resize empties the ones that go). */
+  readonly allocWindow: { lo: number; hi: number };
   /** Seconds base for SIT mtime: the CP's elapsed_time at mount. */
   private readonly mountedAt = nowSeconds();
   private readonly elapsedAtMount: number;
   private readonly writable: boolean;
+  /** SIT blocks read ahead for sitBlockIsBlank's sequential scans. */
+  private readonly sitWindow: ReadWindow;
 
   constructor(
     private readonly dev: BlockDevice,
@@ -78,7 +83,9 @@ export class SegmentManager {
   ) {
     const head = currentCp().head;
     this.writable = !dev.readOnly;
+    this.sitWindow = new ReadWindow(dev, (k) => this.sitBlockAddr(k), geo.sitBlocks);
     this.freeSegments = head.free_segment_count;
+    this.allocWindow = { lo: 0, hi: geo.mainSegments };
     this.elapsedAtMount = head.elapsed_time;
     for (let t = 0; t < CUR_SEG_TYPES; t++) {
       const c = cpCurseg(head, t);
@@ -177,6 +184,14 @@ export class SegmentManager {
     return this.geo.sitBlkaddr + k + (bitMsb.test(this.currentCp().sitBitmap, k) ? this.geo.sitBlocks : 0);
   }
 
+  /** Whether every segment of SIT block `k` is free with nothing to decode: a zero block, no journal or dirty entry. */
+  sitBlockIsBlank(k: number): boolean {
+    const first = k * SIT_ENTRY_PER_BLOCK;
+    for (let segno = first; segno < first + SIT_ENTRY_PER_BLOCK; segno++) if (this.sitJournal.has(segno) || this.sitDirty.has(segno)) return false;
+    return isZeroBlock(this.sitWindow.get(k));
+  }
+
+
   sitJournalEntries(): [number, SitEntry][] {
     return [...this.sitJournal];
   }
@@ -255,6 +270,34 @@ export class SegmentManager {
     bitMsb.set(se.valid_map, off);
     se.vblocks = sitVblocks(type, sitValidBlocks(se.vblocks) + 1);
     se.mtime = this.mtimeNow();
+    this.notePartial(segno, sitValidBlocks(se.vblocks));
+  }
+
+  /**
+   * Segments with some but not all blocks valid, in segno order (the kernel's dirty_segmap, less the logs and the
+   * prefree, which callers skip): what GC and SSR choose among. Built by one SIT scan on first use, kept up to date
+   * by every change of a valid count after that.
+   */
+  partialSegments(): number[] {
+    if (!this.partial) {
+      this.partial = new Set();
+      for (let segno = 0; segno < this.geo.mainSegments; segno++) {
+        if (segno % SIT_ENTRY_PER_BLOCK === 0 && this.sitBlockIsBlank(segno / SIT_ENTRY_PER_BLOCK)) {
+          segno += SIT_ENTRY_PER_BLOCK - 1;
+          continue;
+        }
+        this.notePartial(segno, this.getSit(segno).valid);
+      }
+    }
+    return [...this.partial].sort((a, b) => a - b);
+  }
+
+  private partial: Set<number> | null = null;
+
+  private notePartial(segno: number, valid: number): void {
+    if (!this.partial) return;
+    if (valid > 0 && valid < BLOCKS_PER_SEG) this.partial.add(segno);
+    else this.partial.delete(segno);
   }
 
   /** Drops a block's validity (its owner moved or freed it); an emptied non-current segment becomes prefree. */
@@ -268,6 +311,7 @@ export class SegmentManager {
     const valid = sitValidBlocks(se.vblocks) - 1;
     se.vblocks = sitVblocks(sitType(se.vblocks), valid);
     se.mtime = this.mtimeNow();
+    this.notePartial(segno, valid);
     if (valid === 0 && !this.cursegOf(segno)) this.prefree.add(segno);
   }
 
@@ -325,10 +369,11 @@ export class SegmentManager {
   private ssrVictim(type: CursegType): number | null {
     let best: number | null = null;
     let bestCost = BLOCKS_PER_SEG;
-    for (let segno = 0; segno < this.geo.mainSegments; segno++) {
+    for (const segno of this.partialSegments()) {
+      if (segno < this.allocWindow.lo || segno >= this.allocWindow.hi) continue;
       if (this.cursegOf(segno)) continue;
       const s = this.getSit(segno);
-      if (s.type !== type || s.valid === 0 || s.valid === BLOCKS_PER_SEG) continue;
+      if (s.type !== type) continue;
       const cost = this.ckptSit(segno).valid;
       if (cost < bestCost && this.nextFreeBlkoff(segno, 0) < BLOCKS_PER_SEG) [best, bestCost] = [segno, cost];
     }
@@ -353,9 +398,9 @@ export class SegmentManager {
     if (this.getSit(old).valid === 0) this.prefree.add(old);
   }
 
-  /** A segment free now and in the last checkpoint (in range, not a log, not prefree). */
-  private isFreeSegment(segno: number): boolean {
-    return segno < this.geo.mainSegments && !this.prefree.has(segno) && !this.cursegOf(segno) && this.getSit(segno).valid === 0;
+  /** A segment free now and in the last checkpoint (in range, not a log, not prefree): what free_segment_count counts. */
+  isFreeSegment(segno: number): boolean {
+    return segno >= this.allocWindow.lo && segno < this.allocWindow.hi && !this.prefree.has(segno) && !this.cursegOf(segno) && this.getSit(segno).valid === 0;
   }
 
   /** Address the next allocation of log `type` will return (a node footer's next_blkaddr). */
@@ -378,6 +423,21 @@ export class SegmentManager {
     this.putSsa(segno, sum);
   }
 
+  /** The summary footer's entry type of a segment (fsck --fix, for a segment whose summary says the other kind). */
+  setSummaryType(segno: number, type: number): void {
+    const c = this.cursegOf(segno);
+    const sum = c ? this.cursegSummary(c.type) : this.summaryOf(segno).sum;
+    sum.footer = { ...sum.footer, entry_type: type };
+    if (!c) this.putSsa(segno, sum);
+  }
+
+  /** Sets a segment's SIT entry outright, without reading the old one (fsck --fix: the entry the checked tree needs). */
+  replaceSit(segno: number, se: SitEntry): void {
+    this.check.segno(segno, 'SIT repair');
+    this.sitDirty.set(segno, { vblocks: se.vblocks, valid_map: Buffer.from(se.valid_map), mtime: se.mtime });
+    this.notePartial(segno, sitValidBlocks(se.vblocks));
+  }
+
   private putSsa(segno: number, sum: SummaryBlock): void {
     this.dirtySsa.set(segno, sum);
     if (this.dirtySsa.size > MAX_DIRTY_SSA) this.writeSsa();
@@ -392,6 +452,12 @@ export class SegmentManager {
   /** f2fs_allocate_new_segments: moves every log that holds anything to a fresh segment (after recovery). */
   allocateNewSegments(): void {
     for (const c of this.cursegs) if (c.blkoff > 0 || this.getSit(c.segno).valid > 0) this.newCurseg(c.type);
+  }
+
+  /** Moves every log outside allocWindow to a fresh segment inside it (resize, before it empties what goes). */
+  relocateLogs(): void {
+    const { lo, hi } = this.allocWindow;
+    for (const c of this.cursegs) if (c.segno < lo || c.segno >= hi) this.newCurseg(c.type);
   }
 
   /**
@@ -443,6 +509,7 @@ export class SegmentManager {
 
   /** After a checkpoint is durable: the new CP is the base, dirty entries now live in the journal or SIT blocks. */
   checkpointDone(journal: Map<number, SitEntry>): void {
+    this.sitWindow.invalidate(); // the checkpoint rewrote SIT blocks
     this.sitJournal.clear();
     for (const [k, v] of journal) this.sitJournal.set(k, v);
     this.sitDirty.clear();

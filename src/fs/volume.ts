@@ -10,7 +10,7 @@ import { defaultCompressOptions, type CompressOptions } from './compress.js';
 import { DirReader, type Dentry } from './dir.js';
 import { isDir, isReg, isSymlink, readInodeInfo, type InodeInfo } from './inode.js';
 import { Feature, WRITE_FEATURES, featureNames } from './layout/superblock.js';
-import { encodingProblem } from './hash.js';
+import { encodingProblem, isCasefolded } from './hash.js';
 import type { NatEntry } from './layout/nat.js';
 import type { SitEntry } from './layout/sit.js';
 import { BLOCKS_PER_SEG, CUR_SEG_TYPES } from './layout/constants.js';
@@ -151,7 +151,9 @@ export class Volume implements NameOps {
 
   /** A name as the user gives it (in an encrypted directory: decrypted, or the no-key name). */
   lookup(dir: InodeInfo, name: Buffer): Dentry | null {
-    return this.dirs.lookupUser(dir, name);
+    // With the key Linux encrypts the name and looks it up by hash (not in a casefolded directory: SipHash there).
+    const disk = isCasefolded(this.sb, dir) ? null : this.crypto.lookupName(dir, name);
+    return disk ? this.dirs.lookup(dir, disk) : this.dirs.lookupUser(dir, name);
   }
 
   readlink(info: InodeInfo): Buffer {

@@ -5,10 +5,13 @@ import { setupFilename } from '../fs/hash.js';
 import { bitLsb } from '../util/struct.js';
 import { bucketBlocks, dirBlockIndex, dirBuckets } from '../fs/dir.js';
 import { isDir } from '../fs/inode.js';
-import { FsckRun, type DirState, type Where } from './state.js';
+import { FsckRun, type DirState, type Repair, type Where } from './state.js';
 import { claim, processInode } from './tree.js';
 import { Inode } from '../fs/layout/node.js';
 import { nokeyName } from '../fs/crypto.js';
+
+/** A dentry's place: its directory, block (null: the inline area) and slot. */
+type DentrySlot = { dir: number; bidx: number | null; slot: number };
 
 const iMode = Inode.field('i_mode');
 const iLinks = Inode.field('i_links');
@@ -35,20 +38,25 @@ export function checkDentries(r: FsckRun, area: DentryArea, dir: DirState, pgofs
     const de = area.entry(i);
     const at = { ino: dir.ino, path: dir.path, blkaddr };
     const slotDesc = `directory ${dir.ino} ${pgofs === null ? 'inline' : `block ${pgofs}`} slot ${i}`;
+    const slot = { dir: dir.ino, bidx: pgofs, slot: i };
+    const drop: Repair = { kind: 'dentry-drop', ...slot };
     if (de.ino !== 0 && !r.vol.check.isValidNid(de.ino)) {
       r.add('NID_INVALID', `${slotDesc}: entry names ino ${de.ino}, beyond ${r.maxNid - 1}`, at);
+      r.fix(drop);
       i++;
       continue;
     }
     const ftype = de.file_type;
     if (ftype < FileType.REG || ftype > FileType.SYMLINK) {
       r.add('DENTRY_FILE_TYPE', `${slotDesc}: file_type ${ftype}`, at);
+      r.fix(drop);
       i++;
       continue;
     }
     const len = de.name_len;
     if (len === 0 || len > MAX_NAME_LEN || i + slotsFor(len) > area.slots) {
       r.add('DENTRY_NAME_LEN', `${slotDesc}: name_len ${len}`, at);
+      r.fix(drop);
       i++;
       continue;
     }
@@ -57,8 +65,11 @@ export function checkDentries(r: FsckRun, area: DentryArea, dir: DirState, pgofs
     const dot = len === 1 && name[0] === 0x2e;
     const dotdot = len === 2 && name[0] === 0x2e && name[1] === 0x2e;
     if (ftype === FileType.DIR && (dot || dotdot)) {
-      checkDot(r, de, dot, dir, area.filename[i * SLOT_LEN + len], slotDesc, at);
-      if (++dir.dots > 2) r.add('DOTS_DUPLICATE', `${slotDesc}: a further '${dot ? '.' : '..'}' entry`, at);
+      checkDot(r, de, dot, dir, area.filename[i * SLOT_LEN + len], slotDesc, at, slot);
+      if (++dir.dots > 2) {
+        r.add('DOTS_DUPLICATE', `${slotDesc}: a further '${dot ? '.' : '..'}' entry`, at);
+        r.fix(drop);
+      }
       i++;
       continue;
     }
@@ -66,51 +77,74 @@ export function checkDentries(r: FsckRun, area: DentryArea, dir: DirState, pgofs
     const shown = dir.encrypted ? nokeyName(name, de.hash_code).toString() : name.toString();
     const path = dir.path === '/' ? `/${shown}` : `${dir.path}/${shown}`;
     const hash = setupFilename(r.sb, dir.casefolded, Buffer.from(name), false).hash;
-    if (hash !== de.hash_code) r.add('DENTRY_HASH', `"${path}": hash_code 0x${de.hash_code.toString(16)}, the name hashes to 0x${hash.toString(16)}`, { ...at, path });
+    if (hash !== de.hash_code) {
+      r.add('DENTRY_HASH', `${slotDesc} "${path}": hash_code 0x${de.hash_code.toString(16)}, the name hashes to 0x${hash.toString(16)}`, { ...at, path });
+      r.fix({ kind: 'dentry-set', ...slot, hash });
+    }
     if (pgofs !== null) {
       const level = levelOfBlock(dir.dirLevel, pgofs);
       const first = dirBlockIndex(level, dir.dirLevel, hash % dirBuckets(level, dir.dirLevel));
-      if (pgofs < first || pgofs >= first + bucketBlocks(level))
-        r.add('DENTRY_POSITION', `"${path}" is in block ${pgofs} (level ${level}), its hash selects blocks ${first}..${first + bucketBlocks(level) - 1}`, { ...at, path });
+      if (pgofs < first || pgofs >= first + bucketBlocks(level)) {
+        r.add('DENTRY_POSITION', `${slotDesc}: "${path}" is in block ${pgofs} (level ${level}), its hash selects blocks ${first}..${first + bucketBlocks(level) - 1}`, { ...at, path });
+        r.fix(drop);
+      }
     }
     r.stats.dentries++;
-    visitChild(r, de.ino, ftype, dir, path);
+    visitChild(r, de.ino, ftype, dir, path, slot);
     i += slots;
   }
 }
 
 /** __chk_dots_dentries: '.' names the directory, '..' its parent (and i_pino), both hash 0 and NUL padded. */
-export function checkDot(r: FsckRun, de: { ino: number; hash_code: number }, dot: boolean, dir: DirState, after: number, slotDesc: string, at: Where): void {
+export function checkDot(r: FsckRun, de: { ino: number; hash_code: number }, dot: boolean, dir: DirState, after: number, slotDesc: string, at: Where, slot: DentrySlot): void {
   const root = r.sb.root_ino;
   const name = dot ? "'.'" : "'..'";
   if (dot) {
-    if (de.ino !== dir.ino) r.add('DOTS_WRONG', `${slotDesc}: '.' names inode ${de.ino}`, at);
+    if (de.ino !== dir.ino) {
+      r.add('DOTS_WRONG', `${slotDesc}: '.' names inode ${de.ino}`, at);
+      r.fix({ kind: 'dentry-set', ...slot, ino: dir.ino });
+    }
   } else if (dir.ino === root) {
-    if (de.ino !== root) r.add('DOTS_WRONG', `${slotDesc}: the root's '..' names inode ${de.ino}`, at);
+    if (de.ino !== root) {
+      r.add('DOTS_WRONG', `${slotDesc}: the root's '..' names inode ${de.ino}`, at);
+      r.fix({ kind: 'dentry-set', ...slot, ino: root });
+    }
   } else if (de.ino !== dir.parent) {
     r.add('DOTS_WRONG', `${slotDesc}: '..' names inode ${de.ino}, the directory is linked from ${dir.parent}`, at);
+    r.fix({ kind: 'dentry-set', ...slot, ino: dir.parent });
+    if (dir.pino !== dir.parent) r.fix({ kind: 'inode', ino: dir.ino, field: 'i_pino', value: dir.parent });
   } else if (de.ino !== dir.pino) {
     r.add('DOTS_WRONG', `${slotDesc}: '..' names inode ${de.ino} but i_pino is ${dir.pino}`, at);
+    r.fix({ kind: 'inode', ino: dir.ino, field: 'i_pino', value: dir.parent });
   }
-  if (de.hash_code !== 0) r.add('DENTRY_HASH', `${slotDesc}: ${name} has hash_code 0x${de.hash_code.toString(16)}, expected 0`, at);
+  if (de.hash_code !== 0) {
+    r.add('DENTRY_HASH', `${slotDesc}: ${name} has hash_code 0x${de.hash_code.toString(16)}, expected 0`, at);
+    r.fix({ kind: 'dentry-set', ...slot, hash: 0 });
+  }
   if (after !== 0) r.add('DOTS_WRONG', `${slotDesc}: ${name} is not NUL padded`, at);
 }
 
 /** The inode a dentry names: claimed now; files are checked at once, directories queued. */
-export function visitChild(r: FsckRun, ino: number, ftype: number, dir: DirState, path: string): void {
-  const ref = claim(r, ino, 'inode', { path });
+export function visitChild(r: FsckRun, ino: number, ftype: number, dir: DirState, path: string, slot: DentrySlot): void {
+  const drop: Repair = { kind: 'dentry-drop', ...slot };
+  const ref = claim(r, ino, 'inode', { path }, drop);
   if (!ref) return;
   const mode = iMode.get(ref.raw);
   const actual = fileTypeOfMode(mode);
-  if (actual !== ftype) r.add('FILE_TYPE_MISMATCH', `"${path}": dentry file_type ${ftype}, inode ${ino} has mode 0${mode.toString(8)}`, { ino, path });
+  if (actual !== ftype) {
+    r.add('FILE_TYPE_MISMATCH', `"${path}": dentry file_type ${ftype}, inode ${ino} has mode 0${mode.toString(8)}`, { ino, path });
+    // An inode of no known type is dropped with its entry (processInode says so); otherwise the entry follows the inode.
+    if (actual !== FileType.UNKNOWN) r.fix({ kind: 'dentry-set', ...slot, fileType: actual });
+  }
   if (isDir(mode)) {
     if (ref.again) {
       r.add('NODE_DUPLICATE', `"${path}": directory ${ino} is reached by more than one entry`, { ino, path });
+      r.fix(drop);
       return;
     }
     if (ftype === FileType.DIR) dir.links++;
     r.stats.dirs++;
-    r.pending.push({ ino, parent: dir.ino, path });
+    r.pending.push({ ino, parent: dir.ino, path, drop });
     return;
   }
   const links = iLinks.get(ref.raw);
@@ -121,6 +155,9 @@ export function visitChild(r: FsckRun, ino: number, ftype: number, dir: DirState
     return;
   }
   if (links > 1) r.hardLinks.set(ino, { links, found: 1, path });
-  else if (links === 0) r.add('I_LINKS', `"${path}": inode ${ino} has i_links 0 but a directory entry names it`, { ino, path });
-  processInode(r, ref, 'file', { path });
+  else if (links === 0) {
+    r.add('I_LINKS', `"${path}": inode ${ino} has i_links 0 but a directory entry names it`, { ino, path });
+    r.fix({ kind: 'inode', ino, field: 'i_links', value: 1 });
+  }
+  if (!processInode(r, ref, 'file', { path })) r.fix(drop);
 }

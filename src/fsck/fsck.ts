@@ -13,15 +13,16 @@ import { F2fsError, fail } from '../errors.js';
 import { WRITE_FEATURES, featureNames } from '../fs/layout/superblock.js';
 import { encodingProblem } from '../fs/hash.js';
 import { BLOCKS_PER_SEG } from '../fs/layout/constants.js';
-import { bitMsb } from '../util/struct.js';
 import { Volume } from '../fs/volume.js';
+import { walkChain } from '../fs/recovery.js';
 import { type FsckFinding, type FsckOptions, type FsckReport, emptyStats, report } from './report.js';
 import { FsckRun, errText, isBadData } from './state.js';
 import { checkCursegs, checkOrphans, scanNat, scanSit } from './scan.js';
 import { claim, processInode } from './tree.js';
-import { checkQuotaFiles, rebuildQuotaFiles } from './quota.js';
+import { checkQuotaFiles } from './quota.js';
 
 export type { FsckCode, FsckFinding, FsckOptions, FsckReport, FsckStats } from './report.js';
+export { fsckFix, type FsckFixReport } from './repair.js';
 
 export function checkAll(r: FsckRun): void {
   for (const why of r.vol.sbChoice.problems) r.add('SUPERBLOCK_COPY', why, {}, 'warning');
@@ -49,51 +50,43 @@ export function checkAll(r: FsckRun): void {
     // Claimed when its entry was seen; only the NAT version is needed again (for its data blocks' SSA entries).
     r.guard('CHECK_ABORTED', `directory ${d.ino}`, { ino: d.ino, path: d.path }, () => {
       const ne = r.vol.nm.getNat(d.ino);
-      processInode(r, { nid: d.ino, blkaddr: ne.block_addr, raw: r.vol.dev.readBlock(ne.block_addr), version: ne.version, again: false }, 'dir', { path: d.path, parent: d.parent });
+      const ref = { nid: d.ino, blkaddr: ne.block_addr, raw: r.vol.dev.readBlock(ne.block_addr), version: ne.version, again: false };
+      if (!processInode(r, ref, 'dir', { path: d.path, parent: d.parent })) r.fix(d.drop);
     });
   }
   r.opts.progress?.(r.stats.nodes, total());
   verify(r);
+  checkChain(r);
   checkQuotaFiles(r);
 }
 
 export function verify(r: FsckRun): void {
   // allocated nids nothing reached
-  for (let byte = 0; byte < r.natLive.length; byte++) {
-    if (!r.natLive[byte]) continue;
-    for (let b = 0; b < 8; b++) {
-      const nid = byte * 8 + b;
-      if (!bitMsb.test(r.natLive, nid)) continue;
-      let desc = '';
-      let blkaddr: number | undefined;
-      let ino: number | undefined;
-      try {
-        const ne = r.vol.nm.getNat(nid);
-        blkaddr = ne.block_addr;
-        ino = ne.ino;
-        desc = ` (ino ${ne.ino}, block ${ne.block_addr})`;
-      } catch {
-        // the entry was read once already; its details are only decoration
-      }
-      r.add('NAT_UNREACHABLE', `nid ${nid}${desc} is allocated but reached from no inode`, { nid, ino, blkaddr });
+  for (const nid of r.natLive.ones()) {
+    let desc = '';
+    let blkaddr: number | undefined;
+    let ino: number | undefined;
+    try {
+      const ne = r.vol.nm.getNat(nid);
+      blkaddr = ne.block_addr;
+      ino = ne.ino;
+      desc = ` (ino ${ne.ino}, block ${ne.block_addr})`;
+    } catch {
+      // the entry was read once already; its details are only decoration
     }
+    r.add('NAT_UNREACHABLE', `nid ${nid}${desc} is allocated but reached from no inode`, { nid, ino, blkaddr });
   }
-  for (const [ino, h] of r.hardLinks)
-    if (h.found !== h.links) r.add('I_LINKS', `inode ${ino} has i_links ${h.links}, ${h.found} directory entries name it`, { ino, path: h.path });
+  for (const [ino, h] of r.hardLinks) {
+    if (h.found === h.links) continue;
+    r.add('I_LINKS', `inode ${ino} has i_links ${h.links}, ${h.found} directory entries name it`, { ino, path: h.path });
+    r.fix({ kind: 'inode', ino, field: 'i_links', value: h.found });
+  }
 
   // SIT valid bits nothing references (the other direction was reported block by block)
-  const bytesPerSeg = BLOCKS_PER_SEG / 8;
-  for (let segno = 0; segno < r.mainSegs; segno++) {
-    const o = segno * bytesPerSeg;
-    for (let j = 0; j < bytesPerSeg; j++) {
-      const extra = r.sitMap[o + j] & ~r.mainMap[o + j];
-      if (!extra) continue;
-      for (let b = 0; b < 8; b++) {
-        if (!(extra & (0x80 >> b))) continue;
-        const blkaddr = r.mainBlkaddr + (o + j) * 8 + b;
-        r.add('SIT_BLOCK_UNREFERENCED', `block ${blkaddr} is valid in the SIT but nothing references it`, { blkaddr, segno });
-      }
-    }
+  for (const i of r.sitMap.ones()) {
+    if (r.mainMap.test(i)) continue;
+    const blkaddr = r.mainBlkaddr + i;
+    r.add('SIT_BLOCK_UNREFERENCED', `block ${blkaddr} is valid in the SIT but nothing references it`, { blkaddr, segno: Math.floor(i / BLOCKS_PER_SEG) });
   }
 
   const h = r.head;
@@ -105,11 +98,29 @@ export function verify(r: FsckRun): void {
   if (r.stats.freeSegments !== h.free_segment_count) r.add('FREE_SEGMENT_COUNT', `CP free_segment_count is ${h.free_segment_count}, the SIT has ${r.stats.freeSegments} free segments`);
 }
 
+/**
+ * The roll-forward chain Linux replays at mount (fsck.f2fs 1.15 does not look at it): a loop makes the kernel's
+ * find_fsync_dnodes fail, and with it the mount.
+ */
+export function checkChain(r: FsckRun): void {
+  r.guard('FSYNC_CHAIN', 'roll-forward chain', {}, () => {
+    const chain = walkChain(r.vol);
+    if (!chain.looped) return;
+    r.add('FSYNC_CHAIN', `roll-forward chain from block ${chain.start}: ${chain.end.why} at block ${chain.end.blkaddr}`, { blkaddr: chain.end.blkaddr });
+    r.fix({ kind: 'fsync-chain' });
+  });
+}
+
 /** Features whose on-disk rules this checker knows; on an image with others it would report their structures as damage. */
 const CHECKED_FEATURES = WRITE_FEATURES;
 
 /** Checks an opened volume (read-only: nothing is written). Run it on a freshly opened volume: it reads the on-disk state. */
 export function fsck(vol: Volume, opts: FsckOptions = {}): FsckReport {
+  return checkVolume(vol, opts).report;
+}
+
+/** fsck with the run's state kept (fsck --fix repairs from it). */
+export function checkVolume(vol: Volume, opts: FsckOptions): { run: FsckRun; report: FsckReport } {
   const unchecked = vol.sb.feature & ~CHECKED_FEATURES;
   if (unchecked) fail('UNSUPPORTED', `fsck cannot fully check this image yet: it does not know the on-disk rules of ${featureNames(unchecked).join(', ')}`, { feature: vol.sb.feature });
   const encoding = encodingProblem(vol.sb);
@@ -122,29 +133,7 @@ export function fsck(vol: Volume, opts: FsckOptions = {}): FsckReport {
     if (!isBadData(e)) throw e;
     r.add('CHECK_ABORTED', `check stopped: ${errText(e)}`);
   }
-  return report(r.errors, r.findings, r.truncated, r.counts, r.stats, t0);
-}
-
-const QUOTA_CODES = ['QUOTA_MISMATCH', 'QUOTA_FILE_CORRUPT', 'QUOTA_NEED_FSCK'] as const;
-
-export interface FsckFixReport extends FsckReport {
-  /** What --fix repaired (empty: nothing needed it); `unfixed` says why a repair was not tried. */
-  fixed: string[];
-  unfixed: string | null;
-}
-
-/**
- * fsck --fix on a volume opened for writing: checks, and when the quota files are wrong (the one repair so far) and
- * nothing else is, rebuilds them from the tree's usage (fsck.f2fs -a) and checks again.
- */
-export function fsckFix(vol: Volume, opts: FsckOptions = {}): FsckFixReport {
-  const first = fsck(vol, opts);
-  const quota = QUOTA_CODES.reduce((n, c) => n + (first.counts[c] ?? 0), 0);
-  if (!quota) return { ...first, fixed: [], unfixed: null };
-  const other = first.truncated > 0 || first.findings.some((f) => f.severity === 'error' && !(QUOTA_CODES as readonly string[]).includes(f.code));
-  if (other) return { ...first, fixed: [], unfixed: 'the image has damage besides its quota files, which --fix does not repair yet' };
-  rebuildQuotaFiles(vol);
-  return { ...fsck(vol, opts), fixed: ['quota files rebuilt from the usage the tree holds'], unfixed: null };
+  return { run: r, report: report(r.errors, r.findings, r.truncated, r.counts, r.stats, t0) };
 }
 
 /** Opens `image` read-only and checks it; an image that cannot be mounted gives one MOUNT_FAILED finding. */

@@ -49,6 +49,7 @@ export type FsckCode =
   | 'I_NAMELEN'
   | 'ORPHAN_LINKS' // an orphan inode with i_links != 0
   | 'ORPHAN_LIST' // orphan blocks unreadable
+  | 'FSYNC_CHAIN' // the roll-forward chain after the checkpoint loops
   | 'SYMLINK_SIZE'
   | 'XATTR_CORRUPT'
   | 'GC_FAILURES' // warning: regular file with nonzero i_gc_failures

@@ -1,9 +1,10 @@
 // fsck's metadata-table phase: SIT, current segments, NAT (with nat_bits) and the orphan list, as fsck.f2fs builds them.
-import { BLOCKS_PER_SEG, CUR_SEG_TYPES, CURSEG_NAMES, NAT_ENTRY_PER_BLOCK, NULL_ADDR, SIT_ENTRY_PER_BLOCK, isNodeSegType } from '../fs/layout/constants.js';
+import { ReadWindow } from '../device/read-window.js';
+import { BLOCKS_PER_SEG, CUR_SEG_TYPES, CURSEG_NAMES, NAT_ENTRY_PER_BLOCK, NULL_ADDR, SIT_ENTRY_PER_BLOCK, isNodeSegType, isZeroBlock } from '../fs/layout/constants.js';
 import { CpFlag, NatBitsHead, natBitsSize, natBitsStamp } from '../fs/layout/checkpoint.js';
 import { NatEntry } from '../fs/layout/nat.js';
 import { SitEntry, sitType, sitValidBlocks } from '../fs/layout/sit.js';
-import { bitLsb, bitMsb, popcount } from '../util/struct.js';
+import { bitLsb, popcount } from '../util/struct.js';
 import { SUM_TYPE_DATA, SUM_TYPE_NODE } from '../fs/layout/summary.js';
 import { dumpNat } from '../debugfs/tables.js';
 import { ALLOC_SSR } from '../fs/segment.js';
@@ -20,6 +21,13 @@ export function sitBlockEntry(r: FsckRun, segno: number): SitEntry {
 export function scanSit(r: FsckRun): void {
   const journal = new Map(r.vol.sm.sitJournalEntries());
   for (let segno = 0; segno < r.mainSegs; segno++) {
+    // Most of a big volume's SIT is blank blocks: every segment in them free, nothing to decode.
+    if (segno % SIT_ENTRY_PER_BLOCK === 0 && r.vol.sm.sitBlockIsBlank(segno / SIT_ENTRY_PER_BLOCK)) {
+      const end = Math.min(segno + SIT_ENTRY_PER_BLOCK, r.mainSegs);
+      for (; segno < end; segno++) if (!r.isCurseg[segno]) r.stats.freeSegments++;
+      segno--;
+      continue;
+    }
     let se: SitEntry;
     try {
       se = r.vol.sm.getSit(segno);
@@ -33,7 +41,7 @@ export function scanSit(r: FsckRun): void {
         continue;
       }
     }
-    se.valid_map.copy(r.sitMap, segno * (BLOCKS_PER_SEG / 8));
+    r.sitMap.orBytes(segno * BLOCKS_PER_SEG, se.valid_map);
     const valid = sitValidBlocks(se.vblocks);
     const type = sitType(se.vblocks);
     r.segType[segno] = type;
@@ -70,7 +78,7 @@ export function checkCursegs(r: FsckRun): void {
     const base = c.segno * BLOCKS_PER_SEG;
     const last = c.allocType === ALLOC_SSR ? c.blkoff : BLOCKS_PER_SEG - 1;
     for (let off = c.blkoff; off <= last; off++) {
-      if (!bitMsb.test(r.sitMap, base + off)) continue;
+      if (!r.sitMap.test(base + off)) continue;
       const rest = c.allocType === ALLOC_SSR ? '' : ' (an LFS log must be free from there on)';
       r.add('CURSEG_NEXT_NOT_FREE', `current ${name} segment ${c.segno}: block ${off} is valid, next_blkoff is ${c.blkoff}${rest}`, { ...where, blkaddr: r.mainBlkaddr + base + off });
       break;
@@ -105,11 +113,11 @@ export function scanNat(r: FsckRun): void {
   const natBits = loadNatBits(r);
   const blocks = r.vol.geo.natBlocks;
   const journaled = new Set(nm.journalEntries().map(([nid]) => Math.floor(nid / NAT_ENTRY_PER_BLOCK)));
-  const zero = Buffer.alloc(4096);
+  const window = new ReadWindow(r.vol.dev, (k) => nm.natBlockAddr(k), blocks);
   for (let k = 0; k < blocks; k++) {
     r.guard('NAT_ENTRY_CORRUPT', `NAT block ${k}`, {}, () => {
       // Most of a NAT is empty blocks: skip decoding those (dumpNat decodes every entry).
-      const blank = k > 0 && !journaled.has(k) && r.vol.dev.readBlock(nm.natBlockAddr(k)).equals(zero);
+      const blank = k > 0 && !journaled.has(k) && isZeroBlock(window.get(k));
       const entries = blank ? [] : dumpNat(r.vol, k * NAT_ENTRY_PER_BLOCK, (k + 1) * NAT_ENTRY_PER_BLOCK - 1);
       let used = k === 0 ? 1 : 0; // nid 0 always counts as used
       for (const e of entries) {
@@ -117,7 +125,7 @@ export function scanNat(r: FsckRun): void {
         if (e.nid === r.sb.node_ino || e.nid === r.sb.meta_ino) continue;
         r.natNodeCount++;
         if (e.ino === 0) r.add('NAT_ENTRY_CORRUPT', `nid ${e.nid} points at block ${e.blkaddr} but has ino 0`, { nid: e.nid, blkaddr: e.blkaddr });
-        bitMsb.set(r.natLive, e.nid);
+        r.natLive.set(e.nid);
       }
       if (!natBits) return;
       const full = bitLsb.test(natBits.full, k);
@@ -163,12 +171,14 @@ export function checkOrphans(r: FsckRun): void {
   for (const ino of inos) {
     r.stats.orphans++;
     const path = `<orphan ${ino}>`;
-    const ref = claim(r, ino, 'inode', { path });
+    const drop = { kind: 'orphan-drop', ino } as const;
+    const ref = claim(r, ino, 'inode', { path }, drop);
     if (!ref) continue;
     if (ref.again) {
       r.add('NODE_DUPLICATE', `orphan inode ${ino} is listed twice`, { ino, path });
+      r.fix(drop);
       continue;
     }
-    processInode(r, ref, 'orphan', { path });
+    if (!processInode(r, ref, 'orphan', { path })) r.fix(drop);
   }
 }

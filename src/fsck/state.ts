@@ -3,8 +3,8 @@
 import { F2fsError } from '../errors.js';
 import { BLOCKS_PER_SEG, CURSEG_NAMES, isNodeSegType } from '../fs/layout/constants.js';
 import { type CheckpointHead } from '../fs/layout/checkpoint.js';
-import { bitMsb } from '../util/struct.js';
-import { SUM_TYPE_DATA, SUM_TYPE_NODE, type SummaryBlock } from '../fs/layout/summary.js';
+import { SparseBitmap } from '../util/sparse-bitmap.js';
+import { SUM_TYPE_DATA, SUM_TYPE_NODE, type SummaryBlock, type SummaryEntry } from '../fs/layout/summary.js';
 import { type Superblock } from '../fs/layout/superblock.js';
 import { Volume } from '../fs/volume.js';
 import type { Usage } from '../fs/quota.js';
@@ -53,7 +53,30 @@ export interface PendingDir {
   ino: number;
   parent: number;
   path: string;
+  /** How --fix removes the entry that reached it, should the directory's inode be unusable. */
+  drop?: Repair;
 }
+
+/**
+ * What `fsck --fix` does about a finding (src/fsck/repair.ts applies them): the checker records one where it knows the
+ * structure and index to change. A dentry is named by its directory, block (null: inline) and slot; a node pointer by
+ * the node holding it and the byte offset of the slot in its block (as walkNodeTree gives them).
+ */
+export type Repair =
+  | { kind: 'dentry-drop'; dir: number; bidx: number | null; slot: number }
+  | { kind: 'dentry-set'; dir: number; bidx: number | null; slot: number; hash?: number; ino?: number; fileType?: number }
+  | { kind: 'node-ptr'; holder: number; off: number }
+  | { kind: 'node-ofs'; nid: number; ofs: number }
+  | { kind: 'xattr-nid'; ino: number }
+  | { kind: 'data-slot'; holder: number; off: number }
+  | { kind: 'inode'; ino: number; field: 'i_links' | 'i_blocks' | 'i_size' | 'i_pino' | 'i_extra_isize'; value: number }
+  | { kind: 'inode-flag'; ino: number; set: number; clear: number }
+  | { kind: 'inode-rewrite'; ino: number }
+  | { kind: 'nat-ino'; nid: number; ino: number }
+  | { kind: 'ssa'; blkaddr: number; entry: SummaryEntry }
+  | { kind: 'ssa-type'; segno: number; type: number }
+  | { kind: 'orphan-drop'; ino: number }
+  | { kind: 'fsync-chain' };
 
 export const SUMMARY_CACHE = 64;
 
@@ -75,13 +98,17 @@ export class FsckRun {
   readonly stats: FsckStats = emptyStats();
 
   /** SIT valid maps of all main segments, MSB-first like the SIT itself. */
-  readonly sitMap: Buffer;
+  readonly sitMap: SparseBitmap;
   /** Blocks the tree references (fsck.f2fs main_area_bitmap). */
-  readonly mainMap: Buffer;
+  readonly mainMap: SparseBitmap;
   readonly segType: Uint8Array;
   readonly segTypeReported: Uint8Array;
+  /** Per segment, what the tree keeps in it: 1 node blocks, 2 data blocks (both: 3). */
+  readonly segUse: Uint8Array;
+  /** What --fix would do about the findings (each recorded once per structure). */
+  readonly repairs: Repair[] = [];
   /** Allocated nids not reached yet (fsck.f2fs nat_area_bitmap). */
-  readonly natLive: Buffer;
+  readonly natLive: SparseBitmap;
   readonly isCurseg: Uint8Array;
   readonly summaries = new Map<number, SummaryBlock | null>();
   readonly hardLinks = new Map<number, { links: number; found: number; path: string }>();
@@ -105,12 +132,13 @@ export class FsckRun {
     this.mainSegs = vol.geo.mainSegments;
     this.maxNid = vol.geo.maxNid;
     this.maxFindings = opts.maxFindings ?? 1000;
-    this.sitMap = Buffer.alloc(this.mainSegs * (BLOCKS_PER_SEG / 8));
-    this.mainMap = Buffer.alloc(this.mainSegs * (BLOCKS_PER_SEG / 8));
+    this.sitMap = new SparseBitmap(this.mainSegs * BLOCKS_PER_SEG);
+    this.mainMap = new SparseBitmap(this.mainSegs * BLOCKS_PER_SEG);
     this.segType = new Uint8Array(this.mainSegs);
     this.segTypeReported = new Uint8Array(this.mainSegs);
+    this.segUse = new Uint8Array(this.mainSegs);
     this.isCurseg = new Uint8Array(this.mainSegs);
-    this.natLive = Buffer.alloc(Math.ceil(this.maxNid / 8));
+    this.natLive = new SparseBitmap(this.maxNid);
     for (const c of vol.sm.cursegs) if (c.segno < this.mainSegs) this.isCurseg[c.segno] = 1;
   }
 
@@ -124,6 +152,10 @@ export class FsckRun {
     const f: FsckFinding = { code, message, severity };
     for (const [k, v] of Object.entries(where)) if (v !== undefined) (f as unknown as Record<string, unknown>)[k] = v;
     this.findings.push(f);
+  }
+
+  fix(repair: Repair | undefined): void {
+    if (repair) this.repairs.push(repair);
   }
 
   /** Runs `fn`; bad on-disk data it trips over becomes one finding instead of an exception. */
@@ -145,11 +177,12 @@ export class FsckRun {
     const i = this.idx(blkaddr);
     const segno = Math.floor(i / BLOCKS_PER_SEG);
     const t = this.segType[segno];
+    this.segUse[segno] |= node ? 1 : 2;
     if (isNodeSegType(t) !== node && !this.segTypeReported[segno]) {
       this.segTypeReported[segno] = 1;
       this.add('SEG_TYPE_MISMATCH', `${node ? 'node' : 'data'} block ${blkaddr} lies in segment ${segno} of SIT type ${CURSEG_NAMES[t] ?? t}`, { ...where(), blkaddr, segno });
     }
-    bitMsb.set(this.mainMap, i);
+    this.mainMap.set(i);
   }
 
   lastSegno = -1;
@@ -187,6 +220,8 @@ export class FsckRun {
     if (!sum) return;
     const kind = node ? 'node' : 'data';
     if (sum.footer.entry_type !== (node ? SUM_TYPE_NODE : SUM_TYPE_DATA)) {
+      this.fix({ kind: 'ssa-type', segno, type: node ? SUM_TYPE_NODE : SUM_TYPE_DATA });
+      this.fix({ kind: 'ssa', blkaddr, entry: node ? { nid, version: 0, ofs_in_node: 0 } : { nid, version, ofs_in_node: ofsInNode } });
       this.add('SSA_MISMATCH', `${kind} block ${blkaddr}: summary of segment ${segno} is not for a ${kind} segment`, { ...where(), blkaddr, segno });
       return;
     }
@@ -196,6 +231,7 @@ export class FsckRun {
       const want = node ? `nid ${nid}` : `nid ${nid} version ${version} ofs ${ofsInNode}`;
       const got = node ? `nid ${e.nid}` : `nid ${e.nid} version ${e.version} ofs ${e.ofs_in_node}`;
       this.add('SSA_MISMATCH', `${kind} block ${blkaddr}: summary says ${got}, expected ${want}`, { ...where(), blkaddr, segno });
+      this.fix({ kind: 'ssa', blkaddr, entry: node ? { nid, version: 0, ofs_in_node: 0 } : { nid, version, ofs_in_node: ofsInNode } });
     }
   }
 

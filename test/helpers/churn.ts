@@ -1,6 +1,7 @@
 // A seeded churn workload for GC: overwrites, appends, truncates, creates and deletes that keep the live data between
 // two fractions of the user capacity, with a model of every block (one tag byte per block: memory stays small for
 // big images) and the checks a checkpoint must pass. Used by test/gc.test.ts (short) and scripts/churn.ts (long runs).
+import { createHash } from 'node:crypto';
 import { writeCheckpoint } from '../../src/fs/checkpoint.js';
 import { F2fsError } from '../../src/errors.js';
 import { remove, truncatePath, writePath } from '../../src/fs/ops.js';
@@ -137,6 +138,32 @@ export function churn(img: string, o: ChurnOptions): ChurnResult {
   const total = Number(end.cp.head.checkpoint_ver - startVer);
   end.close();
   return { writtenBlocks: written, userBlocks: user, ops, checkpoints, gcCheckpoints: total - checkpoints, deviceBlocks, files };
+}
+
+/** sha256 of each model file's content (every block filled with its tag), for comparing with another reader. */
+export function modelDigests(files: Map<string, Uint8Array>): Map<string, string> {
+  const out = new Map<string, string>();
+  const block = Buffer.alloc(BLK);
+  for (const [p, m] of files) {
+    const h = createHash('sha256');
+    for (const tag of m) h.update(block.fill(tag));
+    out.set(p, h.digest('hex'));
+  }
+  return out;
+}
+
+/** The guest script that prints `sha256  ./path` for every file of the image on /dev/vdX (lost+found aside). */
+export const linuxDigestScript = (disk: string) =>
+  `mount -t f2fs ${disk} /mnt && cd /mnt && find . -type f ! -path './lost+found/*' | sort | while read f; do sha256sum "$f"; done; cd / && umount /mnt`;
+
+/** Compares `sha256  ./path` lines (Linux's view) with the model's digests. */
+export function compareDigests(output: string, want: Map<string, string>): string[] {
+  const got = new Map<string, string>();
+  for (const m of output.matchAll(/^([0-9a-f]{64}) {2}\.(\/\S+)$/gm)) got.set(m[2], m[1]);
+  const problems: string[] = [];
+  for (const [p, d] of want) if (got.get(p) !== d) problems.push(got.has(p) ? `${p}: Linux reads other content` : `${p}: Linux does not see it`);
+  for (const p of got.keys()) if (!want.has(p)) problems.push(`${p}: Linux sees it, the model deleted it`);
+  return problems;
 }
 
 /** Every file of the model reads back as its tags say (first and last byte of each block), and nothing else exists. */

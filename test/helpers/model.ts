@@ -15,12 +15,17 @@ import { createHash } from 'node:crypto';
 import type { ErrorCode } from '../../src/errors.js';
 import type { Volume } from '../../src/fs/volume.js';
 import { deviceNumber, type InodeInfo } from '../../src/fs/inode.js';
+import { encryptedSize } from '../../src/fs/crypto.js';
 
 export const BLK = 4096;
 const ZERO = Buffer.alloc(BLK);
 const ADDRS_PER_BLOCK = 1018;
 const NIDS_PER_BLOCK = 1018;
 const NODE_BODY_SIZE = 4072; // an xattr node's usable bytes
+/** The entry of a v2 fscrypt context ("c", 40 bytes) in the xattr area. */
+export const FSCRYPT_CONTEXT_ENTRY = 48;
+/** Policy flags of the encrypted directories modelled: set-policy's default padding of 32. */
+const FSCRYPT_PAD_FLAGS = 3;
 const XATTR_HEADER = 24;
 const MAX_NAME = 255;
 /**
@@ -72,6 +77,12 @@ export class MNode {
   xattrs = new Map<string, Buffer>();
   /** Bytes of inline xattr area (200 for every inode f2fsdbg or Linux creates; 0 for mkfs's root and lost+found). */
   inlineXattr = 200;
+  /** Xattrs the file system keeps for itself (fscrypt's "encryption.c", fs-verity's "verity.v"): name -> entry bytes. */
+  hiddenXattrs = new Map<string, number>();
+  /** fscrypt: created below an encrypted directory (regular files, directories, symlinks), as fscrypt_prepare_new_inode. */
+  encrypted = false;
+  /** fs-verity: writes and truncates are EPERM. */
+  verity = false;
   /** Content changed since the last comparison that covered it (see CompareOptions.onlyChangedContent). */
   changed = true;
   entries?: Map<string, MNode>;
@@ -233,6 +244,7 @@ export class Model {
       const c = new MNode(n.kind, n.perm);
       map.set(n, c);
       Object.assign(c, { uid: n.uid, gid: n.gid, links: n.links, size: n.size, target: n.target, rdev: n.rdev, inlineXattr: n.inlineXattr, changed: true });
+      Object.assign(c, { hiddenXattrs: new Map(n.hiddenXattrs), encrypted: n.encrypted, verity: n.verity });
       c.blocks = new Map(n.blocks);
       c.xattrs = new Map(n.xattrs);
       if (n.entries) {
@@ -315,6 +327,10 @@ export class Model {
     n.rdev = extra.rdev;
     n.links = 1;
     if (n.isDir) n.parent = dir;
+    if (dir.encrypted && (kind === 'file' || kind === 'dir' || kind === 'symlink')) {
+      n.encrypted = true;
+      n.hiddenXattrs.set('encryption.c', FSCRYPT_CONTEXT_ENTRY);
+    }
     dir.entries!.set(name, n);
     return n;
   }
@@ -399,6 +415,7 @@ export class Model {
   private requireFile(n: MNode): void {
     if (n.isDir) fail('EISDIR', 'is a directory');
     if (n.kind !== 'file' && n.kind !== 'symlink') fail('EINVAL', 'not a regular file');
+    if (n.verity) fail('EPERM', 'a verity file');
   }
 
   private writeNode(n: MNode, pos: number, data: Buffer): void {
@@ -471,6 +488,11 @@ export class Model {
     if (!target.length) fail('EINVAL', 'empty symlink target');
     if (Buffer.byteLength(target) >= BLK) fail('ENAMETOOLONG', 'symlink target too long');
     const { dir, name } = this.parentOf(linkPath);
+    // fscrypt_prepare_symlink: the encrypted target (padded, 2-byte length, NUL) must fit a block.
+    if (dir.encrypted) {
+      this.requireNewName(dir, name);
+      if (Buffer.byteLength(target) > BLK - 3) fail('ENAMETOOLONG', 'symlink target too long once encrypted');
+    }
     const n = this.create(dir, name, 'symlink', 0o777);
     n.target = target;
     return n;
@@ -507,7 +529,8 @@ export class Model {
     }
     const next = new Map(n.xattrs);
     next.set(name, value);
-    if (xattrUsed(next) > n.inlineXattr + NODE_BODY_SIZE) fail('ENOSPC', `xattrs of ${p} would not fit`);
+    const hidden = [...n.hiddenXattrs.values()].reduce((a, b) => a + b, 0);
+    if (xattrUsed(next) + hidden > n.inlineXattr + NODE_BODY_SIZE) fail('ENOSPC', `xattrs of ${p} would not fit`);
     n.xattrs = next;
   }
 
@@ -620,7 +643,9 @@ export function compareVolume(vol: Volume, model: Model, opts: CompareOptions = 
     if ((i.i_mode & 0o7777) !== n.perm) add(`${path}: mode ${(i.i_mode & 0o7777).toString(8)} on the image, ${n.perm.toString(8)} in the model`);
     if (i.i_uid !== n.uid || i.i_gid !== n.gid) add(`${path}: owner ${i.i_uid}:${i.i_gid} on the image, ${n.uid}:${n.gid} in the model`);
     if (i.i_links !== n.nlink) add(`${path}: nlink ${i.i_links} on the image, ${n.nlink} in the model`);
-    if (n.statSize >= 0 && i.i_size !== n.statSize) add(`${path}: size ${i.i_size} on the image, ${n.statSize} in the model`);
+    // An encrypted symlink's i_size is its stored form (length, padded ciphertext), not what stat shows.
+    const size = n.kind === 'symlink' && n.encrypted ? 2 + encryptedSize(FSCRYPT_PAD_FLAGS, Buffer.byteLength(n.target), BLK - 3)! : n.statSize;
+    if (size >= 0 && i.i_size !== size) add(`${path}: size ${i.i_size} on the image, ${size} in the model`);
     try {
       const ix = new Map(vol.xattrs(info).map((x) => [x.name, hex(x.value)]));
       const mx = new Map([...n.xattrs].map(([k, v]) => [k, hex(v)]));
@@ -628,7 +653,8 @@ export function compareVolume(vol: Volume, model: Model, opts: CompareOptions = 
         if (!ix.has(k)) add(`${path}: xattr ${k} missing on the image`);
         else if (ix.get(k) !== v) add(`${path}: xattr ${k} is ${ix.get(k)!.slice(0, 40)}… (${ix.get(k)!.length / 2} bytes) on the image, ${v.slice(0, 40)}… (${v.length / 2} bytes) in the model`);
       }
-      for (const k of ix.keys()) if (!mx.has(k)) add(`${path}: xattr ${k} on the image, not in the model`);
+      for (const k of ix.keys()) if (!mx.has(k) && !n.hiddenXattrs.has(k)) add(`${path}: xattr ${k} on the image, not in the model`);
+      for (const k of n.hiddenXattrs.keys()) if (!ix.has(k)) add(`${path}: xattr ${k} missing on the image`);
     } catch (e) {
       add(`${path}: xattrs unreadable: ${(e as Error).message}`);
     }

@@ -612,8 +612,10 @@ export class Session {
   constructor(
     readonly img: string,
     public model: Model,
+    /** fscrypt master keys every open of the image gets (writes inside encrypted directories). */
+    readonly keys: Buffer[] = [],
   ) {
-    this.vol = Volume.open(img, { readOnly: false });
+    this.vol = Volume.open(img, { readOnly: false, keys });
     this.snapshot = model.clone();
   }
 
@@ -659,7 +661,7 @@ export class Session {
     const problems = [...f.problems];
     const t0 = performance.now();
     try {
-      const ro = Volume.open(this.img, { readOnly: true });
+      const ro = Volume.open(this.img, { readOnly: true, keys: this.keys });
       try {
         problems.push(...compareVolume(ro, this.model, { onlyChangedContent: !full }));
       } finally {
@@ -669,7 +671,7 @@ export class Session {
       problems.push(`re-opening the image: ${e instanceof F2fsError ? e.describe() : String(e)}`);
     }
     this.times.compare += performance.now() - t0;
-    this.vol = Volume.open(this.img, { readOnly: false });
+    this.vol = Volume.open(this.img, { readOnly: false, keys: this.keys });
     return problems;
   }
 

@@ -1,6 +1,9 @@
 // Fixed F2FS geometry and magic values (include/linux/f2fs_fs.h).
 
 export const BLKSIZE = 4096;
+/** A block of zeros (read-only by convention), and the test blank metadata blocks are skipped with. */
+export const ZERO_BLOCK = Buffer.alloc(BLKSIZE);
+export const isZeroBlock = (b: Buffer): boolean => b.equals(ZERO_BLOCK);
 export const LOG_BLOCKS_PER_SEG = 9;
 export const BLOCKS_PER_SEG = 512;
 export const SUPER_OFFSET = 1024;

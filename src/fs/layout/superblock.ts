@@ -137,7 +137,8 @@ export const WRITE_FEATURES =
   Feature.LOST_FOUND |
   Feature.SB_CHKSUM |
   Feature.ATOMIC_WRITE |
-  // Names and contents in encrypted directories are never written (ENOKEY / UNSUPPORTED there); verity files refuse writes (EPERM).
+  // Encrypted names and contents are written with the key (v1/v2, AES-256-XTS / AES-256-CTS-CBC), unlink and rmdir by
+  // no-key name without it, the rest is ENOKEY there; verity files refuse writes (EPERM).
   Feature.ENCRYPT |
   Feature.VERITY |
   Feature.COMPRESSION |
