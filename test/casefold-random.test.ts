@@ -9,7 +9,6 @@
 import fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { F2fsError } from '../src/errors.js';
 import { writeCheckpoint } from '../src/fs/checkpoint.js';
 import { FsFlag } from '../src/fs/layout/node.js';
 import { mkfsImage } from '../src/fs/mkfs.js';
@@ -20,7 +19,7 @@ import { Volume } from '../src/fs/volume.js';
 import { fsckBoth } from './helpers/fsck.js';
 import { tmpPath } from './helpers/images.js';
 import { runInVm, vmAvailable } from './helpers/vm.js';
-import { Rng } from './helpers/workload.js';
+import { Rng, errCode } from './helpers/workload.js';
 import { q } from '../fixtures/make-casefold.js';
 
 const OPS = Number(process.env.CF_RANDOM_OPS ?? 1000);
@@ -55,15 +54,6 @@ interface MEntry {
   entries?: Map<string, MEntry>;
 }
 
-const errCode = (fn: () => unknown): string => {
-  try {
-    fn();
-    return 'ok';
-  } catch (e) {
-    if (e instanceof F2fsError) return e.code;
-    throw e;
-  }
-};
 
 function spelling(r: Rng): string {
   const g = r.int(0, GROUPS.length - 1);

@@ -10,7 +10,7 @@ import { parseNumber } from './args.js';
 export const compressFlags = {
   'compress-ext': Flags.string({ description: 'New files named *.EXT are compressed (compress_extension; "*" for every file). Comma separated.', helpValue: 'EXT[,EXT...]' }),
   'nocompress-ext': Flags.string({ description: 'New files named *.EXT are never compressed (nocompress_extension). Comma separated.', helpValue: 'EXT[,EXT...]' }),
-  'compress-algorithm': Flags.string({ description: 'Algorithm of new compressed files, with an optional level: lz4, lz4:N, zstd, zstd:N (compress_algorithm; default lz4).', helpValue: 'ALGO[:LEVEL]' }),
+  'compress-algorithm': Flags.string({ description: 'Algorithm of new compressed files, with an optional level: lzo, lz4, lz4:N (LZ4HC, 3..16), zstd, zstd:N, lzo-rle (compress_algorithm; default lz4).', helpValue: 'ALGO[:LEVEL]' }),
   'compress-log-size': Flags.string({ description: `Cluster size of new compressed files as log2 of blocks, ${MIN_COMPRESS_LOG_SIZE}..${MAX_COMPRESS_LOG_SIZE} (compress_log_size; default 2).`, helpValue: 'N' }),
   'compress-chksum': Flags.boolean({ description: 'New compressed files checksum their clusters (compress_chksum).' }),
 };
@@ -22,8 +22,10 @@ export function applyCompressFlags(vol: Volume, f: CompressFlagValues): void {
   const o = vol.compressOptions;
   if (f['compress-algorithm'] !== undefined) {
     const [name, level] = f['compress-algorithm'].split(':');
-    const algorithm = { lz4: CompressAlgorithm.LZ4, zstd: CompressAlgorithm.ZSTD }[name!];
-    if (algorithm === undefined) fail(name === 'lzo' || name === 'lzo-rle' ? 'UNSUPPORTED' : 'USAGE', `--compress-algorithm ${name}: this tool compresses with lz4 and zstd (it reads lzo and lzo-rle)`);
+    const algorithm = { lzo: CompressAlgorithm.LZO, lz4: CompressAlgorithm.LZ4, zstd: CompressAlgorithm.ZSTD, 'lzo-rle': CompressAlgorithm.LZORLE }[name!];
+    if (algorithm === undefined) fail('USAGE', `--compress-algorithm ${name}: one of lzo, lz4, zstd, lzo-rle`);
+    // Linux takes a level for lz4 (LZ4HC) and zstd only.
+    if (level !== undefined && algorithm !== CompressAlgorithm.LZ4 && algorithm !== CompressAlgorithm.ZSTD) fail('USAGE', `--compress-algorithm ${name}:${level}: ${name} takes no level`);
     o.algorithm = algorithm!;
     o.level = level === undefined ? 0 : parseNumber(level, '--compress-algorithm level');
     const [lo, hi] = algorithm === CompressAlgorithm.LZ4 ? [3, 16] : [1, 22]; // LZ4HC_MIN/MAX_CLEVEL, zstd's levels

@@ -47,9 +47,10 @@ function setReleased(vol: Volume, ino: number, released: boolean, t: Timespec): 
 /** F2FS_IOC_RELEASE_COMPRESS_BLOCKS: NEW_ADDR slots of compressed clusters become NULL_ADDR; returns the blocks freed. */
 export function releaseCompressBlocks(vol: Volume, ino: number, t: Timespec = now()): number {
   vol.requireWritable();
-  const { attrs } = compressedFile(vol, ino);
-  if (attrs.released) fail('EINVAL', `inode ${ino}: its compressed blocks are released already`);
+  if (compressedFile(vol, ino).attrs.released) fail('EINVAL', `inode ${ino}: its compressed blocks are released already`);
   writeback(vol, ino);
+  // After the writeback: the clusters it compressed count in i_compr_blocks.
+  const { attrs } = compressedFile(vol, ino);
   setReleased(vol, ino, true, t);
   if (!attrs.comprBlocks) return 0;
   const cs = attrs.clusterSize;

@@ -4,15 +4,17 @@
 // cluster is plain: its slots are ordinary block addresses.
 import { fail } from '../errors.js';
 import { codecOf, CodecError } from './codecs/index.js';
-import type { DnodeSlot } from './data.js';
+import { writePages, type DnodeSlot } from './data.js';
 import { isDir, isReg, type InodeInfo } from './inode.js';
 import { BLKSIZE, COMPRESS_ADDR, NEW_ADDR, NULL_ADDR } from './layout/constants.js';
 import {
   COMPRESS_CHKSUM,
   COMPRESS_HEADER_SIZE,
   COMPRESS_LEVEL_OFFSET,
+  COMPRESS_MAX,
   CompressAlgorithm,
   CompressData,
+  MAX_COMPRESS_LOG_SIZE,
   MIN_COMPRESS_LOG_SIZE,
   compressAlgorithmName,
 } from './layout/compress.js';
@@ -50,6 +52,16 @@ export function compressAttrs(info: InodeInfo): CompressAttrs | null {
     comprBlocks: e.i_compr_blocks,
     released: (info.inode.i_inline & InlineFlag.COMPRESS_RELEASED) !== 0,
   };
+}
+
+/** sanity_check_inode's compression rules (f2fs_iget refuses such an inode): why, or null. */
+export function igetCompressRefusal(info: InodeInfo): string | null {
+  if (!info.compressedFile) return null;
+  const e = info.extra!;
+  if (e.i_compress_algorithm >= COMPRESS_MAX) return `unsupported compress algorithm ${e.i_compress_algorithm}`;
+  if (e.i_compr_blocks > info.inode.i_blocks - 1) return `i_compr_blocks ${e.i_compr_blocks} exceeds its ${info.inode.i_blocks - 1} data blocks`;
+  if (e.i_log_cluster_size < MIN_COMPRESS_LOG_SIZE || e.i_log_cluster_size > MAX_COMPRESS_LOG_SIZE) return `unsupported log cluster size ${e.i_log_cluster_size}`;
+  return null;
 }
 
 /** A data slot that names a block on disk (__is_valid_data_blkaddr). */
@@ -265,7 +277,7 @@ export type WriteDataPage = (bidx: number, page: Buffer) => void;
  * count do not change), i_compr_blocks += the blocks saved. Any other cluster's pages are written plain; a cluster
  * that was compressed then gives its saved blocks back from i_compr_blocks (f2fs_do_write_data_page).
  */
-export function writebackClusters(vol: Volume, info: InodeInfo, pages: [number, Buffer][], type: number, writePlain: WriteDataPage): void {
+export function writebackClusters(vol: Volume, info: InodeInfo, pages: [number, Buffer][], type: number, writePlain: WriteDataPage, plain: boolean): void {
   const attrs = compressAttrs(info)!;
   const cs = attrs.clusterSize;
   const ino = info.ino;
@@ -284,7 +296,7 @@ export function writebackClusters(vol: Volume, info: InodeInfo, pages: [number, 
     const wasCompressed = addrs[0] === COMPRESS_ADDR;
     const oldSaved = wasCompressed ? cs - compressedBlocks(addrs).length : 0;
     let cdata: Buffer | null = null;
-    if (list.length === cs && (c + 1) * cs <= eofBlocks && dn) cdata = compressCluster(attrs, Buffer.concat(list.map(([, p]) => p)));
+    if (!plain && list.length === cs && (c + 1) * cs <= eofBlocks && dn) cdata = compressCluster(attrs, Buffer.concat(list.map(([, p]) => p)));
     if (!cdata) {
       for (const [bidx, page] of list) writePlain(bidx, page);
       addComprBlocks(vol, ino, -oldSaved);
@@ -337,12 +349,18 @@ export function truncateClusters(vol: Volume, info: InodeInfo, keep: number): vo
   });
   const partial = keep < freeFrom ? clusterSlots(vol, info, attrs, keep) : null;
   if (partial && partial.addrs[0] === COMPRESS_ADDR) {
+    // The whole cluster is rewritten plain, its pages past the end as zeros (f2fs_write_raw_pages writes them: the
+    // cluster had compressed blocks); a later read of a block there sees zeros, not the old compressed bytes.
     const data = vol.data.read(info, partial.start * BLKSIZE, (keep - partial.start) * BLKSIZE);
-    for (let b = partial.start; b < keep; b++) {
+    const pages: [number, Buffer][] = [];
+    for (let b = partial.start; b < freeFrom; b++) {
       const page = Buffer.alloc(BLKSIZE);
-      data.copy(page, 0, (b - partial.start) * BLKSIZE, (b - partial.start + 1) * BLKSIZE);
-      if (!vol.pages.get(info.ino, b)) vol.pages.set(info.ino, b, page);
+      if (b < keep) data.copy(page, 0, (b - partial.start) * BLKSIZE, (b - partial.start + 1) * BLKSIZE);
+      pages.push([b, page]);
     }
+    // Its dirty pages (all before `keep`: the caller dropped the rest) are in `data` already.
+    vol.pages.drop(info.ino, partial.start);
+    writePages(vol, info.ino, pages, { plain: true });
     truncateBlocks(vol, info, freeFrom);
   } else truncateBlocks(vol, info, keep);
   // After the slots: whether a COMPRESS_ADDR is charged is read from i_compr_blocks (0: released), as Linux does.

@@ -287,34 +287,37 @@ function updateInPlace(vol: Volume, info: InodeInfo, fsyncPages: number | undefi
  * `fsync`: the pages are an fsync's.
  */
 export function writeback(vol: Volume, ino?: number, opts: { fsync?: boolean } = {}): void {
-  for (const [i, pages] of vol.pages.take(ino)) {
-    const info = vol.inode(i);
-    const type = dataLogOf(info, pages.length);
-    // A compressed file's clusters always go to new blocks (f2fs_write_compressed_pages).
-    const inPlace = !info.logClusterSize && updateInPlace(vol, info, opts.fsync ? pages.length : undefined);
-    let moved = false;
-    const writePlain = (bidx: number, page: Buffer) => {
-      const dn = getDnode(vol, info, bidx, false);
-      if (!dn) fail('CORRUPT', `inode ${i} lost the node of dirty block ${bidx}`);
-      const old = readSlot(vol.nm.readNode(dn!.nid).raw, dn!.off);
-      if (old === NULL_ADDR) fail('CORRUPT', `inode ${i} block ${bidx} is dirty but not reserved`);
-      if (isDataBlkaddr(old) && inPlace) {
-        // f2fs_inplace_write_data: only into a data segment (else the kernel stops with EFSCORRUPTED).
-        const at = vol.check.mainBlkaddr(old, `inode ${i} block ${bidx}`);
-        if (isNodeSegType(vol.sm.getSit(vol.sm.segnoOf(at)).type)) fail('CORRUPT', `inode ${i} block ${bidx} at ${at} lies in a node segment`, { blkaddr: at });
-        vol.dev.adoptBlock(at, page, 'data-ipu');
-        return;
-      }
-      const version = vol.nm.getNat(dn!.nid).version;
-      const blkaddr = vol.sm.allocate(type, { nid: dn!.nid, version, ofs_in_node: dn!.ofsInNode });
-      vol.dev.adoptBlock(blkaddr, page, 'data'); // pages in DirtyPages are private copies, taken out above
-      // NEW_ADDR and COMPRESS_ADDR (the first page of a cluster written plain again) hold no block.
-      if (isDataBlkaddr(old)) vol.sm.invalidate(vol.check.mainBlkaddr(old, `inode ${i} block ${bidx}`));
-      writeSlot(vol.nm.nodeForUpdate(dn!.nid), dn!.off, blkaddr);
-      moved = true;
-    };
-    if (info.logClusterSize) writebackClusters(vol, info, pages, type, writePlain);
-    else for (const [bidx, page] of pages) writePlain(bidx, page);
-    if (moved || info.logClusterSize) dropExtent(vol, i);
-  }
+  for (const [i, pages] of vol.pages.take(ino)) writePages(vol, i, pages, opts);
+}
+
+/** writeback's step for one inode's pages (in block order); `plain`: a compressed file's clusters are not compressed. */
+export function writePages(vol: Volume, i: number, pages: [number, Buffer][], opts: { fsync?: boolean; plain?: boolean }): void {
+  const info = vol.inode(i);
+  const type = dataLogOf(info, pages.length);
+  // A compressed file's clusters always go to new blocks (f2fs_write_compressed_pages).
+  const inPlace = !info.logClusterSize && updateInPlace(vol, info, opts.fsync ? pages.length : undefined);
+  let moved = false;
+  const writePlain = (bidx: number, page: Buffer) => {
+    const dn = getDnode(vol, info, bidx, false);
+    if (!dn) fail('CORRUPT', `inode ${i} lost the node of dirty block ${bidx}`);
+    const old = readSlot(vol.nm.readNode(dn!.nid).raw, dn!.off);
+    if (old === NULL_ADDR) fail('CORRUPT', `inode ${i} block ${bidx} is dirty but not reserved`);
+    if (isDataBlkaddr(old) && inPlace) {
+      // f2fs_inplace_write_data: only into a data segment (else the kernel stops with EFSCORRUPTED).
+      const at = vol.check.mainBlkaddr(old, `inode ${i} block ${bidx}`);
+      if (isNodeSegType(vol.sm.getSit(vol.sm.segnoOf(at)).type)) fail('CORRUPT', `inode ${i} block ${bidx} at ${at} lies in a node segment`, { blkaddr: at });
+      vol.dev.adoptBlock(at, page, 'data-ipu');
+      return;
+    }
+    const version = vol.nm.getNat(dn!.nid).version;
+    const blkaddr = vol.sm.allocate(type, { nid: dn!.nid, version, ofs_in_node: dn!.ofsInNode });
+    vol.dev.adoptBlock(blkaddr, page, 'data'); // pages in DirtyPages are private copies, taken out above
+    // NEW_ADDR and COMPRESS_ADDR (the first page of a cluster written plain again) hold no block.
+    if (isDataBlkaddr(old)) vol.sm.invalidate(vol.check.mainBlkaddr(old, `inode ${i} block ${bidx}`));
+    writeSlot(vol.nm.nodeForUpdate(dn!.nid), dn!.off, blkaddr);
+    moved = true;
+  };
+  if (info.logClusterSize) writebackClusters(vol, info, pages, type, writePlain, opts.plain ?? false);
+  else for (const [bidx, page] of pages) writePlain(bidx, page);
+  if (moved || info.logClusterSize) dropExtent(vol, i);
 }

@@ -12,6 +12,7 @@ import { releasedTruncate, requireNotReleased, truncateClusters } from './compre
 import { fsyncNodes, maxFileBlocks, needDentryMark, truncateBlocks } from './node.js';
 import type { Volume } from './volume.js';
 import { requireNotVerity } from './verity.js';
+import { requireMutable } from './immutable.js';
 
 function requireFile(vol: Volume, info: InodeInfo): void {
   if (isDir(info.inode.i_mode)) fail('EISDIR', `inode ${info.ino} is a directory`);
@@ -44,6 +45,7 @@ export function writeFile(vol: Volume, ino: number, pos: number, data: Buffer, t
   let info = vol.inode(ino);
   requireFile(vol, info);
   requireNotReleased(info, 'write');
+  requireMutable(info, 'write', pos === info.inode.i_size);
   const encrypt = contentsEncrypter(vol, info);
   const end = pos + data.length;
   if (Math.ceil(end / BLKSIZE) > maxFileBlocks(info)) fail('EINVAL', `write ending at byte ${end} exceeds the largest F2FS file`);
@@ -98,6 +100,7 @@ export function truncateFile(vol: Volume, ino: number, size: number, times: Time
   vol.requireWritable();
   let info = vol.inode(ino);
   requireFile(vol, info);
+  requireMutable(info, 'truncate');
   if (Math.ceil(size / BLKSIZE) > maxFileBlocks(info)) fail('EINVAL', `size ${size} exceeds the largest F2FS file`);
   const released = releasedTruncate(info, size);
   const old = info.inode.i_size;
@@ -145,7 +148,7 @@ export interface AttrChange {
 /** chmod/chown/utimes (f2fs_setattr without size): ctime always moves. */
 export function setAttr(vol: Volume, ino: number, change: AttrChange, times: Timespec = now()): void {
   vol.requireWritable();
-  vol.inode(ino);
+  requireMutable(vol.inode(ino), 'setattr');
   // dquot_transfer: a new owner takes the inode's whole charge.
   const owner = change.uid !== undefined || change.gid !== undefined;
   if (owner) vol.quota?.chargeInode(ino, vol.nm.nodeForUpdate(ino), -1);
@@ -162,6 +165,8 @@ export function setAttr(vol: Volume, ino: number, change: AttrChange, times: Tim
 export function fsyncNeedsCheckpoint(vol: Volume, info: InodeInfo): string | null {
   const i = info.inode;
   if (!isReg(i.i_mode)) return 'not a regular file';
+  // CP_COMPRESSED: Linux never rolls a compressed file forward (recovery knows no clusters).
+  if (info.logClusterSize) return 'compressed file';
   if (i.i_links !== 1) return 'hard links';
   if (i.i_advise & Advise.LOST_PINO) return 'parent unknown (renamed or linked)';
   if (vol.nm.newSinceCp.has(i.i_pino)) return 'parent directory not checkpointed';

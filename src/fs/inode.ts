@@ -21,12 +21,20 @@ export interface InodeInfo {
   inlineXattrWords: number; // get_inline_xattr_addrs
   addrsPerInode: number; // ADDRS_PER_INODE: file block slots in i_addr
   addrsPerBlock: number; // ADDRS_PER_BLOCK: file block slots of each direct node
+  /** FI_COMPRESSED_FILE: a regular file with the compression flag whose extra area holds the cluster fields. */
+  compressedFile: boolean;
   /** log2 of the cluster size in blocks for a compressed file (f2fs_compressed_file), else 0. */
   logClusterSize: number;
   maxInlineData: number; // MAX_INLINE_DATA in bytes
   inlineDataOffset: number; // byte offset of inline data in the node block (i_addr[extra + 1])
   inlineXattrOffset: number; // byte offset of the inline xattr area (valid when hasInlineXattr)
   checksumOk: boolean | null;
+}
+
+/** addrs_per_inode/addrs_per_block: a compressed file's slot counts are whole clusters, so no cluster spans two nodes. */
+export function slotCounts(extraWords: number, inlineXattrWords: number, logClusterSize: number): Pick<InodeInfo, 'addrsPerInode' | 'addrsPerBlock'> {
+  const alignDown = (n: number) => n - (n % (1 << logClusterSize));
+  return { addrsPerInode: alignDown(DEF_ADDRS_PER_INODE - extraWords - inlineXattrWords), addrsPerBlock: alignDown(ADDRS_PER_BLOCK) };
 }
 
 export function readInodeInfo(page: NodePage, features: number, checksumOk: (p: NodePage, extraIsize: number, hasExtra: boolean) => boolean | null): InodeInfo {
@@ -54,10 +62,8 @@ export function readInodeInfo(page: NodePage, features: number, checksumOk: (p: 
     (features & Feature.COMPRESSION) !== 0 && extra !== null && isReg(inode.i_mode) && (inode.i_flags & FsFlag.COMPR) !== 0 && extraFieldFits(extraIsize, 'i_log_cluster_size', 1);
   const logClusterSize = compressed ? extra!.i_log_cluster_size : 0;
   if (logClusterSize > MAX_COMPRESS_LOG_SIZE) fail('CORRUPT', `inode ${page.nid}: i_log_cluster_size ${logClusterSize} is larger than ${MAX_COMPRESS_LOG_SIZE}`);
-  // addrs_per_inode/addrs_per_block: a compressed file's slot counts are whole clusters, so no cluster spans two nodes.
-  const alignDown = (n: number) => n - (n % (1 << logClusterSize));
-  const addrsPerInode = alignDown(addrs);
-  if (addrs <= DEF_INLINE_RESERVED_SIZE || addrsPerInode === 0) fail('CORRUPT', `inode ${page.nid}: extra and inline xattr areas leave no address slots`);
+  const slots = slotCounts(extraWords, inlineXattrWords, logClusterSize);
+  if (addrs <= DEF_INLINE_RESERVED_SIZE || slots.addrsPerInode === 0) fail('CORRUPT', `inode ${page.nid}: extra and inline xattr areas leave no address slots`);
   return {
     ino: page.nid,
     page,
@@ -66,8 +72,8 @@ export function readInodeInfo(page: NodePage, features: number, checksumOk: (p: 
     extraIsize,
     extraWords,
     inlineXattrWords,
-    addrsPerInode,
-    addrsPerBlock: alignDown(ADDRS_PER_BLOCK),
+    ...slots,
+    compressedFile: compressed,
     logClusterSize,
     maxInlineData: 4 * (addrs - DEF_INLINE_RESERVED_SIZE),
     inlineDataOffset: I_ADDR_OFFSET + 4 * (extraWords + DEF_INLINE_RESERVED_SIZE),

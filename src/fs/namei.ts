@@ -13,6 +13,7 @@ import { balanceFs } from './checkpoint.js';
 import type { Volume } from './volume.js';
 import { inodeGeneration } from './clock.js';
 import { projidOf } from './quota.js';
+import { requireMutable } from './immutable.js';
 import { setXattr } from './xattr.js';
 import { XATTR_NAME_ENCRYPTION_CONTEXT } from './layout/crypto.js';
 import { isCasefolded } from './hash.js';
@@ -247,6 +248,7 @@ export function createNode(vol: Volume, dirIno: number, name: Buffer, mode: numb
   const disk = diskNameIn(vol, vol.inode(dirIno), name);
   balanceFs(vol);
   const dir = vol.inode(dirIno);
+  requireMutable(dir, 'create', true);
   requireNewName(vol, dir, name, !opts.absent);
   const t = opts.times ?? now();
   const ino = newInode(vol, dir, mode, name, { ...opts, times: t });
@@ -259,6 +261,8 @@ export function hardLink(vol: Volume, ino: number, dirIno: number, name: Buffer,
   vol.requireWritable();
   const target = vol.inode(ino);
   if (isDir(target.inode.i_mode)) fail('EISDIR', 'hard links to directories are not allowed');
+  requireMutable(target, 'link');
+  requireMutable(vol.inode(dirIno), 'link', true);
   const disk = diskNameIn(vol, vol.inode(dirIno), name);
   vol.crypto.requireLinkable(vol.inode(dirIno), target);
   requireNewName(vol, vol.inode(dirIno), name);
@@ -335,6 +339,8 @@ export function removeName(vol: Volume, dirIno: number, name: Buffer, expectDir:
   vol.requireWritable();
   const d = entryOf(vol, dirIno, name);
   const child = vol.inode(d.ino);
+  requireMutable(vol.inode(dirIno), 'unlink');
+  requireMutable(child, 'unlink');
   if (expectDir) {
     if (!isDir(child.inode.i_mode)) fail('ENOTDIR', `${name.toString()} is not a directory`);
     if (!isEmptyDir(vol, child)) fail('ENOTEMPTY', `${name.toString()}: directory not empty`);
@@ -373,8 +379,13 @@ export function rename(vol: Volume, oldDir: number, oldName: Buffer, newDir: num
   if (srcIsDir && isBelow(vol, newDir, src.ino)) fail('EINVAL', 'cannot move a directory into itself');
   const dst = vol.lookup(ndir, newName);
   if (dst && dst.ino === src.ino) return;
+  // may_delete of the source (and of a replaced target), may_create in the new directory.
+  requireMutable(vol.inode(oldDir), 'rename');
+  requireMutable(srcInfo, 'rename');
+  requireMutable(ndir, 'rename', !dst);
   if (dst) {
     const dstInfo = vol.inode(dst.ino);
+    requireMutable(dstInfo, 'rename');
     if (isDir(dstInfo.inode.i_mode) !== srcIsDir) fail(srcIsDir ? 'ENOTDIR' : 'EISDIR', `${newName.toString()}: cannot replace a ${srcIsDir ? 'non-directory' : 'directory'}`);
     if (srcIsDir && !isEmptyDir(vol, dstInfo)) fail('ENOTEMPTY', `${newName.toString()}: directory not empty`);
     // f2fs_set_link: the target's entry (its slot, and in a casefolded directory its spelling) names the source now.

@@ -9,6 +9,7 @@ import { setXattr } from './xattr.js';
 import { setFlags } from './flags.js';
 import { sessionOf, truncateStaged, writeStaged } from './atomic.js';
 import type { Volume } from './volume.js';
+import { requireMutable } from './immutable.js';
 
 export interface Where {
   cwd?: number;
@@ -212,5 +213,7 @@ export function setFlagsPath(vol: Volume, p: string, set: number, clear: number,
 }
 
 export function xattrSetPath(vol: Volume, p: string, name: string, value: Buffer | null, opts: Where = {}): void {
-  setXattr(vol, vol.resolve(p, { cwd: opts.cwd }).ino, name, value);
+  const ino = vol.resolve(p, { cwd: opts.cwd }).ino;
+  requireMutable(vol.inode(ino), 'setxattr'); // xattr_permission
+  setXattr(vol, ino, name, value);
 }

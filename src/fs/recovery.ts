@@ -15,11 +15,17 @@
 //   | -         | dnode(F), inode(DF)      | the first pass finds inode(DF) later in the chain: as above        |
 //   | -         | dnode(F), inode          | no inode(DF) anywhere: skipped ("no dentry mark")                  |
 //
+// Compressed files: Linux's fsync of one is a checkpoint (CP_COMPRESSED), so its own chains never hold clusters.
+// Replay of chains that do (other writers) is do_recover_data's, which knows no clusters: a COMPRESS_ADDR slot is
+// never copied, one replayed as NULL/NEW_ADDR takes a whole cluster off i_compr_blocks, and the slot counts are those
+// f2fs_iget saw. A new compressed inode is refused by f2fs_iget (recovery keeps no compression fields): recovery fails.
+//
 // First pass (find_fsync_dnodes): walkChain, then one entry per inode with its last F node and last D inode block.
 // Second pass (recover_data): each node of an entry, up to its last F node, replayed in chain order; then fresh
 // segments for every log and a checkpoint, as the kernel's mount does.
 import { during, fail } from '../errors.js';
-import { BLKSIZE, BLOCKS_PER_SEG, CursegType, NEW_ADDR, NULL_ADDR, XATTR_NODE_OFFSET } from './layout/constants.js';
+import { BLKSIZE, BLOCKS_PER_SEG, COMPRESS_ADDR, CursegType, NEW_ADDR, NULL_ADDR, XATTR_NODE_OFFSET } from './layout/constants.js';
+import { addComprBlocks, igetCompressRefusal, isDataBlkaddr } from './compress.js';
 import { CpFlag } from './layout/checkpoint.js';
 import { fileTypeOfMode } from './layout/dentry.js';
 import { Advise, I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, InodeHead, NODE_BODY_SIZE, NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, footerOfs, isDnodeOfs, isXattrOfs, readSlot, slotOffset, writeSlot } from './layout/node.js';
@@ -27,7 +33,7 @@ import { Feature } from './layout/superblock.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { addEntry } from './dir.js';
 import { dropExtent } from './data.js';
-import { editInode, hasInlineData, isDir, now, setTimes, type InodeInfo } from './inode.js';
+import { editInode, hasInlineData, isDir, now, setTimes, slotCounts, type InodeInfo } from './inode.js';
 import { chargeInode, footerCpVer, freeSlot, getDnode, reserveSlot, truncateBlocks } from './node.js';
 import { dropName, freeInode } from './namei.js';
 import { startBidxOfNode } from './node.js';
@@ -271,8 +277,34 @@ function detachFromPrevOwner(vol: Volume, dest: number, max: number): void {
   freeSlot(vol, owner.ino!, vol.nm.nodeForUpdate(dn.nid), dn.off);
 }
 
+/** What f2fs_iget of an inode to recover set (FI_COMPRESSED_FILE, i_log_cluster_size), which recovery never changes. */
+interface IgetState {
+  compressed: boolean;
+  logClusterSize: number;
+}
+
+/** f2fs_i_compr_blocks_update(inode, 0, false): a cluster's size leaves i_compr_blocks, unless it is 0 (released). */
+function subComprCluster(vol: Volume, ino: number, clusterSize: number): void {
+  const have = vol.inode(ino).extra!.i_compr_blocks;
+  if (!have) return;
+  // The kernel's counter is an int: below 0 it is written as a huge u64, which its next f2fs_iget refuses.
+  if (have < clusterSize) fail('CORRUPT', `inode ${ino}: replaying a truncated compressed cluster takes i_compr_blocks ${have} below 0 (Linux leaves the inode unreadable)`);
+  addComprBlocks(vol, ino, -clusterSize);
+}
+
+/**
+ * f2fs_truncate_data_blocks_range(dn, 1) as recovery calls it: the slot is freed; on a file compressed at f2fs_iget a
+ * COMPRESS_ADDR slot starts a "compressed cluster" of that one slot, so i_compr_blocks loses a whole cluster size
+ * (the cluster size minus its valid blocks, none) unless it is 0 (released).
+ */
+function truncateSlot(vol: Volume, ino: number, nid: number, slot: number, iget: IgetState): void {
+  const src = readSlot(vol.nm.readNode(nid).raw, slot);
+  freeSlot(vol, ino, vol.nm.nodeForUpdate(nid), slot);
+  if (iget.compressed && src === COMPRESS_ADDR) subComprCluster(vol, ino, 1 << iget.logClusterSize);
+}
+
 /** do_recover_data: xattrs, inline data and every address slot of one fsync'd dnode, replayed onto the live tree. */
-function recoverData(vol: Volume, ino: number, page: Buffer, rec: RecoveredInode): void {
+function recoverData(vol: Volume, ino: number, page: Buffer, rec: RecoveredInode, iget: IgetState): void {
   const f = NodeFooter.decode(page, NODE_FOOTER_OFFSET);
   const ofs = footerOfs(f.flag);
   const isInodePage = f.nid === f.ino && ofs === 0;
@@ -282,10 +314,13 @@ function recoverData(vol: Volume, ino: number, page: Buffer, rec: RecoveredInode
     return;
   }
   if (recoverInlineData(vol, ino, page, isInodePage)) return;
-  let info = vol.inode(ino);
-  const start = startBidxOfNode(ofs, info);
-  const count = isInodePage ? info.addrsPerInode : info.addrsPerBlock;
-  const dn = getDnode(vol, info, start, true)!;
+  // ADDRS_PER_INODE/ADDRS_PER_BLOCK follow FI_COMPRESSED_FILE as f2fs_iget set it: recover_inode's new i_flags do not
+  // change it, so a file whose compression flag went after the checkpoint is replayed with cluster-aligned slot counts.
+  const cur = vol.inode(ino);
+  const geo = { ...cur, ...slotCounts(cur.extraWords, cur.inlineXattrWords, iget.logClusterSize) };
+  const start = startBidxOfNode(ofs, geo);
+  const count = isInodePage ? geo.addrsPerInode : geo.addrsPerBlock;
+  const dn = getDnode(vol, geo, start, true)!;
   const dnOfs = vol.nm.readNode(dn.nid).ofs;
   if (dnOfs !== ofs) fail('CORRUPT', `inode ${ino}: node at offset ${dnOfs} replayed from a node at offset ${ofs}`);
   const version = vol.nm.getNat(dn.nid).version;
@@ -293,31 +328,31 @@ function recoverData(vol: Volume, ino: number, page: Buffer, rec: RecoveredInode
     const bidx = start + k;
     const slot = dn.off + 4 * k;
     const src = readSlot(vol.nm.readNode(dn.nid).raw, slot);
-    const dest = readSlot(page, isInodePage ? slotOffset.inodeAddr(info.extraWords, k) : slotOffset.node(k));
-    if (src !== NULL_ADDR && src !== NEW_ADDR) vol.check.mainBlkaddr(src, `inode ${ino} block ${bidx}`);
-    if (dest !== NULL_ADDR && dest !== NEW_ADDR) vol.check.mainBlkaddr(dest, `fsync'd node of inode ${ino} block ${bidx}`);
+    const dest = readSlot(page, isInodePage ? slotOffset.inodeAddr(cur.extraWords, k) : slotOffset.node(k));
+    if (isDataBlkaddr(src)) vol.check.mainBlkaddr(src, `inode ${ino} block ${bidx}`);
+    if (isDataBlkaddr(dest)) vol.check.mainBlkaddr(dest, `fsync'd node of inode ${ino} block ${bidx}`);
     if (src === dest) continue;
     if (dest === NULL_ADDR) {
-      freeSlot(vol, ino, vol.nm.nodeForUpdate(dn.nid), slot);
+      truncateSlot(vol, ino, dn.nid, slot, iget);
       continue;
     }
-    info = vol.inode(ino);
+    const info = vol.inode(ino);
     if (!(info.inode.i_advise & Advise.KEEP_SIZE) && info.inode.i_size <= bidx * BLKSIZE)
       editInode(vol.nm.nodeForUpdate(ino), (i) => void (i.i_size = (bidx + 1) * BLKSIZE));
-    if (src === NULL_ADDR) reserveSlot(vol, ino, dn.nid, slot);
     if (dest === NEW_ADDR) {
-      if (src !== NULL_ADDR && src !== NEW_ADDR) {
-        freeSlot(vol, ino, vol.nm.nodeForUpdate(dn.nid), slot);
-        reserveSlot(vol, ino, dn.nid, slot);
-      }
+      truncateSlot(vol, ino, dn.nid, slot, iget);
+      reserveSlot(vol, ino, dn.nid, slot);
       continue;
     }
+    // COMPRESS_ADDR is no block address (f2fs_is_valid_blkaddr(META_POR) fails): Linux leaves the slot as it was.
+    if (dest === COMPRESS_ADDR) continue;
+    if (src === NULL_ADDR) reserveSlot(vol, ino, dn.nid, slot);
     detachFromPrevOwner(vol, dest, count);
     if (vol.sm.isBlockValid(dest)) fail('CORRUPT', `block ${dest} replayed for inode ${ino} is still owned elsewhere`);
     // f2fs_replace_block: the block becomes this slot's, with its summary; the slot's previous block is released.
     vol.sm.markValidAt(dest, src === NULL_ADDR);
     vol.sm.setSummary(dest, { nid: dn.nid, version, ofs_in_node: dn.ofsInNode + k });
-    if (src !== NULL_ADDR && src !== NEW_ADDR) vol.sm.invalidate(src);
+    if (isDataBlkaddr(src)) vol.sm.invalidate(src);
     writeSlot(vol.nm.nodeForUpdate(dn.nid), slot, dest);
     rec.blocks++;
   }
@@ -354,7 +389,7 @@ function replay(vol: Volume, progress: RecoveryProgress | undefined): RecoveryRe
     vol.orphanSet.clear();
     const chain = walkChain(vol, progress && ((n) => progress('walking the node chain', n)));
     if (chain.looped) fail('CORRUPT', `roll-forward: ${chain.end.why} at block ${chain.end.blkaddr}`);
-    const entries = new Map<number, RecoveredInode & { lastDentry: number }>();
+    const entries = new Map<number, RecoveredInode & { lastDentry: number; iget: IgetState }>();
     const skipped: RecoveryReport['skipped'] = [];
     for (const n of chain.nodes) {
       if (!n.fsync) continue;
@@ -369,7 +404,12 @@ function replay(vol: Volume, progress: RecoveryProgress | undefined): RecoveryRe
           recoverInodePage(vol, Buffer.from(vol.dev.readBlock(n.blkaddr)));
           created = true;
         }
-        e = { ino: n.ino, lastBlkaddr: n.blkaddr, dentry: false, created, nodes: 0, blocks: 0, lastDentry: -1 };
+        // add_fsync_inode's f2fs_iget: an inode its sanity check refuses fails the mount.
+        const info = vol.inode(n.ino);
+        const refused = igetCompressRefusal(info);
+        if (refused) fail('CORRUPT', `roll-forward: inode ${n.ino}${created ? ' (recreated from its fsync\'d block)' : ''}: ${refused}; Linux's f2fs_iget refuses it and its recovery fails`);
+        const iget = { compressed: info.compressedFile, logClusterSize: info.logClusterSize };
+        e = { ino: n.ino, lastBlkaddr: n.blkaddr, dentry: false, created, nodes: 0, blocks: 0, lastDentry: -1, iget };
         entries.set(n.ino, e);
       }
       e.lastBlkaddr = n.blkaddr;
@@ -388,7 +428,7 @@ function replay(vol: Volume, progress: RecoveryProgress | undefined): RecoveryRe
       during(`while replaying node ${n.nid} of inode ${n.ino} at block ${n.blkaddr}`, () => {
         if (n.kind === 'inode') recoverInode(vol, n.ino, page);
         if (e.lastDentry === n.blkaddr) recoverDentry(vol, n.ino, page);
-        recoverData(vol, n.ino, page, e);
+        recoverData(vol, n.ino, page, e, e.iget);
       });
       if (n.blkaddr === e.lastBlkaddr) done.add(n.ino);
     }
@@ -401,7 +441,7 @@ function replay(vol: Volume, progress: RecoveryProgress | undefined): RecoveryRe
       const cp = writeCheckpoint(vol, { umount: false });
       checkpoint = { version: cp.head.checkpoint_ver.toString(), pack: cp.pack };
     }
-    const inodes = [...entries.values()].map(({ lastDentry: _, ...r }) => r);
+    const inodes = [...entries.values()].map(({ lastDentry: _, iget: __, ...r }) => r);
     return { dryRun: false, orphans, chain: { start: chain.start, length: chain.nodes.length, end: chain.end }, inodes, skipped, checkpoint };
   });
 }

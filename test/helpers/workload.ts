@@ -709,3 +709,14 @@ export function replay(img: string, model: Model, log: LogEntry[]): { at: number
     }
   }
 }
+
+/** The F2fsError code `fn` throws, or 'ok' (other errors propagate). */
+export const errCode = (fn: () => unknown): string => {
+  try {
+    fn();
+    return 'ok';
+  } catch (e) {
+    if (e instanceof F2fsError) return e.code;
+    throw e;
+  }
+};

@@ -51,13 +51,16 @@ const LAST_LITERALS = 5;
 const HASH_LOG = 12;
 
 /**
- * LZ4_compress_default's format with a greedy single-hash search (one candidate per 4-byte hash); null when the
- * output would pass `maxLen`.
+ * LZ4_compress_default's format with a greedy search: one candidate per 4-byte hash, or with an LZ4HC `level` (3..16,
+ * compress_algorithm=lz4:N) the longest match along a hash chain of up to 2^(level-1) candidates (at most 4096), as
+ * LZ4HC's search depth grows with its level. null when the output would pass `maxLen`.
  */
-export function lz4CompressBlock(src: Buffer, maxLen: number): Buffer | null {
+export function lz4CompressBlock(src: Buffer, maxLen: number, level = 0): Buffer | null {
   const n = src.length;
   const dst = Buffer.alloc(maxLen);
   const table = new Int32Array(1 << HASH_LOG).fill(-1);
+  const attempts = level ? 1 << Math.min(level - 1, 12) : 1;
+  const chain = level ? new Int32Array(n).fill(-1) : null;
   const hash = (i: number) => Math.imul(src.readUInt32LE(i), 2654435761) >>> (32 - HASH_LOG);
   let op = 0;
   let anchor = 0;
@@ -89,18 +92,35 @@ export function lz4CompressBlock(src: Buffer, maxLen: number): Buffer | null {
   const matchStartLimit = n - MFLIMIT;
   const matchEndLimit = n - LAST_LITERALS;
   let i = 0;
+  /** Positions before `i` whose 4 bytes hash alike go into the table (and the chain); the best match at `i`. */
+  let indexed = 0;
+  const insertUpTo = (i: number) => {
+    for (; indexed < i; indexed++) {
+      const h = hash(indexed);
+      if (chain) chain[indexed] = table[h]!;
+      table[h] = indexed;
+    }
+  };
   while (i < matchStartLimit) {
-    const h = hash(i);
-    const cand = table[h]!;
-    table[h] = i;
-    if (cand < 0 || i - cand > 0xffff || src.readUInt32LE(cand) !== src.readUInt32LE(i)) {
+    insertUpTo(i);
+    let best = 0;
+    let bestLen = 0;
+    const word = src.readUInt32LE(i);
+    for (let cand = table[hash(i)]!, k = 0; cand >= 0 && i - cand <= 0xffff && k < attempts; cand = chain ? chain[cand]! : -1, k++) {
+      if (src.readUInt32LE(cand) !== word) continue;
+      let len = MIN_MATCH;
+      while (i + len < matchEndLimit && src[cand + len] === src[i + len]) len++;
+      if (len > bestLen) [best, bestLen] = [cand, len];
+    }
+    insertUpTo(i + 1);
+    if (!bestLen) {
       i++;
       continue;
     }
-    let len = MIN_MATCH;
-    while (i + len < matchEndLimit && src[cand + len] === src[i + len]) len++;
-    if (!emit(i, i - cand, len)) return null;
-    i += len;
+    if (!emit(i, i - best, bestLen)) return null;
+    i += bestLen;
+    // The greedy search indexes only the positions it looks at; the chained one all, as LZ4HC does.
+    if (!chain) indexed = i;
     anchor = i;
   }
   if (!emit(n, 0, 0)) return null;

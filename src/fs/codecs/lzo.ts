@@ -1,6 +1,7 @@
-// LZO1X and the kernel's LZO-RLE (lib/lzo): one decoder, as lzo1x_decompress_safe. An LZO-RLE stream starts with
-// byte 17 and a bitstream version; version >= 1 turns one M4 pattern into a run of zeros. No npm package decodes
-// LZO-RLE (the `lzo` addon needs a compiler and knows plain LZO1X only), so the decoder is ours.
+// LZO1X and the kernel's LZO-RLE (lib/lzo): one decoder, as lzo1x_decompress_safe, and one compressor. An LZO-RLE
+// stream starts with byte 17 and a bitstream version; version >= 1 turns one M4 pattern into a run of zeros. No npm
+// package covers them for Node 20 (the `lzo` addon needs a compiler and knows plain LZO1X only; lzo-wasm and
+// lzo-decompress only decompress), so both directions are ours.
 import { CodecError, type Codec } from './types.js';
 
 const M2_MAX_OFFSET = 0x0800;
@@ -134,5 +135,103 @@ export function lzo1xDecompress(src: Buffer, dst: Buffer): number {
   }
 }
 
-export const lzo: Codec = { name: 'lzo', decompress: lzo1xDecompress };
-export const lzoRle: Codec = { name: 'lzo-rle', decompress: lzo1xDecompress };
+
+/* ---- compression: LZO1X-1's format from a greedy single-hash matcher (lzo1x_1_compress / lzorle1x_1_compress) ---- */
+
+const MIN_MATCH = 4;
+const HASH_LOG = 13;
+const M2_MAX_LEN = 8;
+const M3_MAX_OFFSET = 0x4000;
+// 0xbfff would be read as LZO-RLE's zero-run marker by a version 1 decoder; one less serves both variants.
+const M4_MAX_OFFSET = 0xbffe;
+/** Byte 17 then the bitstream version: what lzorle1x_1_compress puts first (lzo1x_decompress_safe reads runs then). */
+const RLE_HEADER = [17, 1];
+
+/**
+ * An LZO1X stream of `src`: literal runs and M2/M3/M4 matches, up to 3 literals after a match carried in its low
+ * bits, then the end marker. `rle`: the LZO-RLE header first (the stream then has no runs, which it need not).
+ * null when the result would pass `maxLen`.
+ */
+export function lzo1xCompress(src: Buffer, maxLen: number, rle: boolean): Buffer | null {
+  const n = src.length;
+  // Worst case: every byte a literal, plus run lengths, header and end marker.
+  const dst = Buffer.alloc(n + Math.ceil(n / 255) + 16);
+  let op = 0;
+  if (rle) for (const b of RLE_HEADER) dst[op++] = b;
+  const start = op;
+  /** Where the last match keeps the count of literals that follow it (its low two bits), -1 before any match. */
+  let lowBits = -1;
+  const extended = (value: number) => {
+    for (; value > 255; value -= 255) dst[op++] = 0;
+    dst[op++] = value;
+  };
+  const literals = (from: number, to: number) => {
+    const len = to - from;
+    if (!len) return;
+    if (lowBits < 0 && op === start && len <= 238) dst[op++] = len + 17;
+    else if (lowBits >= 0 && len <= 3) dst[lowBits] |= len;
+    else if (len - 3 <= 15) dst[op++] = len - 3;
+    else {
+      dst[op++] = 0;
+      extended(len - 3 - 15);
+    }
+    src.copy(dst, op, from, to);
+    op += len;
+  };
+  const match = (dist: number, len: number) => {
+    if (len <= M2_MAX_LEN && dist <= M2_MAX_OFFSET) {
+      lowBits = op;
+      dst[op++] = ((len - 1) << 5) | (((dist - 1) & 7) << 2);
+      dst[op++] = (dist - 1) >> 3;
+      return;
+    }
+    let d: number;
+    if (dist <= M3_MAX_OFFSET) {
+      d = dist - 1;
+      if (len <= 33) dst[op++] = 32 | (len - 2);
+      else {
+        dst[op++] = 32;
+        extended(len - 33);
+      }
+    } else {
+      d = dist - M3_MAX_OFFSET;
+      const hi = (d >> 11) & 8;
+      if (len <= 9) dst[op++] = 16 | hi | (len - 2);
+      else {
+        dst[op++] = 16 | hi;
+        extended(len - 9);
+      }
+    }
+    lowBits = op;
+    dst[op++] = (d << 2) & 0xff;
+    dst[op++] = (d >> 6) & 0xff;
+  };
+  const table = new Int32Array(1 << HASH_LOG).fill(-1);
+  const hash = (i: number) => Math.imul(src.readUInt32LE(i), 2654435761) >>> (32 - HASH_LOG);
+  let anchor = 0;
+  let i = 0;
+  while (i + MIN_MATCH <= n) {
+    const h = hash(i);
+    const cand = table[h]!;
+    table[h] = i;
+    if (cand < 0 || i - cand > M4_MAX_OFFSET || src.readUInt32LE(cand) !== src.readUInt32LE(i)) {
+      i++;
+      continue;
+    }
+    let len = MIN_MATCH;
+    while (i + len < n && src[cand + len] === src[i + len]) len++;
+    literals(anchor, i);
+    match(i - cand, len);
+    i += len;
+    anchor = i;
+    if (op > maxLen) return null;
+  }
+  literals(anchor, n);
+  dst[op++] = 17; // end marker: an M4 of 3 bytes at distance 0x4000
+  dst[op++] = 0;
+  dst[op++] = 0;
+  return op <= maxLen && op < n ? dst.subarray(0, op) : null;
+}
+
+export const lzo: Codec = { name: 'lzo', decompress: lzo1xDecompress, compress: (src, maxLen) => lzo1xCompress(src, maxLen, false) };
+export const lzoRle: Codec = { name: 'lzo-rle', decompress: lzo1xDecompress, compress: (src, maxLen) => lzo1xCompress(src, maxLen, true) };
