@@ -71,6 +71,15 @@ export class SegmentManager {
   private readonly mountedAt = nowSeconds();
   private readonly elapsedAtMount: number;
   private readonly writable: boolean;
+  /**
+   * The main segments in runs of one SIT block each, in order. A `blank` run's segments are all free (bar the logs)
+   * with nothing to decode: most of a big volume's SIT, which whole-table scans skip this way.
+   */
+  *sitRuns(): Generator<{ first: number; end: number; blank: boolean }> {
+    for (let first = 0; first < this.geo.mainSegments; first += SIT_ENTRY_PER_BLOCK)
+      yield { first, end: Math.min(first + SIT_ENTRY_PER_BLOCK, this.geo.mainSegments), blank: this.sitBlockIsBlank(first / SIT_ENTRY_PER_BLOCK) };
+  }
+
   /** SIT blocks read ahead for sitBlockIsBlank's sequential scans. */
   private readonly sitWindow: ReadWindow;
 
@@ -281,13 +290,7 @@ export class SegmentManager {
   partialSegments(): number[] {
     if (!this.partial) {
       this.partial = new Set();
-      for (let segno = 0; segno < this.geo.mainSegments; segno++) {
-        if (segno % SIT_ENTRY_PER_BLOCK === 0 && this.sitBlockIsBlank(segno / SIT_ENTRY_PER_BLOCK)) {
-          segno += SIT_ENTRY_PER_BLOCK - 1;
-          continue;
-        }
-        this.notePartial(segno, this.getSit(segno).valid);
-      }
+      for (const run of this.sitRuns()) if (!run.blank) for (let segno = run.first; segno < run.end; segno++) this.notePartial(segno, this.getSit(segno).valid);
     }
     return [...this.partial].sort((a, b) => a - b);
   }
@@ -398,9 +401,12 @@ export class SegmentManager {
     if (this.getSit(old).valid === 0) this.prefree.add(old);
   }
 
-  /** A segment free now and in the last checkpoint (in range, not a log, not prefree): what free_segment_count counts. */
-  isFreeSegment(segno: number): boolean {
-    return segno >= this.allocWindow.lo && segno < this.allocWindow.hi && !this.prefree.has(segno) && !this.cursegOf(segno) && this.getSit(segno).valid === 0;
+  /**
+   * A segment free now and in the last checkpoint (in range, not a log, not prefree): what free_segment_count counts.
+   * `valid`, when the caller has the segment's current count already, saves decoding its entry again.
+   */
+  isFreeSegment(segno: number, valid?: number): boolean {
+    return segno >= this.allocWindow.lo && segno < this.allocWindow.hi && !this.prefree.has(segno) && !this.cursegOf(segno) && (valid ?? this.getSit(segno).valid) === 0;
   }
 
   /** Address the next allocation of log `type` will return (a node footer's next_blkaddr). */

@@ -3,7 +3,7 @@
 // the checkpoint's counts and the allocator's free segments come from, and the NAT journal), then each node the
 // operation is about to rewrite or free, when it touches it.
 import { fail } from '../errors.js';
-import { NEW_ADDR, SIT_ENTRY_PER_BLOCK, isNodeSegType } from './layout/constants.js';
+import { NEW_ADDR, isNodeSegType } from './layout/constants.js';
 import { ownerOf } from './segment.js';
 import type { Volume } from './volume.js';
 
@@ -14,25 +14,21 @@ export function writeProblems(vol: Volume): string[] {
   let valid = 0;
   let nodeBlocks = 0;
   let free = 0;
-  for (let segno = 0; segno < vol.geo.mainSegments; segno++) {
-    // A blank SIT block: its segments are all free (bar the logs), nothing to decode (a 16 TiB SIT is mostly these).
-    if (segno % SIT_ENTRY_PER_BLOCK === 0 && vol.sm.sitBlockIsBlank(segno / SIT_ENTRY_PER_BLOCK)) {
-      const end = Math.min(segno + SIT_ENTRY_PER_BLOCK, vol.geo.mainSegments);
-      for (; segno < end; segno++) if (!vol.sm.cursegOf(segno) && !vol.sm.prefree.has(segno)) free++;
-      segno--;
-      continue;
+  for (const run of vol.sm.sitRuns()) for (let segno = run.first; segno < run.end; segno++) {
+    let segValid = 0; // a blank run's segments hold nothing
+    if (!run.blank) {
+      try {
+        const se = vol.sm.getSit(segno);
+        segValid = se.valid;
+        if (isNodeSegType(se.type)) nodeBlocks += se.valid;
+      } catch (e) {
+        problems.push((e as Error).message);
+        if (problems.length >= 8) return problems;
+        continue;
+      }
+      valid += segValid;
     }
-    let se;
-    try {
-      se = vol.sm.getSit(segno);
-    } catch (e) {
-      problems.push((e as Error).message);
-      if (problems.length >= 8) return problems;
-      continue;
-    }
-    valid += se.valid;
-    if (isNodeSegType(se.type)) nodeBlocks += se.valid;
-    if (se.valid === 0 && vol.sm.isFreeSegment(segno)) free++;
+    if (vol.sm.isFreeSegment(segno, segValid)) free++;
   }
   // The checkpoint's counts agree with the SIT (f2fs's build_sit_entries, fsck.f2fs's fsck_chk_meta): a checkpoint
   // written from them would carry the disagreement on, and the allocator trusts free_segment_count. valid_block_count

@@ -20,12 +20,9 @@ export function sitBlockEntry(r: FsckRun, segno: number): SitEntry {
 /** build_sit_area_bitmap + check_block_count: every SIT entry (journal over blocks) into the SIT map. */
 export function scanSit(r: FsckRun): void {
   const journal = new Map(r.vol.sm.sitJournalEntries());
-  for (let segno = 0; segno < r.mainSegs; segno++) {
-    // Most of a big volume's SIT is blank blocks: every segment in them free, nothing to decode.
-    if (segno % SIT_ENTRY_PER_BLOCK === 0 && r.vol.sm.sitBlockIsBlank(segno / SIT_ENTRY_PER_BLOCK)) {
-      const end = Math.min(segno + SIT_ENTRY_PER_BLOCK, r.mainSegs);
-      for (; segno < end; segno++) if (!r.isCurseg[segno]) r.stats.freeSegments++;
-      segno--;
+  for (const run of r.vol.sm.sitRuns()) for (let segno = run.first; segno < run.end; segno++) {
+    if (run.blank) {
+      if (!r.isCurseg[segno]) r.stats.freeSegments++;
       continue;
     }
     let se: SitEntry;
