@@ -16,7 +16,8 @@
 //
 //   nice -n 10 npx tsx scripts/fuzz.ts [--count N] [--seed S] [--minutes M] [--workers W] [--from M] [--work DIR]
 //                                      [--fixtures default,crypto,...]   (Linux-made seeds; '' for none)
-// FUZZ_SLOW=MS logs every command run that took longer than MS.
+// FUZZ_SLOW=MS logs every command run that took longer than MS. The report is also kept, and rewritten every 30 s,
+// in WORK/report.json.
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -281,6 +282,9 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
       lastLog = Date.now();
       const s = (Date.now() - t0) / 1000;
       opts.log?.(`${report.mutants} mutants (up to ${m}), ${report.commands} commands, ${report.findings.length} findings, ${Math.round(s)} s, ${(report.mutants / s).toFixed(1)} mutants/s`);
+      // A long campaign may be stopped at any time: what it has judged so far stays on record.
+      const cpu = process.cpuUsage(cpu0);
+      writeReport(path.join(opts.work, 'report.json'), { ...report, ms: Date.now() - t0, cpuMs: Math.round((cpu.user + cpu.system) / 1000) });
     }
   };
 
@@ -381,7 +385,20 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   report.ms = Date.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   report.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
+  writeReport(path.join(opts.work, 'report.json'), report);
   return report;
+}
+
+/** The report as printed and kept in the work directory: rates added, each finding's detail cut to 300 characters. */
+export function reportJson(report: FuzzReport): string {
+  const secs = report.ms / 1000;
+  const rates = { mutantsPerSecond: Number((report.mutants / secs).toFixed(2)), mutantsPerCpuSecond: report.cpuMs ? Number((report.mutants / (report.cpuMs / 1000)).toFixed(2)) : undefined };
+  return JSON.stringify({ ...report, ...rates, findings: report.findings.map((f) => ({ ...f, detail: f.detail.slice(0, 300) })) }, null, 2);
+}
+
+function writeReport(file: string, report: FuzzReport): void {
+  fs.writeFileSync(`${file}.tmp`, reportJson(report) + '\n');
+  fs.renameSync(`${file}.tmp`, file);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -399,6 +416,5 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     work: arg('work', fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'f2fsdbg-fuzz-'))),
     log: (s) => console.error(s),
   });
-  const secs = report.ms / 1000;
-  console.log(JSON.stringify({ ...report, mutantsPerSecond: Number((report.mutants / secs).toFixed(2)), mutantsPerCpuSecond: Number((report.mutants / (report.cpuMs / 1000)).toFixed(2)), findings: report.findings.map((f) => ({ ...f, detail: f.detail.slice(0, 300) })) }, null, 2));
+  console.log(reportJson(report));
 }
