@@ -5,7 +5,7 @@
 //   node scripts/test.mjs               every test/**/*.test.ts
 //   node scripts/test.mjs cli           files whose path matches /cli/i (e.g. test/cli.test.ts)
 //   node scripts/test.mjs 'device|cli'  a regex; other arguments starting with "-" go to uvu (-b: bail)
-// No global timeout: VM tests may run for minutes. A full run uses two uvu processes (see below).
+// No global timeout: VM tests may run for minutes. A full run runs the files two at a time (see below).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -45,16 +45,26 @@ if (selected.length === 0) {
   finish(0, 0, 0, 1);
 }
 
-// Two uvu processes side by side on a full run (F2FSDBG_TEST_JOBS=1 for one): the files that boot the qemu VM and the
-// rest. A VM test spends its time in qemu (one core) while its node process waits, so the other core runs the rest.
-// The VM's initramfs is built first, once, so the two never race to build it.
+// A full run keeps two uvu processes busy (F2FSDBG_TEST_JOBS=1 for one), one test file each, taken from a queue
+// longest first: each file's time is kept in fixtures/build/test-times.json after a run; a file without one goes by
+// its size, the VM files first (they boot qemu for minutes). A VM test spends its time in qemu (one core) while its
+// node process waits, so the other core runs another file. The VM's initramfs is built first, once, so no two files
+// race to build it.
 const jobs = Number(process.env.F2FSDBG_TEST_JOBS ?? 2);
+const timesFile = path.join(root, 'fixtures/build/test-times.json');
 const usesVm = (f) => /\brunInVm\b/.test(fs.readFileSync(path.join(testDir, f), 'utf8'));
-const shards = jobs > 1 && !filter ? [selected.filter(usesVm), selected.filter((f) => !usesVm(f))].filter((g) => g.length) : [selected];
-if (shards.length > 1) {
+if (jobs > 1 && !filter) {
   // Where it cannot be built (no qemu, not root), the VM tests themselves say so.
   spawnSync('sh', [path.join(root, 'scripts/vm/build-initramfs.sh')], { stdio: 'ignore' });
 }
+let times = {};
+try {
+  times = JSON.parse(fs.readFileSync(timesFile, 'utf8'));
+} catch {
+  // no run recorded yet
+}
+const weight = (f) => times[f] ?? (usesVm(f) ? 1e9 : 0) + fs.statSync(path.join(testDir, f)).size;
+const queue = jobs > 1 && !filter ? [...selected].sort((a, b) => weight(b) - weight(a)).map((f) => [f]) : [selected];
 
 const colour = process.stdout.isTTY && !process.env.NO_COLOR;
 const children = new Set();
@@ -101,7 +111,23 @@ function runUvu(group, live) {
   );
 }
 
-const results = await Promise.all(shards.map((g, k) => runUvu(g, k === shards.length - 1)));
+const results = [];
+const spent = {};
+await Promise.all(
+  Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+    for (let group; (group = queue.shift()); ) {
+      const t0 = Date.now();
+      results.push(await runUvu(group, queue.length === 0 && results.length === 0));
+      if (group.length === 1) spent[group[0]] = Date.now() - t0;
+    }
+  }),
+);
+if (Object.keys(spent).length) {
+  fs.mkdirSync(path.dirname(timesFile), { recursive: true });
+  fs.writeFileSync(timesFile, JSON.stringify({ ...times, ...spent }, null, 1) + '\n');
+  const slowest = Object.entries(spent).sort((a, b) => b[1] - a[1]).slice(0, 5);
+  console.log(`slowest files: ${slowest.map(([f, ms]) => `${f} ${(ms / 1000).toFixed(0)} s`).join(', ')}`);
+}
 const sum = (k) => results.reduce((a, r) => a + r[k], 0);
 const total = sum('total');
 const failed = total - sum('passed');
