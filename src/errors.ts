@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'EBUSY'
   | 'ELOOP'
   | 'ENODATA' // no such xattr
+  | 'EOPNOTSUPP' // Linux refuses the operation itself (an xattr namespace it has no handler for)
   | 'ENOKEY' // encrypted content and no key given
   | 'EXDEV' // a link or rename into an encrypted directory of an inode under another policy
   | 'EPERM' // operation not permitted on this file (a verity file's contents, a compressed file whose blocks were released)
@@ -38,6 +39,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   EBUSY: 1,
   ELOOP: 1,
   ENODATA: 1,
+  EOPNOTSUPP: 1,
   ENOKEY: 4,
   EXDEV: 1,
   NOT_F2FS: 3,

@@ -145,10 +145,20 @@ for (const [flavour, make] of FLAVOURS) {
     expectClean(img, 'rm missing');
   });
 
-  t('xattrs: a missing name is ENODATA, too much is ENOSPC, a bad namespace EINVAL', () => {
+  t('xattrs: a missing name is ENODATA, too much is ENOSPC, a name Linux has no handler for EOPNOTSUPP', () => {
     fails(img, ['xattr-rm', '/file', 'user.none'], 'ENODATA');
     fails(img, ['xattr-set', '/file', 'user.huge', 'v'.repeat(5000)], 'ENOSPC');
-    fails(img, ['xattr-set', '/file', 'bogus.name', 'v'], 'EINVAL');
+    fails(img, ['xattr-set', '/file', 'bogus.name', 'v'], 'EOPNOTSUPP');
+    // The fscrypt context and the verity descriptor are no user xattrs: set-policy and verity-enable write them.
+    fails(img, ['xattr-set', '/file', 'encryption.c', 'v'], 'EOPNOTSUPP', 1, /set-policy/);
+    fails(img, ['xattr-rm', '/file', 'encryption.c'], 'EOPNOTSUPP');
+    fails(img, ['xattr-set', '/file', 'verity.v', 'v'], 'EOPNOTSUPP', 1, /verity-enable/);
+    fails(img, ['xattr-set', '/file', 'lustre.x', 'v'], 'EOPNOTSUPP');
+    fails(img, ['xattr-set', '/file', 'system.posix_acl_accessX', 'v'], 'EOPNOTSUPP');
+    fails(img, ['xattr-set', '/file', 'user.', 'v'], 'EINVAL');
+    // system.advise is i_advise: only its cold and hot bits, and it cannot be removed.
+    fails(img, ['xattr-set', '/file', 'system.advise', '04', '--hex'], 'EINVAL');
+    fails(img, ['xattr-rm', '/file', 'system.advise'], 'EINVAL');
     expectClean(img, 'xattr errors');
   });
 

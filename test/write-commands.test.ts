@@ -468,6 +468,17 @@ for (const flavour of FLAVOURS) {
     assert.is(json(['xattr-list', img, '/xd']).xattrs[0].name, 'trusted.dir');
   });
 
+  t('system.advise sets the cold and hot bits of i_advise (f2fs_xattr_advise_set) and stores no xattr', () => {
+    mut(img, ['write', '/adv', '--data', 'advised']);
+    const before = stat(img, '/adv').advise;
+    mut(img, ['xattr-set', '/adv', 'system.advise', '01', '--hex']);
+    assert.is(stat(img, '/adv').advise, (before & ~0x21) | 0x01, 'cold set, the other bits kept');
+    assert.equal(stat(img, '/adv').adviseNames.filter((n: string) => n === 'cold' || n === 'hot'), ['cold']);
+    mut(img, ['xattr-set', '/adv', 'system.advise', '20', '--hex']);
+    assert.is(stat(img, '/adv').advise, (before & ~0x21) | 0x20, 'hot replaces cold');
+    assert.equal(json(['xattr-list', img, '/adv']).xattrs, [], 'no xattr entry');
+  });
+
   t('mknod of each type', () => {
     const p = mut(img, ['mknod', '/dev-fifo', 'p']);
     assert.equal([p.type, p.major, p.minor], ['fifo', null, null]);

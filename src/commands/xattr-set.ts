@@ -19,7 +19,7 @@ export interface XattrSetResult {
 }
 
 export default class XattrSet extends MutatingCommand<typeof XattrSet, XattrSetResult> {
-  static override summary = 'Set an extended attribute (user., trusted., security. or system.posix_acl_*), replacing any old value.';
+  static override summary = 'Set an extended attribute (user., trusted., security., system.posix_acl_*; system.advise sets i_advise), replacing any old value.';
   static override examples = ['<%= config.bin %> xattr-set disk.img /f user.comment "hello"', '<%= config.bin %> xattr-set disk.img /f user.blob 00ff10 --hex'];
   static override args = {
     image: imageArg(),

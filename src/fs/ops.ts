@@ -2,10 +2,12 @@
 import { fail } from '../errors.js';
 import { BLKSIZE } from './layout/constants.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK } from './layout/dentry.js';
-import { isDir, now } from './inode.js';
+import { editInode, isDir, now } from './inode.js';
 import { createNode, hardLink, parseInoSpec, removeName, rename, splitPath, type CreateOptions } from './namei.js';
 import { blocksToWrite, setAttr, truncateFile, writeFile } from './file.js';
 import { setXattr } from './xattr.js';
+import { XATTR_HANDLERS, XATTR_PREFIXES, XattrIndex } from './layout/xattr.js';
+import { ADVISE_MODIFIABLE, Advise } from './layout/node.js';
 import { setFlags } from './flags.js';
 import { sessionOf, truncateStaged, writeStaged } from './atomic.js';
 import type { Volume } from './volume.js';
@@ -212,8 +214,27 @@ export function setFlagsPath(vol: Volume, p: string, set: number, clear: number,
   return { ino, flags: setFlags(vol, ino, { set, clear }) };
 }
 
+/**
+ * setxattr/removexattr as the VFS resolves a name to one of f2fs_xattr_handlers: none is EOPNOTSUPP (encryption.
+ * and verity. hold fscrypt's context and fs-verity's descriptor, which set-policy and verity-enable write), a prefix
+ * alone is EINVAL, and system.advise is no stored xattr but i_advise's modifiable bits (f2fs_xattr_advise_set).
+ */
 export function xattrSetPath(vol: Volume, p: string, name: string, value: Buffer | null, opts: Where = {}): void {
   const ino = vol.resolve(p, { cwd: opts.cwd }).ino;
   requireMutable(vol.inode(ino), 'setxattr'); // xattr_permission
+  const handler = XATTR_HANDLERS.find((h) => (h.prefix ? name.startsWith(XATTR_PREFIXES[h.index]) : name === XATTR_PREFIXES[h.index]));
+  if (!handler) {
+    const writer = name.startsWith(XATTR_PREFIXES[XattrIndex.ENCRYPTION]) ? 'set-policy' : name.startsWith(XATTR_PREFIXES[XattrIndex.VERITY]) ? 'verity-enable' : null;
+    return fail('EOPNOTSUPP', `${name}: Linux has no xattr handler for this name${writer ? ` (${writer} writes it)` : ''}`);
+  }
+  if (handler.prefix && name === XATTR_PREFIXES[handler.index]) fail('EINVAL', `${name}: no name after the namespace prefix`);
+  if (handler.index === XattrIndex.ADVISE) return setAdvise(vol, ino, value);
   setXattr(vol, ino, name, value);
+}
+
+/** f2fs_xattr_advise_set: the value's first byte, cold and hot bits only, replaces those bits of i_advise. */
+function setAdvise(vol: Volume, ino: number, value: Buffer | null): void {
+  if (!value?.length) return fail('EINVAL', 'system.advise needs a one-byte value (it is i_advise, which cannot be removed)');
+  if (value[0] & ~ADVISE_MODIFIABLE) fail('EINVAL', `system.advise: 0x${value[0].toString(16)} sets bits other than cold (0x${Advise.COLD.toString(16)}) and hot (0x${Advise.HOT.toString(16)})`);
+  editInode(vol.nm.nodeForUpdate(ino), (i) => void (i.i_advise = (i.i_advise & ~ADVISE_MODIFIABLE) | value[0]));
 }

@@ -1,9 +1,10 @@
 // fscrypt on-disk codecs (fs/crypto/fscrypt_private.h, include/uapi/linux/fscrypt.h): the encryption context kept in
 // the "c" xattr of index 9, the encrypted symlink target, and the no-key name structure that ls shows without a key.
 import { struct, bytes, type Of } from '../../util/struct.js';
+import { XattrIndex } from './xattr.js';
 
 /** F2FS_XATTR_INDEX_ENCRYPTION and F2FS_XATTR_NAME_ENCRYPTION_CONTEXT. */
-export const XATTR_INDEX_ENCRYPTION = 9;
+export const XATTR_INDEX_ENCRYPTION = XattrIndex.ENCRYPTION;
 export const XATTR_NAME_ENCRYPTION_CONTEXT = 'c';
 
 export const FSCRYPT_CONTEXT_V1 = 1;

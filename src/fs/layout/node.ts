@@ -138,6 +138,8 @@ export const FS_FLAG_NAMES: readonly { name: string; bit: number; settable: bool
 ];
 
 export const Advise = { COLD: 0x01, LOST_PINO: 0x02, ENCRYPT: 0x04, ENC_NAME: 0x08, KEEP_SIZE: 0x10, HOT: 0x20, VERITY: 0x40, TRUNC: 0x80 } as const;
+/** FADVISE_MODIFIABLE_BITS: what the system.advise xattr may change. */
+export const ADVISE_MODIFIABLE = Advise.COLD | Advise.HOT;
 
 export const DirectNode = struct('direct_node', [['addr', array('u32', ADDRS_PER_BLOCK)]]);
 export const IndirectNode = struct('indirect_node', [['nid', array('u32', NIDS_PER_BLOCK)]]);

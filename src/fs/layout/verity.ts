@@ -1,9 +1,10 @@
 // fs-verity on-disk codecs (include/uapi/linux/fsverity.h, fs/f2fs/verity.c): the descriptor stored past EOF and
 // the location xattr ("v", index 11) that points at it.
 import { struct, bytes, type Of } from '../../util/struct.js';
+import { XattrIndex } from './xattr.js';
 
 /** F2FS_XATTR_INDEX_VERITY, F2FS_XATTR_NAME_VERITY, F2FS_VERIFY_VER. */
-export const XATTR_INDEX_VERITY = 11;
+export const XATTR_INDEX_VERITY = XattrIndex.VERITY;
 export const XATTR_NAME_VERITY = 'v';
 export const F2FS_VERIFY_VER = 1;
 

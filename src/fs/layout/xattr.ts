@@ -23,18 +23,31 @@ export const isLastXattr = (buf: Buffer, off: number) => off + 4 > buf.length ||
 
 export const xattrEntrySize = (nameLen: number, valueSize: number) => (XattrEntryHead.size + nameLen + valueSize + 3) & ~3;
 
+/** F2FS_XATTR_INDEX_* (fs/f2fs/xattr.h). */
+export const XattrIndex = { USER: 1, POSIX_ACL_ACCESS: 2, POSIX_ACL_DEFAULT: 3, TRUSTED: 4, LUSTRE: 5, SECURITY: 6, ADVISE: 7, ENCRYPTION: 9, VERITY: 11 } as const;
+
 /** Name index → prefix shown to users (fs/f2fs/xattr.h). */
 export const XATTR_PREFIXES: Record<number, string> = {
-  1: 'user.',
-  2: 'system.posix_acl_access',
-  3: 'system.posix_acl_default',
-  4: 'trusted.',
-  5: 'lustre.',
-  6: 'security.',
-  7: 'system.advise',
-  9: 'encryption.',
-  11: 'verity.',
+  [XattrIndex.USER]: 'user.',
+  [XattrIndex.POSIX_ACL_ACCESS]: 'system.posix_acl_access',
+  [XattrIndex.POSIX_ACL_DEFAULT]: 'system.posix_acl_default',
+  [XattrIndex.TRUSTED]: 'trusted.',
+  [XattrIndex.LUSTRE]: 'lustre.',
+  [XattrIndex.SECURITY]: 'security.',
+  [XattrIndex.ADVISE]: 'system.advise',
+  [XattrIndex.ENCRYPTION]: 'encryption.',
+  [XattrIndex.VERITY]: 'verity.',
 };
+
+/** f2fs_xattr_handlers, the names userspace may set: a prefix handler takes any non-empty suffix, the others their exact name. */
+export const XATTR_HANDLERS: readonly { index: number; prefix: boolean }[] = [
+  { index: XattrIndex.USER, prefix: true },
+  { index: XattrIndex.POSIX_ACL_ACCESS, prefix: false },
+  { index: XattrIndex.POSIX_ACL_DEFAULT, prefix: false },
+  { index: XattrIndex.TRUSTED, prefix: true },
+  { index: XattrIndex.ADVISE, prefix: false },
+  { index: XattrIndex.SECURITY, prefix: true },
+];
 
 export function xattrFullName(index: number, name: Buffer): string {
   const prefix = XATTR_PREFIXES[index] ?? `index${index}.`;
