@@ -44,7 +44,8 @@ export interface CommandResult {
 
 /** Worker → parent messages. */
 export type WorkerMessage =
-  | { type: 'ready' }
+  /** `tid`: this thread's id in /proc/PID/task, where the parent's watchdog reads its CPU time. */
+  | { type: 'ready'; tid?: number }
   | { type: 'begin'; m: number; seed: string; command: string; mutation: string }
   | { type: 'done'; m: number; mutation: string; seed: string; results: CommandResult[]; image: string };
 
@@ -228,6 +229,12 @@ async function main(init: WorkerInit): Promise<void> {
   const sandbox = path.join(init.dir, 'sandbox');
   const port = parentPort!;
   const post = (msg: WorkerMessage) => port.postMessage(msg);
+  let tid: number | undefined;
+  try {
+    tid = Number(path.basename(fs.readlinkSync('/proc/thread-self')));
+  } catch {
+    // no /proc: the parent judges by wall time
+  }
 
   async function runMutant(m: number): Promise<void> {
     const { seed, dev, mutation, r } = makeMutant(init.seeds, devs, init.campaign, m);
@@ -311,14 +318,14 @@ async function main(init: WorkerInit): Promise<void> {
 
   port.on('message', (msg: { type: 'mutant'; m: number }) => {
     runMutant(msg.m).then(
-      () => post({ type: 'ready' }),
+      () => post({ type: 'ready', tid }),
       (e) => {
         // A failure of the harness itself (not of a command): stop the thread; the parent reports it.
         throw e;
       },
     );
   });
-  post({ type: 'ready' });
+  post({ type: 'ready', tid });
 }
 
 if (parentPort && workerData?.entry === import.meta.url) await main(workerData as WorkerInit);

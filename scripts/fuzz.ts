@@ -7,8 +7,9 @@
 // classes as the CLI, so a mutant costs milliseconds instead of a process start per command. Seeds are held in
 // memory; each mutant is written (sparse) to a tmpfs file. Findings:
 //   crash     exit 70 (an unexpected exception) or anything thrown out of a command run
-//   hang      one command ran 10 s without finishing: the watchdog terminates the thread and starts a new one, which
-//             runs that mutant again with 30 s per command (a busy machine is not a hang: counted as `slow`)
+//   hang      one command used 10 s of its thread's CPU time without finishing, or no CPU for 60 s (blocked): the
+//             watchdog terminates the thread and starts a new one. CPU time, not wall time, so that a campaign under
+//             `nice` on a busy machine judges the same (wall time where /proc gives no thread times)
 //   memory    the thread hit its 1 GiB heap limit
 //   ro-write  a read-only command changed the image file or tried to write (EROFS)
 //   escape    rdump left a host entry outside its target directory
@@ -38,6 +39,27 @@ export type { Verdict } from './fuzz-worker.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUN = path.join(ROOT, 'bin/run.js');
 const LIMIT_MS = 10_000;
+/** A command whose thread used no CPU for this long is blocked (a read of a FIFO, a lock): a hang too. */
+const BLOCKED_MS = 60_000;
+/** sysconf(_SC_CLK_TCK): the unit of /proc's thread times. */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU ms one thread of this process has used (utime + stime in /proc/PID/task/TID/stat), or undefined. */
+function threadCpuMs(tid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
 const HEAP_MB = 1024;
 
 export interface Finding {
@@ -57,8 +79,6 @@ export interface FuzzReport {
   seeds: Record<string, number>;
   /** Command runs judged. */
   commands: number;
-  /** Mutants with a command past the time limit that finished when run again alone (a busy machine, not a hang). */
-  slow: number;
   /** Milliseconds spent per command name (first word), over the campaign. */
   msPerCommand: Record<string, number>;
   /** Milliseconds spent per seed, over the campaign. */
@@ -253,14 +273,12 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   fs.mkdirSync(opts.work, { recursive: true });
   const seeds = await makeSeeds(opts.work, { fixtures: opts.fixtures });
   const cpu0 = process.cpuUsage();
-  const report: FuzzReport = { mutants: 0, kinds: {}, seeds: {}, commands: 0, slow: 0, msPerCommand: {}, msPerSeed: {}, counts: { ok: 0, crash: 0, hang: 0, memory: 0, 'ro-write': 0, escape: 0 }, findings: [], ms: 0, cpuMs: 0 };
+  const report: FuzzReport = { mutants: 0, kinds: {}, seeds: {}, commands: 0, msPerCommand: {}, msPerSeed: {}, counts: { ok: 0, crash: 0, hang: 0, memory: 0, 'ro-write': 0, escape: 0 }, findings: [], ms: 0, cpuMs: 0 };
   const from = opts.from ?? 0;
   const end = from + opts.count;
   const deadline = opts.minutes !== undefined ? t0 + opts.minutes * 60_000 : Infinity;
   let next = from;
   let lastLog = Date.now();
-  /** Mutants whose command ran past the limit, to run again alone with 3× the limit before calling it a hang (the machine may just be busy). */
-  const recheck: number[] = [];
 
   const found = (f: Omit<Finding, 'image'>, image: string) => {
     const keep = path.join(opts.work, `finding-${report.findings.length}-${f.verdict}-m${f.mutant}.img`);
@@ -290,7 +308,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
 
   await new Promise<void>((resolve, reject) => {
     let live = 0;
-    const more = () => recheck.length > 0 || (next < end && Date.now() < deadline);
+    const more = () => next < end && Date.now() < deadline;
     const start = (k: number) => {
       const dir = path.join(opts.work, `w${k}`);
       const entry = pathToFileURL(path.join(ROOT, 'scripts/fuzz-worker.ts')).href;
@@ -300,24 +318,28 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
       w.stdout.resume();
       w.stderr.resume();
       live++;
-      let current: { m: number; command: string; mutation: string; since: number } | undefined;
+      /** The command this thread runs: since when (wall), the thread's CPU time then, and its last CPU progress. */
+      let current: { m: number; command: string; mutation: string; since: number; cpu0?: number; progress: { at: number; cpu?: number } } | undefined;
+      let tid: number | undefined;
       let seedOf = '';
       let stopped = false;
-      /** The mutant this thread runs is a recheck (3× the limit). */
-      let rechecking = false;
       const watchdog = setInterval(() => {
-        if (current && Date.now() - current.since > (rechecking ? 3 * LIMIT_MS : LIMIT_MS)) {
-          const c = current;
-          current = undefined;
-          if (rechecking) {
-            found({ mutant: c.m, seed: seedOf, mutation: c.mutation, command: c.command, verdict: 'hang', detail: `no end within ${LIMIT_MS} ms, nor within ${3 * LIMIT_MS} ms alone again` }, path.join(dir, 'mutant.img'));
-            report.commands++;
-            tally(c.m, seedOf, c.mutation);
-          } else {
-            recheck.push(c.m);
-          }
-          replace();
-        }
+        if (!current) return;
+        const now = Date.now();
+        const cpu = tid === undefined ? undefined : threadCpuMs(tid);
+        let why: string | undefined;
+        if (cpu === undefined || current.cpu0 === undefined) {
+          if (now - current.since > LIMIT_MS) why = `no end within ${LIMIT_MS} ms`;
+        } else if (cpu - current.cpu0 > LIMIT_MS) why = `${Math.round(cpu - current.cpu0)} ms of CPU without an end`;
+        else if (cpu - (current.progress.cpu ?? 0) >= 10) current.progress = { at: now, cpu };
+        else if (now - current.progress.at > BLOCKED_MS) why = `blocked: no CPU used for ${BLOCKED_MS} ms`;
+        if (!why) return;
+        const c = current;
+        current = undefined;
+        found({ mutant: c.m, seed: seedOf, mutation: c.mutation, command: c.command, verdict: 'hang', detail: why }, path.join(dir, 'mutant.img'));
+        report.commands++;
+        tally(c.m, seedOf, c.mutation);
+        replace();
       }, 250);
       const stop = () => {
         if (stopped) return;
@@ -333,14 +355,11 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
       };
       w.on('message', (msg: WorkerMessage) => {
         if (msg.type === 'begin') {
-          current = { m: msg.m, command: msg.command, mutation: msg.mutation, since: Date.now() };
+          const cpu0 = tid === undefined ? undefined : threadCpuMs(tid);
+          current = { m: msg.m, command: msg.command, mutation: msg.mutation, since: Date.now(), cpu0, progress: { at: Date.now(), cpu: cpu0 } };
           seedOf = msg.seed;
         } else if (msg.type === 'done') {
           current = undefined;
-          if (rechecking) {
-            report.slow++;
-            opts.log?.(`mutant ${msg.m} [${msg.seed}] (${msg.mutation}): slow, not a hang: done within ${3 * LIMIT_MS} ms when run again`);
-          }
           for (const r of msg.results as CommandResult[]) {
             report.commands++;
             const name = r.command.split(' ')[0];
@@ -352,9 +371,8 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
           }
           tally(msg.m, msg.seed, msg.mutation);
         } else if (msg.type === 'ready') {
-          rechecking = recheck.length > 0;
-          if (rechecking) w.postMessage({ type: 'mutant', m: recheck.shift() });
-          else if (next < end && Date.now() < deadline) w.postMessage({ type: 'mutant', m: next++ });
+          tid = msg.tid;
+          if (next < end && Date.now() < deadline) w.postMessage({ type: 'mutant', m: next++ });
           else {
             stop();
             if (live === 0) resolve();
