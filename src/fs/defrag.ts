@@ -50,6 +50,12 @@ interface SegView {
 class Planner {
   private readonly segs = new Map<number, SegView>();
   private readonly emptied = new Set<number>();
+  /**
+   * Per type, where its last search ended: everything before it (from the target) stays unusable for that type while
+   * the plan only fills blocks, so the next search resumes there. Forgotten when the reserve rule flips or a log moves.
+   */
+  private readonly resume = new Map<number, number>();
+  private notEnough: boolean | null = null;
   /** get_free_segments: no valid block, not a log. */
   private free = 0;
   private readonly main: number;
@@ -95,8 +101,10 @@ class Planner {
    */
   find(type: number): number | null {
     const notEnough = this.free <= this.vol.cp.head.rsvd_segment_count + 1;
+    if (notEnough !== this.notEnough) this.resume.clear();
+    this.notEnough = notEnough;
     const step = this.left ? -1 : 1;
-    let to = this.target - (this.left ? 1 : 0);
+    let to = this.resume.get(type) ?? this.target - (this.left ? 1 : 0);
     while (to >= this.main && to < this.mainEnd) {
       if (to >= this.start && to < this.end) {
         to = this.left ? this.start - 1 : this.end;
@@ -105,15 +113,20 @@ class Planner {
       const segno = Math.floor((to - this.main) / BLOCKS_PER_SEG);
       const first = this.main + segno * BLOCKS_PER_SEG;
       const s = this.seg(segno);
-      if (s.valid === 0 && !notEnough && !this.logs.includes(segno) && !this.emptied.has(segno)) return to;
+      if (s.valid === 0 && !notEnough && !this.logs.includes(segno) && !this.emptied.has(segno)) return this.found(type, to);
       if (s.valid > 0 && s.valid < BLOCKS_PER_SEG && s.type === type && !this.logs.includes(segno)) {
         for (let a = to; a >= first && a < first + BLOCKS_PER_SEG; a += step) {
-          if ((a < this.start || a >= this.end) && !bitMsb.test(s.map, a - first)) return a;
+          if ((a < this.start || a >= this.end) && !bitMsb.test(s.map, a - first)) return this.found(type, a);
         }
       }
       to = this.left ? first - 1 : first + BLOCKS_PER_SEG;
     }
     return null;
+  }
+
+  private found(type: number, blkaddr: number): number {
+    this.resume.set(type, blkaddr);
+    return blkaddr;
   }
 
   /** migrate_block's SIT half: `from` loses its block, `to` gains it with `type`. */
@@ -135,6 +148,7 @@ class Planner {
 
   /** move_one_curseg_info: log `type` goes where find_next_free_block finds room for its type. */
   moveLog(type: CursegType): number | null {
+    this.resume.clear(); // the log leaving its segment may open it to the others
     const to = this.find(type);
     if (to === null) return null;
     const segno = this.segnoOf(to);
@@ -182,8 +196,11 @@ export function defragVolume(vol: Volume, opts: DefragOptions = {}): DefragRepor
   const end = start + length;
   const plan = new Planner(vol, start, end, target, left);
   const moves: { owner: BlockOwner; to: number; type: number }[] = [];
+  let sit = vol.sm.getSit(vol.sm.segnoOf(start));
   for (let blkaddr = start; blkaddr < end; blkaddr++) {
-    if (!vol.sm.isBlockValid(blkaddr)) continue;
+    const off = (blkaddr - vol.geo.mainBlkaddr) % BLOCKS_PER_SEG;
+    if (off === 0) sit = vol.sm.getSit(vol.sm.segnoOf(blkaddr));
+    if (!bitMsb.test(sit.valid_map, off)) continue;
     const owner = ownerOf(vol, blkaddr);
     if (owner.verdict !== 'valid') fail('CORRUPT', `block ${blkaddr} is valid in the SIT but ${owner.why}: run fsck`, { blkaddr });
     if (isPinnedData(vol, owner)) fail('EBUSY', `block ${blkaddr} belongs to pinned file ${owner.ino}, which promises its blocks stay`, { blkaddr, ino: owner.ino });
