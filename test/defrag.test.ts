@@ -1,12 +1,11 @@
 // defrag: the same arguments given to defrag.f2fs 1.15 (on a copy) and to ours put every block where defrag.f2fs puts
 // it, bar the nodes ours rewrites out of place (see `compare`); contents kept, both fscks clean; the refusals leave
 // the image unchanged; and Linux mounts a defragged image with the same tree (one VM boot).
-import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { editInode, hasInlineData, hasInlineDentry, isDir, isReg, isSymlink } from '../src/fs/inode.js';
+import { editInode, hasInlineData, hasInlineDentry, isDir } from '../src/fs/inode.js';
 import { BLOCKS_PER_SEG, isNodeSegType } from '../src/fs/layout/constants.js';
 import { InlineFlag } from '../src/fs/layout/node.js';
 import { mkdir, remove, symlink, writePath, xattrSetPath } from '../src/fs/ops.js';
@@ -15,14 +14,11 @@ import { Volume } from '../src/fs/volume.js';
 import { cli } from './helpers/cli.js';
 import { fsckBoth } from './helpers/fsck.js';
 import { makeImage, scratchPath, type FeatureSet, type Mkfs } from './helpers/scratch.js';
+import { lcg } from './helpers/churn.js';
+import { treeListing, vmTreeListing, vmTreeScript, type Entry } from './helpers/tree.js';
 import { runInVm, vmAvailable } from './helpers/vm.js';
 
 const BLK = 4096;
-
-function lcg(seed: number): () => number {
-  let s = seed;
-  return () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
-}
 
 /**
  * Files of every shape over nested directories: two fragmented files appended in turns with a checkpoint between
@@ -65,8 +61,7 @@ function populate(img: string, seed: number): void {
 interface Snapshot {
   addr: Map<string, number>;
   holder: Map<string, number>;
-  /** Path, mode, size and the md5 of the bytes (a symlink's target). */
-  tree: string[];
+  tree: Entry[];
   /** Main-area blocks valid in the SIT, per kind, inside [from, to). */
   validIn: (from: number, to: number) => { data: number; node: number };
   dataLogs: number[];
@@ -77,31 +72,21 @@ function snapshot(img: string): Snapshot {
   try {
     const addr = new Map<string, number>();
     const holder = new Map<string, number>();
-    const tree: string[] = [];
-    const walk = (ino: number, p: string) => {
+    const walk = (ino: number) => {
       const info = vol.inode(ino);
       const i = info.inode;
       addr.set(`node ${ino}`, vol.nm.getNat(ino).block_addr);
       if (i.i_xattr_nid) addr.set(`node ${i.i_xattr_nid}`, vol.nm.getNat(i.i_xattr_nid).block_addr);
-      if (!hasInlineData(info) && !hasInlineDentry(info)) vol.data.walk(
-        info,
-        0,
-        Number.MAX_SAFE_INTEGER,
-        (bidx, blkaddr, owner) => {
-          addr.set(`data ${ino} ${bidx}`, blkaddr);
-          holder.set(`data ${ino} ${bidx}`, owner.nid);
-        },
-        (nid, _ofs, blkaddr) => addr.set(`node ${nid}`, blkaddr),
-      );
-      const md5 = isReg(i.i_mode) ? createHash('md5').update(vol.data.read(info, 0, i.i_size)).digest('hex') : isSymlink(i.i_mode) ? vol.readlink(info).toString() : '';
-      tree.push(`${p}|${i.i_mode.toString(8)}|${isDir(i.i_mode) ? 0 : i.i_size}|${md5}`);
+      const slot = (bidx: number, blkaddr: number, owner: { nid: number }) => {
+        addr.set(`data ${ino} ${bidx}`, blkaddr);
+        holder.set(`data ${ino} ${bidx}`, owner.nid);
+      };
+      const node = (nid: number, _ofs: number, blkaddr: number) => addr.set(`node ${nid}`, blkaddr);
+      if (!hasInlineData(info) && !hasInlineDentry(info)) vol.data.walk(info, 0, Number.MAX_SAFE_INTEGER, slot, node);
       if (!isDir(i.i_mode)) return;
-      for (const d of vol.dirs.entries(info)) {
-        const name = d.name.toString();
-        if (name !== '.' && name !== '..') walk(d.ino, `${p}/${name}`);
-      }
+      for (const d of vol.dirs.entries(info)) if (d.name.toString() !== '.' && d.name.toString() !== '..') walk(d.ino);
     };
-    walk(vol.sb.root_ino, '.');
+    walk(vol.sb.root_ino);
     const sits = new Map<number, { type: number; map: Buffer }>();
     for (let s = 0; s < vol.geo.mainSegments; s++) {
       const e = vol.sm.getSit(s);
@@ -117,7 +102,7 @@ function snapshot(img: string): Snapshot {
       }
       return n;
     };
-    return { addr, holder, tree: tree.sort(), validIn, dataLogs: vol.sm.cursegs.slice(0, 3).map((c) => c.segno) };
+    return { addr, holder, tree: treeListing(img), validIn, dataLogs: vol.sm.cursegs.slice(0, 3).map((c) => c.segno) };
   } finally {
     vol.close();
   }
@@ -280,7 +265,7 @@ const CASES: Case[] = [
 ];
 
 /** A defragged image of ours the VM test mounts, with the tree it must show. */
-const defragged: { img: string; tree: string[] }[] = [];
+const defragged: { img: string; tree: Entry[] }[] = [];
 
 for (const [i, c] of CASES.entries()) {
   test(`defrag: ${c.name}: blocks where defrag.f2fs puts them, contents kept, both fscks clean`, () => {
@@ -367,27 +352,10 @@ test('defrag: Linux mounts our defragged images and sees the same tree (one VM b
     return;
   }
   assert.ok(defragged.length >= 2, 'the defrag cases on our images ran first');
-  const lines: string[] = [];
-  defragged.forEach((_, i) => {
-    const dev = `/dev/vd${String.fromCharCode(97 + i)}`;
-    lines.push(
-      `mkdir -p /mnt/${i} && mount -t f2fs ${dev} /mnt/${i} || exit 10`,
-      `(cd /mnt/${i} && find . -exec stat -c "L ${i} %n|%f|%s" {} + && find . -type f -exec md5sum {} + | sed "s/^/M ${i} /" && find . -type l -exec sh -c 'for f do echo "T ${i} $f|$(readlink "$f")"; done' sh {} +)`,
-      `echo hello > /mnt/${i}/after && sync && umount /mnt/${i} || exit 11`,
-    );
-  });
-  const r = await runInVm({ disks: defragged.map((x) => x.img), script: lines.join('\n'), timeoutMs: 300_000 });
+  const r = await runInVm({ disks: defragged.map((x) => x.img), script: defragged.flatMap((_, i) => vmTreeScript(i)).join('\n'), timeoutMs: 300_000 });
   assert.is(r.status, 0, r.output);
   for (const [i, { img, tree }] of defragged.entries()) {
-    const got = new Map<string, { mode: number; size: number; md5: string }>();
-    for (const m of r.output.matchAll(new RegExp(`^L ${i} (.*)\\|([0-9a-f]+)\\|(\\d+)$`, 'gm'))) {
-      const mode = parseInt(m[2], 16);
-      got.set(m[1], { mode, size: isDir(mode) ? 0 : Number(m[3]), md5: '' });
-    }
-    for (const m of r.output.matchAll(new RegExp(`^M ${i} ([0-9a-f]{32})  (.*)$`, 'gm'))) got.get(m[2])!.md5 = m[1];
-    for (const m of r.output.matchAll(new RegExp(`^T ${i} (.*)\\|(.*)$`, 'gm'))) got.get(m[1])!.md5 = m[2];
-    const seen = [...got].map(([p, e]) => `${p}|${e.mode.toString(8)}|${e.size}|${e.md5}`).sort();
-    assert.equal(seen, tree, `image ${i} as Linux sees it`);
+    assert.equal(vmTreeListing(r.output, i), tree, `image ${i} as Linux sees it`);
     // Linux wrote to it after the defrag: still consistent.
     expectClean(img);
   }
