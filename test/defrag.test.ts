@@ -280,6 +280,35 @@ for (const [i, c] of CASES.entries()) {
   });
 }
 
+test('defrag: free segments down to the reserved ones plus one: ENOSPC for a log, the image unchanged (defrag.f2fs breaks it)', () => {
+  // 64 MiB: 24 main segments, 13 reserved. Six segments of 100-block files, every other file removed: the six logs and
+  // six half-full segments leave 12 free, fewer than 13 + 1, so find_next_free_block passes the free segments by and
+  // only the holes of data segments are left: the blocks fit, the hot-data log (no partly used hot-data segment) not.
+  const img = makeImage(scratchPath('defrag-full.img'), { mkfs: 'mkfs.f2fs', features: 'default', sizeMb: 64 });
+  const vol = Volume.open(img, { readOnly: false });
+  for (let i = 0; i < 30; i++) writePath(vol, `/f${i}`, Buffer.alloc(100 * BLK, i + 1));
+  writeCheckpoint(vol, { umount: true });
+  for (let i = 0; i < 30; i += 2) remove(vol, `/f${i}`);
+  writeCheckpoint(vol, { umount: true });
+  const logs = new Set(vol.sm.cursegs.map((c) => c.segno));
+  let free = 0;
+  for (let segno = 0; segno < vol.geo.mainSegments; segno++) if (!vol.sm.getSit(segno).valid && !logs.has(segno)) free++;
+  assert.ok(free <= vol.cp.head.rsvd_segment_count + 1, `${free} free segments, ${vol.cp.head.rsvd_segment_count} reserved`);
+  const partial = segmentsOf(vol, false).filter((segno) => !logs.has(segno));
+  const args = { start: vol.sm.segBlkaddr(partial.at(-1)!), length: BLOCKS_PER_SEG, target: vol.geo.mainBlkaddr };
+  vol.close();
+  const sum = execFileSync('sha256sum', [img]).toString();
+  const r = ourDefrag(img, args);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(JSON.parse(r.stdout).error.message, /no room from \d+ for the hot-data log/);
+  assert.is(execFileSync('sha256sum', [img]).toString(), sum, 'image unchanged');
+  // defrag.f2fs moves the blocks, then asserts in move_one_curseg_info, its SIT changes never written.
+  const copy = `${img}.real`;
+  fs.copyFileSync(img, copy);
+  assert.match(realDefrag(copy, args).out, /ASSERT.*move_one_curseg_info/);
+  assert.match(fsckBoth(copy).real.out, /SIT bitmap is 0x0/);
+});
+
 test('defrag: refusals (range or target outside main, target inside the range, ENOSPC) leave the image unchanged', () => {
   const img = makeImage(scratchPath('defrag-refuse.img'), { mkfs: 'mkfs.f2fs', features: 'default', sizeMb: 64 });
   populate(img, 3);
