@@ -228,6 +228,5 @@ export function defragVolume(vol: Volume, opts: DefragOptions = {}): DefragRepor
   logTo.forEach((to, t) => sm.moveLogTo(t, sm.segnoOf(to), (to - vol.geo.mainBlkaddr) % BLOCKS_PER_SEG));
   const logs = sm.cursegs.map((c) => ({ type: CURSEG_NAMES[c.type], segno: c.segno, blkoff: c.blkoff }));
   writeCheckpoint(vol, { umount: true, sitToBlocks: true });
-  vol.dev.flush('defrag');
   return { start, length, target, direction: left ? 'shrink' : 'expand', moved, placed, logs, checkpointVersion: vol.cp.head.checkpoint_ver };
 }
