@@ -1,11 +1,10 @@
 // resize: grow and shrink against resize.f2fs 1.15 (same superblock, same checkpoint geometry), content kept, both
 // fscks clean, ENOSPC leaving the image as it was, refusals; and Linux mounting the resized images (one VM boot).
-import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { editInode, isDir, isReg, isSymlink } from '../src/fs/inode.js';
+import { editInode } from '../src/fs/inode.js';
 import { InlineFlag } from '../src/fs/layout/node.js';
 import { SUPER_OFFSET } from '../src/fs/layout/constants.js';
 import { Superblock } from '../src/fs/layout/superblock.js';
@@ -17,6 +16,7 @@ import { openDevice } from '../src/device/index.js';
 import { cli } from './helpers/cli.js';
 import { fsckBoth } from './helpers/fsck.js';
 import { makeImage, scratchPath, type FeatureSet, type Mkfs } from './helpers/scratch.js';
+import { treeListing, vmTreeListing, vmTreeScript, type Entry } from './helpers/tree.js';
 import { runInVm, vmAvailable } from './helpers/vm.js';
 
 const MiB = 1024 * 1024;
@@ -49,36 +49,6 @@ function populate(img: string, seed: number): void {
     symlink(vol, 'a/b/c', '/link');
     xattrSetPath(vol, '/a/f1', 'user.note', Buffer.from('resized'));
     writeCheckpoint(vol, { umount: true });
-  } finally {
-    vol.close();
-  }
-}
-
-interface Entry {
-  path: string;
-  mode: number;
-  size: number;
-  md5: string;
-}
-
-/** Our listing of the tree: path, mode, size and the md5 of a file's bytes or a symlink's target. */
-function listing(img: string): Entry[] {
-  const vol = Volume.open(img, { readOnly: true });
-  try {
-    const out: Entry[] = [];
-    const walk = (ino: number, p: string) => {
-      const info = vol.inode(ino);
-      const i = info.inode;
-      const md5 = isReg(i.i_mode) ? createHash('md5').update(vol.data.read(info, 0, i.i_size)).digest('hex') : isSymlink(i.i_mode) ? vol.readlink(info).toString() : '';
-      out.push({ path: p, mode: i.i_mode, size: isDir(i.i_mode) ? 0 : i.i_size, md5 });
-      if (!isDir(i.i_mode)) return;
-      for (const d of vol.dirs.entries(info)) {
-        const name = d.name.toString();
-        if (name !== '.' && name !== '..') walk(d.ino, `${p}/${name}`);
-      }
-    };
-    walk(vol.sb.root_ino, '.');
-    return out.sort((a, b) => (a.path < b.path ? -1 : 1));
   } finally {
     vol.close();
   }
@@ -172,7 +142,7 @@ for (const [i, c] of CASES.entries()) {
   test(`resize: ${c.name}: superblock and checkpoint geometry as resize.f2fs, content kept, both fscks clean`, () => {
     const img = makeImage(scratchPath(`resize-${i}.img`, true), { mkfs: c.mkfs, features: c.features, sizeMb: c.fromMb, seed: 7 });
     populate(img, 100 + i);
-    const before = listing(img);
+    const before = treeListing(img);
     const manifest = cli(['manifest', img]).stdout;
     const shrink = c.toBytes < c.fromMb * MiB;
     const real = realResize(img, c.toBytes);
@@ -195,7 +165,7 @@ for (const [i, c] of CASES.entries()) {
     assert.is(j.old.blockCount, (c.fromMb * MiB) / BLK);
 
     expectClean(img);
-    assert.equal(listing(img), before, 'same tree, same bytes');
+    assert.equal(treeListing(img), before, 'same tree, same bytes');
     assert.is(cli(['manifest', img]).stdout, manifest);
     resized.push({ img, want: before });
   });
@@ -278,14 +248,14 @@ test('resize: shrinking a 256 MiB image with data to move (timing)', () => {
   for (let i = 0; i < 12; i += 2) remove(vol, `/f${i}`);
   writeCheckpoint(vol, { umount: true });
   vol.close();
-  const before = listing(img);
+  const before = treeListing(img);
   const t0 = performance.now();
   const j = JSON.parse(cli(['resize', img, '96M', '--json']).stdout);
   const ms = performance.now() - t0;
   console.log(`  shrink 256M -> 96M: moved ${j.moved.data} data + ${j.moved.node} node blocks out of ${j.segmentsEmptied} segments, ${j.ms} ms in the library, ${Math.round(ms)} ms for the command`);
   assert.ok(j.moved.data > 0);
   expectClean(img);
-  assert.equal(listing(img), before);
+  assert.equal(treeListing(img), before);
 });
 
 const vm = vmAvailable();
@@ -295,26 +265,10 @@ test('resize: Linux mounts the grown and shrunk images and sees the same tree (o
     return;
   }
   assert.ok(resized.length >= 4, 'the resize cases ran first');
-  const lines: string[] = [];
-  resized.forEach((_, i) => {
-    const dev = `/dev/vd${String.fromCharCode(97 + i)}`;
-    lines.push(
-      `mkdir -p /mnt/${i} && mount -t f2fs ${dev} /mnt/${i} || exit 10`,
-      `(cd /mnt/${i} && find . -exec stat -c "L ${i} %n|%f|%s" {} + && find . -type f -exec md5sum {} + | sed "s/^/M ${i} /" && find . -type l -exec sh -c 'for f do echo "T ${i} $f|$(readlink "$f")"; done' sh {} +)`,
-      `echo hello > /mnt/${i}/after && sync && umount /mnt/${i} || exit 11`,
-    );
-  });
-  const r = await runInVm({ disks: resized.map((x) => x.img), script: lines.join('\n'), timeoutMs: 300_000 });
+  const r = await runInVm({ disks: resized.map((x) => x.img), script: resized.flatMap((_, i) => vmTreeScript(i)).join('\n'), timeoutMs: 300_000 });
   assert.is(r.status, 0, r.output);
   for (const [i, { img, want }] of resized.entries()) {
-    const got = new Map<string, Entry>();
-    for (const m of r.output.matchAll(new RegExp(`^L ${i} (.*)\\|([0-9a-f]+)\\|(\\d+)$`, 'gm'))) {
-      const mode = parseInt(m[2], 16);
-      got.set(m[1], { path: m[1], mode, size: isDir(mode) ? 0 : Number(m[3]), md5: '' });
-    }
-    for (const m of r.output.matchAll(new RegExp(`^M ${i} ([0-9a-f]{32})  (.*)$`, 'gm'))) got.get(m[2])!.md5 = m[1];
-    for (const m of r.output.matchAll(new RegExp(`^T ${i} (.*)\\|(.*)$`, 'gm'))) got.get(m[1])!.md5 = m[2];
-    assert.equal([...got.values()].sort((a, b) => (a.path < b.path ? -1 : 1)), want, `image ${i} as Linux sees it`);
+    assert.equal(vmTreeListing(r.output, i), want, `image ${i} as Linux sees it`);
     // Linux wrote to it after the resize: still consistent.
     expectClean(img);
   }

@@ -57,6 +57,7 @@ import Import from './import.js';
 import Checkpoint from './checkpoint.js';
 import Gc from './gc.js';
 import Resize from './resize.js';
+import Defrag from './defrag.js';
 import Fsck from './fsck.js';
 
 // fsync, atomic writes and recovery
@@ -171,6 +172,7 @@ export const COMMANDS: Record<string, typeof Command> = {
   checkpoint: Checkpoint,
   gc: Gc,
   resize: Resize,
+  defrag: Defrag,
   fsck: Fsck,
   'set-super': SetSuper,
   'set-cp': SetCp,

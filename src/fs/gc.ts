@@ -10,7 +10,7 @@ import { writeCheckpoint } from './checkpoint.js';
 import { boundPending, dropExtent } from './data.js';
 import { isDir } from './inode.js';
 import { writeNode } from './node.js';
-import { ownerOf } from './segment.js';
+import { ownerOf, type BlockOwner } from './segment.js';
 import type { Volume } from './volume.js';
 
 export type GcMode = 'foreground' | 'background';
@@ -124,21 +124,30 @@ export function collectSegment(vol: Volume, segno: number): GcVictim {
     if (!bitMsb.test(validMap, off)) continue;
     const blkaddr = first + off;
     const owner = ownerOf(vol, blkaddr);
-    if (owner.verdict !== 'valid') {
+    if (owner.verdict !== 'valid' || isPinnedData(vol, owner)) {
       victim.skipped++;
       continue;
     }
-    if (owner.node) {
-      vol.nm.nodeForUpdate(owner.nid!);
-      writeNode(vol, owner.nid!, 0, 'gc-node');
-    } else if (vol.inode(owner.ino!).inode.i_inline & InlineFlag.PIN_FILE) {
-      // f2fs_gc_pinned_control: a pinned file's blocks stay where they are (F2FS_IOC_SET_PIN_FILE promises it).
-      victim.skipped++;
-      continue;
-    } else moveDataBlock(vol, blkaddr, owner.ino!, owner.nid!, owner.ofsInNode!);
+    moveLiveBlock(vol, owner);
     victim.moved++;
   }
   return victim;
+}
+
+/** f2fs_gc_pinned_control: a pinned file's data blocks stay where they are (F2FS_IOC_SET_PIN_FILE promises it). */
+export function isPinnedData(vol: Volume, owner: BlockOwner): boolean {
+  return !owner.node && (vol.inode(owner.ino!).inode.i_inline & InlineFlag.PIN_FILE) !== 0;
+}
+
+/**
+ * Moves one live block (`owner.verdict` 'valid', not pinned): a node is rewritten out of place into its log
+ * (f2fs_move_node_page), a data block copied with its summary kept and its slot updated (move_data_block).
+ */
+export function moveLiveBlock(vol: Volume, owner: BlockOwner): void {
+  if (owner.node) {
+    vol.nm.nodeForUpdate(owner.nid!);
+    writeNode(vol, owner.nid!, 0, 'gc-node');
+  } else moveDataBlock(vol, owner.blkaddr, owner.ino!, owner.nid!, owner.ofsInNode!);
 }
 
 /** move_data_block: the block's content to a new block of the cold data log; the slot, summary and SIT follow. */

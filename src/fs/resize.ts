@@ -118,7 +118,12 @@ function refuse(vol: Volume): void {
   if (sb.feature & Feature.BLKZONED) fail('UNSUPPORTED', 'resize of a zoned image is not supported');
   if (superblockDevices(sb.devs).length) fail('UNSUPPORTED', 'resize of a multi-device image is not supported');
   if (vol.cp.head.ckpt_flags & CpFlag.LARGE_NAT_BITMAP) fail('UNSUPPORTED', 'resize of an image with a large NAT bitmap (mkfs -i) is not supported');
-  if (vol.dirty) fail('EBUSY', 'the volume has changes not checkpointed yet: resize starts from a checkpoint');
+  requireCheckpointed(vol, 'resize');
+}
+
+/** An offline move of blocks (resize, defrag) starts from a checkpoint, with no roll-forward chain waiting. */
+export function requireCheckpointed(vol: Volume, what: string): void {
+  if (vol.dirty) fail('EBUSY', `the volume has changes not checkpointed yet: ${what} starts from a checkpoint`);
   // The moves would take the free blocks that hold the fsynced nodes, and the checkpoint would end their chain.
   const waiting = pendingRollForward(vol);
   if (waiting) fail('EBUSY', `${waiting} fsynced node(s) wait for roll-forward recovery: run \`recover\` first`);

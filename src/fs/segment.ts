@@ -324,6 +324,7 @@ export class SegmentManager {
    */
   allocate(type: CursegType, entry: SummaryEntry): number {
     if (!this.writable) fail('EROFS', 'volume is read-only');
+    if (this.placeNext) return this.allocateAt(this.placeNext, entry);
     const c = this.cursegs[type];
     // A checkpoint's SSR next_blkoff is such a slot already; one made elsewhere may not be: find it again.
     if (c.allocType === ALLOC_SSR) c.blkoff = this.nextFreeBlkoff(c.segno, c.blkoff);
@@ -338,6 +339,27 @@ export class SegmentManager {
     c.blkoff = nextOff;
     if (next) this.moveLog(type, next);
     return blkaddr;
+  }
+
+  /**
+   * The exact block the next allocation takes instead of the log's next one, with the log type its segment gets
+   * (defrag's find_next_free_block chose it); that allocation consumes it.
+   */
+  placeNext: { blkaddr: number; type: CursegType } | null = null;
+
+  private allocateAt(at: { blkaddr: number; type: CursegType }, entry: SummaryEntry): number {
+    this.placeNext = null;
+    const segno = this.segnoOf(at.blkaddr);
+    const off = (at.blkaddr - this.geo.mainBlkaddr) % BLOCKS_PER_SEG;
+    if (this.cursegOf(segno) || bitMsb.test(this.ckptSit(segno).valid_map, off)) fail('CORRUPT', `placing a block at ${at.blkaddr}: a log's segment, or a block the checkpoint still uses`, { blkaddr: at.blkaddr });
+    const wasFree = this.isFreeSegment(segno);
+    this.markValid(at.blkaddr, at.type);
+    if (wasFree) {
+      this.freeSegments--;
+      this.setSummaryType(segno, isNodeType(at.type) ? SUM_TYPE_NODE : SUM_TYPE_DATA);
+    }
+    this.setSummary(at.blkaddr, entry);
+    return at.blkaddr;
   }
 
   /**
@@ -464,6 +486,16 @@ export class SegmentManager {
   relocateLogs(): void {
     const { lo, hi } = this.allocWindow;
     for (const c of this.cursegs) if (c.segno < lo || c.segno >= hi) this.newCurseg(c.type);
+  }
+
+  /**
+   * Moves log `type` to main segment `segno` (defrag's move_curseg_info): a free segment opens as a fresh log, a partly
+   * used one is taken as SSR from slot `blkoff`.
+   */
+  moveLogTo(type: CursegType, segno: number, blkoff: number): void {
+    if (this.isFreeSegment(segno)) return this.newCurseg(type, segno);
+    this.moveLog(type, { segno, ssr: true });
+    this.cursegs[type].blkoff = this.nextFreeBlkoff(segno, blkoff);
   }
 
   /**

@@ -34,7 +34,7 @@ export interface ChurnResult {
   files: Map<string, Uint8Array>;
 }
 
-function lcg(seed: number): () => number {
+export function lcg(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 0x100000000;
 }
