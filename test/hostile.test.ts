@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ROOT, RUN, cli, type Ran } from './helpers/cli.js';
 import { EXTRA_FEATURES, mkfsImage, tmpPath } from './helpers/images.js';
+import { fsckBoth } from './helpers/fsck.js';
 
 function ok(args: string[]): Ran {
   const r = cli(args);
@@ -157,6 +158,18 @@ test('lengths from disk bound loops: dump-cp of a pack with a huge cp_pack_total
   const tiny = tmpPath('hostile-tiny.img');
   fs.writeFileSync(tiny, fs.readFileSync(img2).subarray(0, 512));
   failsWith(cli(['info', tiny]), 3, 'NOT_F2FS', /needs 2 blocks of 4096 bytes and holds 0 whole blocks/);
+});
+
+// Fuzz campaign 7001, mutants 763 and 771: an elapsed_time near 2^64 made every checkpoint written after it exit 70.
+test('a checkpoint elapsed_time near 2^64: the clock of SIT mtimes and the next checkpoint wraps as get_mtime does', () => {
+  const img = image();
+  ok(['set-cp', img, 'elapsed_time', '18446744073709551614']);
+  ok(['symlink', img, '/x', '/l', '--force']);
+  const cp = json(['dump-cp', img]);
+  assert.ok(cp.head.elapsed_time < 3600, `wrapped: ${cp.head.elapsed_time}`);
+  assert.is(json(['readlink', img, '/l']).target, '/x');
+  const both = fsckBoth(img);
+  assert.equal(both.problems, []);
 });
 
 test('rdump recreates fifos, sockets and device nodes with modes, owners and times; unprivileged, it lists what it could not make', () => {

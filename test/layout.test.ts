@@ -94,6 +94,12 @@ test('struct views read and write the buffer in place; u64n is exact below 2^53;
   raw.writeUInt16LE(0o100644, Inode.offsets.i_mode);
   assert.is(v.i_mode, 0o100644); // live: no snapshot
   assert.is(JSON.parse(JSON.stringify(v)).i_mode, 0o100644); // toJSON decodes
+  // The largest u64 values decode rounded up to 2^64 and re-encode as the largest (a crafted field round-trips).
+  raw.writeBigUInt64LE(2n ** 64n - 2n, Inode.offsets.i_size);
+  assert.is(v.i_size, 2 ** 64);
+  v.i_size = v.i_size;
+  assert.is(raw.readBigUInt64LE(Inode.offsets.i_size), 2n ** 64n - 1n);
+  assert.throws(() => (v.i_size = 2 ** 64 + 4096), RangeError);
 });
 
 test('inode checksum matches what mkfs.f2fs wrote', () => {

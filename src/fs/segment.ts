@@ -255,9 +255,10 @@ export class SegmentManager {
 
   /* ---- write side: allocation and SIT updates (the crash rule lives here) ---- */
 
-  /** Elapsed seconds in the SIT/CP time base. */
+  /** Elapsed seconds in the SIT/CP time base; a u64 that wraps as get_mtime's does (a crafted elapsed_time near 2^64). */
   mtimeNow(): number {
-    return this.elapsedAtMount + Math.max(0, nowSeconds() - this.mountedAt);
+    const t = this.elapsedAtMount + Math.max(0, nowSeconds() - this.mountedAt);
+    return t >= 2 ** 64 ? t - 2 ** 64 : t;
   }
 
   private sitForUpdate(segno: number): SitEntry {

@@ -54,7 +54,13 @@ function readU64n(buf: Buffer, off: number): number {
 }
 
 function writeU64n(buf: Buffer, v: number, off: number): void {
-  if (!Number.isInteger(v) || v < 0 || v >= TWO32 * TWO32) throw new RangeError(`${v} is not a u64`);
+  if (!Number.isInteger(v) || v < 0 || v > TWO32 * TWO32) throw new RangeError(`${v} is not a u64`);
+  // 2^64 is what readU64n rounds the largest u64 values up to: written back as the largest, a decoded field re-encodes.
+  if (v === TWO32 * TWO32) {
+    buf.writeUInt32LE(0xffffffff, off);
+    buf.writeUInt32LE(0xffffffff, off + 4);
+    return;
+  }
   const hi = Math.floor(v / TWO32);
   buf.writeUInt32LE(v - hi * TWO32, off);
   buf.writeUInt32LE(hi, off + 4);
