@@ -34,14 +34,19 @@ export interface NodeIndex {
   ms: number;
 }
 
+const footerNid = NodeFooter.field('nid');
+const footerIno = NodeFooter.field('ino');
 const KNOWN_TYPES = new Set([S_IFIFO, S_IFCHR, S_IFDIR, S_IFBLK, S_IFREG, S_IFLNK, S_IFSOCK]);
 
 /** Whether a raw block reads as a node block of this volume (footer in range, and a sane, checksummed inode). */
 function nodeCopyOf(vol: Volume, raw: Buffer, blkaddr: number, curVer: number): Omit<NodeCopy, 'current' | 'valid'> | null {
-  const f = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);
   const { maxNid, mainBlkaddr, blockCount } = vol.geo;
   const root = vol.sb.root_ino;
-  if (f.nid < root || f.nid >= maxNid || f.ino < root || f.ino >= maxNid) return null;
+  // Most blocks are data or zeros: two fields turn them away before a whole footer is decoded.
+  const nid = footerNid.get(raw, NODE_FOOTER_OFFSET);
+  const ino = footerIno.get(raw, NODE_FOOTER_OFFSET);
+  if (nid < root || nid >= maxNid || ino < root || ino >= maxNid) return null;
+  const f = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);
   const cpVer = Number(f.cp_ver & 0xffffffffn);
   if (cpVer === 0 || cpVer > curVer) return null;
   if (f.next_blkaddr !== 0 && (f.next_blkaddr < mainBlkaddr || f.next_blkaddr >= blockCount)) return null;
