@@ -44,7 +44,9 @@ export default class Import extends MutatingCommand<typeof Import, ImportResult>
     'IMAGEPATH is created (with parents) if missing; existing directories are merged into, existing non-directories are skipped and ' +
     'listed. Modes, owners and times come from the host (times: --timestamp if given, as sload.f2fs -T). Progress is shown on a terminal. ' +
     'The Android options are sload.f2fs\'s: --fs-config (-C) sets owners, modes and capabilities (security.capability) of the new entries, ' +
-    '--file-contexts (-s) their SELinux labels (security.selinux), both looked up under --mount-point (-t) as sload.f2fs does (src/debugfs/android.ts).';
+    '--file-contexts (-s) their SELinux labels (security.selinux), both looked up under --mount-point (-t) as sload.f2fs does (src/debugfs/android.ts). Without --fs-config, --product-out (-p) ' +
+    'takes them from the binary fs_config_dirs/fs_config_files of DIR\'s partitions as libcutils\' fs_config() does, then root 0755/0644 ' +
+    '(libcutils\' built-in table is not applied: src/debugfs/fs-config.ts).';
   static override examples = ['<%= config.bin %> import disk.img ./rootfs /', '<%= config.bin %> import disk.img ./site /srv/www'];
   static override args = {
     image: imageArg(),
@@ -54,6 +56,11 @@ export default class Import extends MutatingCommand<typeof Import, ImportResult>
   static override flags = {
     'fs-config': Flags.string({ char: 'C', description: 'Android fs_config file (lines "path uid gid mode [capabilities=0x...]"), as sload.f2fs -C.', helpValue: 'FILE' }),
     'file-contexts': Flags.string({ char: 's', description: 'SELinux file_contexts file for the security.selinux labels, as sload.f2fs -s.', helpValue: 'FILE' }),
+    'product-out': Flags.string({
+      char: 'p',
+      description: 'Android product out directory: owners, modes and capabilities from its <partition>/etc/fs_config_dirs and fs_config_files, as sload.f2fs -p (not used with --fs-config).',
+      helpValue: 'DIR',
+    }),
     'mount-point': Flags.string({ char: 't', description: 'Where the image is mounted on the device: the prefix of the paths looked up in both files (sload.f2fs -t; default /).', helpValue: 'PATH' }),
     ...compressFlags,
   };
@@ -62,7 +69,7 @@ export default class Import extends MutatingCommand<typeof Import, ImportResult>
     applyCompressFlags(vol, flags);
     const st = fromHost(() => fs.statSync(args.hostdir));
     if (!st.isDirectory()) throw new F2fsError('ENOTDIR', `${args.hostdir} is not a directory`);
-    const android = AndroidImport.load({ fsConfig: flags['fs-config'], fileContexts: flags['file-contexts'], mountPoint: flags['mount-point'] });
+    const android = AndroidImport.load({ fsConfig: flags['fs-config'], fileContexts: flags['file-contexts'], productOut: flags['product-out'], mountPoint: flags['mount-point'] });
     const bar = this.progress('importing');
     try {
       const total = bar ? countEntries(args.hostdir) : 0;
