@@ -21,6 +21,7 @@ import { fsConfigBinary, writeProductOut, type FsConfigRecord } from './helpers/
 import { cli, cliOk } from './helpers/cli.js';
 import { fsckBoth } from './helpers/fsck.js';
 import { mkfsImage, tmpPath, withVol } from './helpers/images.js';
+import { runInVm, shq, vmAvailable } from './helpers/vm.js';
 
 const GOLDEN = path.join(path.dirname(new URL(import.meta.url).pathname), '../fixtures/android/libcutils-fs-config.json');
 
@@ -171,6 +172,27 @@ test('import --product-out: owners, modes and capabilities equal libcutils fs_co
   assert.is(ours['system/bin/ping'], '0 2000 750 0x2000');
   assert.is(ours['vendor/bin/hw/android.hardware.power'], '1000 1000 755 0x1800000000');
   assert.equal(fsckBoth(img).problems, []);
+});
+
+test('Linux reads the same owners, modes and security.capability (vfs_cap_data revision 2) from the --product-out image', async () => {
+  const vm = vmAvailable();
+  assert.ok(vm.ok, `VM not available: ${vm.why}`);
+  const img = tmpPath('import-p.img');
+  const script = [
+    'mount -t f2fs -o ro /dev/vda /mnt || exit 9',
+    'cd /mnt',
+    ...TREE.map((p) => `echo "S|$(stat -c '%n %u %g %a' ${shq(key(p))})"; guest-util xattr list ${shq(key(p))} | sed 's/^/X|/'`),
+    'cd /; umount /mnt',
+  ].join('\n');
+  const run = await runInVm({ disks: [img], script, timeoutMs: 300_000 });
+  assert.is(run.status, 0, run.output);
+  const linux: Record<string, string> = {};
+  for (const m of run.output.matchAll(/^S\|(\S+) (\d+ \d+ [0-7]+)$/gm)) linux[m[1]] = `${m[2]} 0x0`;
+  for (const m of run.output.matchAll(/^X\|(\S+)\tsecurity\.capability\t([0-9a-f]+)$/gm)) {
+    linux[m[1]] = linux[m[1]].replace(/0x0$/, `0x${decodeCapabilities(Buffer.from(m[2], 'hex'))!.toString(16)}`);
+    assert.match(m[2], /^01000002/, 'magic_etc: revision 2, effective');
+  }
+  assert.equal(linux, golden.builtinsEmptied);
 });
 
 test('import --fs-config equals libcutils canned_fs_config() (a later duplicate wins, octal capabilities), and ignores --product-out', () => {
