@@ -162,13 +162,17 @@ test('setup: the tree, the override files and the canned fs_config are the ones 
 
 test('import --product-out: owners, modes and capabilities equal libcutils fs_config() but for the paths only its built-in table names', () => {
   const img = mkfsImage('import-p.img');
-  cliOk(['import', img, src, '/', '--product-out', `${productOut}/system/`]);
+  const out = JSON.parse(cliOk(['import', img, src, '/', '--product-out', `${productOut}/system/`, '--json']));
   const ours = resolved(img);
   assert.equal(ours, golden.builtinsEmptied);
   // Where libcutils answers from its compiled-in tables instead, we give root 0755/0644: these paths only.
   const differ = Object.keys(ours).filter((p) => ours[p] !== golden.libcutils[p]);
   assert.equal(differ.sort(), ['init.rc', 'system/bin/hw/daemon', 'system/bin/sh', 'system/etc/rc.local', 'system/system_ext/bin', 'system/xbin']);
   for (const p of differ) assert.match(ours[p], /^0 0 (755|644) 0x0$/, p);
+  // --json lists the entries no rule named (no rule here gives exactly root 0755/0644).
+  const defaults = Object.keys(ours).filter((p) => /^0 0 (755|644) 0x0$/.test(ours[p]));
+  assert.equal(out.defaulted.sort(), defaults.map((p) => `/${p}`).sort());
+  assert.ok(defaults.length > differ.length && differ.every((p) => defaults.includes(p)));
   assert.is(ours['system/bin/ping'], '0 2000 750 0x2000');
   assert.is(ours['vendor/bin/hw/android.hardware.power'], '1000 1000 755 0x1800000000');
   assert.equal(fsckBoth(img).problems, []);
@@ -233,7 +237,7 @@ test('fs_config paths and patterns: the product out directory may end in /system
   assert.ok(fnmatchRegExp('a[b').test('a[b'), 'an unclosed bracket is a literal');
   assert.ok(fnmatchRegExp('a\\*').test('a\\xyz'), 'FNM_NOESCAPE: a backslash is a literal');
   assert.not.ok(fnmatchRegExp('[[:nope:]]').test('n'));
-  assert.equal(ProductOutConfig.load(tmpPath('tree')).lookup('/x/y', true), { uid: 0, gid: 0, mode: 0o755, capabilities: 0n });
+  assert.is(ProductOutConfig.load(tmpPath('tree')).lookup('/x/y', true), undefined, 'no override files: no rules');
 });
 
 test.run();

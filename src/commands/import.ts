@@ -17,6 +17,8 @@ export interface ImportResult extends ImportStats {
   path: string;
   /** With --file-contexts: entries no spec labels (or labelled <<none>>), left without security.selinux. */
   unlabelled?: string[];
+  /** With --product-out: entries no fs_config_dirs/fs_config_files rule names, given root 0755/0644. */
+  defaulted?: string[];
 }
 
 /** Entries below `dir` (for the progress total; unreadable parts just count less). */
@@ -75,7 +77,13 @@ export default class Import extends MutatingCommand<typeof Import, ImportResult>
       const total = bar ? countEntries(args.hostdir) : 0;
       let done = 0;
       const stats = importTree(vol, args.hostdir, args.imagepath, bar ? (p) => bar.update(++done, total, p) : undefined, android);
-      return { host: args.hostdir, path: args.imagepath, ...stats, ...(flags['file-contexts'] ? { unlabelled: android!.unlabelled } : {}) };
+      return {
+        host: args.hostdir,
+        path: args.imagepath,
+        ...stats,
+        ...(flags['file-contexts'] ? { unlabelled: android!.unlabelled } : {}),
+        ...(flags['product-out'] && !flags['fs-config'] ? { defaulted: android!.defaulted } : {}),
+      };
     } finally {
       bar?.end();
     }
@@ -87,5 +95,6 @@ export default class Import extends MutatingCommand<typeof Import, ImportResult>
     );
     for (const s of r.skipped) this.out(`  skipped ${s.path}: ${s.why}`);
     for (const p of r.unlabelled ?? []) this.out(`  no SELinux label for ${p}`);
+    if (r.defaulted?.length) this.out(`  ${r.defaulted.length} entries named by no fs_config_dirs/fs_config_files rule: root, 0755 or 0644 (--json lists them)`);
   }
 }

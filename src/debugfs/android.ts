@@ -30,7 +30,7 @@ import { VFS_CAP_FLAGS_EFFECTIVE, VFS_CAP_REVISION_2, VFS_CAP_REVISION_3, VFS_CA
 import { listXattrs, setXattr } from '../fs/xattr.js';
 import type { Volume } from '../fs/volume.js';
 import { walkTree } from './reverse.js';
-import { ProductOutConfig } from './fs-config.js';
+import { fsConfigDefault, ProductOutConfig } from './fs-config.js';
 
 export const SELINUX_XATTR = 'security.selinux';
 export const CAPABILITY_XATTR = 'security.capability';
@@ -168,6 +168,8 @@ export class AndroidPaths {
 /** The Android options of an import, loaded and checked before anything is written. */
 export class AndroidImport extends AndroidPaths {
   readonly unlabelled: string[] = [];
+  /** With a product out directory: the paths no override file names, given fs_config()'s defaults. */
+  readonly defaulted: string[] = [];
 
   private constructor(
     mountPoint: string | undefined,
@@ -211,9 +213,16 @@ export class AndroidImport extends AndroidPaths {
 
   /** What the entry at `imagePath`, of type and mode `mode`, gets. */
   entry(imagePath: string, mode: number): AndroidEntry {
-    const key = this.fsConfigKey(imagePath);
-    const perms = this.fsConfig ? this.fsConfig.get(key) : this.productOut?.lookup(key, (mode & S_IFMT) === S_IFDIR);
-    return { perms, label: this.label(imagePath, mode) };
+    return { perms: this.fsConfig ? this.fsConfig.get(this.fsConfigKey(imagePath)) : this.productOutPerms(imagePath, mode), label: this.label(imagePath, mode) };
+  }
+
+  private productOutPerms(imagePath: string, mode: number): FsConfigEntry | undefined {
+    if (!this.productOut) return undefined;
+    const dir = (mode & S_IFMT) === S_IFDIR;
+    const perms = this.productOut.lookup(this.fsConfigKey(imagePath), dir);
+    if (perms) return perms;
+    this.defaulted.push(imagePath);
+    return fsConfigDefault(dir);
   }
 
   /** The SELinux label of `imagePath` (null without file_contexts; no match is counted as unlabelled). */

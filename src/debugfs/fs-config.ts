@@ -145,8 +145,11 @@ export class ProductOutConfig {
     return new ProductOutConfig(rules(true), rules(false));
   }
 
-  /** fs_config(): what `key` (an Android path, its leading '/' optional) gets, looked up as a directory when `dir`. */
-  lookup(key: string, dir: boolean): FsConfigEntry {
+  /**
+   * get_fs_config() without the built-in tables: the first rule of the override files naming `key` (an Android path,
+   * its leading '/' optional), looked up as a directory when `dir`; undefined when none does (see fsConfigDefault).
+   */
+  lookup(key: string, dir: boolean): FsConfigEntry | undefined {
     let input = Buffer.from(key.replace(/^\//, '')).toString('latin1');
     if (dir && !input.endsWith('/')) input += '/';
     // The path as it is, and on a logical partition inside another also as the partition's own path.
@@ -155,7 +158,11 @@ export class ProductOutConfig {
       const inPartition = input.slice(input.indexOf('/') + 1);
       if (input.startsWith(lp) && PARTITION_PREFIXES.some((p) => inPartition.startsWith(p))) inputs.push(inPartition);
     }
-    const rule = (dir ? this.dirs : this.files).find((r) => inputs.some((s) => r.match.test(s)));
-    return rule?.entry ?? { uid: 0, gid: 0, mode: dir ? 0o755 : 0o644, capabilities: 0n };
+    return (dir ? this.dirs : this.files).find((r) => inputs.some((s) => r.match.test(s)))?.entry;
   }
+}
+
+/** fs_config()'s answer when no rule names a path: root, 0755 for a directory and 0644 otherwise, no capabilities. */
+export function fsConfigDefault(dir: boolean): FsConfigEntry {
+  return { uid: 0, gid: 0, mode: dir ? 0o755 : 0o644, capabilities: 0n };
 }
