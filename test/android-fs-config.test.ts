@@ -228,6 +228,50 @@ test('fs_config_* records: fs_config_generate padding, directory patterns, and w
   assert.match(cli(['import', img, src, '/', '-p', bad]).stderr, /USAGE: .*vendor\/etc\/fs_config_files: record at byte 0/);
 });
 
+/** fnmatch(pattern, string, FNM_NOESCAPE) as glibc 2.36 answers in the C locale: bracket expressions at their edges. */
+const GLIBC_FNMATCH: [string, string, boolean][] = [
+  ["[^.[]", "]", true],
+  ["[:alpha:][:digit:]*", "::!11", true],
+  ["[?[=a=]:]", ":", true],
+  ["[:nope:]", ":", true],
+  ["[", "[", true],
+  ["[].\\[.a.]]", "a", true],
+  ["[.a.]", "a", true],
+  ["[.?[:alpha:]![=a=]]", ".", true],
+  ["*[.a.]", ".", true],
+  ["*[!?*:]", "1]/\\", true],
+  ["[a^[.-.]^]?", "a/", true],
+  ["[!b^]", ".", true],
+  ["[:upper:]?", ":.", true],
+  ["*[=a=]", "1^.-1a", true],
+  ["[*", "[1", true],
+  ["[.??]", ".", true],
+  ["**][", "b\\1b][", true],
+  ["?[:upper:]", "b:", true],
+  ["[.a.]*", "a^1^[:", true],
+  ["*[:alpha:]", "a", true],
+  ["--[=a=]*[:upper:]*-", "/", false],
+  [":\\^-[[", "-bbaA", false],
+  ["][a", ":/-]1", false],
+  ["[.-.][", "^.A", false],
+  ["[/!", "/^:/", false],
+  ["\\[b", "\\\\![-", false],
+  ["![][:upper:]", "/.", false],
+  ["a?[:nope:].", "..a[.", false],
+  ["]\\[=a=]", "A", false],
+  [".[:upper:][.a.][.a.]?::", "/!\\\\a", false],
+  ["][.a.]aa[:upper:]\\", "AbA/-[", false],
+  ["[.a.]]*a[=a=]", "a-1", false],
+  ["?[:alpha:]", "a.", false],
+  ["\\[:alpha:]-", ".", false],
+  ["^]![:upper:]", "Ab", false],
+  ["[[:upper:]", "/]..^", false],
+  ["].[*-", "-\\", false],
+  ["][:alpha:]", "1[", false],
+  ["\\[", "!", false],
+  ["[[:alpha:][.a.]**?!", "![.", false],
+];
+
 test('fs_config paths and patterns: the product out directory may end in /system; fnmatch without FNM_PATHNAME', () => {
   for (const d of ['/o', '/o/', '/o/system', '/o/system/']) assert.is(fsConfigFile(d, 'vendor', true), '/o/vendor/etc/fs_config_dirs');
   assert.ok(fnmatchRegExp('a/*').test('a/b/c'));
@@ -237,6 +281,7 @@ test('fs_config paths and patterns: the product out directory may end in /system
   assert.ok(fnmatchRegExp('a[b').test('a[b'), 'an unclosed bracket is a literal');
   assert.ok(fnmatchRegExp('a\\*').test('a\\xyz'), 'FNM_NOESCAPE: a backslash is a literal');
   assert.not.ok(fnmatchRegExp('[[:nope:]]').test('n'));
+  for (const [p, str, want] of GLIBC_FNMATCH) assert.is(fnmatchRegExp(p).test(str), want, `fnmatch(${JSON.stringify(p)}, ${JSON.stringify(str)})`);
   assert.is(ProductOutConfig.load(tmpPath('tree')).lookup('/x/y', true), undefined, 'no override files: no rules');
 });
 

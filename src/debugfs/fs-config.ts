@@ -53,7 +53,7 @@ const byte = (c: string) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}
 /**
  * glibc's fnmatch(pattern, ·, FNM_NOESCAPE) in the C locale, over byte strings (latin1): '*' and '?' match any bytes
  * including '/' and a leading '.', a backslash is an ordinary byte, "[...]" is a bracket expression ('!' or '^'
- * negates, a ']' first is literal, ranges, [:class:]; an unknown class matches nothing) and a '[' without its ']'
+ * negates, a ']' first is literal, ranges (a reversed one is empty), [:class:], [=c=], [.c.]; an unknown class matches nothing) and a '[' without its ']'
  * matches itself.
  */
 export function fnmatchRegExp(pattern: string): RegExp {
@@ -83,15 +83,18 @@ function parseBracket(p: string, start: number): { regex: string; end: number } 
   let valid = true;
   for (let first = true; i < p.length; first = false) {
     if (p[i] === ']' && !first) return { regex: valid ? `[${negate ? '^' : ''}${set}]` : '(?!)', end: i };
-    if (p.startsWith('[:', i)) {
-      const close = p.indexOf(':]', i + 2);
-      if (close < 0) return null;
-      const cls = CLASSES[p.slice(i + 2, close)];
-      if (cls === undefined) valid = false;
-      else set += cls;
-      i = close + 2;
+    const cls = /^\[:([a-z]*):\]/.exec(p.slice(i));
+    // [=c=] and [.c.] (equivalence class, collating symbol) are just c in the C locale.
+    const single = /^\[([=.])([^]\1)\]/.exec(p.slice(i));
+    if (cls) {
+      if (CLASSES[cls[1]] === undefined) valid = false;
+      else set += CLASSES[cls[1]];
+      i += cls[0].length;
+    } else if (single) {
+      set += byte(single[2][0]);
+      i += 5;
     } else if (p[i + 1] === '-' && i + 2 < p.length && p[i + 2] !== ']') {
-      set += `${byte(p[i])}-${byte(p[i + 2])}`;
+      if (p[i] <= p[i + 2]) set += `${byte(p[i])}-${byte(p[i + 2])}`; // a reversed range is empty
       i += 3;
     } else set += byte(p[i++]);
   }
