@@ -8,6 +8,9 @@
 //   is refused before it changes anything. uid and gid keep their low 16 bits, the mode its permission bits. sload.f2fs
 //   applies fs_config to every entry but the root.
 //   Debian's sload.f2fs is built without Android's headers and ignores -C altogether.
+// - Without -C, sload.f2fs built for Android asks libcutils' fs_config() instead, with -p as the product out
+//   directory whose binary override files it reads (src/debugfs/fs-config.ts); this import does that only when
+//   --product-out is given (without it the host's owners and modes stay). With -C, -p is not used.
 // - sload.f2fs computes the capabilities but never stores them (dir.c and segment.c only log "cap="); this import
 //   stores a non-zero set as security.capability (vfs_cap_data revision 2, effective flag), as e2fsdroid does for ext4
 //   images, since that is what Linux and Android read.
@@ -27,6 +30,7 @@ import { VFS_CAP_FLAGS_EFFECTIVE, VFS_CAP_REVISION_2, VFS_CAP_REVISION_3, VFS_CA
 import { listXattrs, setXattr } from '../fs/xattr.js';
 import type { Volume } from '../fs/volume.js';
 import { walkTree } from './reverse.js';
+import { fsConfigDefault, ProductOutConfig } from './fs-config.js';
 
 export const SELINUX_XATTR = 'security.selinux';
 export const CAPABILITY_XATTR = 'security.capability';
@@ -39,11 +43,15 @@ export interface FsConfigEntry {
   capabilities: bigint;
 }
 
-/** canned_fs_config's file: "path uid gid mode [capabilities=0x...]" per line, blank lines ignored. */
+/**
+ * canned_fs_config's file: "path uid gid mode [capabilities=N]" per line (N as strtoll base 0: 0x hex, 0 octal, else
+ * decimal), blank lines ignored; the leading '/' of a path is dropped, a line starting with a space is the root's,
+ * and a later line for a path replaces an earlier one.
+ */
 export function parseFsConfig(text: string, file: string): Map<string, FsConfigEntry> {
   const out = new Map<string, FsConfigEntry>();
   text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
+    const line = (raw.startsWith(' ') ? `/${raw}` : raw).trim();
     if (line === '') return;
     const bad = (why: string): never => fail('USAGE', `${file}:${i + 1}: ${why}: ${line}`);
     const [p, uid, gid, mode, ...rest] = line.split(/\s+/);
@@ -54,8 +62,8 @@ export function parseFsConfig(text: string, file: string): Map<string, FsConfigE
     const caps = rest.find((t) => t.startsWith('capabilities='));
     if (caps !== undefined) {
       const v = caps.slice('capabilities='.length);
-      if (!/^(0x[0-9a-f]+|\d+)$/i.test(v)) bad('capabilities must be a number (0x... or decimal)');
-      capabilities = BigInt(v);
+      if (!/^(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)$/i.test(v)) bad('capabilities must be a number (0x... hex, 0... octal or decimal)');
+      capabilities = BigInt(/^0[0-7]/.test(v) ? `0o${v.slice(1)}` : v);
       if (capabilities >= 1n << 64n) bad('capabilities do not fit 64 bits');
     }
     out.set(p.replace(/^\//, ''), { uid: Number(uid) & 0xffff, gid: Number(gid) & 0xffff, mode: parseInt(mode, 8) & 0o7777, capabilities });
@@ -125,7 +133,7 @@ export class FileContexts {
 
 /** What an imported entry gets from the Android files. */
 export interface AndroidEntry {
-  /** From fs_config, when one was given. */
+  /** From fs_config or the product out directory, when one was given. */
   perms?: FsConfigEntry;
   label: string | null;
 }
@@ -133,6 +141,8 @@ export interface AndroidEntry {
 export interface AndroidOptions {
   fsConfig?: string;
   fileContexts?: string;
+  /** sload.f2fs -p: the product out directory whose fs_config_dirs/fs_config_files apply (ignored with fsConfig). */
+  productOut?: string;
   /** sload.f2fs -t: the path the image is mounted at on the device (default "/"). */
   mountPoint?: string;
 }
@@ -158,22 +168,26 @@ export class AndroidPaths {
 /** The Android options of an import, loaded and checked before anything is written. */
 export class AndroidImport extends AndroidPaths {
   readonly unlabelled: string[] = [];
+  /** With a product out directory: the paths no override file names, given fs_config()'s defaults. */
+  readonly defaulted: string[] = [];
 
   private constructor(
     mountPoint: string | undefined,
     private readonly fsConfig: Map<string, FsConfigEntry> | undefined,
     private readonly contexts: FileContexts | undefined,
+    private readonly productOut: ProductOutConfig | undefined,
   ) {
     super(mountPoint);
   }
 
   static load(opts: AndroidOptions): AndroidImport | undefined {
-    if (opts.fsConfig === undefined && opts.fileContexts === undefined && opts.mountPoint === undefined) return undefined;
+    if (opts.fsConfig === undefined && opts.fileContexts === undefined && opts.mountPoint === undefined && opts.productOut === undefined) return undefined;
     const read = (f: string) => fromHost(() => fs.readFileSync(f, 'utf8'));
     return new AndroidImport(
       opts.mountPoint,
       opts.fsConfig === undefined ? undefined : parseFsConfig(read(opts.fsConfig), opts.fsConfig),
       opts.fileContexts === undefined ? undefined : FileContexts.parse(read(opts.fileContexts), opts.fileContexts),
+      opts.productOut === undefined || opts.fsConfig !== undefined ? undefined : ProductOutConfig.load(opts.productOut),
     );
   }
 
@@ -199,8 +213,16 @@ export class AndroidImport extends AndroidPaths {
 
   /** What the entry at `imagePath`, of type and mode `mode`, gets. */
   entry(imagePath: string, mode: number): AndroidEntry {
-    const perms = this.fsConfig?.get(this.fsConfigKey(imagePath));
-    return { perms, label: this.label(imagePath, mode) };
+    return { perms: this.fsConfig ? this.fsConfig.get(this.fsConfigKey(imagePath)) : this.productOutPerms(imagePath, mode), label: this.label(imagePath, mode) };
+  }
+
+  private productOutPerms(imagePath: string, mode: number): FsConfigEntry | undefined {
+    if (!this.productOut) return undefined;
+    const dir = (mode & S_IFMT) === S_IFDIR;
+    const perms = this.productOut.lookup(this.fsConfigKey(imagePath), dir);
+    if (perms) return perms;
+    this.defaulted.push(imagePath);
+    return fsConfigDefault(dir);
   }
 
   /** The SELinux label of `imagePath` (null without file_contexts; no match is counted as unlabelled). */

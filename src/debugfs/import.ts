@@ -115,6 +115,8 @@ export function importTree(vol: Volume, hostDir: string, imagePath: string, prog
         stats.bytes += pos; // what was read: the file may have changed since lstat
       } else if (st.isSymbolicLink()) {
         ino = symlinkIn(vol, dir, name, symlinkTarget(fromHost(() => fs.readlinkSync(hp, { encoding: 'buffer' }))), owner);
+        // sload.f2fs gives a link fs_config's mode as to any entry (a link is made 0777 otherwise).
+        if (meta?.perms) setAttr(vol, ino, { mode: meta.perms.mode });
         stats.symlinks++;
       } else {
         const type = st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : st.isCharacterDevice() ? 'char' : 'block';
