@@ -234,6 +234,20 @@ test('fsck: with --key ours checks the SipHash hashes (fsck.f2fs 1.15 does not);
     const found = fsck(v);
     v.close();
     assert.ok(found.findings.some((f) => f.code === 'DENTRY_HASH' && /hash_code 0x1234/.test(f.message)), JSON.stringify(found.findings));
+    // A hash_code that selects another bucket: fsck.f2fs and ours without the key see the position, ours with it the hash.
+    const moved = fs.readFileSync(img);
+    const img2 = `${img}.2`;
+    fs.writeFileSync(img2, moved);
+    const probe = open(img2, []);
+    const big = probe.inode(probe.resolve(NOKEY.find((e) => e.ino === WITHKEY.find((k) => k.path === '/enc/big')!.ino)!.path).ino);
+    const far = [...probe.dirs.rawEntries(big)].find((d) => d.bidx >= 2 && d.name.length > 2)!;
+    const farName = [...probe.dirs.entries(big)].find((d) => d.bidx === far.bidx && d.slot === far.slot)!.name.toString();
+    probe.close();
+    cliOk(['set-dentry', img2, `<${big.ino}>`, farName, 'hash_code', String(far.hash ^ 1)]);
+    const both = fsckBoth(img2);
+    fs.rmSync(img2);
+    assert.match(both.real.out, /Wrong position of dirent/);
+    assert.ok(both.ours!.findings.some((f) => f.code === 'DENTRY_POSITION'));
   } finally {
     fs.rmSync(img);
   }
@@ -282,6 +296,9 @@ function writeWithKey(img: string): Map<string, string> {
 
 /** Case variants of the written names, and names that must be gone. */
 const VARIANTS = ['neue-örDNER/DATEI.txt', 'ωMEGA.TXT', 'sub/ǆUNGLA', 'SUB/omega-HARD', 'sub/MOVED-ĉASE.TXT', 'renamed-ǉ', 'RENAMED-LJ', 'newlink', 'FIFO', 'readme', 'big/NEU_0150_ö', 'big/neu_0000_ö', 'straße', 'tmp-dir', 'big/Entry_0005_Ä', 'mixedcase.txt', '🙂SMILE'];
+
+/** Names Linux adds after our writes, in directories we made (Neue-Ördner) and filled (big). */
+const LINUX_NAMES = ['Neue-Ördner/Linux-Ünïcode.txt', 'Neue-Ördner/ǅ-linux', 'big/Linux-in-big-ß', 'Linux-top-Σ'];
 
 /** Our reader with the key: every path under /enc with its type and inode, and the md5 or target of files and symlinks. */
 function ourModel(img: string): Map<string, string> {
@@ -404,6 +421,12 @@ test('Linux mounts our written image, adds the key, lists and reads what our mod
       'cd /mnt/c',
       `find enc -mindepth 1 | while read -r f; do if [ -L "$f" ]; then echo "E $f|L $(readlink "$f")"; elif [ -d "$f" ]; then echo "E $f|D $(stat -c %i "$f")"; elif [ -f "$f" ]; then echo "E $f|F $(stat -c %i "$f") $(md5sum < "$f" | cut -d' ' -f1)"; else echo "E $f|S $(stat -c %i "$f")"; fi; done`,
       ...VARIANTS.map((v, i) => `echo "V|${i}|$(stat -c %i enc/${q(v)} 2>/dev/null || echo -)"`),
+      // Linux 6.1 falls back to a linear search in casefolded directories, so finding our names does not prove it
+      // hashes as we do: names Linux adds to directories we made (our nonce, our dirhash key) and filled must carry the
+      // hash we compute, and Linux refuses the folded duplicates of our names.
+      ...LINUX_NAMES.map((n) => `echo linux > enc/${q(n)}`),
+      'mkdir enc/Neue-Ördner/Linux-Ördner',
+      ...['neue-ördner/datei.txt', 'ωMEGA.TXT', 'big/neu_0042_ö'].map((n) => `if mkdir enc/${q(n)} 2>/dev/null; then echo "X created ${n}"; fi`),
       'cd /',
       'umount /mnt/c',
       'echo DONE',
@@ -417,6 +440,17 @@ test('Linux mounts our written image, adds the key, lists and reads what our mod
     for (const [p, v] of model) assert.is(linux.get(p), v, p);
     const theirs = new Map([...r.output.matchAll(/^V\|(\d+)\|(.*)$/gm)].map((m) => [Number(m[1]), m[2] === '-' ? null : Number(m[2])]));
     VARIANTS.forEach((v, i) => assert.is(theirs.get(i), looked[i], `Linux resolves ${v} as we do`));
+    assert.not.match(r.output, /^X created/m, 'Linux sees our names as existing under every folding');
+    const after = open(img);
+    try {
+      const h = hashReport(after);
+      assert.equal(h.bad, [], 'Linux hashed its names in our directories as we do');
+      const big = after.inode(after.resolve('/enc/big').ino);
+      for (const n of LINUX_NAMES) assert.ok(after.resolve(`/enc/${n.toUpperCase()}`).ino, n);
+      assert.ok(after.lookup(big, Buffer.from('LINUX-IN-BIG-SS')));
+    } finally {
+      after.close();
+    }
     const complaints = r.dmesg.split('\n').filter((l) => /f2fs|fscrypt/i.test(l) && /error|corrupt|inconsistent|fail/i.test(l));
     assert.equal(complaints, []);
     assert.equal(fsckBoth(img).problems, []);
