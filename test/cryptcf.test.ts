@@ -402,6 +402,26 @@ test('without the key: names cannot be added to an encrypted casefolded director
   }
 });
 
+test('roll-forward: a name fsynced into an encrypted casefolded directory comes back under the hash saved after i_name, with or without the key', async () => {
+  for (const keys of [K, []]) {
+    const img = await copyFixture('cryptcf');
+    try {
+      cliOk(['write', img, '/enc/Fsynced-Ä.TXT', '--data', 'fsynced', '--sync', 'fsync', ...K]);
+      cliOk(['recover', img, ...keys]);
+      assert.equal(fsckBoth(img).problems, []);
+      const vol = open(img);
+      try {
+        assert.equal(hashReport(vol).bad, [], 'the recovered entry carries the SipHash');
+        assert.is(vol.data.read(vol.inode(vol.resolve('/enc/FSYNCED-ä.txt').ino), 0, 100).toString(), 'fsynced');
+      } finally {
+        vol.close();
+      }
+    } finally {
+      fs.rmSync(img);
+    }
+  }
+});
+
 const vm = vmAvailable();
 
 test('Linux mounts our written image, adds the key, lists and reads what our model holds and finds our names by case variant', async () => {
@@ -410,6 +430,9 @@ test('Linux mounts our written image, adds the key, lists and reads what our mod
   try {
     writeWithKey(img);
     assert.equal(fsckBoth(img).problems, []);
+    // A second image whose new name waits for roll-forward: Linux's mount recovers it by the hash saved in i_name.
+    const fsynced = await copyFixture('cryptcf', tmpPath(`cryptcf-fsynced-${process.pid}.img`));
+    cliOk(['write', fsynced, '/enc/Fsynced-Ä.TXT', '--data', 'fsynced', '--sync', 'fsync', ...K]);
     const model = ourModel(img);
     const looked = ourLookups(img);
     const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -429,11 +452,24 @@ test('Linux mounts our written image, adds the key, lists and reads what our mod
       ...['neue-ördner/datei.txt', 'ωMEGA.TXT', 'big/neu_0042_ö'].map((n) => `if mkdir enc/${q(n)} 2>/dev/null; then echo "X created ${n}"; fi`),
       'cd /',
       'umount /mnt/c',
+      'mount -t f2fs /dev/vdb /mnt/c',
+      'fscrypt add-key /job/files/master.key /mnt/c > /dev/null',
+      'echo "R $(cat /mnt/c/enc/FSYNCED-ä.txt)"',
+      'umount /mnt/c',
       'echo DONE',
     ].join('\n');
-    const r = await runInVm({ disks: [img], script, files: { 'master.key': KEY }, timeoutMs: 300_000 });
+    const r = await runInVm({ disks: [img, fsynced], script, files: { 'master.key': KEY }, timeoutMs: 300_000 });
     assert.is(r.status, 0, r.output);
     assert.match(r.output, /DONE/);
+    assert.match(r.output, /^R fsynced$/m, 'Linux rolled our fsynced name forward and finds it by a case variant');
+    assert.equal(fsckBoth(fsynced).problems, []);
+    const rolled = open(fsynced);
+    try {
+      assert.equal(hashReport(rolled).bad, []);
+    } finally {
+      rolled.close();
+      fs.rmSync(fsynced);
+    }
     const linux = new Map<string, string>();
     for (const m of r.output.matchAll(/^E ([^|]*)\|(.*)$/gm)) linux.set(`/${m[1]}`, m[2]!);
     assert.is(linux.size, model.size, 'Linux lists as many names as we do');

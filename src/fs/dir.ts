@@ -132,6 +132,19 @@ export class DirReader {
     });
   }
 
+  /**
+   * A name as stored, under a hash known beforehand (init_recovered_filename: roll-forward in an encrypted casefolded
+   * directory, whose hash needs the key, takes it from i_name), then every entry, as for any casefolded directory.
+   */
+  lookupStored(info: InodeInfo, disk: Buffer, hash: number): Dentry | null {
+    this.requireDir(info);
+    const matches = (d: Dentry) => d.name.equals(disk);
+    const found = this.findHashed(info, { name: disk, cf: null, hash, casefolded: true, strict: false, encrypted: false }, matches);
+    if (found) return found;
+    for (const d of this.rawEntries(info)) if (matches(d)) return d;
+    return null;
+  }
+
   /** find_in_level over levels 0..i_current_depth-1 by the hash (inline: the one area). */
   private findHashed(info: InodeInfo, f: Filename, matches: (d: Dentry) => boolean): Dentry | null {
     const hash = f.hash;
