@@ -13,9 +13,6 @@ import * as assert from 'uvu/assert';
 import { copyFixture, fixtureListing, loadFixture, type FixtureEntry } from '../fixtures/load.js';
 import { CF_DUPLICATES } from '../fixtures/make-casefold.js';
 import { BIG_COUNT, LONG_FULL, LONG_ROOM, bigName } from '../fixtures/make-cryptcf.js';
-import { fileDigest } from '../src/debugfs/extract.js';
-import { resolveFile } from '../src/debugfs/filespec.js';
-import { statInode } from '../src/debugfs/inode.js';
 import { rdump } from '../src/debugfs/rdump.js';
 import { dirBlockIndex, dirBuckets, bucketBlocks } from '../src/fs/dir.js';
 import { dirFilename } from '../src/fs/hash.js';
@@ -26,6 +23,7 @@ import { levelOfBlock } from '../src/fsck/dentries.js';
 import { fsck } from '../src/fsck/fsck.js';
 import { cli, cliOk } from './helpers/cli.js';
 import { fsckBoth } from './helpers/fsck.js';
+import { compareListing, ourPaths, walkEntries } from './helpers/listing.js';
 import { tmpPath } from './helpers/images.js';
 import { runInVm, vmAvailable } from './helpers/vm.js';
 
@@ -42,40 +40,9 @@ const ANSWERS = JSON.parse(fs.readFileSync(path.join(SET, 'cryptcf.answers.json'
 };
 const NOKEY = (JSON.parse(fs.readFileSync(path.join(SET, 'cryptcf.nokey.listing.json'), 'utf8')) as { entries: FixtureEntry[] }).entries;
 const WITHKEY = fixtureListing('cryptcf');
-const TYPE: Record<string, FixtureEntry['type']> = { regular: 'file', directory: 'dir', symlink: 'symlink' };
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
 const open = (img: string, keys: Buffer[] = [KEY]) => Volume.open(img, { readOnly: true, keys });
-
-/** Every path below / as our reader names it, sorted like the listing. */
-function ourPaths(vol: Volume): string[] {
-  const out = ['/'];
-  const walk = (ino: number, prefix: string) => {
-    for (const d of vol.dirs.entries(vol.inode(ino))) {
-      const n = d.name.toString();
-      if (n === '.' || n === '..') continue;
-      out.push(`${prefix}/${n}`);
-      if (d.fileType === 2) walk(d.ino, `${prefix}/${n}`);
-    }
-  };
-  walk(vol.sb.root_ino, '');
-  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/** Our stat (and md5 with `contents`) of every listed path against the kernel's. */
-function compare(vol: Volume, entries: FixtureEntry[], contents: boolean): string[] {
-  const bad: string[] = [];
-  for (const e of entries) {
-    const { info } = resolveFile(vol, e.path);
-    const s = statInode(vol, info);
-    const size = s.symlink !== null && s.encryption ? Buffer.byteLength(s.symlink) : s.size;
-    const ours = { type: TYPE[s.type], ino: s.ino, size, mode: s.modeOctal, nlink: s.links, blocks: s.stBlocks, target: s.symlink ?? undefined };
-    const theirs = { type: e.type, ino: e.ino, size: e.size, mode: e.mode, nlink: e.nlink, blocks: e.blocks, target: e.target };
-    if (JSON.stringify(ours) !== JSON.stringify(theirs)) bad.push(`${e.path}: ours ${JSON.stringify(ours)}, kernel ${JSON.stringify(theirs)}`);
-    if (contents && e.md5 && fileDigest(vol, info) !== e.md5) bad.push(`${e.path}: md5 differs`);
-  }
-  return bad;
-}
 
 /**
  * Every entry of the encrypted casefolded tree under /enc: the hash we compute from its decrypted name against its
@@ -184,7 +151,7 @@ test('with --key: names, inode fields, contents and symlink targets equal the ke
   const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'f2fsdbg-rdump-cryptcf-'));
   try {
     assert.equal(ourPaths(vol), WITHKEY.map((e) => e.path));
-    assert.equal(compare(vol, WITHKEY, true), []);
+    assert.equal(compareListing(vol, WITHKEY, true), []);
     const stats = rdump(vol, vol.resolve('/enc').ino, path.join(dest, 'enc'));
     assert.is(stats.skipped.length, 0);
     for (const e of WITHKEY.filter((x) => x.type === 'file' && x.path.startsWith('/enc/'))) assert.is(md5(fs.readFileSync(path.join(dest, e.path))), e.md5, e.path);
@@ -202,7 +169,7 @@ test('without the key: our tree and inode fields equal the kernel no-key listing
   const vol = open(fixtureImg, []);
   try {
     assert.equal(ourPaths(vol), NOKEY.map((e) => e.path));
-    assert.equal(compare(vol, NOKEY, false), []);
+    assert.equal(compareListing(vol, NOKEY, false), []);
   } finally {
     vol.close();
   }
@@ -305,22 +272,13 @@ function ourModel(img: string): Map<string, string> {
   const vol = open(img);
   const out = new Map<string, string>();
   try {
-    const walk = (ino: number, prefix: string) => {
-      for (const d of vol.dirs.entries(vol.inode(ino))) {
-        const n = d.name.toString();
-        if (n === '.' || n === '..') continue;
-        const p = `${prefix}/${n}`;
-        const info = vol.inode(d.ino);
-        const type = info.inode.i_mode & 0o170000;
-        if (type === 0o040000) {
-          out.set(p, `D ${d.ino}`);
-          walk(d.ino, p);
-        } else if (type === 0o120000) out.set(p, `L ${vol.readlink(info).toString()}`);
-        else if (type === 0o100000) out.set(p, `F ${d.ino} ${md5(vol.data.read(info, 0, info.inode.i_size))}`);
-        else out.set(p, `S ${d.ino}`);
-      }
-    };
-    walk(vol.resolve('/enc').ino, '/enc');
+    walkEntries(vol, '/enc', (p, info) => {
+      const type = info.inode.i_mode & 0o170000;
+      if (type === 0o040000) out.set(p, `D ${info.ino}`);
+      else if (type === 0o120000) out.set(p, `L ${vol.readlink(info).toString()}`);
+      else if (type === 0o100000) out.set(p, `F ${info.ino} ${md5(vol.data.read(info, 0, info.inode.i_size))}`);
+      else out.set(p, `S ${info.ino}`);
+    });
   } finally {
     vol.close();
   }
