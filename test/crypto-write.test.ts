@@ -17,6 +17,7 @@ import { Advise, InlineFlag } from '../src/fs/layout/node.js';
 import { Volume } from '../src/fs/volume.js';
 import { cli, cliOk } from './helpers/cli.js';
 import { fsckBoth } from './helpers/fsck.js';
+import { walkEntries } from './helpers/listing.js';
 import { sha256, tmpPath } from './helpers/images.js';
 import { runInVm, vmAvailable } from './helpers/vm.js';
 
@@ -35,19 +36,12 @@ function ourView(img: string, dirs: string[]): Map<string, string> {
   const vol = Volume.open(img, { readOnly: true, keys: [KEY] });
   const out = new Map<string, string>();
   try {
-    const walk = (ino: number, prefix: string) => {
-      for (const d of vol.dirs.entries(vol.inode(ino))) {
-        const n = d.name.toString();
-        if (n === '.' || n === '..') continue;
-        const p = `${prefix}/${n}`;
-        const info = vol.inode(d.ino);
+    for (const dir of dirs)
+      walkEntries(vol, dir, (p, info) => {
         const type = info.inode.i_mode & 0o170000;
-        if (type === 0o040000) walk(d.ino, p);
-        else if (type === 0o120000) out.set(p, `L ${vol.readlink(info).toString()}`);
-        else out.set(p, md5(vol.data.read(info, 0, info.inode.i_size)));
-      }
-    };
-    for (const dir of dirs) walk(vol.resolve(dir).ino, dir);
+        if (type === 0o120000) out.set(p, `L ${vol.readlink(info).toString()}`);
+        else if (type !== 0o040000) out.set(p, md5(vol.data.read(info, 0, info.inode.i_size)));
+      });
   } finally {
     vol.close();
   }

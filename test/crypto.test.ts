@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFixture, fixtureListing, loadFixture, type FixtureEntry } from '../fixtures/load.js';
-import { fileDigest } from '../src/debugfs/extract.js';
 import { resolveFile } from '../src/debugfs/filespec.js';
 import { statInode } from '../src/debugfs/inode.js';
 import { rdump } from '../src/debugfs/rdump.js';
@@ -19,6 +18,7 @@ import { F2fsError } from '../src/errors.js';
 import { Volume } from '../src/fs/volume.js';
 import { cli, cliOk } from './helpers/cli.js';
 import { fsckBoth } from './helpers/fsck.js';
+import { compareListing, ourPaths } from './helpers/listing.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SET = path.join(HERE, '..', 'fixtures', 'crypto');
@@ -27,39 +27,6 @@ const KEY = fs.readFileSync(KEY_FILE);
 const KERNEL = JSON.parse(fs.readFileSync(path.join(SET, 'crypto.kernel.json'), 'utf8')) as { keyIdentifier: string; noKeyRead: string };
 const NOKEY = (JSON.parse(fs.readFileSync(path.join(SET, 'crypto.nokey.listing.json'), 'utf8')) as { entries: FixtureEntry[] }).entries;
 const WITHKEY = fixtureListing('crypto');
-const TYPE: Record<string, FixtureEntry['type']> = { regular: 'file', directory: 'dir', symlink: 'symlink' };
-
-/** Every path below / as our library names it (user names: no-key or decrypted), sorted like the listing. */
-function ourPaths(vol: Volume): string[] {
-  const out = ['/'];
-  const walk = (ino: number, prefix: string) => {
-    for (const d of vol.dirs.entries(vol.inode(ino))) {
-      const n = d.name.toString();
-      if (n === '.' || n === '..') continue;
-      const p = `${prefix}/${n}`;
-      out.push(p);
-      if (d.fileType === 2) walk(d.ino, p);
-    }
-  };
-  walk(vol.sb.root_ino, '');
-  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/** Our stat (and md5 with `contents`) of every listed path, found by its listed name, against the kernel's. */
-function compare(vol: Volume, entries: FixtureEntry[], contents: boolean): string[] {
-  const bad: string[] = [];
-  for (const e of entries) {
-    const { info } = resolveFile(vol, e.path);
-    const s = statInode(vol, info);
-    // st_size of an encrypted symlink is its target's length as shown (fscrypt_symlink_getattr), i_size the stored form's.
-    const size = s.symlink !== null && s.encryption ? Buffer.byteLength(s.symlink) : s.size;
-    const ours = { type: TYPE[s.type], ino: s.ino, size, mode: s.modeOctal, nlink: s.links, blocks: s.stBlocks, target: s.symlink ?? undefined };
-    const theirs = { type: e.type, ino: e.ino, size: e.size, mode: e.mode, nlink: e.nlink, blocks: e.blocks, target: e.target };
-    if (JSON.stringify(ours) !== JSON.stringify(theirs)) bad.push(`${e.path}: ours ${JSON.stringify(ours)}, kernel ${JSON.stringify(theirs)}`);
-    if (contents && e.md5 && fileDigest(vol, info) !== e.md5) bad.push(`${e.path}: md5 differs`);
-  }
-  return bad;
-}
 
 /** The ciphertext inside a short no-key name (dirhash, then the name as stored). */
 const decodeCipher = (p: string) => Buffer.from(path.basename(p), 'base64url').subarray(8);
@@ -74,7 +41,7 @@ test('without the key: our tree, names, inode fields and symlink targets equal t
   const vol = await openCrypto();
   try {
     assert.equal(ourPaths(vol), NOKEY.map((e) => e.path));
-    assert.equal(compare(vol, NOKEY, false), []);
+    assert.equal(compareListing(vol, NOKEY, false), []);
     // The fixture holds every no-key form: short names, the sha256-abbreviated long ones, and a long symlink target.
     const names = NOKEY.map((e) => path.basename(e.path));
     assert.ok(names.some((n) => n.length === 252), 'a hashed (189-byte) no-key name');
@@ -88,7 +55,7 @@ test('with --key: names, contents and symlink targets equal the kernel listing w
   const vol = await openCrypto([KEY]);
   try {
     assert.equal(ourPaths(vol), WITHKEY.map((e) => e.path));
-    assert.equal(compare(vol, WITHKEY, true), []);
+    assert.equal(compareListing(vol, WITHKEY, true), []);
     assert.ok(WITHKEY.some((e) => e.path === '/enc/héllo-wörld-日本語.txt'));
     assert.ok(WITHKEY.some((e) => e.path.endsWith('/enc/big.bin') && e.size > 5 * 4096));
     // The same key as a v1 key (by descriptor) and under IV_INO_LBLK_64 (one key per mode, the inode in the IV).
@@ -171,9 +138,9 @@ test('writes outside encrypted directories on the encrypt image: both fscks clea
   assert.equal(fsckBoth(img).problems, []);
   const vol = Volume.open(img, { readOnly: true, keys: [KEY] });
   try {
-    assert.equal(compare(vol, WITHKEY.filter((e) => e.path.startsWith('/enc/')), true), []);
+    assert.equal(compareListing(vol, WITHKEY.filter((e) => e.path.startsWith('/enc/')), true), []);
     const moved = WITHKEY.filter((e) => e.path.startsWith('/encv1/')).map((e) => ({ ...e, path: `/plain${e.path}` }));
-    assert.equal(compare(vol, moved, true), []);
+    assert.equal(compareListing(vol, moved, true), []);
     assert.is(vol.parentOf(vol.inode(vol.resolve('/plain/encv1').ino)), vol.resolve('/plain').ino);
     assert.is(vol.data.read(vol.inode(vol.resolve('/a.txt').ino), 0, 20000).toString(), 'a'.repeat(10000));
   } finally {

@@ -41,6 +41,9 @@ export interface EncryptionContext {
 const HKDF_CONTEXT_KEY_IDENTIFIER = 1;
 const HKDF_CONTEXT_PER_FILE_ENC_KEY = 2;
 const HKDF_CONTEXT_IV_INO_LBLK_64_KEY = 4;
+const HKDF_CONTEXT_DIRHASH_KEY = 5;
+/** sizeof(siphash_key_t). */
+const DIRHASH_KEY_SIZE = 16;
 /** Key sizes of the modes this tool can decrypt. */
 const KEY_SIZE: Record<number, number> = { [FSCRYPT_MODE_AES_256_XTS]: 64, [FSCRYPT_MODE_AES_256_CTS]: 32 };
 const AES_BLOCK = 16;
@@ -192,6 +195,7 @@ function iv(fk: FileKey, lblk: number): Buffer {
 export class Fscrypt {
   private readonly masters = new Map<string, Buffer>();
   private readonly fileKeys = new Map<string, FileKey>();
+  private readonly dirhashKeys = new Map<string, Buffer>();
 
   constructor(
     keys: Buffer[],
@@ -277,6 +281,24 @@ export class Fscrypt {
       d.setAutoPadding(false);
       return Buffer.concat([d.update(block.subarray(0, BLKSIZE)), d.final()]);
     };
+  }
+
+  /**
+   * fscrypt_derive_dirhash_key: the SipHash key an encrypted directory hashes its names with once casefolded (HKDF of
+   * the master key over the directory's nonce; the bytes are the key's two little-endian words). Null for a plain
+   * directory or without the master key. v2 only: fscrypt_setflags_hook refuses +F on a v1-encrypted directory.
+   */
+  dirhashKey(dir: InodeInfo): Buffer | null {
+    if (!this.isEncrypted(dir) || !isDir(dir.inode.i_mode)) return null;
+    const ctx = this.context(dir);
+    if (!ctx) return fail('CORRUPT', `inode ${dir.ino} is marked encrypted but has no encryption context`);
+    const master = this.masters.get(`${ctx.version}:${ctx.masterKey}`);
+    if (!master) return null;
+    if (ctx.version !== 2) return fail('EINVAL', `directory ${dir.ino} has a v1 policy: Linux keeps no name hash key for it (casefolding needs a v2 policy)`);
+    const id = `${ctx.masterKey}:${ctx.nonce.toString('hex')}`;
+    let key = this.dirhashKeys.get(id);
+    if (!key) this.dirhashKeys.set(id, (key = hkdf(master, HKDF_CONTEXT_DIRHASH_KEY, ctx.nonce, DIRHASH_KEY_SIZE)));
+    return key;
   }
 
   /** fscrypt_fname_disk_to_usr for the names of an encrypted directory (null for a plain one). */

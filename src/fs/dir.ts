@@ -75,6 +75,8 @@ export class DirReader {
     private readonly check: Validator,
     private readonly nameView: NameView,
     private readonly sb: () => Superblock,
+    /** The SipHash key of an encrypted casefolded directory's names (src/fs/crypto.ts), null for another or without it. */
+    private readonly dirhashKey: (dir: InodeInfo) => Buffer | null = () => null,
   ) {}
 
   private requireDir(info: InodeInfo): void {
@@ -114,24 +116,40 @@ export class DirReader {
 
   /**
    * __f2fs_find_entry: hash-directed lookup through levels 0..i_current_depth-1 (inline: a scan); a casefolded
-   * directory that misses by hash looks at every entry (use_hash false: names hashed by older rules are found).
+   * directory that misses by hash looks at every entry (use_hash false: names hashed by older rules are found). In an
+   * encrypted casefolded directory `name` is the plaintext (its key given): hashed by SipHash, matched decrypted.
    */
   lookup(info: InodeInfo, name: Buffer): Dentry | null {
     this.requireDir(info);
     return during(`while looking up "${name.toString()}" in directory ${info.ino}`, () => {
-      const f = dirFilename(this.sb(), info, name);
-      const found = this.findHashed(info, f);
+      const f = dirFilename(this.sb(), info, name, this.dirhashKey(info));
+      const view = f.encrypted ? this.nameView(info) : null;
+      const matches = (d: Dentry) => matchName(f, view ? view(d.name, d.hash) : d.name);
+      const found = this.findHashed(info, f, matches);
       if (found || !f.casefolded) return found;
-      for (const d of this.entries(info)) if (matchName(f, d.name)) return d;
+      for (const d of this.rawEntries(info)) if (matches(d)) return d;
       return null;
     });
   }
 
+  /**
+   * A name as stored, under a hash known beforehand (init_recovered_filename: roll-forward in an encrypted casefolded
+   * directory, whose hash needs the key, takes it from i_name), then every entry, as for any casefolded directory.
+   */
+  lookupStored(info: InodeInfo, disk: Buffer, hash: number): Dentry | null {
+    this.requireDir(info);
+    const matches = (d: Dentry) => d.name.equals(disk);
+    const found = this.findHashed(info, { name: disk, cf: null, hash, casefolded: true, strict: false, encrypted: false }, matches);
+    if (found) return found;
+    for (const d of this.rawEntries(info)) if (matches(d)) return d;
+    return null;
+  }
+
   /** find_in_level over levels 0..i_current_depth-1 by the hash (inline: the one area). */
-  private findHashed(info: InodeInfo, f: Filename): Dentry | null {
+  private findHashed(info: InodeInfo, f: Filename, matches: (d: Dentry) => boolean): Dentry | null {
     const hash = f.hash;
     if (hasInlineDentry(info)) {
-      for (const d of areaEntries(inlineArea(info), -1, this.check, `directory ${info.ino}`, hash)) if (matchName(f, d.name)) return d;
+      for (const d of areaEntries(inlineArea(info), -1, this.check, `directory ${info.ino}`, hash)) if (matches(d)) return d;
       return null;
     }
     const depth = this.check.range(info.inode.i_current_depth, 0, MAX_DIR_HASH_DEPTH, `directory ${info.ino} i_current_depth`);
@@ -143,7 +161,7 @@ export class DirReader {
       this.data.walk(info, first, first + bucketBlocks(level), (bidx, blkaddr) => found.push([bidx, blkaddr]));
       for (const [bidx, blkaddr] of found) {
         const area = blockArea(this.data.blockData(info.ino, bidx, blkaddr));
-        for (const d of areaEntries(area, bidx, this.check, `directory ${info.ino} block ${bidx}`, hash)) if (matchName(f, d.name)) return d;
+        for (const d of areaEntries(area, bidx, this.check, `directory ${info.ino} block ${bidx}`, hash)) if (matches(d)) return d;
       }
     }
     return null;
@@ -188,10 +206,12 @@ const blockForUpdate = (vol: Volume, dir: InodeInfo, bidx: number, blkaddr: numb
 
 export const isEmptyArea = (area: DentryArea) => area.bitmap.every((b) => b === 0);
 
-/** f2fs_add_regular_entry / f2fs_add_inline_entry: inserts `name` → `ino` into `dir` (converting a full inline dir). */
-export function addEntry(vol: Volume, dirIno: number, name: Buffer, ino: number, fileType: number): void {
+/**
+ * f2fs_add_regular_entry / f2fs_add_inline_entry: inserts `name` → `ino` into `dir` (converting a full inline dir);
+ * `hash` is the name's, given when it is not the stored name's (an encrypted casefolded directory: see setupFilename).
+ */
+export function addEntry(vol: Volume, dirIno: number, name: Buffer, ino: number, fileType: number, hash = dirFilename(vol.sb, vol.inode(dirIno), name).hash): void {
   let dir = vol.inode(dirIno);
-  const hash = dirFilename(vol.sb, dir, name).hash;
   const slots = slotsFor(name.length);
   if (hasInlineDentry(dir)) {
     const seen = inlineArea(dir);

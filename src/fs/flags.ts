@@ -40,6 +40,9 @@ export function setFlags(vol: Volume, ino: number, change: { set: number; clear:
   const old = info.inode.i_flags;
   const flags = ((old | change.set) & ~change.clear) >>> 0;
   if (flags & FsFlag.CASEFOLD && !isDir(info.inode.i_mode)) fail('UNSUPPORTED', `inode ${ino}: casefold applies to directories only (EOPNOTSUPP)`);
+  // fscrypt_prepare_setflags: +F on an encrypted directory derives its dirhash key: the master key (ENOKEY), v2 (EINVAL).
+  if (flags & ~old & FsFlag.CASEFOLD && vol.crypto.isEncrypted(info) && !vol.crypto.dirhashKey(info))
+    fail('ENOKEY', `directory ${ino} is encrypted: casefolding it needs its master key (--key) for the name hash key`);
   if ((flags ^ old) & FsFlag.CASEFOLD) {
     if (!(vol.sb.feature & Feature.CASEFOLD)) fail('UNSUPPORTED', 'the image has no casefold feature (EOPNOTSUPP): format it with --encoding utf8');
     if (!isEmptyDir(vol, info)) fail('ENOTEMPTY', `directory ${ino} is not empty: casefolding changes only on an empty directory`);

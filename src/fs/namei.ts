@@ -15,8 +15,8 @@ import { inodeGeneration } from './clock.js';
 import { projidOf } from './quota.js';
 import { requireMutable } from './immutable.js';
 import { setXattr } from './xattr.js';
-import { XATTR_NAME_ENCRYPTION_CONTEXT } from './layout/crypto.js';
-import { isCasefolded } from './hash.js';
+import { INameHashTail, XATTR_NAME_ENCRYPTION_CONTEXT } from './layout/crypto.js';
+import { dirFilename, isCasefolded } from './hash.js';
 
 const MAX_SYMLINK_FOLLOW = 40; // the kernel's MAXSYMLINKS
 
@@ -216,15 +216,20 @@ function requireNewName(vol: Volume, dir: InodeInfo, name: Buffer, lookup = true
 }
 
 /** The parent's side of f2fs_add_link: entry, then i_pino/i_name of the child, then the parent's times and links. */
-function link(vol: Volume, dirIno: number, name: Buffer, ino: number, mode: number, t: Timespec, newDir: boolean): void {
-  addEntry(vol, dirIno, name, ino, fileTypeOfMode(mode));
+function link(vol: Volume, dirIno: number, name: DiskName, ino: number, mode: number, t: Timespec, newDir: boolean): void {
+  addEntry(vol, dirIno, name.disk, ino, fileTypeOfMode(mode), name.hash);
   const encName = vol.crypto.isEncrypted(vol.inode(dirIno));
   editInode(vol.nm.nodeForUpdate(ino), (i) => {
     i.i_pino = dirIno;
-    i.i_namelen = name.length;
-    i.i_name = name;
-    // init_dent_inode: i_name holds the ciphertext in an encrypted directory (FADVISE_ENC_NAME).
+    i.i_namelen = name.disk.length;
+    i.i_name = name.disk;
+    // init_dent_inode: i_name holds the ciphertext in an encrypted directory (FADVISE_ENC_NAME). Roll-forward has no
+    // key to hash an encrypted casefolded name, so the hash follows it in i_name; without room, no roll-forward of
+    // the entry (LOST_PINO).
     if (encName) i.i_advise |= Advise.ENC_NAME;
+    if (name.hash === undefined) return;
+    if (name.disk.length + INameHashTail.size <= MAX_NAME_LEN) i.i_name = Buffer.concat([name.disk, INameHashTail.encode({ hash: name.hash })]);
+    else i.i_advise |= Advise.LOST_PINO;
   });
   editInode(vol.nm.nodeForUpdate(dirIno), (i) => {
     if (newDir) i.i_links++;
@@ -232,14 +237,20 @@ function link(vol: Volume, dirIno: number, name: Buffer, ino: number, mode: numb
   });
 }
 
+/** A name as `dir` stores it, and its hash when that is not the stored name's (an encrypted casefolded directory). */
+interface DiskName {
+  disk: Buffer;
+  hash?: number;
+}
+
 /**
- * The stored form of a name `dir` takes (fscrypt_setup_filename): ciphertext in an encrypted directory, ENOKEY without
- * its key. An encrypted and casefolded directory hashes names with SipHash, which this tool does not write.
+ * The stored form of a name `dir` takes (fscrypt_setup_filename + f2fs_setup_filename): ciphertext in an encrypted
+ * directory, ENOKEY without its key; in an encrypted casefolded one the hash is the folded plaintext's (SipHash).
  */
-function diskNameIn(vol: Volume, dir: InodeInfo, name: Buffer): Buffer {
+function diskNameIn(vol: Volume, dir: InodeInfo, name: Buffer): DiskName {
   const disk = vol.crypto.diskName(dir, name);
-  if (disk !== name && isCasefolded(vol.sb, dir)) fail('UNSUPPORTED', `directory ${dir.ino} is encrypted and casefolded: its names hash by SipHash, which this tool does not write`);
-  return disk;
+  if (disk === name || !isCasefolded(vol.sb, dir)) return { disk };
+  return { disk, hash: dirFilename(vol.sb, dir, name, vol.crypto.dirhashKey(dir)).hash };
 }
 
 /** create/mkdir/mknod/symlink: a new inode named `name` in `dirIno`. */

@@ -24,7 +24,9 @@
 // Second pass (recover_data): each node of an entry, up to its last F node, replayed in chain order; then fresh
 // segments for every log and a checkpoint, as the kernel's mount does.
 import { during, fail } from '../errors.js';
-import { BLKSIZE, BLOCKS_PER_SEG, COMPRESS_ADDR, CursegType, NEW_ADDR, NULL_ADDR, XATTR_NODE_OFFSET } from './layout/constants.js';
+import { BLKSIZE, BLOCKS_PER_SEG, COMPRESS_ADDR, CursegType, MAX_NAME_LEN, NEW_ADDR, NULL_ADDR, XATTR_NODE_OFFSET } from './layout/constants.js';
+import { INameHashTail } from './layout/crypto.js';
+import { isCasefolded } from './hash.js';
 import { addComprBlocks, igetCompressRefusal, isDataBlkaddr } from './compress.js';
 import { CpFlag } from './layout/checkpoint.js';
 import { fileTypeOfMode } from './layout/dentry.js';
@@ -189,18 +191,27 @@ function recoverDentry(vol: Volume, ino: number, page: Buffer): void {
   const name = ri.i_name.subarray(0, ri.i_namelen);
   const pino = ri.i_pino;
   const t = now();
+  // init_recovered_filename: an encrypted casefolded directory's hash needs the key, so it was saved after the name.
+  const dir = vol.inode(pino);
+  let saved: number | undefined;
+  if (vol.crypto.isEncrypted(dir) && isCasefolded(vol.sb, dir)) {
+    if (name.length + INameHashTail.size > MAX_NAME_LEN) fail('CORRUPT', `inode ${ino}: its encrypted name leaves no room for the saved hash in i_name (EINVAL)`);
+    saved = INameHashTail.decode(Buffer.from(ri.i_name.subarray(name.length, name.length + INameHashTail.size))).hash;
+  }
+  // The on-disk name (ciphertext in an encrypted dir); re-read: dropping a name can move the directory to a new dirty block.
+  const find = () => (saved === undefined ? vol.dirs.lookup(vol.inode(pino), name) : vol.dirs.lookupStored(vol.inode(pino), Buffer.from(name), saved));
   for (;;) {
-    const d = vol.dirs.lookup(vol.inode(pino), name); // the on-disk name (ciphertext in an encrypted dir); re-read: dropping a name can move the directory to a new dirty block
+    const d = find();
     if (d && d.ino === ino) return;
     if (!d) break;
     // Another inode holds the name: its entry goes and it loses that link (f2fs_delete_entry).
     dropName(vol, pino, d, t);
   }
-  addEntry(vol, pino, Buffer.from(name), ino, fileTypeOfMode(vol.inode(ino).inode.i_mode));
+  addEntry(vol, pino, Buffer.from(name), ino, fileTypeOfMode(vol.inode(ino).inode.i_mode), saved);
   editInode(vol.nm.nodeForUpdate(ino), (i) => {
     i.i_pino = pino;
     i.i_namelen = name.length;
-    i.i_name = Buffer.from(name);
+    i.i_name = Buffer.from(ri.i_name.subarray(0, name.length + (saved === undefined ? 0 : INameHashTail.size)));
   });
   editInode(vol.nm.nodeForUpdate(pino), (i) => setTimes(i, { m: t, c: t }));
 }

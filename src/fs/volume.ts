@@ -90,7 +90,7 @@ export class Volume implements NameOps {
     this.data = new DataReader(dev, this.nm, this.check, this.pages);
     this.crypto = new Fscrypt(keys, (info) => this.xattrs(info), this.sb.uuid);
     this.data.contentsCipher = (info) => this.crypto.contentsCipher(info);
-    this.dirs = new DirReader(this.data, this.check, (dir) => this.crypto.nameView(dir), () => this.sb);
+    this.dirs = new DirReader(this.data, this.check, (dir) => this.crypto.nameView(dir), () => this.sb, (dir) => (isCasefolded(this.sb, dir) ? this.crypto.dirhashKey(dir) : null));
     during('while reading the root inode', () => checkRoot(this.inode(this.sb.root_ino)));
     this.orphanSet = new Set(this.orphans());
   }
@@ -151,7 +151,9 @@ export class Volume implements NameOps {
 
   /** A name as the user gives it (in an encrypted directory: decrypted, or the no-key name). */
   lookup(dir: InodeInfo, name: Buffer): Dentry | null {
-    // With the key Linux encrypts the name and looks it up by hash (not in a casefolded directory: SipHash there).
+    // With the key Linux looks a name up by hash: a casefolded directory's by SipHash of the folded plaintext, another's
+    // by the hash of the name encrypted. Without it, by the no-key name ls shows.
+    if (isCasefolded(this.sb, dir) && this.crypto.dirhashKey(dir)) return this.dirs.lookup(dir, name);
     const disk = isCasefolded(this.sb, dir) ? null : this.crypto.lookupName(dir, name);
     return disk ? this.dirs.lookup(dir, disk) : this.dirs.lookupUser(dir, name);
   }

@@ -4,11 +4,12 @@ import { FileType, fileTypeOfMode, slotsFor, type DentryArea } from '../fs/layou
 import { setupFilename } from '../fs/hash.js';
 import { bitLsb } from '../util/struct.js';
 import { bucketBlocks, dirBlockIndex, dirBuckets } from '../fs/dir.js';
-import { isDir } from '../fs/inode.js';
+import { isDir, type InodeInfo } from '../fs/inode.js';
 import { FsckRun, type DirState, type Repair, type Where } from './state.js';
 import { claim, processInode } from './tree.js';
 import { Inode } from '../fs/layout/node.js';
 import { nokeyName } from '../fs/crypto.js';
+import { FSCRYPT_FNAME_MIN_MSG_LEN } from '../fs/layout/crypto.js';
 
 /** A dentry's place: its directory, block (null: the inline area) and slot. */
 type DentrySlot = { dir: number; bidx: number | null; slot: number };
@@ -76,7 +77,13 @@ export function checkDentries(r: FsckRun, area: DentryArea, dir: DirState, pgofs
     // Names in an encrypted directory are ciphertext (hashed as stored): paths show them in the kernel's no-key form.
     const shown = dir.encrypted ? nokeyName(name, de.hash_code).toString() : name.toString();
     const path = dir.path === '/' ? `/${shown}` : `${dir.path}/${shown}`;
-    const hash = setupFilename(r.sb, dir.casefolded, Buffer.from(name), false).hash;
+    // An encrypted casefolded directory hashes the plaintext by SipHash: without its key the hash is taken as stored.
+    const sip = dir.encrypted && dir.casefolded;
+    const hash = !sip
+      ? setupFilename(r.sb, dir.casefolded, Buffer.from(name), false).hash
+      : dir.siphash && len >= FSCRYPT_FNAME_MIN_MSG_LEN
+        ? setupFilename(r.sb, true, dir.siphash.plain(Buffer.from(name)), false, dir.siphash.key).hash
+        : de.hash_code;
     if (hash !== de.hash_code) {
       r.add('DENTRY_HASH', `${slotDesc} "${path}": hash_code 0x${de.hash_code.toString(16)}, the name hashes to 0x${hash.toString(16)}`, { ...at, path });
       r.fix({ kind: 'dentry-set', ...slot, hash });
@@ -93,6 +100,23 @@ export function checkDentries(r: FsckRun, area: DentryArea, dir: DirState, pgofs
     visitChild(r, de.ino, ftype, dir, path, slot);
     i += slots;
   }
+}
+
+/**
+ * The SipHash key and name decryption of encrypted casefolded directory `info` for the hash check; null (with a
+ * warning) when the key is not given or cannot be used, as Linux too needs the key to hash these names.
+ */
+export function siphashNames(r: FsckRun, info: InodeInfo, path: string): DirState['siphash'] {
+  let why = 'give its master key with --key to check them';
+  try {
+    const key = r.vol.crypto.dirhashKey(info);
+    const view = r.vol.crypto.nameView(info);
+    if (key && view) return { key, plain: (name) => view(name, 0) };
+  } catch (e) {
+    why = `its key cannot be used: ${(e as Error).message}`;
+  }
+  r.add('DENTRY_HASH_UNCHECKED', `directory ${info.ino}: encrypted and casefolded, its names hash by SipHash under the directory's key: hashes not checked (${why})`, { ino: info.ino, path }, 'warning');
+  return null;
 }
 
 /** __chk_dots_dentries: '.' names the directory, '..' its parent (and i_pino), both hash 0 and NUL padded. */

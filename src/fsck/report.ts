@@ -63,6 +63,7 @@ export type FsckCode =
   | 'DENTRY_FILE_TYPE' // file_type outside 1..7
   | 'DENTRY_NAME_LEN' // 0, > 255, or running past the area
   | 'DENTRY_HASH'
+  | 'DENTRY_HASH_UNCHECKED' // warning: an encrypted casefolded directory's hashes need its key (SipHash) to check
   | 'DENTRY_POSITION' // entry not in the bucket its hash selects at its level
   | 'DOTS_WRONG' // '.'/'..' naming the wrong inode, or not NUL padded
   | 'DOTS_MISSING'

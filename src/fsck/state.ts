@@ -34,6 +34,8 @@ export interface DirState {
   path: string;
   /** fscrypt: its names are ciphertext (paths show them in the no-key form). */
   encrypted: boolean;
+  /** Encrypted and casefolded, its key given: names hash by SipHash of the decrypted folded name under `key`. */
+  siphash: { key: Buffer; plain: (name: Buffer) => Buffer } | null;
   links: number; // 2 + subdirectories found
   dots: number;
 }

@@ -11,7 +11,7 @@ import { readInodeInfo, gcFailures, inodeAddr, type InodeInfo } from '../fs/inod
 import { type FsckCode } from './report.js';
 import { NodePage, walkNodeTree } from '../fs/node.js';
 import { FsckRun, errText, isBadData, type FileState, type NodeKind, type NodeRef, type Repair, type Where } from './state.js';
-import { checkDentries } from './dentries.js';
+import { checkDentries, siphashNames } from './dentries.js';
 import { addInodeUsage } from '../fs/quota.js';
 import { checkComprBlocks, comprCount, comprSlot } from './compress.js';
 
@@ -292,7 +292,10 @@ export function checkInode(r: FsckRun, info: InodeInfo, ref: NodeRef, role: 'dir
   const fs: FileState = { ino, path, blocks: 1, dir: null, ext: new ExtentCheck(i.i_ext.fofs, i.i_ext.blk, i.i_ext.len) };
   const isDirRole = role === 'dir';
   if (isDirRole) {
-    fs.dir = { ino, pino: i.i_pino, parent: ctx.parent ?? ino, dirLevel: i.i_dir_level, path, links: 2, dots: 0, casefolded: isCasefolded(r.sb, info), encrypted: r.vol.crypto.isEncrypted(info) };
+    const casefolded = isCasefolded(r.sb, info);
+    const encrypted = r.vol.crypto.isEncrypted(info);
+    const siphash = casefolded && encrypted ? siphashNames(r, info, path) : null;
+    fs.dir = { ino, pino: i.i_pino, parent: ctx.parent ?? ino, dirLevel: i.i_dir_level, path, links: 2, dots: 0, casefolded, encrypted, siphash };
   } else if (role === 'file') {
     if (ft === FileType.REG) r.stats.files++;
     else if (ft === FileType.SYMLINK) r.stats.symlinks++;

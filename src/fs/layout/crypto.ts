@@ -52,6 +52,9 @@ export const FscryptFlag = { PAD_MASK: 0x03, DIRECT_KEY: 0x04, IV_INO_LBLK_64: 0
 /** struct fscrypt_symlink_data: the ciphertext length, then the ciphertext. */
 export const FscryptSymlinkHead = struct('fscrypt_symlink_data', [['len', 'u16']]);
 
+/** init_dent_inode: the dentry hash (f2fs_hash_t) kept in i_name after an encrypted casefolded name, for roll-forward. */
+export const INameHashTail = struct('f2fs_hash_t', [['hash', 'u32']]);
+
 /** struct fscrypt_nokey_name: dirhash[2], up to 149 ciphertext bytes, then the sha256 of the rest. */
 export const FscryptNokeyHead = struct('fscrypt_nokey_name', [
   ['dirhash0', 'u32'],
