@@ -172,6 +172,18 @@ test('a checkpoint elapsed_time near 2^64: the clock of SIT mtimes and the next 
   assert.equal(both.problems, []);
 });
 
+// Fuzz campaign 7001, mutant 1602: a checkpoint valid_inode_count of 0 and an rm --force exited 70 (a count of -1).
+test('counts below zero on a damaged image written with --force stop at zero, as the kernel keeps them', () => {
+  const img = image();
+  ok(['write', img, '/f', '--data', 'x']);
+  ok(['set-cp', img, 'valid_inode_count', '0']);
+  ok(['rm', img, '/f', '--force']);
+  assert.is(json(['dump-cp', img]).head.valid_inode_count, 0);
+  // Still damaged as before (the count was wrong), not worse: fsck names the same count.
+  const r = cli(['fsck', img, '--json']);
+  assert.equal(JSON.parse(r.stdout).findings.map((f: { code: string }) => f.code), ['VALID_INODE_COUNT']);
+});
+
 test('rdump recreates fifos, sockets and device nodes with modes, owners and times; unprivileged, it lists what it could not make', () => {
   const img = image();
   ok(['mkdir', img, '/s', '--mode', '777']);

@@ -325,21 +325,25 @@ export function writeCheckpoint(vol: Volume, opts: CheckpointOptions): Checkpoin
   let flags =
     keep | CpFlag.CRC_RECOVERY | (opts.umount ? CpFlag.UMOUNT : 0) | (compact ? CpFlag.COMPACT_SUM : 0) | (orphans.length ? CpFlag.ORPHAN_PRESENT : 0);
   if (vol.quota) flags = vol.quota.cpFlags(flags);
+  // Counts of a damaged image written anyway (--force) can fall below zero: the kernel stops them at zero,
+  // valid_inode_count by percpu_counter_sum_positive, the block and node counts in dec_valid_*_count with
+  // SBI_NEED_FSCK (CP_FSCK_FLAG).
+  if (vol.counts.blocks < 0 || vol.counts.nodes < 0) flags |= CpFlag.FSCK;
   const cs = vol.sm.cursegs;
   const pack: 1 | 2 = old.pack === 1 ? 2 : 1;
   const { head, raw, crc, base } = writePack(vol.dev, vol.geo.cpBlkaddr, pack, {
     head: {
       ...h,
       checkpoint_ver: (h.checkpoint_ver + 1n) & 0xffffffffffffffffn,
-      valid_block_count: vol.counts.blocks,
+      valid_block_count: Math.max(0, vol.counts.blocks),
       free_segment_count: vol.sm.freeSegments,
       cur_node_segno: [cs[3].segno, cs[4].segno, cs[5].segno, ...h.cur_node_segno.slice(3)],
       cur_node_blkoff: [cs[3].blkoff, cs[4].blkoff, cs[5].blkoff, ...h.cur_node_blkoff.slice(3)],
       cur_data_segno: [cs[0].segno, cs[1].segno, cs[2].segno, ...h.cur_data_segno.slice(3)],
       cur_data_blkoff: [cs[0].blkoff, cs[1].blkoff, cs[2].blkoff, ...h.cur_data_blkoff.slice(3)],
       ckpt_flags: flags,
-      valid_node_count: vol.counts.nodes,
-      valid_inode_count: vol.counts.inodes,
+      valid_node_count: Math.max(0, vol.counts.nodes),
+      valid_inode_count: Math.max(0, vol.counts.inodes),
       next_free_nid: vol.nm.nextFreeNid,
       elapsed_time: vol.sm.mtimeNow(),
       alloc_type: [...cs.map((c) => c.allocType), ...h.alloc_type.slice(6)],

@@ -520,7 +520,7 @@ export class Model {
   xattrSet(p: string, name: string, value: Buffer | null): void {
     const n = this.resolve(p).node;
     const stored = xattrStoredName(name);
-    if (stored === null) return fail('EINVAL', `unsupported xattr namespace in "${name}"`);
+    if (stored === null) return fail('EOPNOTSUPP', `${name}: no xattr handler for this namespace`);
     if (Buffer.byteLength(stored, 'latin1') > MAX_NAME) fail('ENAMETOOLONG', 'xattr name too long');
     if (value === null) {
       if (!n.xattrs.has(name)) fail('ENODATA', `no xattr ${name}`);

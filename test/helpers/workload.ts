@@ -582,7 +582,7 @@ export class Generator {
       () => ({ op: 'truncate', path: missing, size: 0 }), // ENOENT
       () => (f ? { op: 'xattr', path: f, name: 'user.none', value: null } : null), // ENODATA (unless set)
       () => (f ? { op: 'xattr', path: f, name: 'user.huge', value: this.data(4100) } : null), // ENOSPC
-      () => (f ? { op: 'xattr', path: f, name: 'bogus.ns', value: this.data(3) } : null), // EINVAL
+      () => (f ? { op: 'xattr', path: f, name: 'bogus.ns', value: this.data(3) } : null), // EOPNOTSUPP
       () => ({ op: 'xattr', path: missing, name: 'user.a', value: this.data(3) }), // ENOENT
     ];
     return r.pick(cases)();
