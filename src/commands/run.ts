@@ -23,13 +23,21 @@ export interface BatchResult extends RunResult {
   records?: LineRecord[];
 }
 
+/**
+ * The lines of a stream, iterated later. readline reads from the moment it is created but its async iterator keeps
+ * only the lines emitted after it exists: taken at once, so that lines (and the end) arriving while the session opens
+ * the image are kept, not lost with the loop left waiting for ever (node's exit 13, "unsettled top-level await").
+ */
+export function lineStream(input: NodeJS.ReadableStream): AsyncIterable<string> {
+  const it = readline.createInterface({ input, crlfDelay: Infinity, terminal: false })[Symbol.asyncIterator]();
+  return { [Symbol.asyncIterator]: () => it };
+}
+
 /** Script lines from a file or stdin, read line by line (a 10,000-line script is never held as one string per line twice). */
 export function scriptLines(file: string | undefined): AsyncIterable<string> {
   let input: NodeJS.ReadableStream;
   if (file === undefined || file === '-') {
-    // stdin redirected from a file: a stream of our own on fd 0 (through process.stdin the loop sometimes never saw
-    // the end: exit 13); pipes and terminals stay with process.stdin (fd 0 may be non-blocking there).
-    input = fs.fstatSync(0).isFile() ? fs.createReadStream('', { fd: 0, autoClose: false }) : process.stdin;
+    input = process.stdin;
   } else {
     try {
       fs.accessSync(file, fs.constants.R_OK);
@@ -38,7 +46,7 @@ export function scriptLines(file: string | undefined): AsyncIterable<string> {
     }
     input = fs.createReadStream(file);
   }
-  return readline.createInterface({ input, crlfDelay: Infinity, terminal: false });
+  return lineStream(input);
 }
 
 export const sessionFlags = {
