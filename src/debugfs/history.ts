@@ -29,6 +29,8 @@ export interface NodeCopy {
 
 export interface NodeIndex {
   byIno: Map<number, NodeCopy[]>;
+  /** Generation and link count of each inode copy (by blkaddr), decoded during the scan: lsdel sorts copies by them. */
+  inodeFacts: Map<number, { generation: number; links: number }>;
   blocksScanned: number;
   nodeBlocks: number;
   ms: number;
@@ -38,35 +40,49 @@ const footerNid = NodeFooter.field('nid');
 const footerIno = NodeFooter.field('ino');
 const KNOWN_TYPES = new Set([S_IFIFO, S_IFCHR, S_IFDIR, S_IFBLK, S_IFREG, S_IFLNK, S_IFSOCK]);
 
-/** Whether a raw block reads as a node block of this volume (footer in range, and a sane, checksummed inode). */
-function nodeCopyOf(vol: Volume, raw: Buffer, blkaddr: number, curVer: number): Omit<NodeCopy, 'current' | 'valid'> | null {
+/**
+ * Whether the block at `off` in `buf` reads as a node block of this volume (footer in range, and a sane, checksummed
+ * inode).
+ */
+function nodeCopyOf(
+  vol: Volume,
+  buf: Buffer,
+  off: number,
+  blkaddr: number,
+  curVer: number,
+): (Omit<NodeCopy, 'current' | 'valid'> & { facts?: { generation: number; links: number } }) | null {
   const { maxNid, mainBlkaddr, blockCount } = vol.geo;
   const root = vol.sb.root_ino;
-  // Most blocks are data or zeros: two fields turn them away before a whole footer is decoded.
-  const nid = footerNid.get(raw, NODE_FOOTER_OFFSET);
-  const ino = footerIno.get(raw, NODE_FOOTER_OFFSET);
+  // Most blocks are data or zeros: two fields turn them away before a whole footer is decoded or the block gets a
+  // view of its own (a view per block of the volume costs more than reading it).
+  const nid = footerNid.get(buf, off + NODE_FOOTER_OFFSET);
+  const ino = footerIno.get(buf, off + NODE_FOOTER_OFFSET);
   if (nid < root || nid >= maxNid || ino < root || ino >= maxNid) return null;
+  const raw = buf.subarray(off, off + BLKSIZE);
   const f = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);
   const cpVer = Number(f.cp_ver & 0xffffffffn);
   if (cpVer === 0 || cpVer > curVer) return null;
   if (f.next_blkaddr !== 0 && (f.next_blkaddr < mainBlkaddr || f.next_blkaddr >= blockCount)) return null;
   const ofs = footerOfs(f.flag);
   if ((f.nid === f.ino) !== (ofs === 0)) return null;
+  let facts: { generation: number; links: number } | undefined;
   if (ofs === 0) {
     try {
       const info = readInodeInfo(new NodePage(f.nid, blkaddr, f.ino, 0, raw), vol.sb.feature, (p, e, h) => vol.nm.checksumOk(p, e, h));
       if (info.checksumOk === false || !KNOWN_TYPES.has(info.inode.i_mode & S_IFMT) || info.inode.i_namelen > 255) return null;
+      facts = { generation: info.inode.i_generation, links: info.inode.i_links };
     } catch {
       return null;
     }
   }
-  return { blkaddr, nid: f.nid, ino: f.ino, ofs, cpVer, fsync: (f.flag & NodeFlag.FSYNC) !== 0 };
+  return { blkaddr, nid: f.nid, ino: f.ino, ofs, cpVer, fsync: (f.flag & NodeFlag.FSYNC) !== 0, facts };
 }
 
 /** One pass over the main area, a segment (2 MiB) per read; `progress(segmentsDone, segments)` after each. */
 export function indexNodes(vol: Volume, progress?: (done: number, total: number) => void): NodeIndex {
   const t0 = performance.now();
   const byIno = new Map<number, NodeCopy[]>();
+  const inodeFacts = new Map<number, { generation: number; links: number }>();
   const curVer = Number(vol.cp.head.checkpoint_ver & 0xffffffffn);
   const buf = Buffer.alloc(BLOCKS_PER_SEG * BLKSIZE);
   const segs = vol.geo.mainSegments;
@@ -75,10 +91,11 @@ export function indexNodes(vol: Volume, progress?: (done: number, total: number)
     const start = vol.sm.segBlkaddr(segno);
     vol.dev.readBlocks(start, BLOCKS_PER_SEG, buf, 0);
     for (let i = 0; i < BLOCKS_PER_SEG; i++) {
-      const raw = buf.subarray(i * BLKSIZE, (i + 1) * BLKSIZE);
-      const c = nodeCopyOf(vol, raw, start + i, curVer);
-      if (!c) continue;
+      const found = nodeCopyOf(vol, buf, i * BLKSIZE, start + i, curVer);
+      if (!found) continue;
       nodeBlocks++;
+      const { facts, ...c } = found;
+      if (facts) inodeFacts.set(c.blkaddr, facts);
       const nat = vol.nm.getNat(c.nid);
       const copy: NodeCopy = { ...c, current: nat.block_addr === c.blkaddr, valid: vol.sm.isBlockValid(c.blkaddr) };
       let list = byIno.get(c.ino);
@@ -89,7 +106,7 @@ export function indexNodes(vol: Volume, progress?: (done: number, total: number)
   }
   // Oldest first: by checkpoint version, then by address (a log appends).
   for (const list of byIno.values()) list.sort((a, b) => a.cpVer - b.cpVer || a.blkaddr - b.blkaddr);
-  return { byIno, blocksScanned: segs * BLOCKS_PER_SEG, nodeBlocks, ms: Math.round(performance.now() - t0) };
+  return { byIno, inodeFacts, blocksScanned: segs * BLOCKS_PER_SEG, nodeBlocks, ms: Math.round(performance.now() - t0) };
 }
 
 /** An inode copy decoded from its block (read afresh: the index keeps no block content). */
@@ -207,19 +224,23 @@ export function lsdel(vol: Volume, index: NodeIndex): CopySummary[] {
     const nat = vol.nm.getNat(ino);
     let liveGen: number | null = null;
     if (nat.block_addr !== 0 && nat.ino === ino) {
-      try {
-        liveGen = vol.inode(ino).inode.i_generation;
-      } catch {
-        liveGen = null; // a damaged live inode: every copy is listed
+      // The live inode is one of the copies scanned (the NAT's block), unless the scan turned it away as damaged.
+      const live = copies.find((c) => c.current && c.ofs === 0);
+      if (live) liveGen = index.inodeFacts.get(live.blkaddr)!.generation;
+      else {
+        try {
+          liveGen = vol.inode(ino).inode.i_generation;
+        } catch {
+          liveGen = null; // a damaged live inode: every copy is listed
+        }
       }
     }
     // The newest copy with links per generation that is not the live inode's; only those get their blocks checked.
     const byGen = new Map<number, NodeCopy>();
     for (const c of copies) {
-      if (c.ofs !== 0) continue;
-      const i = copyInfo(vol, c).inode;
-      if (i.i_generation === liveGen || i.i_links === 0) continue;
-      byGen.set(i.i_generation, c);
+      const i = index.inodeFacts.get(c.blkaddr);
+      if (c.ofs !== 0 || !i || i.generation === liveGen || i.links === 0) continue;
+      byGen.set(i.generation, c);
     }
     for (const c of byGen.values()) out.push(summarizeCopy(vol, index, c));
   }
