@@ -27,6 +27,8 @@ import { startBidxOfNode } from './node.js';
 import type { Volume } from './volume.js';
 import { nowSeconds } from './clock.js';
 
+const footerNid = NodeFooter.field('nid');
+
 export const ALLOC_LFS = 0;
 const MAX_DIRTY_SSA = 1024; // 4 MiB of summaries
 export const ALLOC_SSR = 1;
@@ -166,10 +168,9 @@ export class SegmentManager {
   private restoreNodeSummary(c: Curseg): SummaryBlock {
     const sum = SummaryBlock.decode(this.dev.readBlock(this.geo.ssaBlkaddr + c.segno));
     const start = this.segBlkaddr(c.segno);
-    for (let i = 0; i < BLOCKS_PER_SEG; i++) {
-      const footer = NodeFooter.decode(this.dev.readBlock(start + i), NODE_FOOTER_OFFSET);
-      sum.entries[i] = { nid: footer.nid, version: 0, ofs_in_node: 0 };
-    }
+    // Read ahead through a window: a cached page for each of the segment's blocks, at every open, cost more than the rest of the open.
+    const blocks = new ReadWindow(this.dev, (k) => start + k, BLOCKS_PER_SEG);
+    for (let i = 0; i < BLOCKS_PER_SEG; i++) sum.entries[i] = { nid: footerNid.get(blocks.get(i), NODE_FOOTER_OFFSET), version: 0, ofs_in_node: 0 };
     sum.footer = { entry_type: SUM_TYPE_NODE, check_sum: 0 };
     return sum;
   }
