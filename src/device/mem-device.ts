@@ -5,6 +5,10 @@ import { F2fsError } from '../errors.js';
 import { CachedDevice, type DeviceOptions } from './page-cache.js';
 import { BLOCK_SIZE } from './types.js';
 
+const ZERO_BLOCK = Buffer.alloc(BLOCK_SIZE);
+/** iovecs per writev (Linux's IOV_MAX). */
+const IOV_MAX = 1024;
+
 export class MemDevice extends CachedDevice {
   /**
    * What survives a power cut; absent blocks read as zeros. Stored buffers are never mutated
@@ -39,7 +43,7 @@ export class MemDevice extends CachedDevice {
         const n = Math.floor(fs.readSync(fd, chunk, 0, chunk.length, blk * BLOCK_SIZE) / BLOCK_SIZE);
         for (let i = 0; i < n && blk + i < dev.blockCount; i++) {
           const page = chunk.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
-          if (page.some((b) => b !== 0)) dev.durable.set(blk + i, Buffer.from(page));
+          if (!page.equals(ZERO_BLOCK)) dev.durable.set(blk + i, Buffer.from(page));
         }
       }
       return dev;
@@ -53,7 +57,21 @@ export class MemDevice extends CachedDevice {
     const fd = fs.openSync(path, 'w');
     try {
       fs.ftruncateSync(fd, this.blockCount * BLOCK_SIZE);
-      for (const [blkaddr, page] of this.durable) fs.writeSync(fd, page, 0, BLOCK_SIZE, blkaddr * BLOCK_SIZE);
+      // Runs of consecutive blocks in one writev each (a write per block made saving a 128 MiB image 50 ms).
+      const addrs = [...this.durable.keys()].sort((a, b) => a - b);
+      for (let i = 0; i < addrs.length; ) {
+        let n = 1;
+        while (n < IOV_MAX && i + n < addrs.length && addrs[i + n] === addrs[i] + n) n++;
+        const run = addrs.slice(i, i + n).map((a) => this.durable.get(a)!);
+        let done = fs.writevSync(fd, run, addrs[i] * BLOCK_SIZE);
+        // A short write (a signal) is finished block by block.
+        while (done < n * BLOCK_SIZE) {
+          const k = Math.floor(done / BLOCK_SIZE);
+          const from = done - k * BLOCK_SIZE;
+          done += fs.writeSync(fd, run[k], from, BLOCK_SIZE - from, addrs[i] * BLOCK_SIZE + done);
+        }
+        i += n;
+      }
     } finally {
       fs.closeSync(fd);
     }
