@@ -63,6 +63,8 @@ export class SegmentManager {
   readonly sitDirty = new Map<number, SitEntry>();
   /** SSA blocks changed in memory (like the kernel's dirty meta pages), written before the next checkpoint or when many. */
   private readonly dirtySsa = new Map<number, SummaryBlock>();
+  /** The last SSA block summaryOf decoded (a caller that changes it puts it back with putSsa or makes it a log's). */
+  private lastSsa: { segno: number; raw: Buffer; sum: SummaryBlock } | undefined;
   /** Segments emptied since the last checkpoint: the checkpointed state may still use them, so they are not reused until the next one. */
   readonly prefree = new Set<number>();
   /** free_segment_count as maintained since mount (prefree segments are not free yet). */
@@ -242,7 +244,13 @@ export class SegmentManager {
     this.check.segno(segno, 'summary lookup');
     const c = this.cursegs.find((x) => x.segno === segno);
     if (c) return { sum: this.cursegSummary(c.type), source: 'curseg', curseg: c.type };
-    return { sum: this.dirtySsa.get(segno) ?? SummaryBlock.decode(this.dev.readBlock(this.geo.ssaBlkaddr + segno)), source: 'ssa' };
+    const dirty = this.dirtySsa.get(segno);
+    if (dirty) return { sum: dirty, source: 'ssa' };
+    // GC, defrag and reverse lookups ask for one segment's summary block by block: the last one decoded is kept for
+    // as long as the device hands out the same page (any write of the block makes a new one).
+    const raw = this.dev.readBlock(this.geo.ssaBlkaddr + segno);
+    if (this.lastSsa?.segno !== segno || this.lastSsa.raw !== raw) this.lastSsa = { segno, raw, sum: SummaryBlock.decode(raw) };
+    return { sum: this.lastSsa.sum, source: 'ssa' };
   }
 
   cursegOf(segno: number): Curseg | undefined {
