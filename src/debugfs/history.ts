@@ -109,9 +109,12 @@ export function indexNodes(vol: Volume, progress?: (done: number, total: number)
   return { byIno, inodeFacts, blocksScanned: segs * BLOCKS_PER_SEG, nodeBlocks, ms: Math.round(performance.now() - t0) };
 }
 
-/** An inode copy decoded from its block (read afresh: the index keeps no block content). */
+/**
+ * An inode copy decoded from its block (read afresh: the index keeps no block content). Its page is the device's,
+ * good until the next flush, as readNode's are.
+ */
 export function copyInfo(vol: Volume, c: NodeCopy): InodeInfo {
-  const raw = Buffer.from(vol.dev.readBlock(c.blkaddr));
+  const raw = vol.dev.readBlock(c.blkaddr);
   return readInodeInfo(new NodePage(c.nid, c.blkaddr, c.ino, 0, raw), vol.sb.feature, (p, e, h) => vol.nm.checksumOk(p, e, h));
 }
 
@@ -141,7 +144,7 @@ function historicReader(vol: Volume, index: NodeIndex, copy: NodeCopy, used: { a
     const pick = cands[cands.length - 1];
     if (!pick) return fail('ENOENT', `no copy of node ${nid} (inode ${ino ?? copy.ino}) from checkpoint ${copy.cpVer} or before is left on disk`);
     used.approximate = true;
-    return new NodePage(nid, pick.blkaddr, pick.ino, pick.ofs, Buffer.from(vol.dev.readBlock(pick.blkaddr)));
+    return new NodePage(nid, pick.blkaddr, pick.ino, pick.ofs, vol.dev.readBlock(pick.blkaddr));
   };
   return new DataReader(vol.dev, { readNode }, vol.check, new DirtyPages());
 }
