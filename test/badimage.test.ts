@@ -105,6 +105,12 @@ test('an empty file and a tiny one: NOT_F2FS', async () => {
   await unchanged(tiny, () => expectFailure(tiny, ['info'], 'NOT_F2FS', 3));
 });
 
+test('an image in a directory that does not exist: ENOENT about the image for readers, writers and mkfs (the lock file beside it cannot be made)', async () => {
+  const missing = tmpPath('no-such-dir/x.img');
+  await expectFailures(missing, [['info'], ['ls', '/'], ['write', '/a', '--data', 'x'], ['fsck'], ['mkfs', '--size', '64M']], 'ENOENT', 1, /no-such-dir\/x\.img: no such file or directory$/);
+  assert.not.ok(fs.existsSync(missing));
+});
+
 test('a fixture cut in half: CORRUPT (truncated), exit 3', async () => {
   const img = await copyFixture('default');
   fs.truncateSync(img, fs.statSync(img).size / 2);

@@ -8,7 +8,7 @@
  * F2FSDBG_NO_LOCK=1 disables locking (e.g. for images on read-only host directories).
  */
 import fs from 'node:fs';
-import { F2fsError } from '../errors.js';
+import { F2fsError, toF2fsError, withContext } from '../errors.js';
 
 export interface ImageLock {
   release(): void;
@@ -112,7 +112,15 @@ export function acquireLock(image: string, opts: { exclusive: boolean; wait?: bo
       const code = (e as NodeJS.ErrnoException).code;
       // No way to write a lock next to the image (read-only directory): a reader goes on without one.
       if (!opts.exclusive && (code === 'EACCES' || code === 'EROFS' || code === 'EPERM')) return NOOP;
-      throw e;
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        // No lock file beside a missing image, or in a missing directory: the error is about the image.
+        try {
+          fs.statSync(image);
+        } catch (missing) {
+          throw toF2fsError(missing);
+        }
+      }
+      throw withContext(toF2fsError(e), `while locking ${image}`);
     }
     if (!blocker) break;
     if (!opts.wait) {
