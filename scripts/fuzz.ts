@@ -94,7 +94,11 @@ function cli(args: string[]): void {
   execFileSync(process.execPath, [RUN, ...args], { stdio: 'pipe', env: { ...process.env, NO_COLOR: '1' } });
 }
 
-/** The tree written into the mkfs-made seeds: inline data and dentries, xattrs, a 4 MiB file (a direct node), links, special files, a multi-block directory. */
+/**
+ * The tree written into the mkfs-made seeds: inline data and dentries, inline xattrs and an xattr node, a 4 MiB file
+ * (direct nodes), sparse files reaching an indirect and a double-indirect node, links, special files, a multi-block
+ * directory, and a pending atomic write (its staging inode an orphan).
+ */
 function populate(img: string, big: string): void {
   const script = [
     'mkdir /d',
@@ -107,8 +111,13 @@ function populate(img: string, big: string): void {
     'mknod /d/fifo p',
     'mknod /d/null c 1 3',
     'xattr-set /d/small user.k v',
+    `xattr-set /d/small user.big ${'x'.repeat(2000)}`,
+    'write /d/ind --data i --offset 16M',
+    'write /d/dind --data d --offset 9G',
     'ln /d/small /hard',
     ...Array.from({ length: 40 }, (_, i) => `touch /d/e/f${i}`),
+    'atomic-begin /d/e/mid',
+    'write /d/e/mid --data staged',
   ];
   const file = `${img}.script`;
   fs.writeFileSync(file, script.join('\n') + '\n');
@@ -153,9 +162,9 @@ export async function makeSeeds(dir: string, opts: { fixtures?: string[] } = {})
     const key = fs.existsSync(keyFile) ? keyFile : undefined;
     const img = path.join(dir, `seed-linux-${name}.img`);
     if (!fs.existsSync(img)) {
-      // Smaller, so that a mutant costs little: without files over 4 MiB (the 9 GiB sparse ones take seconds to read,
-      // which would hide real hangs), and with 1 file in 8 kept in directories of over 40 entries (their hash
-      // levels and blocks stay: multi-level directories remain, sparser).
+      // Smaller, so that a mutant costs little: without files of over 4 MiB of blocks (sparse ones stay: the 9 GiB
+      // file is the Linux-made double-indirect node), and with 1 file in 8 kept in directories of over 40 entries
+      // (their hash levels and blocks stay: multi-level directories remain, sparser).
       const tmp = `${img}.tmp`;
       fs.copyFileSync(await loadFixture(name), tmp);
       const vol = Volume.open(tmp, { readOnly: true, keys: key ? [fs.readFileSync(key)] : undefined });
@@ -168,7 +177,7 @@ export async function makeSeeds(dir: string, opts: { fixtures?: string[] } = {})
           if (d.fileType !== 1) return;
           const i = seen.get(parent) ?? 0;
           seen.set(parent, i + 1);
-          if (vol.inode(d.ino).inode.i_size > 4 << 20 || ((names.get(parent) ?? 0) > 40 && i % 8 !== 0)) drop.push(p);
+          if (vol.inode(d.ino).inode.i_blocks * 512 > 4 << 20 || ((names.get(parent) ?? 0) > 40 && i % 8 !== 0)) drop.push(p);
         });
       } finally {
         vol.close();
