@@ -12,8 +12,8 @@ import { fuzz } from '../scripts/fuzz.js';
 test('fuzz: seeded mutants (seed 11) give no crash, hang, runaway memory, read-only write or escape', async () => {
   const work = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'f2fsdbg-fuzz-ci-'));
   try {
-    const r = await fuzz({ count: 40, seed: 11, work, workers: 2 });
-    assert.is(r.mutants, 40);
+    const r = await fuzz({ count: 120, seed: 11, work, workers: 2 });
+    assert.is(r.mutants, 120);
     assert.equal(r.findings.map((f) => `mutant ${f.mutant} [${f.seed}] ${f.mutation}: ${f.command}: ${f.verdict}: ${f.detail}`), []);
     assert.is(r.counts.ok, r.commands);
     assert.ok(Object.keys(r.seeds).length >= 8, `mutants of most seeds: ${Object.keys(r.seeds).join(' ')}`);
