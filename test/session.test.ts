@@ -44,6 +44,17 @@ test('script lines that all arrive (with the end) while the image is still openi
   assert.equal(got, ['mkdir /a', 'ls /']);
 });
 
+test('run on an image it cannot open ends at once, without waiting for the end of a pipe that stays open', async () => {
+  const r = spawn(process.execPath, [RUN, 'run', tmpPath('no-such.img')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  r.stdin.write('ls /\n'); // and never ended
+  const status = await new Promise<number | string>((resolve) => {
+    const timer = setTimeout(() => resolve('still running after 20 s'), 20_000);
+    r.on('close', (c) => (clearTimeout(timer), resolve(c ?? -1)));
+  });
+  r.kill();
+  assert.is(status, 1);
+});
+
 test('run from stdin, shell with piped stdin: same session', () => {
   const img = mkfsImage('run2.img');
   const r = cli(['run', img, '--quiet'], 'write /x --data one\ncat /x\n');

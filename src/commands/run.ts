@@ -28,13 +28,19 @@ export interface BatchResult extends RunResult {
  * only the lines emitted after it exists: taken at once, so that lines (and the end) arriving while the session opens
  * the image are kept, not lost with the loop left waiting for ever (node's exit 13, "unsettled top-level await").
  */
-export function lineStream(input: NodeJS.ReadableStream): AsyncIterable<string> {
-  const it = readline.createInterface({ input, crlfDelay: Infinity, terminal: false })[Symbol.asyncIterator]();
-  return { [Symbol.asyncIterator]: () => it };
+export function lineStream(input: NodeJS.ReadableStream): ScriptLines {
+  const rl = readline.createInterface({ input, crlfDelay: Infinity, terminal: false });
+  const it = rl[Symbol.asyncIterator]();
+  return { [Symbol.asyncIterator]: () => it, close: () => rl.close() };
+}
+
+/** Lines of a script; close() when they will not be read (a failed open: no waiting for the end of a pipe). */
+export interface ScriptLines extends AsyncIterable<string> {
+  close(): void;
 }
 
 /** Script lines from a file or stdin, read line by line (a 10,000-line script is never held as one string per line twice). */
-export function scriptLines(file: string | undefined): AsyncIterable<string> {
+export function scriptLines(file: string | undefined): ScriptLines {
   let input: NodeJS.ReadableStream;
   if (file === undefined || file === '-') {
     input = process.stdin;
@@ -98,7 +104,12 @@ export default class Run extends F2fsCommand<typeof Run, BatchResult> {
       stderr: this.ctx?.stderr,
       json: flags.json,
     });
-    await session.open(args.image);
+    try {
+      await session.open(args.image);
+    } catch (e) {
+      lines.close();
+      throw e;
+    }
     const records: LineRecord[] | undefined = flags.json ? [] : undefined;
     let ran: { lines: number; ran: number; failed: number };
     let checkpointed = false;
