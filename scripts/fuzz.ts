@@ -14,8 +14,11 @@
 //   ro-write  a read-only command changed the image file or tried to write (EROFS)
 //   escape    rdump left a host entry outside its target directory
 // Each finding's mutant is kept in the work directory; `--from M --count 1` with the same --seed makes it again.
+// --resume goes on with the campaign recorded in WORK/report.json (same seed, same seeds): from its next mutant, its
+// counts carried on, so that a campaign spread over many runs has one report (mutants in flight when a run was
+// stopped are skipped, never counted).
 //
-//   nice -n 10 npx tsx scripts/fuzz.ts [--count N] [--seed S] [--minutes M] [--workers W] [--from M] [--work DIR]
+//   nice -n 10 npx tsx scripts/fuzz.ts [--count N] [--seed S] [--minutes M] [--workers W] [--from M | --resume] [--work DIR]
 //                                      [--fixtures default,crypto,...]   (Linux-made seeds; '' for none)
 // FUZZ_SLOW=MS logs every command run that took longer than MS. The report is also kept, and rewritten every 30 s,
 // in WORK/report.json.
@@ -72,6 +75,12 @@ export interface Finding {
   image: string;
 }
 export interface FuzzReport {
+  /** The campaign's seed (--seed). */
+  campaign: number;
+  /** The first mutant number not handed out yet: where --resume goes on. */
+  next: number;
+  /** Runs the report adds up (1 + each --resume). */
+  runs: number;
   mutants: number;
   /** Mutants per kind of mutation (first word of its description). */
   kinds: Record<string, number>;
@@ -268,6 +277,8 @@ export interface FuzzOptions {
   seed: number;
   /** First mutant number (a finding's `mutant` with the same seed makes it again). */
   from?: number;
+  /** Go on with the campaign in WORK/report.json (from its `next`, its counts carried on); `from` is then ignored. */
+  resume?: boolean;
   minutes?: number;
   workers?: number;
   /** Fixture names to use as Linux-made seeds (default: all). */
@@ -282,8 +293,12 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   fs.mkdirSync(opts.work, { recursive: true });
   const seeds = await makeSeeds(opts.work, { fixtures: opts.fixtures });
   const cpu0 = process.cpuUsage();
-  const report: FuzzReport = { mutants: 0, kinds: {}, seeds: {}, commands: 0, msPerCommand: {}, msPerSeed: {}, counts: { ok: 0, crash: 0, hang: 0, memory: 0, 'ro-write': 0, escape: 0 }, findings: [], ms: 0, cpuMs: 0 };
-  const from = opts.from ?? 0;
+  const reportFile = path.join(opts.work, 'report.json');
+  const report: FuzzReport = opts.resume
+    ? resumed(reportFile, opts.seed)
+    : { campaign: opts.seed, next: opts.from ?? 0, runs: 1, mutants: 0, kinds: {}, seeds: {}, commands: 0, msPerCommand: {}, msPerSeed: {}, counts: { ok: 0, crash: 0, hang: 0, memory: 0, 'ro-write': 0, escape: 0 }, findings: [], ms: 0, cpuMs: 0 };
+  const before = { ms: report.ms, cpuMs: report.cpuMs };
+  const from = report.next;
   const end = from + opts.count;
   const deadline = opts.minutes !== undefined ? t0 + opts.minutes * 60_000 : Infinity;
   let next = from;
@@ -311,7 +326,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
       opts.log?.(`${report.mutants} mutants (up to ${m}), ${report.commands} commands, ${report.findings.length} findings, ${Math.round(s)} s, ${(report.mutants / s).toFixed(1)} mutants/s`);
       // A long campaign may be stopped at any time: what it has judged so far stays on record.
       const cpu = process.cpuUsage(cpu0);
-      writeReport(path.join(opts.work, 'report.json'), { ...report, ms: Date.now() - t0, cpuMs: Math.round((cpu.user + cpu.system) / 1000) });
+      writeReport(reportFile, { ...report, next, ms: before.ms + Date.now() - t0, cpuMs: before.cpuMs + Math.round((cpu.user + cpu.system) / 1000) });
     }
   };
 
@@ -409,11 +424,26 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
     };
     for (let k = 0; k < (opts.workers ?? 2); k++) start(k);
   });
-  report.ms = Date.now() - t0;
+  report.next = next;
+  report.ms = before.ms + Date.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  report.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
-  writeReport(path.join(opts.work, 'report.json'), report);
+  report.cpuMs = before.cpuMs + Math.round((cpu.user + cpu.system) / 1000);
+  writeReport(reportFile, report);
   return report;
+}
+
+/** The report a campaign left in its work directory, to go on with (--resume). */
+function resumed(file: string, seed: number): FuzzReport {
+  let r: FuzzReport & { mutantsPerSecond?: number; mutantsPerCpuSecond?: number };
+  try {
+    r = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`--resume: no campaign report to go on with (${(e as Error).message})`);
+  }
+  if (r.campaign !== seed || !Number.isInteger(r.next)) throw new Error(`--resume: ${file} is campaign ${r.campaign}, not --seed ${seed}`);
+  delete r.mutantsPerSecond;
+  delete r.mutantsPerCpuSecond;
+  return { ...r, runs: (r.runs ?? 1) + 1 };
 }
 
 /** The report as printed and kept in the work directory: rates added, each finding's detail cut to 300 characters. */
@@ -437,6 +467,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     count: Number(arg('count', '1000000')),
     seed: Number(arg('seed', String(Date.now() % 100000))),
     from: Number(arg('from', '0')),
+    resume: process.argv.includes('--resume'),
     minutes: process.argv.includes('--minutes') ? Number(arg('minutes', '0')) : undefined,
     fixtures: process.argv.includes('--fixtures') ? arg('fixtures', '').split(',').filter(Boolean) : undefined,
     workers: Number(arg('workers', String(Math.min(2, os.availableParallelism())))),

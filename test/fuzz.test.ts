@@ -22,4 +22,25 @@ test('fuzz: seeded mutants (seed 11) give no crash, hang, runaway memory, read-o
   }
 });
 
+test('fuzz --resume: a campaign stopped and taken up again adds up in one report, from the mutant after the last handed out', async () => {
+  const work = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'f2fsdbg-fuzz-resume-'));
+  try {
+    const first = await fuzz({ count: 3, seed: 5, from: 10, work, workers: 1, fixtures: [] });
+    assert.equal([first.mutants, first.next, first.runs], [3, 13, 1]);
+    const again = await fuzz({ count: 2, seed: 5, resume: true, work, workers: 1, fixtures: [] });
+    assert.equal([again.mutants, again.next, again.runs], [5, 15, 2]);
+    assert.ok(again.commands > first.commands && again.ms > first.ms, 'the counts of the first run are carried on');
+    assert.is(again.counts.ok, again.commands);
+    const kept = JSON.parse(fs.readFileSync(path.join(work, 'report.json'), 'utf8'));
+    assert.equal([kept.mutants, kept.next, kept.campaign], [5, 15, 5]);
+    const other = await fuzz({ count: 1, seed: 6, resume: true, work, workers: 1, fixtures: [] }).then(
+      () => 'resumed',
+      (e: Error) => e.message,
+    );
+    assert.match(other, /campaign 5, not --seed 6/);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
+
 test.run();
