@@ -297,7 +297,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const report: FuzzReport = opts.resume
     ? resumed(reportFile, opts.seed)
     : { campaign: opts.seed, next: opts.from ?? 0, runs: 1, mutants: 0, kinds: {}, seeds: {}, commands: 0, msPerCommand: {}, msPerSeed: {}, counts: { ok: 0, crash: 0, hang: 0, memory: 0, 'ro-write': 0, escape: 0 }, findings: [], ms: 0, cpuMs: 0 };
-  const before = { ms: report.ms, cpuMs: report.cpuMs };
+  const before = { ms: report.ms, cpuMs: report.cpuMs, mutants: report.mutants };
   const from = report.next;
   const end = from + opts.count;
   const deadline = opts.minutes !== undefined ? t0 + opts.minutes * 60_000 : Infinity;
@@ -323,7 +323,8 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
     if (Date.now() - lastLog > 30_000) {
       lastLog = Date.now();
       const s = (Date.now() - t0) / 1000;
-      opts.log?.(`${report.mutants} mutants (up to ${m}), ${report.commands} commands, ${report.findings.length} findings, ${Math.round(s)} s, ${(report.mutants / s).toFixed(1)} mutants/s`);
+      const run = report.mutants - before.mutants;
+      opts.log?.(`${report.mutants} mutants (${run} in this run, up to ${m}), ${report.commands} commands, ${report.findings.length} findings, ${Math.round(s)} s, ${(run / s).toFixed(1)} mutants/s`);
       // A long campaign may be stopped at any time: what it has judged so far stays on record.
       const cpu = process.cpuUsage(cpu0);
       writeReport(reportFile, { ...report, next, ms: before.ms + Date.now() - t0, cpuMs: before.cpuMs + Math.round((cpu.user + cpu.system) / 1000) });
