@@ -191,11 +191,13 @@ test('rdump recreates fifos, sockets and device nodes with modes, owners and tim
   ok(['mknod', img, '/s/sock', 's', '--mode', '600']);
   ok(['mknod', img, '/s/null', 'c', '1', '3', '--mode', '666']);
   ok(['mknod', img, '/s/loop', 'b', '7', '200', '--mode', '660']);
+  // One shell makes every node: a name with a newline, quotes and a leading dash is one argument of it.
+  ok(['mknod', img, '/s/-a\n"b\' $c', 'c', '1', '5']);
   ok(['chown', img, '123:456', '/s/fifo']);
   ok(['set-times', img, '/s/null', '--mtime', '1600000000']);
   const dest = hostDir();
   const r = json(['rdump', img, '/s', dest]);
-  assert.is(r.special, 4);
+  assert.is(r.special, 5);
   assert.equal(r.skipped, []);
   const st = (p: string) => fs.lstatSync(path.join(dest, 's', p));
   assert.ok(st('fifo').isFIFO());
@@ -207,6 +209,7 @@ test('rdump recreates fifos, sockets and device nodes with modes, owners and tim
   assert.is(st('null').mtimeMs, 1600000000 * 1000);
   assert.ok(st('loop').isBlockDevice());
   assert.is(st('loop').rdev, (7 << 8) | 200);
+  assert.is(st('-a\n"b\' $c').rdev, (1 << 8) | 5);
 
   // Unprivileged (nobody): device nodes are refused per entry, the rest is made, exit 0.
   const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'f2fsdbg-nobody-'));
@@ -222,7 +225,7 @@ test('rdump recreates fifos, sockets and device nodes with modes, owners and tim
   const u = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, path.join(cliCopy, 'bin/run.js'), 'rdump', simg, '/s', out, '--json'], { encoding: 'utf8' });
   assert.is(u.status, 0, u.stderr);
   const ur = JSON.parse(u.stdout);
-  assert.equal(ur.skipped.map((s: { path: string }) => s.path).sort(), ['/s/loop', '/s/null']);
+  assert.equal(ur.skipped.map((s: { path: string }) => s.path).sort(), ['/s/-a\n"b\' $c', '/s/loop', '/s/null']);
   assert.ok(ur.skipped.every((s: { why: string }) => /not permitted/i.test(s.why)), JSON.stringify(ur.skipped));
   assert.is(ur.special, 2);
   assert.ok(ur.warnings.some((w: string) => /owners not restored/.test(w)));

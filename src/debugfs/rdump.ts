@@ -59,21 +59,77 @@ function badName(name: string, seen: Set<string>): string | null {
   return null;
 }
 
-/** A fifo, socket or device node at `hostPath` through the host's tools (Node cannot mknod); null, or why not. */
-function makeSpecial(info: InodeInfo, hostPath: string): string | null {
-  const mode = (info.inode.i_mode & 0o7777).toString(8);
-  const type = fileTypeOfMode(info.inode.i_mode);
-  let r;
-  if (type === FileType.FIFO) r = spawnSync('mkfifo', ['-m', mode, '--', hostPath], { encoding: 'utf8' });
-  else if (type === FileType.SOCK) {
-    // A bound and abandoned listening socket leaves its node behind, as `cp -a` makes one.
-    r = spawnSync(process.execPath, ['-e', "require('net').createServer().listen(process.argv[1], () => process.exit(0))", hostPath], { encoding: 'utf8' });
-  } else {
-    const { major, minor } = deviceNumber(info);
-    r = spawnSync('mknod', ['-m', mode, '--', hostPath, type === FileType.CHRDEV ? 'c' : 'b', String(major), String(minor)], { encoding: 'utf8' });
+/** A fifo, socket or device node to make at `hostPath`. */
+interface Special {
+  info: InodeInfo;
+  hostPath: string;
+  rel: string;
+}
+
+/**
+ * mkfifo or mknod for each group of 5 arguments (kind p/c/b, octal mode, path, major, minor), one shell for many
+ * nodes: a line per node, `ok` or `no:` and the first line of the tool's message (coreutils quotes names on one line).
+ */
+const MKNOD_SH = [
+  // Messages through a file, not $(...): a fork per node less (a fork costs milliseconds).
+  't=$(mktemp) || exit 1',
+  'while [ "$#" -ge 5 ]; do',
+  '  if [ "$1" = p ]; then mkfifo -m "$2" -- "$3" 2>"$t"; else mknod -m "$2" -- "$3" "$1" "$4" "$5" 2>"$t"; fi',
+  '  if [ $? -eq 0 ]; then echo ok; else e=; IFS= read -r e < "$t"; printf \'no:%s\\n\' "$e"; fi',
+  '  shift 5',
+  'done',
+  'rm -f "$t"',
+].join('\n');
+
+/**
+ * The child process that makes special files (Node cannot mknod): {sh, todo} on its stdin; the fifos and device
+ * nodes through `sh -c sh` (500 per shell, far below ARG_MAX), each socket as a bound and abandoned listener (which
+ * leaves its node behind, as `cp -a` makes one). Prints, per entry, null or the host's reason.
+ */
+const SPECIALS_CHILD = [
+  "const { execFileSync } = require('child_process');",
+  "const { sh, todo } = JSON.parse(require('fs').readFileSync(0, 'utf8'));",
+  "const first = (e) => String((e.stderr && e.stderr.toString()) || e.message).trim().split('\\n')[0];",
+  'const out = todo.map(() => null);',
+  "const nodes = todo.map((t, i) => [t, i]).filter(([t]) => t.kind !== 's');",
+  'for (let k = 0; k < nodes.length; k += 500) {',
+  '  const part = nodes.slice(k, k + 500);',
+  '  let lines;',
+  '  try {',
+  "    lines = execFileSync('sh', ['-c', sh, 'sh', ...part.flatMap(([t]) => [t.kind, t.mode, t.path, String(t.major), String(t.minor)])], { encoding: 'utf8', maxBuffer: 1 << 26 }).split('\\n');",
+  '  } catch (e) {',
+  "    lines = part.map(() => 'no:' + first(e));",
+  '  }',
+  "  part.forEach(([, i], j) => { const l = lines[j] ?? 'no:no answer from sh'; out[i] = l === 'ok' ? null : l.slice(3) || 'failed'; });",
+  '}',
+  "Promise.all(todo.map((t, i) => t.kind !== 's' ? null : new Promise((done) => {",
+  "  const s = require('net').createServer();",
+  "  s.on('error', (e) => done(out[i] = first(e)));",
+  '  s.listen(t.path, () => done(out[i] = null));',
+  '}))).then(() => { process.stdout.write(JSON.stringify(out)); process.exit(0); });',
+].join('\n');
+
+/**
+ * Makes every fifo, socket and device node of an rdump through one child process (a process per node made an rdump
+ * of a root file system's /dev take seconds); null for each one made, or why not.
+ */
+function makeSpecials(list: Special[]): (string | null)[] {
+  const todo = list.map(({ info, hostPath }) => {
+    const type = fileTypeOfMode(info.inode.i_mode);
+    const kind = type === FileType.FIFO ? 'p' : type === FileType.SOCK ? 's' : type === FileType.CHRDEV ? 'c' : 'b';
+    const { major, minor } = kind === 'c' || kind === 'b' ? deviceNumber(info) : { major: 0, minor: 0 };
+    return { path: hostPath, kind, mode: (info.inode.i_mode & 0o7777).toString(8), major, minor };
+  });
+  const r = spawnSync(process.execPath, ['-e', SPECIALS_CHILD], { input: JSON.stringify({ sh: MKNOD_SH, todo }), encoding: 'utf8', maxBuffer: 64 << 20 });
+  let out: unknown;
+  try {
+    out = JSON.parse(r.stdout);
+  } catch {
+    out = undefined;
   }
-  if (r.error) return `${r.error.message}`;
-  return r.status === 0 ? null : (r.stderr || `exit ${r.status}`).trim().split('\n')[0];
+  if (Array.isArray(out) && out.length === list.length) return out as (string | null)[];
+  const why = r.error?.message ?? ((r.stderr || `exit ${r.status}`).trim().split('\n')[0] || 'no answer from the child process');
+  return list.map(() => why);
 }
 
 /**
@@ -85,6 +141,7 @@ export function rdump(vol: Volume, srcIno: number, dest: string, opts: RdumpOpti
   const progress = opts.progress;
   const stats: RdumpStats = { dirs: 0, files: 0, symlinks: 0, special: 0, bytes: 0, skipped: [], warnings: [] };
   const dirsToStamp: [string, InodeInfo][] = [];
+  const specials: Special[] = [];
   /** Directory inodes already copied, with their image path: a second visit is a cycle or a linked directory. */
   const dirsSeen = new Map<number, string>();
   let entries = 0;
@@ -170,13 +227,7 @@ export function rdump(vol: Volume, srcIno: number, dest: string, opts: RdumpOpti
       } else if (fileTypeOfMode(mode) === FileType.UNKNOWN) {
         damaged(rel, `inode ${ino} has no file type (mode 0${mode.toString(8)})`);
       } else {
-        const why = makeSpecial(info, hostPath);
-        if (why) {
-          stats.skipped.push({ path: rel, why });
-          return;
-        }
-        stamp(hostPath, info, false);
-        stats.special++;
+        specials.push({ info, hostPath, rel });
       }
     } catch (e) {
       const err = toF2fsError(e);
@@ -192,6 +243,15 @@ export function rdump(vol: Volume, srcIno: number, dest: string, opts: RdumpOpti
   };
 
   copy(srcIno, dest, (opts.srcPath ?? '').replace(/\/+$/, ''), true);
+  // Special files all at once, before the directories get their modes and times.
+  if (specials.length) {
+    makeSpecials(specials).forEach((why, i) => {
+      const { info, hostPath, rel } = specials[i];
+      if (why) return void stats.skipped.push({ path: rel, why });
+      stamp(hostPath, info, false);
+      stats.special++;
+    });
+  }
   for (const [p, info] of dirsToStamp) stamp(p, info, false);
   if (!asRoot && stats.dirs + stats.files + stats.symlinks + stats.special > 0) stats.warnings.push('owners not restored: only root can (as with tar -x)');
   return stats;
