@@ -242,15 +242,19 @@ export function rdump(vol: Volume, srcIno: number, dest: string, opts: RdumpOpti
     }
   };
 
-  copy(srcIno, dest, (opts.srcPath ?? '').replace(/\/+$/, ''), true);
-  // Special files all at once, before the directories get their modes and times.
-  if (specials.length) {
-    makeSpecials(specials).forEach((why, i) => {
-      const { info, hostPath, rel } = specials[i];
-      if (why) return void stats.skipped.push({ path: rel, why });
-      stamp(hostPath, info, false);
-      stats.special++;
-    });
+  try {
+    copy(srcIno, dest, (opts.srcPath ?? '').replace(/\/+$/, ''), true);
+  } finally {
+    // Special files all at once, before the directories get their modes and times (and, when damage stopped the
+    // walk, like the files copied before it).
+    if (specials.length) {
+      makeSpecials(specials).forEach((why, i) => {
+        const { info, hostPath, rel } = specials[i];
+        if (why) return void stats.skipped.push({ path: rel, why });
+        stamp(hostPath, info, false);
+        stats.special++;
+      });
+    }
   }
   for (const [p, info] of dirsToStamp) stamp(p, info, false);
   if (!asRoot && stats.dirs + stats.files + stats.symlinks + stats.special > 0) stats.warnings.push('owners not restored: only root can (as with tar -x)');
