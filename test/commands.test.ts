@@ -24,6 +24,7 @@ import { dumpNat } from '../src/debugfs/tables.js';
 import { NEW_ADDR } from '../src/fs/layout/constants.js';
 import { Inode } from '../src/fs/layout/node.js';
 import { Volume } from '../src/fs/volume.js';
+import type { InodeInfo } from '../src/fs/inode.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUN = path.join(ROOT, 'bin/run.js');
@@ -346,6 +347,13 @@ test('bmap, icheck and ncheck agree with each other over a whole file', async ()
       sparse.map((m) => m.bidx),
       [0, 1000, 5000, 1500000, 2359296, 2359297],
     );
+    // SEEK_DATA agrees with bmap: from any block, the next mapped one (NEW_ADDR included), null past the last.
+    const sparseInfo = resolveFile(vol, '/sparse/sparse_9g').info;
+    const seek = (i: InodeInfo, from: number) => vol.data.seekData(i, from, Number.MAX_SAFE_INTEGER);
+    assert.equal([1, 999, 1001, 5001, 1500001, 2359297, 2359298].map((b) => seek(sparseInfo, b)), [1000, 1000, 5000, 1500000, 2359296, 2359297, null]);
+    assert.equal([0, 1, 6, 11, 12].map((b) => seek(holey, b)), [0, 5, 10, 11, null]);
+    assert.is(vol.data.seekData(sparseInfo, 5001, 1500000), null, 'the end bounds the search');
+    assert.is(seek(resolveFile(vol, '/holes/prealloc').info, 3), 3);
     // ncheck: every hard link of orig.txt, and a directory.
     const orig = listing.find((e) => e.path === '/links/orig.txt')!;
     const paths = ncheck(vol, [orig.ino, 3, 999999]);

@@ -3,7 +3,7 @@
 // host object is created fresh by this walk (mkdir without -p, O_CREAT|O_EXCL|O_NOFOLLOW opens, symlink), so nothing
 // is written through a symlink or into a directory it did not make; names the host cannot hold as one entry of one
 // directory ('.', '..', '/', NUL, a name twice) and directory cycles are refused, or skipped with keepGoing.
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { F2fsError, fail, fromHost, toF2fsError } from '../errors.js';
@@ -82,54 +82,63 @@ const MKNOD_SH = [
 ].join('\n');
 
 /**
- * The child process that makes special files (Node cannot mknod): {sh, todo} on its stdin; the fifos and device
- * nodes through `sh -c sh` (500 per shell, far below ARG_MAX), each socket as a bound and abandoned listener (which
- * leaves its node behind, as `cp -a` makes one). Prints, per entry, null or the host's reason.
+ * The child process that binds each socket path of the JSON array on its stdin and abandons the listener (its node
+ * stays behind, as `cp -a` makes one); prints, per path, null or the host's reason.
  */
-const SPECIALS_CHILD = [
-  "const { execFileSync } = require('child_process');",
-  "const { sh, todo } = JSON.parse(require('fs').readFileSync(0, 'utf8'));",
-  "const first = (e) => String((e.stderr && e.stderr.toString()) || e.message).trim().split('\\n')[0];",
-  'const out = todo.map(() => null);',
-  "const nodes = todo.map((t, i) => [t, i]).filter(([t]) => t.kind !== 's');",
-  'for (let k = 0; k < nodes.length; k += 500) {',
-  '  const part = nodes.slice(k, k + 500);',
-  '  let lines;',
-  '  try {',
-  "    lines = execFileSync('sh', ['-c', sh, 'sh', ...part.flatMap(([t]) => [t.kind, t.mode, t.path, String(t.major), String(t.minor)])], { encoding: 'utf8', maxBuffer: 1 << 26 }).split('\\n');",
-  '  } catch (e) {',
-  "    lines = part.map(() => 'no:' + first(e));",
-  '  }',
-  "  part.forEach(([, i], j) => { const l = lines[j] ?? 'no:no answer from sh'; out[i] = l === 'ok' ? null : l.slice(3) || 'failed'; });",
-  '}',
-  "Promise.all(todo.map((t, i) => t.kind !== 's' ? null : new Promise((done) => {",
+const SOCKETS_CHILD = [
+  "const paths = JSON.parse(require('fs').readFileSync(0, 'utf8'));",
+  'Promise.all(paths.map((p) => new Promise((done) => {',
   "  const s = require('net').createServer();",
-  "  s.on('error', (e) => done(out[i] = first(e)));",
-  '  s.listen(t.path, () => done(out[i] = null));',
-  '}))).then(() => { process.stdout.write(JSON.stringify(out)); process.exit(0); });',
+  "  s.on('error', (e) => done(e.message));",
+  '  s.listen(p, () => done(null));',
+  '}))).then((out) => { process.stdout.write(JSON.stringify(out)); process.exit(0); });',
 ].join('\n');
 
+/** The first line of what a failed child said, or how it failed. */
+function childFailure(r: SpawnSyncReturns<string>): string {
+  return r.error?.message ?? ((r.stderr || `exit ${r.status}`).trim().split('\n')[0] || `exit ${r.status}`);
+}
+
 /**
- * Makes every fifo, socket and device node of an rdump through one child process (a process per node made an rdump
- * of a root file system's /dev take seconds); null for each one made, or why not.
+ * Makes the fifos, sockets and device nodes of an rdump with as few processes as the host allows (Node cannot
+ * mknod; a process per node made an rdump of a root file system's /dev take seconds): one shell for every fifo and
+ * device node (500 per shell, far below ARG_MAX), one node process for every socket. Null for each one made, or why not.
  */
 function makeSpecials(list: Special[]): (string | null)[] {
-  const todo = list.map(({ info, hostPath }) => {
+  const out: (string | null)[] = list.map(() => null);
+  const nodes: [number, string[]][] = [];
+  const sockets: number[] = [];
+  list.forEach(({ info, hostPath }, i) => {
     const type = fileTypeOfMode(info.inode.i_mode);
-    const kind = type === FileType.FIFO ? 'p' : type === FileType.SOCK ? 's' : type === FileType.CHRDEV ? 'c' : 'b';
-    const { major, minor } = kind === 'c' || kind === 'b' ? deviceNumber(info) : { major: 0, minor: 0 };
-    return { path: hostPath, kind, mode: (info.inode.i_mode & 0o7777).toString(8), major, minor };
+    const mode = (info.inode.i_mode & 0o7777).toString(8);
+    if (type === FileType.SOCK) sockets.push(i);
+    else if (type === FileType.FIFO) nodes.push([i, ['p', mode, hostPath, '0', '0']]);
+    else {
+      const { major, minor } = deviceNumber(info);
+      nodes.push([i, [type === FileType.CHRDEV ? 'c' : 'b', mode, hostPath, String(major), String(minor)]]);
+    }
   });
-  const r = spawnSync(process.execPath, ['-e', SPECIALS_CHILD], { input: JSON.stringify({ sh: MKNOD_SH, todo }), encoding: 'utf8', maxBuffer: 64 << 20 });
-  let out: unknown;
-  try {
-    out = JSON.parse(r.stdout);
-  } catch {
-    out = undefined;
+  for (let k = 0; k < nodes.length; k += 500) {
+    const part = nodes.slice(k, k + 500);
+    const r = spawnSync('sh', ['-c', MKNOD_SH, 'sh', ...part.flatMap(([, args]) => args)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    // Whole lines only: a shell killed part-way answered for the nodes before it.
+    const lines = r.stdout ? r.stdout.split('\n').slice(0, -1) : [];
+    part.forEach(([i], j) => {
+      const line = lines[j];
+      out[i] = line === undefined ? childFailure(r) : line === 'ok' ? null : line.slice(3) || 'failed';
+    });
   }
-  if (Array.isArray(out) && out.length === list.length) return out as (string | null)[];
-  const why = r.error?.message ?? ((r.stderr || `exit ${r.status}`).trim().split('\n')[0] || 'no answer from the child process');
-  return list.map(() => why);
+  if (sockets.length) {
+    const r = spawnSync(process.execPath, ['-e', SOCKETS_CHILD], { input: JSON.stringify(sockets.map((i) => list[i].hostPath)), encoding: 'utf8', maxBuffer: 64 << 20 });
+    let answers: unknown;
+    try {
+      answers = JSON.parse(r.stdout);
+    } catch {
+      answers = undefined;
+    }
+    sockets.forEach((i, j) => (out[i] = Array.isArray(answers) && answers.length === sockets.length ? (answers[j] as string | null) : childFailure(r)));
+  }
+  return out;
 }
 
 /**

@@ -55,6 +55,23 @@ export class DataReader {
     });
   }
 
+  /**
+   * f2fs_seek_block's SEEK_DATA: the first block of [start, end) with an address (NEW_ADDR too), or null. Absent
+   * nodes are skipped whole, so a hole of any size costs one walk down the tree.
+   */
+  seekData(info: InodeInfo, start: number, end: number): number | null {
+    let found: number | null = null;
+    walkNodeTree<NodePage>(
+      info,
+      info.page,
+      start,
+      end,
+      { node: (nid, span) => readChild(this.nm, this.check, info.ino, nid, span), slot: (bidx) => (found ??= bidx) },
+      { until: () => found !== null },
+    );
+    return found;
+  }
+
   /** Address of file block `bidx` (NULL_ADDR for a hole) and the slot holding it. */
   bmap(info: InodeInfo, bidx: number): { blkaddr: number; owner: SlotOwner | null; level: number } {
     const path = nodePath(bidx, info);

@@ -330,38 +330,53 @@ export interface NodeTreeVisitor<P extends TreeNode> {
 /**
  * Walks file blocks [start, end) of `info` through its node tree: the inode's slots, then the five subtrees in file
  * order, skipping subtrees outside the range and absent nodes (nid 0). NULL_ADDR slots are skipped unless `holes`.
+ * `until`, asked after each slot and subtree, ends the walk when true (without `leave` for the nodes open then).
  */
-export function walkNodeTree<P extends TreeNode>(info: InodeInfo, inode: P, start: number, end: number, v: NodeTreeVisitor<P>, opts: { holes?: boolean } = {}): void {
+export function walkNodeTree<P extends TreeNode>(
+  info: InodeInfo,
+  inode: P,
+  start: number,
+  end: number,
+  v: NodeTreeVisitor<P>,
+  opts: { holes?: boolean; until?: () => boolean } = {},
+): void {
   const holes = opts.holes ?? false;
+  const until = opts.until ?? (() => false);
   const A = info.addrsPerInode;
   for (let i = Math.max(start, 0); i < Math.min(end, A); i++) {
     const off = slotOffset.inodeAddr(info.extraWords, i);
     const a = readSlot(inode.raw, off);
     if (holes || a !== NULL_ADDR) v.slot(i, a, inode, i, off);
+    if (until()) return;
   }
-  const walk = (nid: number, span: NodeSpan, parent: P, ptr: number): void => {
+  /** False when `until` ended the walk inside. */
+  const walk = (nid: number, span: NodeSpan, parent: P, ptr: number): boolean => {
     const page = v.node(nid, span, parent, ptr);
-    if (!page) return;
+    if (!page) return true;
     if (span.depth === 0) {
       for (let i = Math.max(0, start - span.base); i < Math.min(span.span, end - span.base); i++) {
         const off = slotOffset.node(i);
         const a = readSlot(page.raw, off);
         if (holes || a !== NULL_ADDR) v.slot(span.base + i, a, page, i, off);
+        if (until()) return false;
       }
     } else {
       const childSize = span.span / NIDS_PER_BLOCK;
       for (let c = Math.max(0, Math.floor((start - span.base) / childSize)); c < NIDS_PER_BLOCK && span.base + c * childSize < end; c++) {
         const child = readSlot(page.raw, slotOffset.node(c));
-        if (child) walk(child, childSpan(span, c), page, slotOffset.node(c));
+        if (child && !walk(child, childSpan(span, c), page, slotOffset.node(c))) return false;
       }
     }
     v.leave?.(nid, span, page, parent, ptr);
+    return true;
   };
-  inodeSpans(info).forEach((span, k) => {
-    if (end <= span.base || start >= span.base + span.span) return;
+  const spans = inodeSpans(info);
+  for (let k = 0; k < spans.length; k++) {
+    const span = spans[k];
+    if (end <= span.base || start >= span.base + span.span) continue;
     const nid = readSlot(inode.raw, slotOffset.inodeNid(k));
-    if (nid) walk(nid, span, inode, slotOffset.inodeNid(k));
-  });
+    if (nid && !walk(nid, span, inode, slotOffset.inodeNid(k))) return;
+  }
 }
 
 /* ---- write side over a whole volume: dnode lookup with allocation, node charging, truncation ---- */
