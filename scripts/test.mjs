@@ -8,6 +8,7 @@
 // No global timeout: VM tests may run for minutes. A full run runs the files two at a time (see below).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,7 +18,15 @@ const argv = process.argv.slice(2);
 const uvuFlags = argv.filter((a) => a.startsWith('-'));
 const filter = argv.filter((a) => !a.startsWith('-')).join('|');
 
+// Every test process gets a TMPDIR of its own, removed when it ends, even killed: test images and host trees left
+// behind (a killed process runs no exit handler; some tests keep theirs) filled this machine's disk between runs.
+// Sticky and world-writable, as /tmp is (a test drops privileges to `nobody`).
+const scratchRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'f2fsdbg-tests-'));
+fs.chmodSync(scratchRoot, 0o1777);
+const dropScratch = () => fs.rmSync(scratchRoot, { recursive: true, force: true });
+
 function finish(passed, failed, skipped, code) {
+  dropScratch();
   console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   process.exit(code);
 }
@@ -68,17 +77,25 @@ const queue = jobs > 1 && !filter ? [...selected].sort((a, b) => weight(b) - wei
 
 const colour = process.stdout.isTTY && !process.env.NO_COLOR;
 const children = new Set();
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => children.forEach((c) => c.kill(sig)));
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    children.forEach((c) => c.kill(sig));
+    dropScratch();
+    process.exit(130);
+  });
+}
 
 /** Runs uvu on `group`; resolves to its totals. With `live`, its output streams through, else it comes at the end. */
 function runUvu(group, live) {
   // uvu takes one pattern tested against each path under test/: an exact alternation of the files.
   const escape = (x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = `^(${group.map(escape).join('|')})$`;
+  const scratch = fs.mkdtempSync(path.join(scratchRoot, 'f-'));
+  fs.chmodSync(scratch, 0o1777);
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), 'test', pattern, ...(colour ? [] : ['--no-color']), ...uvuFlags],
-    { cwd: root, stdio: ['inherit', 'pipe', 'inherit'] },
+    { cwd: root, stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: scratch } },
   );
   children.add(child);
   let out = '';
@@ -89,6 +106,7 @@ function runUvu(group, live) {
   return new Promise((resolve) =>
     child.on('close', (code, signal) => {
       children.delete(child);
+      fs.rmSync(scratch, { recursive: true, force: true });
       if (!live) process.stdout.write(out);
       // eslint-disable-next-line no-control-regex
       const text = out.slice(-4096).replace(/\x1b\[[0-9;]*m/g, '');
