@@ -172,6 +172,22 @@ test('a checkpoint elapsed_time near 2^64: the clock of SIT mtimes and the next 
   assert.equal(both.problems, []);
 });
 
+// Fuzz campaign 7001, mutant 32052: a symlink's i_size of 2^63 made readlink and stat allocate that much (exit 70).
+test('a symlink whose i_size is far past a block: readlink, stat and rdump give the target cut at 4095 bytes as page_get_link does; fsck names the size', () => {
+  const img = image();
+  // Longer than the inline area: the target lives in a data block, as Linux's in the quota fixture did.
+  const target = `/${'t'.repeat(3600)}`;
+  ok(['symlink', img, target, '/l']);
+  ok(['set-inode', img, '/l', 'i_size', '9223372036854775808']);
+  assert.is(json(['readlink', img, '/l']).target, target);
+  assert.is(cli(['stat', img, '/l']).status, 0);
+  const dest = hostDir();
+  ok(['rdump', img, '/', path.join(dest, 'out')]);
+  assert.is(fs.readlinkSync(path.join(dest, 'out', 'l')), target);
+  const f = cli(['fsck', img, '--json']);
+  assert.ok(JSON.parse(f.stdout).findings.some((x: { code: string }) => x.code === 'SYMLINK_SIZE'), f.stdout);
+});
+
 // Fuzz campaign 7001, mutant 1602: a checkpoint valid_inode_count of 0 and an rm --force exited 70 (a count of -1).
 test('counts below zero on a damaged image written with --force stop at zero, as the kernel keeps them', () => {
   const img = image();

@@ -1,6 +1,6 @@
 // Path-level operations behind the mutating commands: resolve names (filespecs), then one namespace or file operation.
 import { fail } from '../errors.js';
-import { BLKSIZE } from './layout/constants.js';
+import { SYMLINK_MAX } from './layout/constants.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK } from './layout/dentry.js';
 import { editInode, isDir, now } from './inode.js';
 import { createNode, hardLink, parseInoSpec, removeName, rename, splitPath, type CreateOptions } from './namei.js';
@@ -161,7 +161,7 @@ export function link(vol: Volume, target: string, linkPath: string, opts: Where 
 export function symlinkTarget(target: string | Buffer): Buffer {
   const t = Buffer.from(target);
   if (!t.length) fail('EINVAL', 'empty symlink target');
-  if (t.length >= BLKSIZE) fail('ENAMETOOLONG', `symlink target of ${t.length} bytes is too long`);
+  if (t.length > SYMLINK_MAX) fail('ENAMETOOLONG', `symlink target of ${t.length} bytes is too long`);
   return t;
 }
 

@@ -13,7 +13,7 @@ import { Feature, WRITE_FEATURES, featureNames } from './layout/superblock.js';
 import { encodingProblem, isCasefolded } from './hash.js';
 import type { NatEntry } from './layout/nat.js';
 import type { SitEntry } from './layout/sit.js';
-import { BLOCKS_PER_SEG, CUR_SEG_TYPES } from './layout/constants.js';
+import { BLKSIZE, BLOCKS_PER_SEG, CUR_SEG_TYPES, SYMLINK_MAX } from './layout/constants.js';
 import { resolve, type NameOps, type Resolved } from './namei.js';
 import { NodeManager, type NodePage } from './node.js';
 import { SegmentManager } from './segment.js';
@@ -160,8 +160,13 @@ export class Volume implements NameOps {
 
   readlink(info: InodeInfo): Buffer {
     if (!isSymlink(info.inode.i_mode)) fail('EINVAL', `inode ${info.ino} is not a symbolic link`);
-    const raw = this.data.read(info, 0, info.inode.i_size);
-    return this.crypto.isEncrypted(info) ? this.crypto.symlinkTarget(info, raw) : raw;
+    // page_get_link: the first block only, the target cut at i_size or SYMLINK_MAX (a damaged i_size of 2^63 is not
+    // a length to read) and, as a C string, at its first NUL; an encrypted target carries its own length inside.
+    const encrypted = this.crypto.isEncrypted(info);
+    const raw = this.data.read(info, 0, Math.min(info.inode.i_size, encrypted ? BLKSIZE : SYMLINK_MAX));
+    if (encrypted) return this.crypto.symlinkTarget(info, raw);
+    const nul = raw.indexOf(0);
+    return nul < 0 ? raw : raw.subarray(0, nul);
   }
 
   /** '..' of a directory, as its dentry records it (root's is itself). */

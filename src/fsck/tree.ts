@@ -1,6 +1,6 @@
 // fsck's tree phase: claiming nodes and data blocks from each inode down (NAT, footer, SSA and SIT checked on the way),
 // and the per-inode checks (i_blocks, extent, inline data, symlinks, links).
-import { COMPRESS_ADDR, MAX_INLINE_XATTR_SIZE_WORDS, MAX_NAME_LEN, NEW_ADDR, NULL_ADDR, XATTR_NODE_OFFSET } from '../fs/layout/constants.js';
+import { COMPRESS_ADDR, MAX_INLINE_XATTR_SIZE_WORDS, MAX_NAME_LEN, NEW_ADDR, NULL_ADDR, SYMLINK_MAX, XATTR_NODE_OFFSET } from '../fs/layout/constants.js';
 import { FileType, blockArea, fileTypeOfMode } from '../fs/layout/dentry.js';
 import { FsFlag, I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, MAX_EXTRA_ISIZE, NODE_FOOTER_OFFSET, NodeFooter, footerOfs } from '../fs/layout/node.js';
 import { extraIsize } from '../fs/mkfs.js';
@@ -19,7 +19,6 @@ const iInline = Inode.field('i_inline');
 
 /** claim's node kind for a subtree of each depth. */
 const SPAN_KINDS = ['direct', 'indirect', 'dind'] as const;
-export const SYMLINK_MAX = 4095; // the kernel refuses targets of a block or more
 
 /** check_extent_info: the inode's largest extent must map exactly what the tree maps, or have len 0. */
 export class ExtentCheck {

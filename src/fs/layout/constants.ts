@@ -59,6 +59,8 @@ export const NR_DENTRY_IN_BLOCK = 214;
 export const SIZE_OF_DIR_ENTRY = 11;
 export const SLOT_LEN = 8;
 export const MAX_NAME_LEN = 255;
+/** The longest symlink target: a page less its NUL (page_symlink refuses longer, page_get_link cuts there). */
+export const SYMLINK_MAX = 4095;
 export const MAX_DIR_HASH_DEPTH = 63;
 
 export const CUR_SEG_TYPES = 6;
