@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { ROOT, RUN, cli, type Ran } from './helpers/cli.js';
 import { EXTRA_FEATURES, mkfsImage, tmpPath } from './helpers/images.js';
 import { fsckBoth } from './helpers/fsck.js';
+import { loadFixture } from '../fixtures/load.js';
 
 function ok(args: string[]): Ran {
   const r = cli(args);
@@ -186,6 +187,17 @@ test('a symlink whose i_size is far past a block: readlink, stat and rdump give 
   assert.is(fs.readlinkSync(path.join(dest, 'out', 'l')), target);
   const f = cli(['fsck', img, '--json']);
   assert.ok(JSON.parse(f.stdout).findings.some((x: { code: string }) => x.code === 'SYMLINK_SIZE'), f.stdout);
+});
+
+// Found beside mutant 32052 (the campaign mutates no system inode): a quota inode's i_size of 2^63 made quota and
+// every write to a quota image exit 70 allocating it.
+test('a quota file whose i_size is past the largest file: quota says CORRUPT, a forced write still ends cleanly', async () => {
+  const img = tmpPath('hostile-quota.img');
+  fs.copyFileSync(await loadFixture('quota'), img);
+  const qf = json(['dump-sb', img]).superblock.qf_ino[0];
+  ok(['set-inode', img, `<${qf}>`, 'i_size', '9223372036854775808']);
+  failsWith(cli(['quota', img]), 3, 'CORRUPT', new RegExp(`quota inode ${qf}: i_size \\d+ is beyond the largest file`));
+  assert.is(cli(['write', img, '/zz', '--data', 'x', '--force']).status, 0);
 });
 
 // Fuzz campaign 7001, mutant 1602: a checkpoint valid_inode_count of 0 and an rm --force exited 70 (a count of -1).

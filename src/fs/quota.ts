@@ -29,7 +29,8 @@ import {
 } from './layout/quota.js';
 import { Feature, type Superblock } from './layout/superblock.js';
 import { CpFlag } from './layout/checkpoint.js';
-import { hasInlineData, editInode, now, setTimes } from './inode.js';
+import { hasInlineData, editInode, now, setTimes, type InodeInfo } from './inode.js';
+import { maxFileBlocks } from './node.js';
 import { writePage } from './data.js';
 import type { Validator } from './validate.js';
 import type { Volume } from './volume.js';
@@ -410,12 +411,23 @@ export function quotaChargesFor(sb: Superblock, cpFlags: number): QuotaCharges |
 
 /* ---- the files ---- */
 
+/** Quota files are read whole into memory: a bigger one (far beyond any tree of real ids) is refused. */
+const QUOTA_FILE_MAX = 1 << 30;
+
+/** A quota file's bytes, its i_size checked first: a damaged one is no length to allocate. */
+function quotaFileBytes(vol: Volume, info: InodeInfo): Buffer {
+  const size = info.inode.i_size;
+  if (size > maxFileBlocks(info) * BLKSIZE) fail('CORRUPT', `quota inode ${info.ino}: i_size ${size} is beyond the largest file`);
+  if (size > QUOTA_FILE_MAX) fail('UNSUPPORTED', `quota inode ${info.ino}: a quota file of ${size} bytes is more than f2fsdbg reads into memory`);
+  return vol.data.read(info, 0, size);
+}
+
 /** The quota file of `type` as stored (dirty pages included). */
 export function readQuotaFile(vol: Volume, type: number): QuotaTree {
   const ino = vol.sb.qf_ino[type];
   const info = vol.inode(ino);
   if (hasInlineData(info)) fail('CORRUPT', `quota inode ${ino} has inline data`);
-  return QuotaTree.parse(vol.data.read(info, 0, info.inode.i_size), type, vol.check);
+  return QuotaTree.parse(quotaFileBytes(vol, info), type, vol.check);
 }
 
 /**
@@ -425,7 +437,7 @@ export function readQuotaFile(vol: Volume, type: number): QuotaTree {
 function storeQuotaFile(vol: Volume, type: number, tree: QuotaTree): boolean {
   const ino = vol.sb.qf_ino[type];
   const info = vol.inode(ino);
-  const old = vol.data.read(info, 0, info.inode.i_size);
+  const old = quotaFileBytes(vol, info);
   const data = tree.bytes;
   const size = Math.max(info.inode.i_size, data.length);
   const changed = new Map<number, Buffer>();
