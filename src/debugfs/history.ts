@@ -5,7 +5,7 @@
 import { fail } from '../errors.js';
 import { DataReader, DirtyPages } from '../fs/data.js';
 import { BLKSIZE, BLOCKS_PER_SEG, NEW_ADDR } from '../fs/layout/constants.js';
-import { NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, footerOfs } from '../fs/layout/node.js';
+import { NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, footerField, footerOfs } from '../fs/layout/node.js';
 import { FILE_TYPE_NAMES, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, fileTypeOfMode } from '../fs/layout/dentry.js';
 import { hasInlineData, hasInlineDentry, isDir, readInodeInfo, type InodeInfo } from '../fs/inode.js';
 import { NodePage, maxFileBlocks } from '../fs/node.js';
@@ -36,8 +36,6 @@ export interface NodeIndex {
   ms: number;
 }
 
-const footerNid = NodeFooter.field('nid');
-const footerIno = NodeFooter.field('ino');
 const KNOWN_TYPES = new Set([S_IFIFO, S_IFCHR, S_IFDIR, S_IFBLK, S_IFREG, S_IFLNK, S_IFSOCK]);
 
 /**
@@ -55,8 +53,8 @@ function nodeCopyOf(
   const root = vol.sb.root_ino;
   // Most blocks are data or zeros: two fields turn them away before a whole footer is decoded or the block gets a
   // view of its own (a view per block of the volume costs more than reading it).
-  const nid = footerNid.get(buf, off + NODE_FOOTER_OFFSET);
-  const ino = footerIno.get(buf, off + NODE_FOOTER_OFFSET);
+  const nid = footerField.nid.get(buf, off + NODE_FOOTER_OFFSET);
+  const ino = footerField.ino.get(buf, off + NODE_FOOTER_OFFSET);
   if (nid < root || nid >= maxNid || ino < root || ino >= maxNid) return null;
   const raw = buf.subarray(off, off + BLKSIZE);
   const f = NodeFooter.decode(raw, NODE_FOOTER_OFFSET);

@@ -5,7 +5,7 @@ import { fail, withContext } from '../errors.js';
 import { BLKSIZE, BLOCKS_PER_SEG, COMPRESS_ADDR, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NIDS_PER_BLOCK, NULL_ADDR, RESERVED_NODE_NUM } from './layout/constants.js';
 import { NatEntry } from './layout/nat.js';
 import { CpFlag } from './layout/checkpoint.js';
-import { I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, NODE_DIND_OFS, NODE_FOOTER_OFFSET, NODE_IND1_OFS, NODE_IND2_OFS, NodeFlag, NodeFooter, footerOfs, inodeChecksum, isDnodeOfs, makeFooterFlag, readSlot, slotOffset, writeSlot } from './layout/node.js';
+import { I_ADDR_OFFSET, InlineFlag, Inode, InodeExtra, NODE_DIND_OFS, NODE_FOOTER_OFFSET, NODE_IND1_OFS, NODE_IND2_OFS, NodeFlag, NodeFooter, footerField, footerOfs, inodeChecksum, isDnodeOfs, makeFooterFlag, readSlot, slotOffset, writeSlot } from './layout/node.js';
 import { NatJournal } from './layout/summary.js';
 import { bitMsb } from '../util/struct.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -15,7 +15,6 @@ import type { Volume } from './volume.js';
 import type { InodeInfo } from './inode.js';
 import type { DnodeSlot } from './data.js';
 
-const footerField = { nid: NodeFooter.field('nid'), ino: NodeFooter.field('ino'), flag: NodeFooter.field('flag') };
 const extraField = { isize: InodeExtra.field('i_extra_isize'), checksum: InodeExtra.field('i_inode_checksum') };
 const iInline = Inode.field('i_inline');
 

@@ -6,7 +6,7 @@ import { ReadWindow } from '../device/read-window.js';
 import { F2fsError, during, fail } from '../errors.js';
 import { ADDRS_PER_BLOCK, BLOCKS_PER_SEG, CUR_SEG_TYPES, CursegType, ENTRIES_IN_SUM, SIT_ENTRY_PER_BLOCK, isNodeSegType, isZeroBlock } from './layout/constants.js';
 import { CpFlag } from './layout/checkpoint.js';
-import { NODE_FOOTER_OFFSET, NodeFooter, isDnodeOfs, isXattrOfs, readSlot, slotOffset } from './layout/node.js';
+import { NODE_FOOTER_OFFSET, footerField, isDnodeOfs, isXattrOfs, readSlot, slotOffset } from './layout/node.js';
 import { SitEntry, sitType, sitValidBlocks, sitVblocks } from './layout/sit.js';
 import {
   COMPACT_ENTRY_LIMIT,
@@ -26,8 +26,6 @@ import { inodeAddr } from './inode.js';
 import { startBidxOfNode } from './node.js';
 import type { Volume } from './volume.js';
 import { nowSeconds } from './clock.js';
-
-const footerNid = NodeFooter.field('nid');
 
 export const ALLOC_LFS = 0;
 const MAX_DIRTY_SSA = 1024; // 4 MiB of summaries
@@ -172,7 +170,7 @@ export class SegmentManager {
     const start = this.segBlkaddr(c.segno);
     // Read ahead through a window: a cached page for each of the segment's blocks, at every open, cost more than the rest of the open.
     const blocks = new ReadWindow(this.dev, (k) => start + k, BLOCKS_PER_SEG);
-    for (let i = 0; i < BLOCKS_PER_SEG; i++) sum.entries[i] = { nid: footerNid.get(blocks.get(i), NODE_FOOTER_OFFSET), version: 0, ofs_in_node: 0 };
+    for (let i = 0; i < BLOCKS_PER_SEG; i++) sum.entries[i] = { nid: footerField.nid.get(blocks.get(i), NODE_FOOTER_OFFSET), version: 0, ofs_in_node: 0 };
     sum.footer = { entry_type: SUM_TYPE_NODE, check_sum: 0 };
     return sum;
   }

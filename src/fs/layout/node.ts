@@ -23,6 +23,8 @@ export const NodeFooter = struct('node_footer', [
 ]);
 export type NodeFooter = Of<typeof NodeFooter>;
 export const NODE_FOOTER_OFFSET = NODE_BODY_SIZE;
+/** Footer fields read one by one, without decoding the footer (node reads, scans of whole segments). */
+export const footerField = { nid: NodeFooter.field('nid'), ino: NodeFooter.field('ino'), flag: NodeFooter.field('flag') };
 
 export const NodeFlag = { COLD: 0x1, FSYNC: 0x2, DENT: 0x4 } as const;
 export const footerOfs = (flag: number) => flag >>> OFFSET_BIT_SHIFT;
