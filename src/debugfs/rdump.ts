@@ -59,6 +59,12 @@ function badName(name: string, seen: Set<string>): string | null {
   return null;
 }
 
+/**
+ * Special files made per batch, during the walk: one shell's arguments stay far below ARG_MAX, and the ones waiting
+ * (each with its inode's block) never grow with the image.
+ */
+const SPECIALS_BATCH = 500;
+
 /** A fifo, socket or device node to make at `hostPath`. */
 interface Special {
   info: InodeInfo;
@@ -101,8 +107,8 @@ function childFailure(r: SpawnSyncReturns<string>): string {
 
 /**
  * Makes the fifos, sockets and device nodes of an rdump with as few processes as the host allows (Node cannot
- * mknod; a process per node made an rdump of a root file system's /dev take seconds): one shell for every fifo and
- * device node (500 per shell, far below ARG_MAX), one node process for every socket. Null for each one made, or why not.
+ * mknod; a process per node made an rdump of a root file system's /dev take seconds): one shell for the fifos and
+ * device nodes, one node process for the sockets, per SPECIALS_BATCH. Null for each one made, or why not.
  */
 function makeSpecials(list: Special[]): (string | null)[] {
   const out: (string | null)[] = list.map(() => null);
@@ -118,8 +124,8 @@ function makeSpecials(list: Special[]): (string | null)[] {
       nodes.push([i, [type === FileType.CHRDEV ? 'c' : 'b', mode, hostPath, String(major), String(minor)]]);
     }
   });
-  for (let k = 0; k < nodes.length; k += 500) {
-    const part = nodes.slice(k, k + 500);
+  for (let k = 0; k < nodes.length; k += SPECIALS_BATCH) {
+    const part = nodes.slice(k, k + SPECIALS_BATCH);
     const r = spawnSync('sh', ['-c', MKNOD_SH, 'sh', ...part.flatMap(([, args]) => args)], { encoding: 'utf8', maxBuffer: 64 << 20 });
     // Whole lines only: a shell killed part-way answered for the nodes before it.
     const lines = r.stdout ? r.stdout.split('\n').slice(0, -1) : [];
@@ -167,6 +173,18 @@ export function rdump(vol: Volume, srcIno: number, dest: string, opts: RdumpOpti
     const m = hostTime(info.page.raw, 'i_mtime', i.i_mtime_nsec);
     (link ? fs.lutimesSync : fs.utimesSync)(hostPath, a.value, m.value);
     stats.warnings.push(...clampWarnings(info, a, m));
+  };
+
+  /** Makes the special files met so far (stamped as the walk's other entries are). */
+  const makePending = () => {
+    if (!specials.length) return;
+    makeSpecials(specials).forEach((why, i) => {
+      const { info, hostPath, rel } = specials[i];
+      if (why) return void stats.skipped.push({ path: rel, why });
+      stamp(hostPath, info, false);
+      stats.special++;
+    });
+    specials.length = 0;
   };
 
   const copyDir = (info: InodeInfo, hostPath: string, rel: string, top: boolean) => {
@@ -237,6 +255,7 @@ export function rdump(vol: Volume, srcIno: number, dest: string, opts: RdumpOpti
         damaged(rel, `inode ${ino} has no file type (mode 0${mode.toString(8)})`);
       } else {
         specials.push({ info, hostPath, rel });
+        if (specials.length >= SPECIALS_BATCH) makePending();
       }
     } catch (e) {
       const err = toF2fsError(e);
@@ -254,16 +273,9 @@ export function rdump(vol: Volume, srcIno: number, dest: string, opts: RdumpOpti
   try {
     copy(srcIno, dest, (opts.srcPath ?? '').replace(/\/+$/, ''), true);
   } finally {
-    // Special files all at once, before the directories get their modes and times (and, when damage stopped the
-    // walk, like the files copied before it).
-    if (specials.length) {
-      makeSpecials(specials).forEach((why, i) => {
-        const { info, hostPath, rel } = specials[i];
-        if (why) return void stats.skipped.push({ path: rel, why });
-        stamp(hostPath, info, false);
-        stats.special++;
-      });
-    }
+    // The last batch of special files, before the directories get their modes and times (and, when damage stopped
+    // the walk, like the files copied before it).
+    makePending();
   }
   for (const [p, info] of dirsToStamp) stamp(p, info, false);
   if (!asRoot && stats.dirs + stats.files + stats.symlinks + stats.special > 0) stats.warnings.push('owners not restored: only root can (as with tar -x)');
