@@ -22,7 +22,14 @@ export interface SeedInfo {
   image: string;
   /** fscrypt master key file given to every command (`--key`), if the seed has encrypted files. */
   key?: string;
+  /** Inodes of the tree. */
   inos: number[];
+  /** Inodes outside the tree (the quota files'). */
+  sysInos: number[];
+  /** Every node: the inodes', xattr, direct and indirect nodes. */
+  nids: number[];
+  /** The node and meta inode numbers: NAT entries without a node block. */
+  sysNids: number[];
   dirs: { path: string; ino: number; names: string[] }[];
   chain: { nid: number; blkaddr: number }[];
   nodeBlocks: number[];
@@ -115,8 +122,8 @@ export function mutate(dev: BlockDevice, info: SeedInfo, r: Rng): Mutation {
       return { desc: `loop: chain at ${c.blkaddr}` };
     }
     if (choice === 1 || !named.length) {
-      const ino = r.pick(info.inos);
-      setInode(dev, `<${ino}>`, `i_nid[${r.int(5)}]`, String(r.pick([ino, ...info.inos])));
+      const ino = r.pick([...info.inos, ...info.sysInos]);
+      setInode(dev, `<${ino}>`, `i_nid[${r.int(5)}]`, String(r.pick([ino, ...info.nids])));
       return { desc: `loop: i_nid in inode ${ino}` };
     }
     const dir = r.pick(named);
@@ -140,7 +147,11 @@ export function mutate(dev: BlockDevice, info: SeedInfo, r: Rng): Mutation {
   const field = arr ? `${f.path}[${r.int(Number(arr[1]))}]` : f.path;
   const width = arr ? f.size / Number(arr[1]) : f.size;
   const value = f.type.startsWith('u8[') && !arr ? '0x' + crypto.randomBytes(Math.min(width, 8)).toString('hex') : boundary(r, Math.min(width, 8));
-  const ino = r.pick(info.inos);
+  const ino = r.pick([...info.inos, ...info.sysInos]);
+  // Half of the node edits go to nodes that are not inodes (few beside a tree's inodes, and never reached otherwise).
+  const inodes = new Set([...info.inos, ...info.sysInos]);
+  const others = info.nids.filter((n) => !inodes.has(n));
+  const nid = others.length && r.int(2) ? r.pick(others) : r.pick(info.nids);
   switch (target) {
     case 'super':
       setSuper(dev, field, value, { copy: r.pick([0, 1, undefined]) });
@@ -149,7 +160,7 @@ export function mutate(dev: BlockDevice, info: SeedInfo, r: Rng): Mutation {
       setCp(dev, field, value, { pack: r.pick([1, 2, undefined]) });
       break;
     case 'nat':
-      setTableEntry(dev, 'nat', ino, field, value);
+      setTableEntry(dev, 'nat', r.pick([...info.nids, ...info.sysNids]), field, value);
       break;
     case 'sit':
       setTableEntry(dev, 'sit', r.int(Math.max(1, info.metaEnd >> 9) + 24), field, value);
@@ -161,7 +172,7 @@ export function mutate(dev: BlockDevice, info: SeedInfo, r: Rng): Mutation {
       setInode(dev, `<${ino}>`, field, value, { keepCrc: r.int(4) === 0 });
       break;
     case 'node':
-      setNode(dev, ino, field, value);
+      setNode(dev, nid, field, value);
       break;
     case 'dentry': {
       if (!named.length) break;

@@ -33,6 +33,7 @@ import { walkTree } from '../src/debugfs/reverse.js';
 import { walkChain } from '../src/fs/recovery.js';
 import { Volume } from '../src/fs/volume.js';
 import { isDir } from '../src/fs/inode.js';
+import { maxFileBlocks, walkNodeTree } from '../src/fs/node.js';
 import { BLKSIZE } from '../src/fs/layout/constants.js';
 import { fixtureNames, loadFixture } from '../fixtures/load.js';
 import type { CommandResult, SeedInfo, Verdict, WorkerInit, WorkerMessage } from './fuzz-worker.js';
@@ -224,7 +225,17 @@ export function seedInfo(name: string, image: string, key?: string): SeedInfo {
       else if (d.fileType === 1) files.push(p);
       else if (d.fileType === 7) links.push(p);
     });
-    const nodeBlocks = [...inos].map((i) => vol.nm.getNat(i).block_addr);
+    // Every node block beyond the tree's inodes: the quota files' inodes, xattr nodes, direct and indirect nodes (and
+    // their NAT entries), so that mutations reach them too, not only through a stray bit flip.
+    const sysInos = (vol.sb.qf_ino as number[]).filter((i) => i !== 0);
+    const nids = new Set<number>();
+    for (const ino of [...inos, ...sysInos]) {
+      const info = vol.inode(ino);
+      nids.add(ino);
+      if (info.inode.i_xattr_nid) nids.add(info.inode.i_xattr_nid);
+      walkNodeTree(info, info.page, 0, maxFileBlocks(info), { node: (nid) => (nids.add(nid), vol.nm.readNode(nid, ino)), slot: () => {} });
+    }
+    const nodeBlocks = [...nids].map((i) => vol.nm.getNat(i).block_addr);
     const dataBlocks: number[] = [];
     for (const ino of [...inos].slice(0, 64)) {
       const info = vol.inode(ino);
@@ -266,7 +277,7 @@ export function seedInfo(name: string, image: string, key?: string): SeedInfo {
       ['symlink', '/x', '/fuzz-link'],
     ];
     if (!isDir(vol.inode(root).inode.i_mode)) throw new Error(`seed ${name}: the root is not a directory`);
-    return { name, image, key, inos: [...inos], dirs: [...dirs.values()], chain: walkChain(vol).nodes.map((n) => ({ nid: n.nid, blkaddr: n.blkaddr })), nodeBlocks, dataBlocks, cpBlkaddr: vol.geo.cpBlkaddr, metaEnd: vol.geo.mainBlkaddr, readLines, writeLines };
+    return { name, image, key, inos: [...inos], sysInos, nids: [...nids], sysNids: [vol.sb.node_ino, vol.sb.meta_ino], dirs: [...dirs.values()], chain: walkChain(vol).nodes.map((n) => ({ nid: n.nid, blkaddr: n.blkaddr })), nodeBlocks, dataBlocks, cpBlkaddr: vol.geo.cpBlkaddr, metaEnd: vol.geo.mainBlkaddr, readLines, writeLines };
   } finally {
     vol.close();
   }
