@@ -189,6 +189,21 @@ test('a symlink whose i_size is far past a block: readlink, stat and rdump give 
   assert.ok(JSON.parse(f.stdout).findings.some((x: { code: string }) => x.code === 'SYMLINK_SIZE'), f.stdout);
 });
 
+// The inline case is refused, as Linux 6.1 refuses it: sanity_check_inode finds inline data in an inode whose i_size is
+// past MAX_INLINE_DATA (support_inline_data) and iget gives EFSCORRUPTED (checked under qemu: readlink and ls -l fail
+// with "Structure needs cleaning", dmesg "should not have inline_data").
+test('an inline symlink or file whose i_size is past the inline area is CORRUPT, as the kernel finds it', () => {
+  const img = image();
+  ok(['symlink', img, '/short', '/l']);
+  ok(['write', img, '/f', '--data', 'hello']);
+  ok(['set-inode', img, '/l', 'i_size', '9223372036854775808']);
+  ok(['set-inode', img, '/f', 'i_size', '9000']);
+  failsWith(cli(['readlink', img, '/l']), 3, 'CORRUPT', /inode \d+: inline file of \d+ bytes exceeds \d+/);
+  failsWith(cli(['cat', img, '/f']), 3, 'CORRUPT', /inode \d+: inline file of 9000 bytes exceeds \d+/);
+  const f = JSON.parse(cli(['fsck', img, '--json']).stdout);
+  assert.equal(f.findings.filter((x: { code: string }) => x.code === 'INLINE_DATA').length, 2);
+});
+
 // Found beside mutant 32052 (the campaign mutates no system inode): a quota inode's i_size of 2^63 made quota and
 // every write to a quota image exit 70 allocating it.
 test('a quota file whose i_size is past the largest file: quota says CORRUPT, a forced write still ends cleanly', async () => {
