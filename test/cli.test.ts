@@ -171,6 +171,24 @@ test('a missing arg without a terminal: the usage error, no prompt', () => {
   }
 });
 
+test('stdin never fills an arg: a piped line is not taken for a missing one', () => {
+  // oclif reads a missing arg from a piped stdin: `echo 3 | f2fsdbg bmap IMG /f` mapped block 3 only, and
+  // `echo /f | f2fsdbg cat IMG` printed /f.
+  const img = tmpPath('cli-stdin.img');
+  fs.copyFileSync(plain, img);
+  assert.is(cli(['write', img, '/f', '--data', 'x'.repeat(3 * 4096)]).status, 0);
+  const piped = (args: string[], input: string) => {
+    const r = spawnSync(process.execPath, [RUN, ...args], { encoding: 'utf8', input });
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  };
+  const map = piped(['bmap', img, '/f', '--json'], '1\n');
+  assert.is(map.status, 0, map.stderr);
+  assert.is(JSON.parse(map.stdout).mapped, 3);
+  const cat = piped(['cat', img], '/f\n');
+  assert.is(cat.status, 2);
+  assert.is(cat.stderr, 'f2fsdbg: USAGE: Missing 1 required arg: filespec (see f2fsdbg cat --help)\n');
+});
+
 const BASH_COMPLETION = '/usr/share/bash-completion/bash_completion';
 const hasZsh = spawnSync('zsh', ['-c', 'true']).status === 0;
 

@@ -405,12 +405,14 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
     if (first !== undefined) throw first;
   }
 
-  /** Args of this command as parsed: without IMAGE when running on a shared volume. */
+  /**
+   * Args of this command as parsed: without IMAGE when running on a shared volume, and never taken from stdin (oclif
+   * fills a missing arg from a piped stdin: `echo 3 | f2fsdbg bmap IMG /f` mapped block 3, a loop reading lines lost
+   * them to the command, and every such command waited 10 ms for input).
+   */
   private argSpec(): Interfaces.ArgInput {
-    const args = this.ctor.args ?? {};
-    if (!this.ctx?.vol || !('image' in args)) return args;
-    const { image: _image, ...rest } = args;
-    return rest;
+    const args = Object.entries(this.ctor.args ?? {}).filter(([name]) => !(this.ctx?.vol && name === 'image'));
+    return Object.fromEntries(args.map(([name, arg]) => [name, { ...arg, ignoreStdin: true }]));
   }
 
   /**
