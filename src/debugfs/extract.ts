@@ -12,6 +12,8 @@ import type { Volume } from '../fs/volume.js';
 
 const CHUNK = 256 * BLKSIZE; // 1 MiB per read: bounded memory for any file size
 const ZERO_CHUNK = Buffer.alloc(CHUNK);
+/** The chunk buffer of the synchronous consumers here (dump, rdump, digests): one for all, not 1 MiB per chunk. */
+let scratch: Buffer | undefined;
 
 export interface FileChunk {
   /** Byte offset in the file. */
@@ -25,16 +27,17 @@ export interface FileChunk {
 /**
  * The content of [from, to) (clipped to i_size) in chunks of up to 1 MiB, in order. Chunks without any mapped block
  * are found by walking the block map alone (absent subtrees are skipped whole), so a 9 GiB sparse file costs its
- * few blocks, not 9 GiB of reads.
+ * few blocks, not 9 GiB of reads. `into`: a buffer of CHUNK bytes to read every chunk into (each valid only until
+ * the next; holes never use it), for a caller done with a chunk before asking for the next.
  */
-export function* fileChunks(vol: Volume, info: InodeInfo, from = 0, to = info.inode.i_size): Generator<FileChunk> {
+export function* fileChunks(vol: Volume, info: InodeInfo, from = 0, to = info.inode.i_size, into?: Buffer): Generator<FileChunk> {
   const end = Math.min(to, info.inode.i_size);
   vol.data.read(info, from, 0); // an encrypted file without its key is ENOKEY even when empty (fscrypt_file_open)
   if (from >= end) return;
   // i_size bounds the loop below: no larger than the largest file the inode can address.
   vol.check.range(Math.ceil(info.inode.i_size / BLKSIZE), 0, maxFileBlocks(info), `inode ${info.ino} (i_size ${info.inode.i_size}): block count`);
   if (hasInlineData(info)) {
-    yield { pos: from, data: vol.data.read(info, from, end - from), hole: false };
+    yield { pos: from, data: vol.data.read(info, from, end - from, into), hole: false };
     return;
   }
   const endBlk = Math.ceil(end / BLKSIZE);
@@ -46,7 +49,7 @@ export function* fileChunks(vol: Volume, info: InodeInfo, from = 0, to = info.in
     // One seek per stretch of holes, not a walk per chunk (a 9 GiB sparse file is 9,216 chunks).
     if (data < first) data = vol.data.seekData(info, first, endBlk) ?? Infinity;
     const mapped = data < Math.ceil(next / BLKSIZE);
-    yield mapped ? { pos, data: vol.data.read(info, pos, next - pos), hole: false } : { pos, data: ZERO_CHUNK.subarray(0, next - pos), hole: true };
+    yield mapped ? { pos, data: vol.data.read(info, pos, next - pos, into), hole: false } : { pos, data: ZERO_CHUNK.subarray(0, next - pos), hole: true };
     pos = next;
   }
 }
@@ -60,7 +63,7 @@ export function streamFile(vol: Volume, info: InodeInfo, write: (chunk: Buffer, 
 /** Digest of a file's content (md5 by default), streamed. */
 export function fileDigest(vol: Volume, info: InodeInfo, algorithm = 'md5', from = 0, to = info.inode.i_size): string {
   const h = createHash(algorithm);
-  for (const c of fileChunks(vol, info, from, to)) h.update(c.data);
+  for (const c of fileChunks(vol, info, from, to, (scratch ??= Buffer.allocUnsafe(CHUNK)))) h.update(c.data);
   return h.digest('hex');
 }
 
@@ -90,7 +93,7 @@ export function dumpToHost(vol: Volume, info: InodeInfo, hostPath: string, progr
 /** Writes a file's content to an open, empty host file, holes left sparse; returns the size. */
 export function writeContent(vol: Volume, info: InodeInfo, fd: number, progress?: (bytes: number) => void): number {
   let end = 0;
-  for (const c of fileChunks(vol, info)) {
+  for (const c of fileChunks(vol, info, 0, info.inode.i_size, (scratch ??= Buffer.allocUnsafe(CHUNK)))) {
     if (!c.hole) {
       fs.writeSync(fd, c.data, 0, c.data.length, c.pos);
       end = c.pos + c.data.length;

@@ -83,15 +83,18 @@ export class DataReader {
   /** fscrypt: the decryption of an encrypted regular file's blocks (ENOKEY without the key); set by the Volume. */
   contentsCipher?: (info: InodeInfo) => (lblk: number, block: Buffer) => Buffer;
 
-  /** Reads [pos, pos+len) clipped to i_size; holes, NEW_ADDR and inline padding read as zeros. */
-  read(info: InodeInfo, pos: number, len: number): Buffer {
+  /**
+   * Reads [pos, pos+len) clipped to i_size; holes, NEW_ADDR and inline padding read as zeros. `into`: a buffer to read
+   * into when it is large enough (a caller streaming a file reuses one instead of a fresh one per chunk).
+   */
+  read(info: InodeInfo, pos: number, len: number, into?: Buffer): Buffer {
     const size = info.inode.i_size;
     const end = Math.min(size, pos + len);
     // Only regular files' blocks are ciphertext: directory blocks are plain, symlinks hold fscrypt_symlink_data.
     // Without the key even an empty file is ENOKEY, as fscrypt_file_open refuses the open.
     const decrypt = info.inode.i_advise & Advise.ENCRYPT && isReg(info.inode.i_mode) ? this.cipherOf(info) : null;
     if (pos >= end) return Buffer.alloc(0);
-    return decrypt ? this.readDecrypted(info, pos, end, decrypt) : this.readPastEof(info, pos, end);
+    return decrypt ? this.readDecrypted(info, pos, end, decrypt, into) : this.readPastEof(info, pos, end, into);
   }
 
   private cipherOf(info: InodeInfo): (lblk: number, block: Buffer) => Buffer {
@@ -99,10 +102,10 @@ export class DataReader {
   }
 
   /** Whole ciphertext blocks decrypted (holes and NEW_ADDR stay zeros, as f2fs_read_multi_pages leaves them). */
-  private readDecrypted(info: InodeInfo, pos: number, end: number, decrypt: (lblk: number, block: Buffer) => Buffer): Buffer {
+  private readDecrypted(info: InodeInfo, pos: number, end: number, decrypt: (lblk: number, block: Buffer) => Buffer, into?: Buffer): Buffer {
     const first = Math.floor(pos / BLKSIZE);
     const last = Math.ceil(end / BLKSIZE);
-    const raw = this.readPastEof(info, first * BLKSIZE, last * BLKSIZE);
+    const raw = this.readPastEof(info, first * BLKSIZE, last * BLKSIZE, into);
     this.walk(info, first, last, (bidx, blkaddr) => {
       // NEW_ADDR reads as zeros unless a dirty page (ciphertext, as written) stands there.
       if (blkaddr === NEW_ADDR && !this.pages.get(info.ino, bidx)) return;
@@ -113,9 +116,9 @@ export class DataReader {
   }
 
   /** Reads [pos, end) without the i_size clip (fs-verity's tree and descriptor lie past EOF); no decryption. */
-  readPastEof(info: InodeInfo, pos: number, end: number): Buffer {
+  readPastEof(info: InodeInfo, pos: number, end: number, into?: Buffer): Buffer {
     const size = info.inode.i_size;
-    const out = Buffer.alloc(end - pos);
+    const out = into && into.length >= end - pos ? into.subarray(0, end - pos).fill(0) : Buffer.alloc(end - pos);
     if (hasInlineData(info)) {
       if (size > info.maxInlineData) fail('CORRUPT', `inode ${info.ino}: inline file of ${size} bytes exceeds ${info.maxInlineData}`);
       if (end > info.maxInlineData) fail('CORRUPT', `inode ${info.ino}: read of ${pos}..${end} past its inline data`);

@@ -63,6 +63,8 @@ export class SegmentManager {
   private readonly dirtySsa = new Map<number, SummaryBlock>();
   /** The last SSA block summaryOf decoded (a caller that changes it puts it back with putSsa or makes it a log's). */
   private lastSsa: { segno: number; raw: Buffer; sum: SummaryBlock } | undefined;
+  /** The last SIT entry ckptSit checked, by what it was decoded from (a journal entry or the device's page). */
+  private lastSit: { segno: number; from: SitEntry | Buffer; info: Readonly<SitInfo> } | undefined;
   /** Segments emptied since the last checkpoint: the checkpointed state may still use them, so they are not reused until the next one. */
   readonly prefree = new Set<number>();
   /** free_segment_count as maintained since mount (prefree segments are not free yet). */
@@ -217,13 +219,19 @@ export class SegmentManager {
   ckptSit(segno: number): SitInfo {
     this.check.segno(segno, 'SIT lookup');
     const j = this.sitJournal.get(segno);
-    const se = j ?? SitEntry.decode(this.dev.readBlock(this.sitBlockAddr(Math.floor(segno / SIT_ENTRY_PER_BLOCK))), (segno % SIT_ENTRY_PER_BLOCK) * SitEntry.size);
+    // Block validity asked block by block (lsdel, fsck, GC) would decode and check the same entry each time: the last
+    // one is kept while it comes from the same journal entry or device page (a write of the block makes a new page).
+    const from = j ?? this.dev.readBlock(this.sitBlockAddr(Math.floor(segno / SIT_ENTRY_PER_BLOCK)));
+    if (this.lastSit?.segno === segno && this.lastSit.from === from) return this.lastSit.info;
+    const se = j ?? SitEntry.decode(from as Buffer, (segno % SIT_ENTRY_PER_BLOCK) * SitEntry.size);
     const valid = sitValidBlocks(se.vblocks);
     const type = sitType(se.vblocks);
     // check_block_count: the kernel refuses a SIT whose count and bitmap disagree.
     if (valid > BLOCKS_PER_SEG || type >= CUR_SEG_TYPES || popcount(se.valid_map) !== valid)
       fail('CORRUPT', `SIT entry of segment ${segno} is inconsistent (vblocks 0x${se.vblocks.toString(16)}, ${popcount(se.valid_map)} bits set)`, { segno });
-    return { ...se, segno, valid, type, source: j ? 'journal' : 'block' };
+    const info: SitInfo = { ...se, segno, valid, type, source: j ? 'journal' : 'block' };
+    this.lastSit = { segno, from, info: Object.freeze(info) };
+    return info;
   }
 
   /**
