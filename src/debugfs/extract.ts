@@ -67,6 +67,26 @@ export function fileDigest(vol: Volume, info: InodeInfo, algorithm = 'md5', from
   return h.digest('hex');
 }
 
+/** The chunk buffers of sameContent, one per side. */
+let pair: [Buffer, Buffer] | undefined;
+
+/**
+ * Whether two files hold the same bytes, compared chunk by chunk: stops at the first difference, and a stretch that is
+ * a hole in both is never read (two copies of a 9 GiB sparse file compare in milliseconds, where digests read 9 GiB).
+ */
+export function sameContent(va: Volume, a: InodeInfo, vb: Volume, b: InodeInfo): boolean {
+  if (a.inode.i_size !== b.inode.i_size) return false;
+  const [bufA, bufB] = (pair ??= [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)]);
+  const ca = fileChunks(va, a, 0, a.inode.i_size, bufA);
+  const cb = fileChunks(vb, b, 0, b.inode.i_size, bufB);
+  for (;;) {
+    const x = ca.next();
+    const y = cb.next();
+    if (x.done || y.done) return x.done === y.done;
+    if (!(x.value.hole && y.value.hole) && !x.value.data.equals(y.value.data)) return false;
+  }
+}
+
 /** Content of a file that must not be a directory (cat, dump). */
 export function requireContent(info: InodeInfo, what: string): void {
   if (isDir(info.inode.i_mode)) fail('EISDIR', `${what} is a directory`);
