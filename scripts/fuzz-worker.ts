@@ -16,6 +16,11 @@ import { BLKSIZE } from '../src/fs/layout/constants.js';
 
 export type Verdict = 'ok' | 'crash' | 'hang' | 'memory' | 'ro-write' | 'escape';
 
+/** Stands in a read line for the mutant's host sandbox (commands that write host files write only there). */
+export const SANDBOX = '@SANDBOX@';
+/** What the commands may leave in the sandbox: anything else there, or in canary/, is an escape. */
+const SANDBOX_OUTPUTS = new Set(['out', 'canary', 'dumped', 'android', 'sparse.img']);
+
 /** What a seed holds, for mutations that name things and for the command lines run on its mutants. */
 export interface SeedInfo {
   name: string;
@@ -215,11 +220,11 @@ const stamp = (file: string) => {
   return `${st.size} ${st.mtimeNs} ${st.ctimeNs}`;
 };
 
-/** Host entries rdump left outside its target (and the seeds' absolute symlink target). */
+/** Host entries the commands left outside their targets (and the seeds' absolute symlink target). */
 function outsideEntries(sandbox: string): string[] {
   const outside = fs
     .readdirSync(sandbox)
-    .filter((x) => x !== 'out' && x !== 'canary')
+    .filter((x) => !SANDBOX_OUTPUTS.has(x))
     .concat(fs.readdirSync(path.join(sandbox, 'canary')).map((x) => `canary/${x}`));
   if (fs.existsSync('/outside')) outside.push('/outside');
   return outside;
@@ -288,6 +293,8 @@ async function main(init: WorkerInit): Promise<void> {
 
     saveMutant(dev, mutation, mutantImg);
     const before = stamp(mutantImg);
+    fs.rmSync(sandbox, { recursive: true, force: true });
+    fs.mkdirSync(path.join(sandbox, 'canary'), { recursive: true });
     // The read-only commands: one session, as `run --read-only -k`.
     begin('run --read-only (open)');
     const session = new Session({ config, readOnly: true, quiet: true, keys: info.key ? [fs.readFileSync(info.key)] : undefined, stdout: sink, stderr: errSink });
@@ -301,7 +308,8 @@ async function main(init: WorkerInit): Promise<void> {
     }
     if (opened) {
       try {
-        for (const line of info.readLines) {
+        for (const template of info.readLines) {
+          const line = template.replaceAll(SANDBOX, sandbox);
           begin(line);
           const o = await session.execLine(line);
           if (o) judge(line, o.status, true, o.error?.describe());
@@ -312,9 +320,10 @@ async function main(init: WorkerInit): Promise<void> {
     }
     await oneShot('dump-sb', [mutantImg], true);
     await oneShot('dump-cp', [mutantImg, '--pack', String(1 + r.int(2))], true);
-    fs.rmSync(sandbox, { recursive: true, force: true });
-    fs.mkdirSync(path.join(sandbox, 'canary'), { recursive: true });
     await oneShot('rdump', [mutantImg, '/', path.join(sandbox, 'out'), '--keep-going', ...keyArgs], true);
+    // The two that read every block or every file of both images take turns: one of them per mutant.
+    if (r.int(2)) await oneShot('diff', [mutantImg, info.image, ...keyArgs], true);
+    else await oneShot('sparse', [mutantImg, path.join(sandbox, 'sparse.img')], true);
     const outside = outsideEntries(sandbox);
     if (outside.length) results.push({ command: 'rdump', verdict: 'escape', detail: `host entries outside the target: ${outside.join(' ')}`, ms: 0 });
     if (stamp(mutantImg) !== before) results.push({ command: 'read-only commands', verdict: 'ro-write', detail: 'the image file changed', ms: 0 });

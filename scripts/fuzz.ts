@@ -1,7 +1,8 @@
 // Structure-aware fuzzing of the commands on damaged images (issue 11): mutants of seed images (boundary values of the
 // declared fields, bit flips and zapped blocks, truncations, node-chain and directory loops, hostile names) made with
-// our injection library, then every read-only command (one read-only session), dump-sb/dump-cp, `rdump` into a fresh
-// directory, and `recover`, `fsck` and one mutating command on a copy.
+// our injection library, then every read-only command (one read-only session, with dump and export-android writing into
+// the mutant's host sandbox), dump-sb/dump-cp, `rdump` into the sandbox, `diff` against the seed or `sparse` (in turn),
+// and `recover`, `fsck` and one mutating command on a copy.
 //
 // The commands run in-process, in a pool of worker threads (scripts/fuzz-worker.ts) through the same oclif command
 // classes as the CLI, so a mutant costs milliseconds instead of a process start per command. Seeds are held in
@@ -12,7 +13,7 @@
 //             `nice` on a busy machine judges the same (wall time where /proc gives no thread times)
 //   memory    the thread hit its 1 GiB heap limit
 //   ro-write  a read-only command changed the image file or tried to write (EROFS)
-//   escape    rdump left a host entry outside its target directory
+//   escape    a command left a host entry outside its target (rdump, dump, export-android, sparse: the sandbox)
 // Each finding's mutant is kept in the work directory; `--from M --count 1` with the same --seed makes it again.
 // --resume goes on with the campaign recorded in WORK/report.json (same seed, same seeds): from its next mutant, its
 // counts carried on, so that a campaign spread over many runs has one report (mutants in flight when a run was
@@ -34,9 +35,10 @@ import { walkChain } from '../src/fs/recovery.js';
 import { Volume } from '../src/fs/volume.js';
 import { isDir } from '../src/fs/inode.js';
 import { maxFileBlocks, walkNodeTree } from '../src/fs/node.js';
+import { compressAttrs } from '../src/fs/compress.js';
 import { BLKSIZE } from '../src/fs/layout/constants.js';
 import { fixtureNames, loadFixture } from '../fixtures/load.js';
-import type { CommandResult, SeedInfo, Verdict, WorkerInit, WorkerMessage } from './fuzz-worker.js';
+import { SANDBOX, type CommandResult, type SeedInfo, type Verdict, type WorkerInit, type WorkerMessage } from './fuzz-worker.js';
 
 export type { Verdict } from './fuzz-worker.js';
 
@@ -91,6 +93,8 @@ export interface FuzzReport {
   commands: number;
   /** Milliseconds spent per command name (first word), over the campaign. */
   msPerCommand: Record<string, number>;
+  /** Runs per command name: the mutants each command met (commands were added to the campaign as it went on). */
+  runsPerCommand: Record<string, number>;
   /** Milliseconds spent per seed, over the campaign. */
   msPerSeed: Record<string, number>;
   counts: Record<Verdict, number>;
@@ -247,6 +251,9 @@ export function seedInfo(name: string, image: string, key?: string): SeedInfo {
     const some = [...new Set([...sized.slice(0, 2).map((x) => x.f), ...largest, ...sized.filter((_, i) => i % 11 === 5).slice(0, 2).map((x) => x.f)])];
     const someDirs = [...dirs.values()].map((d) => d.path).slice(0, 4);
     const q = (p: string) => JSON.stringify(p);
+    // A file with an xattr and a compressed file, when the seed has them (else the commands meet a file without).
+    const withXattr = files.map((f) => ({ f, x: vol.xattrs(vol.inode(vol.resolve(f).ino))[0] })).find((e) => e.x) ?? { f: files[0] ?? '/', x: { name: 'user.k' } };
+    const compressed = files.find((f) => compressAttrs(vol.inode(vol.resolve(f).ino))) ?? files[0] ?? '/';
     const readLines = [
       'info',
       ...someDirs.map((d) => `ls -l ${q(d)}`),
@@ -263,7 +270,19 @@ export function seedInfo(name: string, image: string, key?: string): SeedInfo {
       'log',
       'orphans',
       'lsdel',
+      `history <${vol.resolve(some[0] ?? '/').ino}>`,
       'heatmap',
+      'atomic-status',
+      'quota',
+      `get-flags ${q(some[0] ?? '/')}`,
+      `xattr-get ${q(withXattr.f)} ${q(withXattr.x.name)}`,
+      `compress-stats ${q(compressed)}`,
+      `get-cblocks ${q(compressed)}`,
+      `sit-bit ${dataBlocks[0] ?? nodeBlocks[0]}`,
+      // Content digests would hash the 9 GiB sparse files for seconds: dump, rdump and cat read content.
+      'manifest --digest none',
+      `dump ${q(some[0] ?? '/')} ${SANDBOX}/dumped`,
+      `export-android ${SANDBOX}/android`,
     ];
     const victim = some[0] ?? '/nonexistent';
     const writeLines = [
@@ -307,7 +326,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const reportFile = path.join(opts.work, 'report.json');
   const report: FuzzReport = opts.resume
     ? resumed(reportFile, opts.seed)
-    : { campaign: opts.seed, next: opts.from ?? 0, runs: 1, mutants: 0, kinds: {}, seeds: {}, commands: 0, msPerCommand: {}, msPerSeed: {}, counts: { ok: 0, crash: 0, hang: 0, memory: 0, 'ro-write': 0, escape: 0 }, findings: [], ms: 0, cpuMs: 0 };
+    : { campaign: opts.seed, next: opts.from ?? 0, runs: 1, mutants: 0, kinds: {}, seeds: {}, commands: 0, msPerCommand: {}, runsPerCommand: {}, msPerSeed: {}, counts: { ok: 0, crash: 0, hang: 0, memory: 0, 'ro-write': 0, escape: 0 }, findings: [], ms: 0, cpuMs: 0 };
   const before = { ms: report.ms, cpuMs: report.cpuMs, mutants: report.mutants };
   const from = report.next;
   const end = from + opts.count;
@@ -400,6 +419,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
             report.commands++;
             const name = r.command.split(' ')[0];
             report.msPerCommand[name] = Math.round((report.msPerCommand[name] ?? 0) + r.ms);
+            report.runsPerCommand[name] = (report.runsPerCommand[name] ?? 0) + 1;
             report.msPerSeed[msg.seed] = Math.round((report.msPerSeed[msg.seed] ?? 0) + r.ms);
             if (process.env.FUZZ_SLOW && r.ms > Number(process.env.FUZZ_SLOW)) opts.log?.(`slow: ${Math.round(r.ms)} ms: mutant ${msg.m} [${msg.seed}] ${r.command}`);
             if (r.verdict === 'ok') report.counts.ok++;
@@ -455,7 +475,8 @@ function resumed(file: string, seed: number): FuzzReport {
   if (r.campaign !== seed || !Number.isInteger(r.next)) throw new Error(`--resume: ${file} is campaign ${r.campaign}, not --seed ${seed}`);
   delete r.mutantsPerSecond;
   delete r.mutantsPerCpuSecond;
-  return { ...r, runs: (r.runs ?? 1) + 1 };
+  // Reports from before runsPerCommand was kept start it empty.
+  return { ...r, runsPerCommand: r.runsPerCommand ?? {}, runs: (r.runs ?? 1) + 1 };
 }
 
 /** The report as printed and kept in the work directory: rates added, each finding's detail cut to 300 characters. */
