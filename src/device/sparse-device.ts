@@ -460,7 +460,6 @@ export class SparseWriter {
   }
 }
 
-/** True when the block at `off` is the 32-bit word `word` repeated. */
 /** Whether the block at `off` is one 32-bit word repeated: each word equals the next (one memcmp of the block against itself shifted by a word). */
 function isFilled(data: Buffer, off: number): boolean {
   return data.compare(data, off + 4, off + BLOCK_SIZE, off, off + BLOCK_SIZE - 4) === 0;
