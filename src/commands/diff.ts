@@ -14,7 +14,7 @@ const ownerText = (o: BlockOwner) =>
 export default class Diff extends VolumeCommand<typeof Diff, DiffResult> {
   static override summary = 'Compare two images: files by path, superblock and checkpoint fields, and (--blocks) blocks with their owners.';
   static override description =
-    'Files: added (+), removed (-) and changed (~) entries below PATH (default /), by type, mode, owner, size, times, link target, device number, xattrs and content (sha256); a directory\'s size is not compared (its entries are). ' +
+    'Files: added (+), removed (-) and changed (~) entries below PATH (default /), by type, mode, owner, size, times, link target, device number, xattrs and content (the first byte that differs, as cmp); a directory\'s size is not compared (its entries are). ' +
     'Metadata: superblock, checkpoint and count fields as `info` reports them. --blocks: every block is compared; differing main-area blocks are listed with what owns them in each image (icheck). ' +
     'Exit status 0 when nothing differs, 1 when something does (like diff(1)). Works on images made by different tools.';
   static override examples = [

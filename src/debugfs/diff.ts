@@ -2,18 +2,21 @@
 // (metadata) and optionally by block (which blocks differ and what owns them in each image, through icheck).
 // Works across tools: nothing assumes the same inode numbers or block placement unless --blocks asks.
 import { BLKSIZE } from '../fs/layout/constants.js';
-import { fileDigest, sameContent } from './extract.js';
+import { firstDifference } from './extract.js';
 import { areaOf, type Area } from './block.js';
 import { resolveFile } from './filespec.js';
 import { info } from './info.js';
 import { icheck, ncheck } from './reverse.js';
 import { fail } from '../errors.js';
 import type { Volume } from '../fs/volume.js';
+import type { InodeInfo } from '../fs/inode.js';
 import { entryAttrs, walkSorted, xattrText, type EntryAttrs } from './entry.js';
 
 /** Fields the files level compares (ignore takes these, plus `owner` = uid,gid and `times` = atime,mtime,ctime). */
 export const FILE_FIELDS = ['type', 'mode', 'uid', 'gid', 'size', 'atime', 'mtime', 'ctime', 'target', 'device', 'xattrs', 'content'] as const;
 export type FileField = (typeof FILE_FIELDS)[number];
+/** Bytes shown from each side where file contents first differ. */
+const CONTENT_BYTES = 16;
 const FIELD_GROUPS: Record<string, FileField[]> = { owner: ['uid', 'gid'], times: ['atime', 'mtime', 'ctime'] };
 
 export interface DiffOptions {
@@ -119,8 +122,10 @@ function compareEntries(va: Volume, a: EntryAttrs, vb: Volume, b: EntryAttrs, sk
   if (!skip.has('content') && a.type === 'regular' && b.type === 'regular') {
     const ia = va.inode(a.ino);
     const ib = vb.inode(b.ino);
-    // Digests only name a difference found: equal files are compared without reading what is a hole in both.
-    if (!sameContent(va, ia, vb, ib)) out.push({ field: 'content', a: `sha256:${fileDigest(va, ia, 'sha256')}`, b: `sha256:${fileDigest(vb, ib, 'sha256')}` });
+    // Where they first differ and the bytes there (as cmp): a digest of each would read all of both files, holes too.
+    const at = firstDifference(va, ia, vb, ib);
+    const bytes = (v: Volume, i: InodeInfo) => (at! < i.inode.i_size ? v.data.read(i, at!, CONTENT_BYTES).toString('hex') : null);
+    if (at !== null) out.push({ field: `content at byte ${at}`, a: bytes(va, ia), b: bytes(vb, ib) });
   }
   return out;
 }
