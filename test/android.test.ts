@@ -181,6 +181,23 @@ test('export-android + rdump rebuild the tree through sload.f2fs (no capabilitie
   assert.equal(fsckBoth(c).problems, []);
 });
 
+test('export-android: a label from the image with a line break or white space adds no spec to file_contexts', () => {
+  const img = tmpPath('android-label.img');
+  fs.copyFileSync(tmpPath('import-c.img'), img);
+  // A crafted label that would append a spec of its own, and one with a space (an extra field).
+  cliOk(['xattr-set', img, '/etc/hosts', 'security.selinux', 'u:object_r:system_file:s0\n/system/bin/.* u:object_r:su_exec:s0']);
+  cliOk(['xattr-set', img, '/etc/big.dat', 'security.selinux', 'u:object_r:system_file:s0 extra']);
+  const meta = tmpPath('meta-label');
+  const r = JSON.parse(cliOk(['export-android', img, meta, '--mount-point', '/system', '--json']));
+  assert.equal(r.skipped.map((s: { path: string }) => s.path).sort(), ['/etc/big.dat', '/etc/hosts']);
+  assert.is(r.labelled, 8);
+  const contexts = fs.readFileSync(path.join(meta, 'file_contexts'), 'utf8');
+  assert.not.match(contexts, /su_exec|extra|hosts|big/);
+  assert.is(contexts.split('\n').filter(Boolean).length, 8);
+  // Their owners and modes are still in fs_config.
+  assert.match(fs.readFileSync(path.join(meta, 'fs_config'), 'utf8'), /^system\/etc\/hosts 0 0 0644 capabilities=0x0$/m);
+});
+
 test('an Android sparse image is built in place: import -C -s into img2simg output equals the raw build, simg2img clean', () => {
   const raw = mkfsImage('android-sparse.raw');
   const sparse = tmpPath('android.simg');

@@ -273,7 +273,7 @@ export interface AndroidExport {
   entries: number;
   labelled: number;
   withCapabilities: number;
-  /** Entries neither file can name (a name with white space or a control character). */
+  /** Entries neither file can name (a name with white space or a control character), and labels file_contexts cannot hold. */
   skipped: { path: string; why: string }[];
 }
 
@@ -283,13 +283,16 @@ export interface AndroidExport {
  * labels. The root has no fs_config line when the mount point is "/" (its key would be empty; sload.f2fs never looks
  * the root up there anyway).
  */
+/** What neither file can hold in a field: white space (the field separator), line breaks and other control characters. */
+const UNSPEAKABLE = /[\s\x00-\x1f\x7f]/;
+
 export function exportAndroid(vol: Volume, outDir: string, mountPoint = '/'): AndroidExport {
   const keys = new AndroidPaths(mountPoint);
   const config: [string, string][] = [];
   const contexts: [string, string][] = [];
   const result: AndroidExport = { fsConfig: path.join(outDir, 'fs_config'), fileContexts: path.join(outDir, 'file_contexts'), entries: 0, labelled: 0, withCapabilities: 0, skipped: [] };
   const visit = (p: string, ino: number) => {
-    if (/[\s\x00-\x1f\x7f]/.test(p)) {
+    if (UNSPEAKABLE.test(p)) {
       result.skipped.push({ path: p, why: 'white space or a control character in the path' });
       return;
     }
@@ -305,6 +308,12 @@ export function exportAndroid(vol: Volume, outDir: string, mountPoint = '/'): An
     const key = keys.fsConfigKey(p);
     if (key !== '') config.push([key, `${key} ${uid} ${gid} ${(mode & 0o7777).toString(8).padStart(4, '0')} capabilities=0x${caps.toString(16)}`]);
     if (caps !== 0n) result.withCapabilities++;
+    // A label is the line's last field: white space or a line break in it (an image's own xattr) would add fields or
+    // whole specs of its making to file_contexts.
+    if (label !== null && UNSPEAKABLE.test(label)) {
+      result.skipped.push({ path: p, why: 'white space or a control character in its SELinux label: left out of file_contexts' });
+      label = null;
+    }
     if (label !== null && label !== '') {
       const ctxKey = keys.contextKey(p);
       const flag = FLAG_OF_TYPE.get(mode & S_IFMT);
