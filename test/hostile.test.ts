@@ -189,6 +189,29 @@ test('a symlink whose i_size is far past a block: readlink, stat and rdump give 
   assert.ok(JSON.parse(f.stdout).findings.some((x: { code: string }) => x.code === 'SYMLINK_SIZE'), f.stdout);
 });
 
+test('names, link targets and values from the image reach the terminal with their control characters escaped', () => {
+  const img = image();
+  // OSC 52 (write the clipboard), BEL, CR (overwrite the line), a cursor move; --json and cat keep the bytes.
+  const name = 'a\x1b]52;c;ZXZpbA==\x07\rX\x1b[2A';
+  const shown = 'a\\x1b]52;c;ZXZpbA==\\x07\\x0dX\\x1b[2A';
+  ok(['write', img, `/${name}`, '--data', 'in\x1b[31mside']);
+  ok(['symlink', img, `/t${name}`, '/l']);
+  ok(['xattr-set', img, `/${name}`, 'user.v', `v${name}`]);
+  const terminal = (args: string[]) => {
+    const r = cli(args);
+    assert.not.match(r.stdout + r.stderr, /[\x00-\x08\x0b-\x1f\x7f]/, `${args[0]}: ${JSON.stringify(r.stdout + r.stderr)}`);
+    return r.stdout + r.stderr;
+  };
+  assert.ok(terminal(['ls', img, '/']).includes(shown));
+  assert.ok(terminal(['readlink', img, '/l']).includes(`t${shown}`));
+  assert.ok(terminal(['xattr-get', img, `/${name}`, 'user.v']).includes(`v${shown}`));
+  const entry = json(['ls', img, '/']).entries.find((e: { ino: number; name: string }) => e.name.startsWith('a'));
+  assert.is(entry.name, name, '--json keeps the bytes');
+  assert.ok(terminal(['ncheck', img, String(entry.ino)]).includes(shown));
+  assert.ok(terminal(['cat', img, `/${name}x`]).includes(`/${shown}x`), 'an error naming it');
+  assert.is(cli(['cat', img, `/${name}`]).stdout, 'in\x1b[31mside');
+});
+
 // The inline case is refused, as Linux 6.1 refuses it: sanity_check_inode finds inline data in an inode whose i_size is
 // past MAX_INLINE_DATA (support_inline_data) and iget gives EFSCORRUPTED (checked under qemu: readlink and ls -l fail
 // with "Structure needs cleaning", dmesg "should not have inline_data").

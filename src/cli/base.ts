@@ -50,7 +50,7 @@ import { isInImage } from './args.js';
 import { classifyError, reportError } from './errors.js';
 import { ProgressLine } from './progress.js';
 import { formatIo, formatTrace } from './trace.js';
-import { formatJson } from './render.js';
+import { escapeControls, formatJson } from './render.js';
 import { acquireLock as takeLock } from './lock.js';
 import { askText, canPrompt, imageFiles, pickPath, sessionCanPrompt } from './prompt.js';
 
@@ -280,16 +280,21 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
     this.out(formatJson(result).trimEnd());
   }
 
-  /** Writes one or more lines to stdout (the process's, or the RunContext's). */
+  /** Writes one or more lines to stdout (the process's, or the RunContext's), terminal controls escaped. */
   protected out(text: string): void {
+    this.outRaw(escapeControls(text));
+  }
+
+  /** Writes lines as they are: file content (cat), which the user asked for byte for byte. */
+  protected outRaw(text: string): void {
     const w = this.ctx?.stdout ?? processStdout;
     w(text);
   }
 
-  /** Writes a diagnostic line to stderr (the process's, or the RunContext's). */
+  /** Writes a diagnostic line to stderr (the process's, or the RunContext's), terminal controls escaped. */
   protected note(text: string): void {
     const w = this.ctx?.stderr ?? processStderr;
-    w(text);
+    w(escapeControls(text));
   }
 
   /**

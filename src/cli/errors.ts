@@ -2,7 +2,7 @@
 import { Errors } from '@oclif/core';
 import type { IoStats } from '../device/index.js';
 import { F2fsError } from '../errors.js';
-import { formatJson } from './render.js';
+import { escapeControls, formatJson } from './render.js';
 import { formatIo } from './trace.js';
 
 export const BIN = 'f2fsdbg';
@@ -71,7 +71,7 @@ export function reportError(
     const body = error.toJSON();
     opts.stdout(formatJson(opts.io ? { ...body, io: opts.io } : body).trimEnd());
   } else {
-    opts.stderr(`${BIN}: ${error.describe()}`);
+    opts.stderr(`${BIN}: ${escapeControls(error.describe())}`);
     if (opts.io) opts.stderr(formatIo(opts.io));
   }
   if (internal && process.env.F2FSDBG_DEBUG === '1' && internal.stack) opts.stderr(internal.stack);

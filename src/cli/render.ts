@@ -52,6 +52,15 @@ export function kv(rows: [string, Cell | Cell[]][], opts: { indent?: number; gap
   return lines.join('\n');
 }
 
+/**
+ * Text from the image (names, link targets, labels, values) may hold terminal controls: a crafted image could move the
+ * cursor, rewrite a line with CR, set the title or the clipboard of the terminal it is inspected on. C0 controls but
+ * tab and newline, DEL and C1 are shown as \xHH; colour (SGR) sequences, which our tables use, pass.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*m|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (m) => (m.length > 1 ? m : `\\x${m.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
 /** `16384 (0x4000)`: decimal then hex, for on-disk numbers. */
 export function numHex(n: number | bigint): string {
   return `${n} (0x${n.toString(16)})`;

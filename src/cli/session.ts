@@ -20,6 +20,7 @@ import { BESIDE_WRITER_NOTE, checkImageWritable, pendingNote, stillStable, type 
 import { acquireLock, type ImageLock } from './lock.js';
 import { guardWrites } from '../fs/writecheck.js';
 import { isInImage } from './args.js';
+import { escapeControls } from './render.js';
 
 export interface SessionOptions {
   config: Config;
@@ -284,7 +285,7 @@ export class Session {
 
   private fail(e: unknown): LineOutcome {
     const { error, status } = classifyError(e);
-    if (!this.opts.json) this.diag(`${BIN}: ${error.describe()}`);
+    if (!this.opts.json) this.diag(`${BIN}: ${escapeControls(error.describe())}`);
     if (!this.firstFailure) this.firstFailure = status;
     return { status, error };
   }
@@ -295,7 +296,7 @@ export class Session {
   /** A session command done: its line for humans, or its result with `json`. */
   private done(result: object, text?: string): LineOutcome {
     if (this.opts.json) return { status: 0, result };
-    if (text !== undefined) this.out(text);
+    if (text !== undefined) this.out(escapeControls(text));
     return { status: 0 };
   }
 

@@ -15,6 +15,7 @@ import { F2fsError } from '../errors.js';
 import { isDir } from '../fs/inode.js';
 import { confirm, imageFiles, lendTerminal, pickPath } from './prompt.js';
 import { SESSION_COMMANDS, Session, splitWords } from './session.js';
+import { escapeControls } from './render.js';
 
 const HISTORY_MAX = 1000;
 
@@ -98,7 +99,7 @@ export class Shell {
           this.above(`background gc: segment ${v.segno} (${v.kind}), moved ${v.moved} of ${v.valid} valid blocks; prefree until the next checkpoint`);
         }
       } catch (e) {
-        this.above(`background gc stopped: ${e instanceof F2fsError ? e.describe() : (e as Error).message}`);
+        this.above(escapeControls(`background gc stopped: ${e instanceof F2fsError ? e.describe() : (e as Error).message}`));
         return;
       }
       this.scheduleBackgroundGc(next);
@@ -302,11 +303,11 @@ export class Shell {
         }
         if (words[0] === 'pick') {
           const p = await this.pick();
-          if (p) s.out(p);
+          if (p) s.out(escapeControls(p));
           continue;
         }
       } catch (e) {
-        s.err(`f2fsdbg: ${e instanceof F2fsError ? e.describe() : (e as Error).message}`);
+        s.err(escapeControls(`f2fsdbg: ${e instanceof F2fsError ? e.describe() : (e as Error).message}`));
         continue;
       }
       await s.exec(line);

@@ -51,9 +51,9 @@ export default class Cat extends VolumeCommand<typeof Cat, CatResult> {
       for (const c of chunks()) {
         const lines = (pending + c.data.toString('utf8')).split('\n');
         pending = lines.pop()!;
-        for (const l of lines) this.out(l);
+        for (const l of lines) this.outRaw(l);
       }
-      if (pending) this.out(pending);
+      if (pending) this.outRaw(pending);
     } else {
       const stdout = process.stdout;
       for (const c of chunks()) {
