@@ -46,7 +46,7 @@ import { Feature } from '../fs/layout/superblock.js';
 import { loadCompressors } from '../fs/codecs/index.js';
 import { lazyImport } from './lazy.js';
 import { pinTime } from '../fs/clock.js';
-import { isInImage } from './args.js';
+import { inImage, isInImage } from './args.js';
 import { classifyError, reportError } from './errors.js';
 import { ProgressLine } from './progress.js';
 import { formatIo, formatTrace } from './trace.js';
@@ -417,7 +417,12 @@ export abstract class F2fsCommand<T extends typeof Command, R extends object = o
    */
   private argSpec(): Interfaces.ArgInput {
     const args = Object.entries(this.ctor.args ?? {}).filter(([name]) => !(this.ctx?.vol && name === 'image'));
-    return Object.fromEntries(args.map(([name, arg]) => [name, { ...arg, ignoreStdin: true }]));
+    // A copy keeps the inImage mark (the picker asks for such an arg): it is held by object identity.
+    const noStdin = (arg: Interfaces.Arg<unknown>) => {
+      const copy = { ...arg, ignoreStdin: true };
+      return isInImage(arg) ? inImage(copy) : copy;
+    };
+    return Object.fromEntries(args.map(([name, arg]) => [name, noStdin(arg)]));
   }
 
   /**
