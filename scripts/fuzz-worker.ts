@@ -325,7 +325,7 @@ async function main(init: WorkerInit): Promise<void> {
     if (r.int(2)) await oneShot('diff', [mutantImg, info.image, ...keyArgs], true);
     else await oneShot('sparse', [mutantImg, path.join(sandbox, 'sparse.img')], true);
     const outside = outsideEntries(sandbox);
-    if (outside.length) results.push({ command: 'rdump', verdict: 'escape', detail: `host entries outside the target: ${outside.join(' ')}`, ms: 0 });
+    if (outside.length) results.push({ command: 'host writes (rdump, dump, export-android, sparse)', verdict: 'escape', detail: `host entries outside the sandbox's targets: ${outside.join(' ')}`, ms: 0 });
     if (stamp(mutantImg) !== before) results.push({ command: 'read-only commands', verdict: 'ro-write', detail: 'the image file changed', ms: 0 });
     // recover, fsck and one mutating command on a copy.
     saveMutant(dev, mutation, copyImg);
