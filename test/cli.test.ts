@@ -10,6 +10,8 @@ import * as assert from 'uvu/assert';
 import { isInImage } from '../src/cli/args.js';
 import { F2fsCommand, VolumeCommand, imageArg, type CmdArgs } from '../src/cli/base.js';
 import { confirm } from '../src/cli/prompt.js';
+import { Session } from '../src/cli/session.js';
+import { Shell } from '../src/cli/shell.js';
 import { hexdump, humanSize, kv, table, toJsonValue } from '../src/cli/render.js';
 import Cat from '../src/commands/cat.js';
 import DumpSb from '../src/commands/dump-sb.js';
@@ -237,6 +239,22 @@ test('autocomplete: bash and zsh scripts complete our commands and their flags',
 async function testConfig(): Promise<Config> {
   return Config.load({ root: ROOT, pjson: { name: 'f2fsdbg', version: '0.0.0', oclif: { bin: 'f2fsdbg' } } as never });
 }
+
+test('the shell prompt shows a working directory whose name carries terminal controls escaped', async () => {
+  const img = tmpPath('cli-prompt.img');
+  fs.copyFileSync(plain, img);
+  const dir = '/d\x1b]0;title\x07';
+  assert.is(cli(['mkdir', img, dir]).status, 0);
+  const session = new Session({ config: await testConfig(), readOnly: true, quiet: true, stdout: () => {}, stderr: () => {} });
+  await session.open(img);
+  try {
+    const r = await session.execLine(`cd "${dir}"`);
+    assert.is(r?.status ?? 0, 0);
+    assert.is(new Shell(session).prompt(), 'f2fsdbg:cli-prompt.img:/d\\x1b]0;title\\x07> ');
+  } finally {
+    session.close(false);
+  }
+});
 
 test('runWith on an open volume: no IMAGE arg, output captured, volume left open', async () => {
   const config = await testConfig();

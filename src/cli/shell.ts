@@ -115,7 +115,8 @@ export class Shell {
 
   prompt(): string {
     const s = this.session;
-    return `f2fsdbg:${s.image ? path.basename(s.image) : '-'}:${s.vol ? s.cwd : '-'}> `;
+    // The working directory is a path of the image's names: escaped like every other output.
+    return escapeControls(`f2fsdbg:${s.image ? path.basename(s.image) : '-'}:${s.vol ? s.cwd : '-'}> `);
   }
 
   /** Every name the shell accepts as a first word. */
