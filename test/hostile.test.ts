@@ -212,6 +212,18 @@ test('names, link targets and values from the image reach the terminal with thei
   assert.is(cli(['cat', img, `/${name}`]).stdout, 'in\x1b[31mside');
 });
 
+// Fuzz campaign 7001, mutant 56385: history of an inode whose i_mtime is 2^63-1 exited 70 (a Date out of range).
+test('history and lsdel list a copy whose mtime is outside the Date range as @SECONDS', () => {
+  const img = image();
+  ok(['write', img, '/f', '--data', 'x']);
+  ok(['write', img, '/g', '--data', 'y']);
+  ok(['set-inode', img, '/f', 'i_mtime', '9223372036854775807']);
+  ok(['set-inode', img, '/g', 'i_mtime', '9223372036854775807']);
+  assert.match(ok(['history', img, '/f']).stdout, /@9223372036854776000/);
+  ok(['rm', img, '/g']);
+  assert.match(ok(['lsdel', img]).stdout, /@9223372036854776000/);
+});
+
 // The inline case is refused, as Linux 6.1 refuses it: sanity_check_inode finds inline data in an inode whose i_size is
 // past MAX_INLINE_DATA (support_inline_data) and iget gives EFSCORRUPTED (checked under qemu: readlink and ls -l fail
 // with "Structure needs cleaning", dmesg "should not have inline_data").

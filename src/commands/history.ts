@@ -7,6 +7,7 @@ import { columns } from '../cli/render.js';
 import { history, indexNodes, type CopySummary, type HistoryResult, type NodeIndex } from '../debugfs/history.js';
 import { fail } from '../errors.js';
 import { resolveFile } from '../debugfs/filespec.js';
+import { shortTime } from '../debugfs/time.js';
 import { parseInoSpec } from '../fs/namei.js';
 import type { Volume } from '../fs/volume.js';
 
@@ -41,7 +42,7 @@ export function copyRows(list: CopySummary[]): (string | number)[][] {
     c.type,
     c.size,
     c.links,
-    new Date(c.mtime * 1000).toISOString().slice(0, 19).replace('T', ' '),
+    shortTime(c.mtime, true),
     c.content.blocks ? `${c.content.intact + c.content.shared}/${c.content.blocks}${c.content.reused ? ` (${c.content.reused} reused)` : ''}` : 'inline',
     c.name,
   ]);

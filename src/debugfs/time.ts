@@ -40,9 +40,9 @@ export function inodeTime(raw: Buffer, field: keyof typeof SLOTS, nsec: number):
   return { sec: Number.isSafeInteger(n) ? n : v.toString(), nsec, iso: isoTime(n, nsec) };
 }
 
-/** `2024-01-02 03:04` when representable, else `@SECONDS` (ls -l). */
-export function shortTime(sec: number): string {
-  return isoTime(sec)?.slice(0, 16).replace('T', ' ') ?? `@${sec}`;
+/** `2024-01-02 03:04` (`…:05` with `seconds`) when representable, else `@SECONDS` (ls -l). */
+export function shortTime(sec: number, seconds = false): string {
+  return isoTime(sec)?.slice(0, seconds ? 19 : 16).replace('T', ' ') ?? `@${sec}`;
 }
 
 /**
