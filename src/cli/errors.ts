@@ -60,6 +60,9 @@ export function classifyError(e: unknown, commandId?: string): { error: F2fsErro
   return { error: wrapped, status: EXIT_INTERNAL, internal: err };
 }
 
+/** An error as its one line for humans, terminal controls escaped (its message may quote names from the image). */
+export const errorLine = (error: F2fsError): string => `${BIN}: ${escapeControls(error.describe())}`;
+
 /** Writes the error report (one line, or JSON) through `out`/`err`; returns the status. */
 export function reportError(
   e: unknown,
@@ -71,7 +74,7 @@ export function reportError(
     const body = error.toJSON();
     opts.stdout(formatJson(opts.io ? { ...body, io: opts.io } : body).trimEnd());
   } else {
-    opts.stderr(`${BIN}: ${escapeControls(error.describe())}`);
+    opts.stderr(errorLine(error));
     if (opts.io) opts.stderr(formatIo(opts.io));
   }
   if (internal && process.env.F2FSDBG_DEBUG === '1' && internal.stack) opts.stderr(internal.stack);

@@ -15,7 +15,7 @@ import type { Command, Config } from '@oclif/core';
 import { F2fsError } from '../errors.js';
 import { isDir } from '../fs/inode.js';
 import { Volume } from '../fs/volume.js';
-import { BIN, classifyError } from './errors.js';
+import { BIN, classifyError, errorLine } from './errors.js';
 import { BESIDE_WRITER_NOTE, checkImageWritable, pendingNote, stillStable, type RunOutcome } from './base.js';
 import { acquireLock, type ImageLock } from './lock.js';
 import { guardWrites } from '../fs/writecheck.js';
@@ -285,7 +285,7 @@ export class Session {
 
   private fail(e: unknown): LineOutcome {
     const { error, status } = classifyError(e);
-    if (!this.opts.json) this.diag(`${BIN}: ${escapeControls(error.describe())}`);
+    if (!this.opts.json) this.diag(errorLine(error));
     if (!this.firstFailure) this.firstFailure = status;
     return { status, error };
   }

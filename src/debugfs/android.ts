@@ -277,15 +277,15 @@ export interface AndroidExport {
   skipped: { path: string; why: string }[];
 }
 
+/** What neither file can hold in a field: white space (the field separator), line breaks and other control characters. */
+const UNSPEAKABLE = /[\s\x00-\x1f\x7f]/;
+
 /**
  * fs_config and file_contexts for the whole tree of an image, written into `outDir`: one exact line per entry, so
  * that sload.f2fs -C/-s (and our import) given rdump's copy of the tree set the same owners, modes, capabilities and
  * labels. The root has no fs_config line when the mount point is "/" (its key would be empty; sload.f2fs never looks
  * the root up there anyway).
  */
-/** What neither file can hold in a field: white space (the field separator), line breaks and other control characters. */
-const UNSPEAKABLE = /[\s\x00-\x1f\x7f]/;
-
 export function exportAndroid(vol: Volume, outDir: string, mountPoint = '/'): AndroidExport {
   const keys = new AndroidPaths(mountPoint);
   const config: [string, string][] = [];

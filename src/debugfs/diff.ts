@@ -124,8 +124,10 @@ function compareEntries(va: Volume, a: EntryAttrs, vb: Volume, b: EntryAttrs, sk
     const ib = vb.inode(b.ino);
     // Where they first differ and the bytes there (as cmp): a digest of each would read all of both files, holes too.
     const at = firstDifference(va, ia, vb, ib);
-    const bytes = (v: Volume, i: InodeInfo) => (at! < i.inode.i_size ? v.data.read(i, at!, CONTENT_BYTES).toString('hex') : null);
-    if (at !== null) out.push({ field: `content at byte ${at}`, a: bytes(va, ia), b: bytes(vb, ib) });
+    if (at !== null) {
+      const bytes = (v: Volume, i: InodeInfo) => (at < i.inode.i_size ? v.data.read(i, at, CONTENT_BYTES).toString('hex') : null);
+      out.push({ field: `content at byte ${at}`, a: bytes(va, ia), b: bytes(vb, ib) });
+    }
   }
   return out;
 }
