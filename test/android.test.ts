@@ -196,6 +196,7 @@ test('export-android: a label from the image with a line break or white space ad
   assert.is(contexts.split('\n').filter(Boolean).length, 8);
   // Their owners and modes are still in fs_config.
   assert.match(fs.readFileSync(path.join(meta, 'fs_config'), 'utf8'), /^system\/etc\/hosts 0 0 0644 capabilities=0x0$/m);
+  assert.equal(fsckBoth(img).problems, []);
 });
 
 test('an Android sparse image is built in place: import -C -s into img2simg output equals the raw build, simg2img clean', () => {

@@ -19,6 +19,7 @@ import Write from '../src/commands/write.js';
 import { F2fsError } from '../src/errors.js';
 import { Volume } from '../src/fs/volume.js';
 import { EXTRA_FEATURES, mkfsImage, sha256, tmpPath } from './helpers/images.js';
+import { fsckBoth } from './helpers/fsck.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUN = path.join(ROOT, 'bin/run.js');
@@ -189,6 +190,7 @@ test('stdin never fills an arg: a piped line is not taken for a missing one', ()
   const cat = piped(['cat', img], '/f\n');
   assert.is(cat.status, 2);
   assert.is(cat.stderr, 'f2fsdbg: USAGE: Missing 1 required arg: filespec (see f2fsdbg cat --help)\n');
+  assert.equal(fsckBoth(img).problems, []);
 });
 
 const BASH_COMPLETION = '/usr/share/bash-completion/bash_completion';
@@ -254,6 +256,7 @@ test('the shell prompt shows a working directory whose name carries terminal con
   } finally {
     session.close(false);
   }
+  assert.equal(fsckBoth(img).problems, []);
 });
 
 test('runWith on an open volume: no IMAGE arg, output captured, volume left open', async () => {

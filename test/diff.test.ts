@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cli, cliOk } from './helpers/cli.js';
 import { scratchPath } from './helpers/scratch.js';
+import { fsckBoth } from './helpers/fsck.js';
 import { diffImages, type DiffResult } from '../src/debugfs/diff.js';
 import { Volume } from '../src/fs/volume.js';
 
@@ -93,6 +94,7 @@ test('content of large sparse files: equal ones compared without reading their h
   assert.equal(changes(a, c).find((x) => x[0] !== 'size'), ['content at byte 9663676420', null, hex('more')]);
   const text = cli(['diff', a, c]).stdout;
   assert.match(text, /~ \/s \(regular\): .*content at byte 9663676420 - -> 6d6f7265/);
+  for (const img of [a, b, c]) assert.equal(fsckBoth(img).problems, [], img);
 });
 
 test('--blocks: differing main-area blocks with their owners in each image', () => {

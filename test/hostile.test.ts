@@ -210,6 +210,7 @@ test('names, link targets and values from the image reach the terminal with thei
   assert.ok(terminal(['ncheck', img, String(entry.ino)]).includes(shown));
   assert.ok(terminal(['cat', img, `/${name}x`]).includes(`/${shown}x`), 'an error naming it');
   assert.is(cli(['cat', img, `/${name}`]).stdout, 'in\x1b[31mside');
+  assert.equal(fsckBoth(img).problems, []);
 });
 
 // Fuzz campaign 7001, mutant 56385: history of an inode whose i_mtime is 2^63-1 exited 70 (a Date out of range).
@@ -222,6 +223,7 @@ test('history and lsdel list a copy whose mtime is outside the Date range as @SE
   assert.match(ok(['history', img, '/f']).stdout, /@9223372036854776000/);
   ok(['rm', img, '/g']);
   assert.match(ok(['lsdel', img]).stdout, /@9223372036854776000/);
+  assert.equal(fsckBoth(img).problems, []);
 });
 
 // The inline case is refused, as Linux 6.1 refuses it: sanity_check_inode finds inline data in an inode whose i_size is
