@@ -382,6 +382,29 @@ test('MemDevice: zeros by default, fromBuffer/toBuffer, independent clones', () 
   assert.is(c.clone().readOnly, true);
 });
 
+test('MemDevice.fromFile keeps non-zero blocks only, across read chunks; saveTo writes the same image back', () => {
+  // 600 blocks (three 256-block read chunks), a trailing partial block; zero blocks inside and at both chunk edges.
+  const blocks = 600;
+  const src = Buffer.alloc(blocks * BLOCK_SIZE + 100, 0x5a);
+  for (const zero of [0, 255, 256, 300, 511, 512, 599]) src.fill(0, zero * BLOCK_SIZE, (zero + 1) * BLOCK_SIZE);
+  src.fill(0, 400 * BLOCK_SIZE, 400 * BLOCK_SIZE + 1); // not all zero: kept
+  const file = path.join(tmpDir, `img${nextFile++}`);
+  fs.writeFileSync(file, src);
+  const dev = MemDevice.fromFile(file, { readOnly: false });
+  assert.is(dev.blockCount, blocks);
+  const image = src.subarray(0, blocks * BLOCK_SIZE);
+  assert.ok(dev.toBuffer().equals(image));
+  // Writing one block (shared backing store) leaves its neighbours and a clone unchanged.
+  const before = dev.clone();
+  dev.writeBlock(2, page(0xc3));
+  dev.flush();
+  assert.ok(dev.readBlock(1).equals(page(0x5a)) && dev.readBlock(3).equals(page(0x5a)));
+  assert.ok(before.toBuffer().equals(image));
+  const out = path.join(tmpDir, `img${nextFile++}`);
+  before.saveTo(out);
+  assert.ok(fs.readFileSync(out).equals(image));
+});
+
 test('openDevice opens paths and passes devices through', () => {
   const file = makeImage(2);
   const dev = openDevice(file);

@@ -33,18 +33,26 @@ export class MemDevice extends CachedDevice {
     return dev;
   }
 
-  /** A device holding an image file's content; all-zero blocks are not stored (sparse in memory as on disk). */
+  /**
+   * A device holding an image file's content; all-zero blocks are not stored (sparse in memory as on disk). The
+   * blocks of each chunk share one backing store: a store per block made every major garbage collection visit
+   * each of them (a fuzz worker holding 22,000 seed blocks spent a sixth of its time there).
+   */
   static fromFile(path: string, opts: DeviceOptions = {}): MemDevice {
     const fd = fs.openSync(path, 'r');
     try {
       const dev = new MemDevice(Math.floor(fs.fstatSync(fd).size / BLOCK_SIZE), opts);
       const chunk = Buffer.alloc(256 * BLOCK_SIZE);
       for (let blk = 0; blk < dev.blockCount; blk += 256) {
-        const n = Math.floor(fs.readSync(fd, chunk, 0, chunk.length, blk * BLOCK_SIZE) / BLOCK_SIZE);
-        for (let i = 0; i < n && blk + i < dev.blockCount; i++) {
-          const page = chunk.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
-          if (!page.equals(ZERO_BLOCK)) dev.durable.set(blk + i, Buffer.from(page));
-        }
+        const n = Math.min(Math.floor(fs.readSync(fd, chunk, 0, chunk.length, blk * BLOCK_SIZE) / BLOCK_SIZE), dev.blockCount - blk);
+        const kept: number[] = [];
+        for (let i = 0; i < n; i++) if (!chunk.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE).equals(ZERO_BLOCK)) kept.push(i);
+        if (!kept.length) continue;
+        const slab = Buffer.allocUnsafeSlow(kept.length * BLOCK_SIZE);
+        kept.forEach((i, k) => {
+          chunk.copy(slab, k * BLOCK_SIZE, i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
+          dev.durable.set(blk + i, slab.subarray(k * BLOCK_SIZE, (k + 1) * BLOCK_SIZE));
+        });
       }
       return dev;
     } finally {
