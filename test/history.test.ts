@@ -128,4 +128,35 @@ test('once the log reuses the blocks: lsdel says so, undel refuses, --partial gi
   assert.is(same, partly!.intact);
 });
 
+test('a read-only volume is indexed once (lsdel, history, undel in one session); a writable one each time', () => {
+  const img = fresh('hist-once.img');
+  ok(['write', img, '/gone', '--data', 'old content']);
+  ok(['rm', img, '/gone']);
+  const scans = (readOnly: boolean) => {
+    const vol = Volume.open(img, { readOnly });
+    try {
+      const reads: number[] = [];
+      const indexes = [0, 1].map(() => {
+        const before = vol.dev.stats.blocksRead;
+        const index = indexNodes(vol);
+        reads.push(vol.dev.stats.blocksRead - before);
+        return index;
+      });
+      return { reads, same: indexes[0] === indexes[1], deleted: lsdel(vol, indexes[1]).map((d) => d.name) };
+    } finally {
+      vol.close();
+    }
+  };
+  const ro = scans(true);
+  assert.ok(ro.reads[0] >= 16 * 512, `the first scan reads the main area (${ro.reads[0]} blocks)`);
+  assert.is(ro.reads[1], 0);
+  assert.ok(ro.same);
+  assert.equal(ro.deleted, ['gone']);
+  const rw = scans(false);
+  assert.is(rw.reads[1], rw.reads[0]);
+  assert.not.ok(rw.same);
+  assert.equal(rw.deleted, ['gone']);
+  assert.equal(fsckBoth(img).problems, []);
+});
+
 test.run();

@@ -76,8 +76,22 @@ function nodeCopyOf(
   return { blkaddr, nid: f.nid, ino: f.ino, ofs, cpVer, fsync: (f.flag & NodeFlag.FSYNC) !== 0, facts };
 }
 
-/** One pass over the main area, a segment (2 MiB) per read; `progress(segmentsDone, segments)` after each. */
+/** Indexes of read-only volumes, which nothing can change: a session's lsdel, history and undel scan once. */
+const readOnlyIndexes = new WeakMap<Volume, NodeIndex>();
+
+/**
+ * One pass over the main area, a segment (2 MiB) per read; `progress(segmentsDone, segments)` after each. A
+ * read-only volume's index is kept and handed out again (its `ms` is the scan's).
+ */
 export function indexNodes(vol: Volume, progress?: (done: number, total: number) => void): NodeIndex {
+  const kept = readOnlyIndexes.get(vol);
+  if (kept) return kept;
+  const index = scanNodes(vol, progress);
+  if (vol.dev.readOnly) readOnlyIndexes.set(vol, index);
+  return index;
+}
+
+function scanNodes(vol: Volume, progress?: (done: number, total: number) => void): NodeIndex {
   const t0 = performance.now();
   const byIno = new Map<number, NodeCopy[]>();
   const inodeFacts = new Map<number, { generation: number; links: number }>();
