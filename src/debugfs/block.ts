@@ -4,7 +4,7 @@ import { packStatuses } from '../fs/checkpoint.js';
 import { areaEntries } from '../fs/dir.js';
 import { hasInlineData, hasInlineDentry, inodeAddr, inodeNids, isDir, readInodeInfo } from '../fs/inode.js';
 import { CheckpointHead, CpFlag, OrphanBlock, checkpointCrc, cpFlagNames, cpCrcOffsetOk, cpStoredCrc, natBitsSize } from '../fs/layout/checkpoint.js';
-import { BLKSIZE, BLOCKS_PER_SEG, CURSEG_NAMES, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NULL_ADDR, ORPHANS_PER_BLOCK, SIT_ENTRY_PER_BLOCK, SUPER_OFFSET, isNodeSegType } from '../fs/layout/constants.js';
+import { BLKSIZE, BLOCKS_PER_SEG, CURSEG_NAMES, NAT_ENTRY_PER_BLOCK, NEW_ADDR, NULL_ADDR, ORPHANS_PER_BLOCK, SIT_ENTRY_PER_BLOCK, SUPER_OFFSET, isNodeSegType, isZeroBlock } from '../fs/layout/constants.js';
 import { FILE_TYPE_NAMES, blockArea } from '../fs/layout/dentry.js';
 import { NatBlock } from '../fs/layout/nat.js';
 import { DirectNode, IndirectNode, NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, footerOfs, isDnodeOfs, isXattrOfs } from '../fs/layout/node.js';
@@ -20,9 +20,6 @@ import { cpVerParts, statInode } from './inode.js';
 import { icheck } from './reverse.js';
 
 /* ------------------------------------------------------------------ areas, nodes, blocks */
-
-const ZERO_BLOCK = Buffer.alloc(BLKSIZE);
-const isZeroBlock = (b: Buffer) => b.equals(ZERO_BLOCK);
 
 export type Area = 'superblock' | 'unused' | 'cp' | 'sit' | 'nat' | 'ssa' | 'main' | 'past-main';
 
