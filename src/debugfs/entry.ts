@@ -1,9 +1,15 @@
 // What a tree listing says about each entry (diff, manifest): a sorted, streaming pre-order walk and the attributes
 // stat(2) and mtree know (type, mode, owner, size, times, link target, device number, xattrs).
 import { FILE_TYPE_NAMES, fileTypeOfMode } from '../fs/layout/dentry.js';
-import { deviceNumber, isDir, isSymlink, type InodeInfo } from '../fs/inode.js';
-import type { Timespec } from '../fs/clock.js';
+import { deviceNumber, inodeSize, isDir, isSymlink, type InodeInfo } from '../fs/inode.js';
 import type { Volume } from '../fs/volume.js';
+import { inodeSeconds } from './time.js';
+
+/** An inode time as read: signed seconds, exact (a decimal string past 2^53). */
+export interface EntryTime {
+  sec: number | string;
+  nsec: number;
+}
 
 export interface TreeEntry {
   /** Path relative to the walk's start: '' for the start itself, else '/a/b'. */
@@ -54,10 +60,11 @@ export interface EntryAttrs {
   uid: number;
   gid: number;
   links: number;
-  size: number;
-  atime: Timespec;
-  mtime: Timespec;
-  ctime: Timespec;
+  /** Exact (a decimal string past 2^53). */
+  size: number | string;
+  atime: EntryTime;
+  mtime: EntryTime;
+  ctime: EntryTime;
   target: string | null;
   device: { major: number; minor: number } | null;
   xattrs: { name: string; value: Buffer }[];
@@ -73,10 +80,10 @@ export function entryAttrs(vol: Volume, info: InodeInfo): EntryAttrs {
     uid: i.i_uid,
     gid: i.i_gid,
     links: i.i_links,
-    size: i.i_size,
-    atime: { sec: i.i_atime, nsec: i.i_atime_nsec },
-    mtime: { sec: i.i_mtime, nsec: i.i_mtime_nsec },
-    ctime: { sec: i.i_ctime, nsec: i.i_ctime_nsec },
+    size: inodeSize(info),
+    atime: { sec: inodeSeconds(info.page.raw, 'i_atime'), nsec: i.i_atime_nsec },
+    mtime: { sec: inodeSeconds(info.page.raw, 'i_mtime'), nsec: i.i_mtime_nsec },
+    ctime: { sec: inodeSeconds(info.page.raw, 'i_ctime'), nsec: i.i_ctime_nsec },
     target: isSymlink(i.i_mode) ? vol.readlink(info).toString() : null,
     device: type === 'chrdev' || type === 'blkdev' ? deviceNumber(info) : null,
     xattrs: vol.xattrs(info).map((x) => ({ name: x.name, value: x.value })),

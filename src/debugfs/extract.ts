@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { fail, fromHost, toF2fsError } from '../errors.js';
 import { BLKSIZE } from '../fs/layout/constants.js';
 import { hostTime, rawSeconds } from './time.js';
-import { hasInlineData, isDir, isReg, isSymlink, type InodeInfo } from '../fs/inode.js';
+import { hasInlineData, inodeSize, isDir, isReg, isSymlink, type InodeInfo } from '../fs/inode.js';
 import { walkTree } from './reverse.js';
 import { maxFileBlocks } from '../fs/node.js';
 import type { Volume } from '../fs/volume.js';
@@ -35,7 +35,7 @@ export function* fileChunks(vol: Volume, info: InodeInfo, from = 0, to = info.in
   vol.data.read(info, from, 0); // an encrypted file without its key is ENOKEY even when empty (fscrypt_file_open)
   if (from >= end) return;
   // i_size bounds the loop below: no larger than the largest file the inode can address.
-  vol.check.range(Math.ceil(info.inode.i_size / BLKSIZE), 0, maxFileBlocks(info), `inode ${info.ino} (i_size ${info.inode.i_size}): block count`);
+  vol.check.range(Math.ceil(info.inode.i_size / BLKSIZE), 0, maxFileBlocks(info), `inode ${info.ino} (i_size ${inodeSize(info)}): block count`);
   if (hasInlineData(info)) {
     yield { pos: from, data: vol.data.read(info, from, end - from, into), hole: false };
     return;

@@ -7,9 +7,10 @@ import { DataReader, DirtyPages } from '../fs/data.js';
 import { BLKSIZE, BLOCKS_PER_SEG, NEW_ADDR } from '../fs/layout/constants.js';
 import { NODE_FOOTER_OFFSET, NodeFlag, NodeFooter, footerField, footerOfs } from '../fs/layout/node.js';
 import { FILE_TYPE_NAMES, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, fileTypeOfMode } from '../fs/layout/dentry.js';
-import { hasInlineData, hasInlineDentry, isDir, readInodeInfo, type InodeInfo } from '../fs/inode.js';
+import { hasInlineData, hasInlineDentry, inodeSize, isDir, readInodeInfo, type InodeInfo } from '../fs/inode.js';
 import { NodePage, maxFileBlocks } from '../fs/node.js';
 import type { Volume } from '../fs/volume.js';
+import { inodeSeconds } from './time.js';
 
 /** One node block found in the main area. */
 export interface NodeCopy {
@@ -188,12 +189,14 @@ export function assessCopy(vol: Volume, index: NodeIndex, copy: NodeCopy, info =
 export interface CopySummary extends NodeCopy {
   type: string;
   mode: number;
-  size: number;
+  /** Exact: a decimal string past 2^53, as in stat. */
+  size: number | string;
   links: number;
   uid: number;
   gid: number;
   generation: number;
-  mtime: number;
+  /** Signed seconds, exact (a decimal string past 2^53), as in stat. */
+  mtime: number | string;
   /** The name the inode records (i_name) and its parent (i_pino). */
   name: string;
   pino: number;
@@ -207,12 +210,12 @@ export function summarizeCopy(vol: Volume, index: NodeIndex, c: NodeCopy): CopyS
     ...c,
     type: FILE_TYPE_NAMES[fileTypeOfMode(i.i_mode)] ?? 'unknown',
     mode: i.i_mode,
-    size: i.i_size,
+    size: inodeSize(info),
     links: i.i_links,
     uid: i.i_uid,
     gid: i.i_gid,
     generation: i.i_generation,
-    mtime: i.i_mtime,
+    mtime: inodeSeconds(info.page.raw, 'i_mtime'),
     name: i.i_name.subarray(0, Math.min(i.i_namelen, 255)).toString(),
     pino: i.i_pino,
     content: assessCopy(vol, index, c, info),
@@ -284,7 +287,7 @@ export function* copyContent(vol: Volume, index: NodeIndex, copy: NodeCopy, opts
   const info = copyInfo(vol, copy);
   if (isDir(info.inode.i_mode)) fail('UNSUPPORTED', `inode ${copy.ino} is a directory: restore the files it held one by one`);
   const most = maxFileBlocks(info) * BLKSIZE;
-  if (info.inode.i_size > most) fail('CORRUPT', `inode copy at ${copy.blkaddr}: i_size ${info.inode.i_size} is beyond the largest file (${most} bytes)`);
+  if (info.inode.i_size > most) fail('CORRUPT', `inode copy at ${copy.blkaddr}: i_size ${inodeSize(info)} is beyond the largest file (${most} bytes)`);
   const a = assessCopy(vol, index, copy, info);
   if (a.why) fail('CORRUPT', `the block map of inode ${copy.ino} (copy at ${copy.blkaddr}) cannot be read: ${a.why}`);
   if (a.reused && !opts.partial) {

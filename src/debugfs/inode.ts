@@ -1,8 +1,9 @@
 // Per-inode inspection: stat, ls, bmap and a file's nodes, as plain objects (the commands' JSON).
 import { during } from '../errors.js';
-import { inodeTime } from './time.js';
+import { inodeSeconds, inodeTime } from './time.js';
+import { exactInteger } from '../util/struct.js';
 import { maxFileBlocks } from '../fs/node.js';
-import { deviceNumber, gcFailures, hasInlineData, hasInlineDentry, inodeNids, isDir, isSymlink, modeString, type InodeInfo } from '../fs/inode.js';
+import { deviceNumber, gcFailures, hasInlineData, hasInlineDentry, inodeNids, inodeSize, inodeU64, isDir, isSymlink, modeString, type InodeInfo } from '../fs/inode.js';
 import { BLKSIZE, COMPRESS_ADDR, NEW_ADDR, NULL_ADDR, bitNames } from '../fs/layout/constants.js';
 import { compressAttrs } from '../fs/compress.js';
 import { FILE_TYPE_NAMES, fileTypeOfMode } from '../fs/layout/dentry.js';
@@ -20,11 +21,11 @@ import type { Xattr } from '../fs/xattr.js';
 /* ------------------------------------------------------------------ stat / ls */
 
 /** st_blocks as the kernel reports it: i_blocks minus the inode block, in 512-byte units, plus inline bytes. */
-export function stBlocks(info: InodeInfo): number {
-  const i = info.inode;
-  let blocks = Math.max(0, i.i_blocks - 1) * (BLKSIZE / 512);
-  if ((fileTypeOfMode(i.i_mode) === 1 && hasInlineData(info)) || hasInlineDentry(info)) blocks += Math.ceil(i.i_size / 512);
-  return blocks;
+export function stBlocks(info: InodeInfo): number | string {
+  const blocks = inodeU64(info, 'i_blocks');
+  let sectors = (blocks > 0n ? blocks - 1n : 0n) * BigInt(BLKSIZE / 512);
+  if ((fileTypeOfMode(info.inode.i_mode) === 1 && hasInlineData(info)) || hasInlineDentry(info)) sectors += (inodeU64(info, 'i_size') + 511n) / 512n;
+  return exactInteger(sectors);
 }
 
 /** A footer's cp_ver as JSON: the version and, when the checkpoint has crc_recovery, the crc half apart. */
@@ -49,8 +50,8 @@ export function statInode(vol: Volume, info: InodeInfo) {
     uid: i.i_uid,
     gid: i.i_gid,
     links: i.i_links,
-    size: i.i_size,
-    blocks: i.i_blocks,
+    size: inodeSize(info),
+    blocks: exactInteger(inodeU64(info, 'i_blocks')),
     stBlocks: stBlocks(info),
     atime: inodeTime(info.page.raw, 'i_atime', i.i_atime_nsec),
     ctime: inodeTime(info.page.raw, 'i_ctime', i.i_ctime_nsec),
@@ -120,10 +121,10 @@ export interface LsEntry {
   links?: number;
   uid?: number;
   gid?: number;
-  size?: number;
+  size?: number | string;
   /** Character and block devices: the device number (ls -l shows it instead of the size). */
   device?: { major: number; minor: number };
-  mtime?: number;
+  mtime?: number | string;
   /** Symlink target (long listing). */
   target?: string;
 }
@@ -136,9 +137,9 @@ function longFields(vol: Volume, c: InodeInfo): Partial<LsEntry> {
     links: i.i_links,
     uid: i.i_uid,
     gid: i.i_gid,
-    size: i.i_size,
+    size: inodeSize(c),
     device: fileTypeOfMode(i.i_mode) === 3 || fileTypeOfMode(i.i_mode) === 4 ? deviceNumber(c) : undefined,
-    mtime: i.i_mtime,
+    mtime: inodeSeconds(c.page.raw, 'i_mtime'),
     target: isSymlink(i.i_mode) ? vol.readlink(c).toString() : undefined,
   };
 }

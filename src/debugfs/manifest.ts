@@ -5,7 +5,7 @@ import { fail } from '../errors.js';
 import { fileDigest } from './extract.js';
 import { resolveFile } from './filespec.js';
 import type { Volume } from '../fs/volume.js';
-import { entryAttrs, walkSorted, xattrText, type EntryAttrs } from './entry.js';
+import { entryAttrs, walkSorted, xattrText, type EntryAttrs, type EntryTime } from './entry.js';
 
 export const MANIFEST_FORMATS = ['mtree', 'json'] as const;
 export const MANIFEST_DIGESTS = ['sha256', 'md5', 'none'] as const;
@@ -27,7 +27,7 @@ export interface ManifestEntry {
   uid: number;
   gid: number;
   nlink: number;
-  size: number;
+  size: number | string;
   atime: string;
   mtime: string;
   ctime: string;
@@ -51,8 +51,8 @@ export function mtreeQuote(s: string): string {
 }
 
 /** libarchive writes `sec.0` for whole seconds, else `sec.nnnnnnnnn`. */
-const mtreeTime = (t: { sec: number; nsec: number }) => `${t.sec}.${t.nsec ? String(t.nsec).padStart(9, '0') : '0'}`;
-const jsonTime = (t: { sec: number; nsec: number }) => `${t.sec}.${String(t.nsec).padStart(9, '0')}`;
+const mtreeTime = (t: EntryTime) => `${t.sec}.${t.nsec ? String(t.nsec).padStart(9, '0') : '0'}`;
+const jsonTime = (t: EntryTime) => `${t.sec}.${String(t.nsec).padStart(9, '0')}`;
 
 /** One entry as libarchive's mtree writer orders its keywords (nlink, time, mode, gid, uid, type, link/device, size, digest). */
 function mtreeLine(rel: string, e: EntryAttrs, digest: string | null, algorithm: ManifestDigest): string {

@@ -3,6 +3,7 @@
 // time the host cannot take is restored as the nearest one it can, with a warning.
 import { locateField, readField } from '../fs/layout/field-path.js';
 import { I_ADDR_OFFSET, Inode, InodeExtra } from '../fs/layout/node.js';
+import { exactInteger } from '../util/struct.js';
 
 /** The largest |seconds| a JavaScript Date holds (±8.64e15 ms). */
 const DATE_LIMIT_SEC = 8.64e12;
@@ -34,15 +35,17 @@ export function isoTime(sec: number, nsec = 0): string | null {
   return Number.isFinite(ms) && Math.abs(ms) <= DATE_LIMIT_SEC * 1000 ? new Date(ms).toISOString() : null;
 }
 
+/** The signed seconds of one time field, exact (see InodeTime.sec). */
+export const inodeSeconds = (raw: Buffer, field: keyof typeof SLOTS): number | string => exactInteger(rawSeconds(raw, field));
+
 export function inodeTime(raw: Buffer, field: keyof typeof SLOTS, nsec: number): InodeTime {
-  const v = rawSeconds(raw, field);
-  const n = Number(v);
-  return { sec: Number.isSafeInteger(n) ? n : v.toString(), nsec, iso: isoTime(n, nsec) };
+  const sec = inodeSeconds(raw, field);
+  return { sec, nsec, iso: isoTime(Number(sec), nsec) };
 }
 
 /** `2024-01-02 03:04` (`…:05` with `seconds`) when representable, else `@SECONDS` (ls -l). */
-export function shortTime(sec: number, seconds = false): string {
-  return isoTime(sec)?.slice(0, seconds ? 19 : 16).replace('T', ' ') ?? `@${sec}`;
+export function shortTime(sec: number | string, seconds = false): string {
+  return isoTime(Number(sec))?.slice(0, seconds ? 19 : 16).replace('T', ' ') ?? `@${sec}`;
 }
 
 /**

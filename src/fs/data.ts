@@ -2,7 +2,7 @@
 import type { BlockDevice } from '../device/types.js';
 import { fail, withContext } from '../errors.js';
 import { BLKSIZE, NEW_ADDR, NULL_ADDR, COMPRESS_ADDR, ZERO_BLOCK } from './layout/constants.js';
-import { hasInlineData, isDir, isReg, type InodeInfo } from './inode.js';
+import { hasInlineData, inodeSize, isDir, isReg, type InodeInfo } from './inode.js';
 import { nodePath, readChild, walkNodeTree, type NodeManager, type NodePage } from './node.js';
 import type { Validator } from './validate.js';
 import type { Volume } from './volume.js';
@@ -120,7 +120,7 @@ export class DataReader {
     const size = info.inode.i_size;
     const out = into && into.length >= end - pos ? into.subarray(0, end - pos).fill(0) : Buffer.alloc(end - pos);
     if (hasInlineData(info)) {
-      if (size > info.maxInlineData) fail('CORRUPT', `inode ${info.ino}: inline file of ${size} bytes exceeds ${info.maxInlineData}`);
+      if (size > info.maxInlineData) fail('CORRUPT', `inode ${info.ino}: inline file of ${inodeSize(info)} bytes exceeds ${info.maxInlineData}`);
       if (end > info.maxInlineData) fail('CORRUPT', `inode ${info.ino}: read of ${pos}..${end} past its inline data`);
       info.page.raw.copy(out, 0, info.inlineDataOffset + pos, info.inlineDataOffset + end);
       return out;

@@ -3,8 +3,10 @@ import { fail } from '../errors.js';
 import { ADDRS_PER_BLOCK, DEFAULT_INLINE_XATTR_ADDRS, DEF_ADDRS_PER_INODE, DEF_NIDS_PER_INODE, MAX_INLINE_XATTR_SIZE_WORDS } from './layout/constants.js';
 import { Feature } from './layout/superblock.js';
 import { MAX_COMPRESS_LOG_SIZE } from './layout/compress.js';
-import { FsFlag, I_ADDR_OFFSET, InlineFlag, InodeCore, InodeExtra, InodeHead, MAX_EXTRA_ISIZE, extraFieldFits, readSlot, slotOffset } from './layout/node.js';
+import { FsFlag, I_ADDR_OFFSET, InlineFlag, Inode, InodeCore, InodeExtra, InodeHead, MAX_EXTRA_ISIZE, extraFieldFits, readSlot, slotOffset } from './layout/node.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from './layout/dentry.js';
+import { locateField, readField } from './layout/field-path.js';
+import { exactInteger } from '../util/struct.js';
 import type { NodePage } from './node.js';
 import type { Timespec } from './clock.js';
 
@@ -100,6 +102,12 @@ export const isDevice = (mode: number) => [S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK].
 
 /** Regular files keep le16 i_gc_failures where directories keep i_current_depth. */
 export const gcFailures = (info: InodeInfo) => info.inode.i_current_depth & 0xffff;
+
+const U64_SLOTS = { i_size: locateField(Inode, 'i_size')!, i_blocks: locateField(Inode, 'i_blocks')! };
+/** i_size or i_blocks exact: the decoded numbers round past 2^53, which only a crafted inode reaches. */
+export const inodeU64 = (info: InodeInfo, field: keyof typeof U64_SLOTS): bigint => readField(info.page.raw, 0, U64_SLOTS[field]) as bigint;
+/** i_size for display and JSON: a number, or a decimal string past 2^53 (as inode times are). */
+export const inodeSize = (info: InodeInfo): number | string => exactInteger(inodeU64(info, 'i_size'));
 
 /** Device number of a chr/blk node (old 16-bit or new 32-bit encoding in the first two slots). */
 export function deviceNumber(info: InodeInfo): { major: number; minor: number } {

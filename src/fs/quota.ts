@@ -29,7 +29,7 @@ import {
 } from './layout/quota.js';
 import { Feature, type Superblock } from './layout/superblock.js';
 import { CpFlag } from './layout/checkpoint.js';
-import { hasInlineData, editInode, now, setTimes, type InodeInfo } from './inode.js';
+import { hasInlineData, editInode, inodeSize, now, setTimes, type InodeInfo } from './inode.js';
 import { maxFileBlocks } from './node.js';
 import { writePage } from './data.js';
 import type { Validator } from './validate.js';
@@ -417,7 +417,7 @@ const QUOTA_FILE_MAX = 1 << 30;
 /** A quota file's bytes, its i_size checked first: a damaged one is no length to allocate. */
 function quotaFileBytes(vol: Volume, info: InodeInfo): Buffer {
   const size = info.inode.i_size;
-  if (size > maxFileBlocks(info) * BLKSIZE) fail('CORRUPT', `quota inode ${info.ino}: i_size ${size} is beyond the largest file`);
+  if (size > maxFileBlocks(info) * BLKSIZE) fail('CORRUPT', `quota inode ${info.ino}: i_size ${inodeSize(info)} is beyond the largest file`);
   if (size > QUOTA_FILE_MAX) fail('UNSUPPORTED', `quota inode ${info.ino}: a quota file of ${size} bytes is more than f2fsdbg reads into memory`);
   return vol.data.read(info, 0, size);
 }

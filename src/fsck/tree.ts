@@ -7,7 +7,7 @@ import { extraIsize } from '../fs/mkfs.js';
 import { isCasefolded } from '../fs/hash.js';
 import { Feature } from '../fs/layout/superblock.js';
 import { inlineArea } from '../fs/dir.js';
-import { readInodeInfo, gcFailures, inodeAddr, type InodeInfo } from '../fs/inode.js';
+import { readInodeInfo, gcFailures, inodeAddr, inodeSize, type InodeInfo } from '../fs/inode.js';
 import { type FsckCode } from './report.js';
 import { NodePage, walkNodeTree } from '../fs/node.js';
 import { FsckRun, errText, isBadData, type FileState, type NodeKind, type NodeRef, type Repair, type Where } from './state.js';
@@ -376,7 +376,7 @@ export function checkInlineData(r: FsckRun, info: InodeInfo, at: Where): void {
   const reserved = inodeAddr(info, 0);
   if (reserved !== 0) r.add('INLINE_DATA', `inode ${ino}: inline data reserved slot holds ${reserved}`, at);
   if (i.i_size > info.maxInlineData) {
-    r.add('INLINE_DATA', `inode ${ino}: inline i_size ${i.i_size} exceeds ${info.maxInlineData}`, at);
+    r.add('INLINE_DATA', `inode ${ino}: inline i_size ${inodeSize(info)} exceeds ${info.maxInlineData}`, at);
     r.fix({ kind: 'inode', ino, field: 'i_size', value: info.maxInlineData });
   }
   if (!(i.i_inline & InlineFlag.DATA_EXIST)) {
@@ -389,7 +389,7 @@ export function checkSymlink(r: FsckRun, info: InodeInfo, at: Where): void {
   const i = info.inode;
   const size = i.i_size;
   if (size === 0 || size > SYMLINK_MAX) {
-    r.add('SYMLINK_SIZE', `symlink ${info.ino}: i_size ${size} is outside 1..${SYMLINK_MAX}`, at);
+    r.add('SYMLINK_SIZE', `symlink ${info.ino}: i_size ${inodeSize(info)} is outside 1..${SYMLINK_MAX}`, at);
     // The target is NUL-terminated where it is stored: its length is the size the symlink had.
     r.guard('CHECK_ABORTED', `symlink ${info.ino}`, at, () => {
       const inline = (i.i_inline & InlineFlag.DATA) !== 0;

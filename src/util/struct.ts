@@ -284,3 +284,9 @@ export function popcount(map: Buffer): number {
   }
   return n;
 }
+
+/** A 64-bit integer as JSON holds it exactly: a number within ±2^53, else its decimal string (what `u64n` cannot keep). */
+export function exactInteger(v: bigint): number | string {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v.toString();
+}
