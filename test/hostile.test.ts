@@ -123,6 +123,7 @@ test('64-bit sizes, block counts and times print exact in stat, ls -l, history, 
   assert.is(json(['ls', b, '/', '-l']).entries.find((e: { name: string }) => e.name === 'g').mtime, '9223372036854775807');
   assert.equal(json(['history', b, '/f']).inodes.map((c: { size: unknown }) => c.size), ['18446744073709551615']);
   failsWith(cli(['cat', b, '/f']), 3, 'CORRUPT', /i_size 18446744073709551615/);
+  assert.match(cli(['fsck', b]).stdout, /inode \d+: i_blocks is 9007199254740993, the tree holds 1/);
   const diff = cli(['diff', a, b, '/g', '--json']);
   assert.is(diff.status, 1, 'diff exits 1 on a difference');
   const d = JSON.parse(diff.stdout).files[0].changes[0];

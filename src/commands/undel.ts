@@ -8,7 +8,7 @@ import { parseNumber } from '../cli/args.js';
 import { assessCopy, chooseCopy, copyContent, copyInfo, type CopyAssessment } from '../debugfs/history.js';
 import { F2fsError, fail, fromHost } from '../errors.js';
 import { preserveMeta } from '../debugfs/extract.js';
-import { isReg, isSymlink } from '../fs/inode.js';
+import { inodeSize, isReg, isSymlink } from '../fs/inode.js';
 import { setAttrPath, symlink, writePath } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
 import { indexWithProgress, inoOf } from './history.js';
@@ -76,7 +76,7 @@ export default class Undel extends VolumeCommand<typeof Undel, UndelResult> {
       }
       return { ...base, to: { host: to } };
     }
-    if (info.inode.i_size > MAX_INTO_BYTES) fail('EINVAL', `${info.inode.i_size} bytes is more than undel restores into the image at once (${MAX_INTO_BYTES}); use --to`);
+    if (info.inode.i_size > MAX_INTO_BYTES) fail('EINVAL', `${inodeSize(info)} bytes is more than undel restores into the image at once (${MAX_INTO_BYTES}); use --to`);
     if (pathExists(vol, dest!, false)) fail('EEXIST', `${dest} exists`);
     const data = Buffer.concat([...copyContent(vol, index, copy, { partial })]);
     const i = info.inode;

@@ -7,7 +7,7 @@ import { extraIsize } from '../fs/mkfs.js';
 import { isCasefolded } from '../fs/hash.js';
 import { Feature } from '../fs/layout/superblock.js';
 import { inlineArea } from '../fs/dir.js';
-import { readInodeInfo, gcFailures, inodeAddr, inodeSize, type InodeInfo } from '../fs/inode.js';
+import { readInodeInfo, gcFailures, inodeAddr, inodeSize, inodeU64, type InodeInfo } from '../fs/inode.js';
 import { type FsckCode } from './report.js';
 import { NodePage, walkNodeTree } from '../fs/node.js';
 import { FsckRun, errText, isBadData, type FileState, type NodeKind, type NodeRef, type Repair, type Where } from './state.js';
@@ -346,7 +346,7 @@ export function checkInode(r: FsckRun, info: InodeInfo, ref: NodeRef, role: 'dir
   if (!special && !fs.ext.finish(inline))
     r.add('EXTENT_MISMATCH', `inode ${ino}: extent [fofs ${i.i_ext.fofs}, blk ${i.i_ext.blk}, len ${i.i_ext.len}] does not match the block map`, at);
   if (i.i_blocks !== fs.blocks) {
-    r.add('I_BLOCKS', `inode ${ino}: i_blocks is ${i.i_blocks}, the tree holds ${fs.blocks}`, at);
+    r.add('I_BLOCKS', `inode ${ino}: i_blocks is ${inodeU64(info, 'i_blocks')}, the tree holds ${fs.blocks}`, at);
     r.fix({ kind: 'inode', ino, field: 'i_blocks', value: fs.blocks });
   }
 
