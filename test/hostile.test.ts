@@ -129,6 +129,7 @@ test('64-bit sizes, block counts and times print exact in stat, ls -l, history, 
   const d = JSON.parse(diff.stdout).files[0].changes[0];
   assert.equal([d.field, d.b.split('.')[0]], ['mtime', '9223372036854775807']);
   assert.match(ok(['manifest', b, '/g']).stdout, / time=9223372036854775807\.\d+ /);
+  assert.equal(fsckBoth(a).problems, [], 'the image before the injection is clean');
 });
 
 test('directory cycles: rm -r, rdump, ncheck and mv report CORRUPT with the path instead of recursing', () => {
