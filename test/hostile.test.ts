@@ -271,6 +271,20 @@ test('an inline symlink or file whose i_size is past the inline area is CORRUPT,
   assert.equal(f.findings.filter((x: { code: string }) => x.code === 'INLINE_DATA').length, 2);
 });
 
+// Fuzz campaign 7001, mutant 140290: cat of an inline file whose i_size was 4 GiB + 6 exited 70: the read buffer was
+// sized by i_size before the inline area bounded it (under 4 GiB, gigabytes allocated before the CORRUPT).
+test('an inline file whose i_size is gigabytes is CORRUPT before any buffer is sized by it', () => {
+  const img = image();
+  ok(['write', img, '/f', '--data', 'hello']);
+  ok(['set-inode', img, '/f', 'i_size', '4294967302']);
+  for (const args of [['cat', img, '/f'], ['dump', img, '/f', path.join(hostDir(), 'f')]]) {
+    failsWith(cli(args), 3, 'CORRUPT', /inode \d+: inline file of 4294967302 bytes exceeds \d+/);
+  }
+  const r = cli(['cat', img, '/f', '--json']);
+  assert.is(r.status, 3);
+  assert.is(JSON.parse(r.stdout).error.code, 'CORRUPT');
+});
+
 // Found beside mutant 32052 (the campaign mutates no system inode): a quota inode's i_size of 2^63 made quota and
 // every write to a quota image exit 70 allocating it.
 test('a quota file whose i_size is past the largest file: quota says CORRUPT, a forced write still ends cleanly', async () => {

@@ -117,11 +117,12 @@ export class DataReader {
 
   /** Reads [pos, end) without the i_size clip (fs-verity's tree and descriptor lie past EOF); no decryption. */
   readPastEof(info: InodeInfo, pos: number, end: number, into?: Buffer): Buffer {
-    const size = info.inode.i_size;
+    const inline = hasInlineData(info);
+    // Before the buffer is sized: the inline area bounds an inline file, and a damaged i_size may be gigabytes.
+    if (inline && info.inode.i_size > info.maxInlineData) fail('CORRUPT', `inode ${info.ino}: inline file of ${inodeSize(info)} bytes exceeds ${info.maxInlineData}`);
+    if (inline && end > info.maxInlineData) fail('CORRUPT', `inode ${info.ino}: read of ${pos}..${end} past its inline data`);
     const out = into && into.length >= end - pos ? into.subarray(0, end - pos).fill(0) : Buffer.alloc(end - pos);
-    if (hasInlineData(info)) {
-      if (size > info.maxInlineData) fail('CORRUPT', `inode ${info.ino}: inline file of ${inodeSize(info)} bytes exceeds ${info.maxInlineData}`);
-      if (end > info.maxInlineData) fail('CORRUPT', `inode ${info.ino}: read of ${pos}..${end} past its inline data`);
+    if (inline) {
       info.page.raw.copy(out, 0, info.inlineDataOffset + pos, info.inlineDataOffset + end);
       return out;
     }
