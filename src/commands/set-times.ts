@@ -4,7 +4,7 @@ import { Flags } from '@oclif/core';
 import { MutatingCommand } from '../cli/mutating.js';
 import { filespecArg, parseTime } from '../cli/args.js';
 import { imageArg, type CmdArgs, type CmdFlags } from '../cli/base.js';
-import { inodeTime, type InodeTime } from '../debugfs/time.js';
+import { inodeTime, timeText, type InodeTime } from '../debugfs/time.js';
 import { F2fsError } from '../errors.js';
 import { setAttrPath } from '../fs/ops.js';
 import type { Volume } from '../fs/volume.js';
@@ -47,7 +47,7 @@ export default class SetTimes extends MutatingCommand<typeof SetTimes, SetTimesR
   }
 
   protected override render(r: SetTimesResult): void {
-    const t = (x: InodeTime) => `${x.sec}.${String(x.nsec).padStart(9, '0')} (${x.iso ?? 'outside the representable date range'})`;
+    const t = (x: InodeTime) => `${timeText(x)} (${x.iso ?? 'outside the representable date range'})`;
     this.out(`${r.path} (ino ${r.ino}): atime ${t(r.atime)}, mtime ${t(r.mtime)}`);
   }
 }

@@ -1,6 +1,6 @@
 // stat IMAGE FILESPEC: every field of an inode, decoded (FILESPEC is a path or <ino>; a symlink itself, not its target).
 
-import type { InodeTime } from '../debugfs/time.js';
+import { timeText, type InodeTime } from '../debugfs/time.js';
 import { VolumeCommand, imageArg } from '../cli/base.js';
 import { filespecArg } from '../cli/args.js';
 import { kv, type Cell } from '../cli/render.js';
@@ -9,7 +9,7 @@ import { statInode, type StatResult } from '../debugfs/inode.js';
 import { specialAddrName } from '../fs/layout/constants.js';
 import type { Volume } from '../fs/volume.js';
 
-const ts = (t: InodeTime) => `${t.sec}.${String(t.nsec).padStart(9, '0')}  ${t.iso ?? '(outside the representable date range)'}`;
+const ts = (t: InodeTime) => `${timeText(t)}  ${t.iso ?? '(outside the representable date range)'}`;
 
 /** Printable xattr value: text when it is, else hex. */
 export function xattrValueText(v: Buffer): string {

@@ -10,7 +10,8 @@ import { icheck, ncheck } from './reverse.js';
 import { fail } from '../errors.js';
 import type { Volume } from '../fs/volume.js';
 import type { InodeInfo } from '../fs/inode.js';
-import { entryAttrs, walkSorted, xattrText, type EntryAttrs, type EntryTime } from './entry.js';
+import { entryAttrs, walkSorted, xattrText, type EntryAttrs } from './entry.js';
+import { timeText } from './time.js';
 
 /** Fields the files level compares (ignore takes these, plus `owner` = uid,gid and `times` = atime,mtime,ctime). */
 export const FILE_FIELDS = ['type', 'mode', 'uid', 'gid', 'size', 'atime', 'mtime', 'ctime', 'target', 'device', 'xattrs', 'content'] as const;
@@ -73,8 +74,6 @@ export interface DiffResult {
   metadata: FieldChange[];
   blocks: BlockDiffs | null;
 }
-
-const timeText = (t: EntryTime) => `${t.sec}.${String(t.nsec).padStart(9, '0')}`;
 
 /** The comparable value of one field (content and xattrs are compared apart). */
 function fieldValue(e: EntryAttrs, f: Exclude<FileField, 'content' | 'xattrs'>): unknown {

@@ -3,13 +3,10 @@
 import { FILE_TYPE_NAMES, fileTypeOfMode } from '../fs/layout/dentry.js';
 import { deviceNumber, inodeSize, isDir, isSymlink, type InodeInfo } from '../fs/inode.js';
 import type { Volume } from '../fs/volume.js';
-import { inodeSeconds } from './time.js';
+import { inodeSeconds, type InodeTime } from './time.js';
 
 /** An inode time as read: signed seconds, exact (a decimal string past 2^53). */
-export interface EntryTime {
-  sec: number | string;
-  nsec: number;
-}
+export type EntryTime = Pick<InodeTime, 'sec' | 'nsec'>;
 
 export interface TreeEntry {
   /** Path relative to the walk's start: '' for the start itself, else '/a/b'. */

@@ -5,6 +5,7 @@ import { fail } from '../errors.js';
 import { fileDigest } from './extract.js';
 import { resolveFile } from './filespec.js';
 import type { Volume } from '../fs/volume.js';
+import { timeText } from './time.js';
 import { entryAttrs, walkSorted, xattrText, type EntryAttrs, type EntryTime } from './entry.js';
 
 export const MANIFEST_FORMATS = ['mtree', 'json'] as const;
@@ -52,7 +53,6 @@ export function mtreeQuote(s: string): string {
 
 /** libarchive writes `sec.0` for whole seconds, else `sec.nnnnnnnnn`. */
 const mtreeTime = (t: EntryTime) => `${t.sec}.${t.nsec ? String(t.nsec).padStart(9, '0') : '0'}`;
-const jsonTime = (t: EntryTime) => `${t.sec}.${String(t.nsec).padStart(9, '0')}`;
 
 /** One entry as libarchive's mtree writer orders its keywords (nlink, time, mode, gid, uid, type, link/device, size, digest). */
 function mtreeLine(rel: string, e: EntryAttrs, digest: string | null, algorithm: ManifestDigest): string {
@@ -75,9 +75,9 @@ function jsonEntry(rel: string, e: EntryAttrs, digest: string | null, algorithm:
     gid: e.gid,
     nlink: e.links,
     size: e.size,
-    atime: jsonTime(e.atime),
-    mtime: jsonTime(e.mtime),
-    ctime: jsonTime(e.ctime),
+    atime: timeText(e.atime),
+    mtime: timeText(e.mtime),
+    ctime: timeText(e.ctime),
   };
   if (e.target !== null) out.link = e.target;
   if (e.device) out.device = e.device;

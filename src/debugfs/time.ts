@@ -43,6 +43,9 @@ export function inodeTime(raw: Buffer, field: keyof typeof SLOTS, nsec: number):
   return { sec, nsec, iso: isoTime(Number(sec), nsec) };
 }
 
+/** Seconds and nanoseconds as stat(1) prints them, `sec.nnnnnnnnn` (stat, set-times, diff, manifest --json). */
+export const timeText = (t: Pick<InodeTime, 'sec' | 'nsec'>): string => `${t.sec}.${String(t.nsec).padStart(9, '0')}`;
+
 /** `2024-01-02 03:04` (`…:05` with `seconds`) when representable, else `@SECONDS` (ls -l). */
 export function shortTime(sec: number | string, seconds = false): string {
   return isoTime(Number(sec))?.slice(0, seconds ? 19 : 16).replace('T', ' ') ?? `@${sec}`;
